@@ -1,0 +1,215 @@
+"""One cheap public viewer: a raw asyncio protocol speaking WebSocket, Engine.IO and Socket.IO."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bidopen.simulate import socketio_wire as wire
+from bidopen.simulate.websocket import (
+    OP_CLOSE,
+    OP_PING,
+    OP_PONG,
+    OP_TEXT,
+    FrameDecoder,
+    WebSocketProtocolError,
+    check_handshake_response,
+    encode_frame,
+    make_handshake,
+)
+
+
+@dataclass(frozen=True)
+class ViewerPlan:
+    """What every viewer of a run does: where it connects, how it joins, what it waits for."""
+
+    host: str
+    port: int
+    path: str
+    origin: str
+    namespace: str
+    connect_auth: dict[str, Any] | None
+    join_event: str | None
+    join_args: tuple[Any, ...]
+    watch_events: frozenset[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "port": self.port,
+            "path": self.path,
+            "origin": self.origin,
+            "namespace": self.namespace,
+            "connect_auth": self.connect_auth,
+            "join_event": self.join_event,
+            "join_args": list(self.join_args),
+            "watch_events": sorted(self.watch_events),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ViewerPlan:
+        return cls(
+            host=str(data["host"]),
+            port=int(data["port"]),
+            path=str(data["path"]),
+            origin=str(data["origin"]),
+            namespace=str(data["namespace"]),
+            connect_auth=data["connect_auth"],
+            join_event=data["join_event"],
+            join_args=tuple(data["join_args"]),
+            watch_events=frozenset(data["watch_events"]),
+        )
+
+
+# What a viewer tells its owner changed: one of these, or the name of a watched event it saw.
+JOINED = "\x00joined"
+FAILED = "\x00failed"
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """The first time one viewer saw one watched event, and a digest of what it saw."""
+
+    event: str
+    received_ns: int
+    digest: str
+
+
+def payload_digest(args: list[Any]) -> str:
+    """Same digest for the same content, whatever the key order on the wire."""
+    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class ViewerState:
+    """What a viewer learnt; read by its worker when the run ends."""
+
+    joined: bool = False
+    error: str | None = None
+    sightings: dict[str, Sighting] = field(default_factory=dict)
+
+
+class CheapViewer(asyncio.Protocol):
+    """A read-only socket.io client whose whole life runs in protocol callbacks (no task)."""
+
+    def __init__(
+        self, plan: ViewerPlan, state: ViewerState, on_change: Callable[[str], None]
+    ) -> None:
+        self._plan = plan
+        self._state = state
+        self._on_change = on_change
+        self._transport: asyncio.Transport | None = None
+        self._handshake = make_handshake(f"{plan.host}:{plan.port}", plan.path, plan.origin)
+        self._head = bytearray()
+        self._upgraded = False
+        self._decoder = FrameDecoder()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.write(self._handshake.request)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if not self._state.joined and self._state.error is None:
+            self._fail(f"connection lost before joining: {exc}")
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            if not self._upgraded:
+                data = self._read_head(data)
+                if not self._upgraded:
+                    return
+            for message in self._decoder.feed(data):
+                self._on_message(message.opcode, message.payload)
+        except (WebSocketProtocolError, wire.SocketIOWireError, UnicodeDecodeError) as error:
+            self._fail(str(error))
+            self.close()
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _read_head(self, data: bytes) -> bytes:
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > 16384:
+                raise WebSocketProtocolError("upgrade response head is too long")
+            return b""
+        check_handshake_response(bytes(self._head[:end]), self._handshake.expected_accept)
+        rest = bytes(self._head[end + 4 :])
+        self._head = bytearray()
+        self._upgraded = True
+        return rest
+
+    def _send(self, text: str) -> None:
+        if self._transport is not None:
+            self._transport.write(encode_frame(OP_TEXT, text.encode("utf-8")))
+
+    def _on_message(self, opcode: int, payload: bytes) -> None:
+        if opcode == OP_TEXT:
+            self._on_packet(wire.decode(payload.decode("utf-8")))
+        elif opcode == OP_PING and self._transport is not None:
+            self._transport.write(encode_frame(OP_PONG, payload))
+        elif opcode == OP_CLOSE:
+            self.close()
+
+    def _on_packet(self, packet: wire.EnginePacket | wire.SocketPacket) -> None:
+        plan = self._plan
+        if isinstance(packet, wire.EnginePacket):
+            if packet.kind == wire.ENGINE_OPEN:
+                self._send(wire.encode_connect(plan.namespace, plan.connect_auth))
+            elif packet.kind == wire.ENGINE_PING:
+                self._send(wire.ENGINE_PONG)
+            elif packet.kind == wire.ENGINE_CLOSE:
+                self.close()
+            return
+        if packet.namespace != plan.namespace:
+            return
+        if packet.kind == wire.SIO_CONNECT:
+            if plan.join_event is None:
+                self._joined()
+            else:
+                self._send(
+                    wire.encode_event(plan.namespace, plan.join_event, *plan.join_args, ack_id=0)
+                )
+        elif packet.kind == wire.SIO_ACK and packet.ack_id == 0:
+            self._on_join_ack(packet.data)
+        elif packet.kind == wire.SIO_CONNECT_ERROR:
+            self._fail(f"namespace refused: {packet.data}")
+            self.close()
+        elif packet.kind == wire.SIO_EVENT and isinstance(packet.data, list) and packet.data:
+            self._on_event(packet.data)
+        elif packet.kind == wire.SIO_DISCONNECT:
+            self.close()
+
+    def _on_join_ack(self, data: Any) -> None:
+        reply = data[0] if isinstance(data, list) and data else data
+        if isinstance(reply, dict) and reply.get("ok") is False:
+            self._fail(f"join refused: {reply}")
+            self.close()
+        else:
+            self._joined()
+
+    def _on_event(self, data: list[Any]) -> None:
+        received_ns = time.time_ns()
+        name = data[0]
+        if name in self._plan.watch_events and name not in self._state.sightings:
+            self._state.sightings[name] = Sighting(name, received_ns, payload_digest(data[1:]))
+            self._on_change(name)
+
+    def _joined(self) -> None:
+        self._state.joined = True
+        self._on_change(JOINED)
+
+    def _fail(self, reason: str) -> None:
+        if self._state.error is None:
+            self._state.error = reason
+            self._on_change(FAILED)
