@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from bidopen.simulate.limits import raise_open_files
 from bidopen.simulate.viewer import FAILED, JOINED, CheapViewer, ViewerPlan, ViewerState
 
 # Handshakes in flight per worker: enough to fill thousands of seats in seconds without
@@ -155,6 +156,7 @@ async def serve_parent() -> None:
         count=int(job_data["count"]),
         source_ips=tuple(job_data.get("source_ips", ())),
     )
+    raise_open_files(job.count + 256)
     crowd = Crowd(job)
     try:
         await crowd.join_all()
