@@ -1,0 +1,67 @@
+/** The sealed opening summary: the read-out items and document metadata (format section 2.4). */
+
+import { fromUtf8, isWellFormed, utf8 } from "./bytes.js";
+import { MAX_SUMMARY_PLAINTEXT } from "./layout.js";
+
+/**
+ * @typedef {object} OpeningSummary
+ * @property {Record<string, string>} items read-out items (price, duration, ...) as decimal strings
+ * @property {{name?: string, type?: string}} [document] optional metadata of the sealed document
+ */
+
+/**
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * @param {unknown} items
+ * @returns {boolean}
+ */
+function isItemMap(items) {
+  return (
+    isPlainObject(items) &&
+    Object.entries(items).every(
+      ([k, v]) => typeof v === "string" && isWellFormed(k) && isWellFormed(v),
+    )
+  );
+}
+
+/**
+ * The UTF-8 JSON plaintext of a summary given by a sealer.
+ * @param {OpeningSummary} summary
+ * @returns {Uint8Array}
+ * @throws {TypeError | RangeError} on a summary the format does not allow
+ */
+export function encodeSummary(summary) {
+  if (!isPlainObject(summary) || !isItemMap(summary.items)) {
+    throw new TypeError("summary.items must be an object mapping item keys to strings");
+  }
+  // Serialised as given: JSON.stringify keeps the caller's member order
+  // (except that integer-like keys come first, as in every JS object).
+  const bytes = utf8(JSON.stringify(summary));
+  if (bytes.length > MAX_SUMMARY_PLAINTEXT) {
+    throw new RangeError(`the summary is ${bytes.length} bytes; at most ${MAX_SUMMARY_PLAINTEXT} are allowed`);
+  }
+  return bytes;
+}
+
+/**
+ * Parses a decrypted summary; null when it is not one.
+ * @param {Uint8Array} plaintext
+ * @returns {OpeningSummary | null}
+ */
+export function decodeSummary(plaintext) {
+  if (plaintext.length > MAX_SUMMARY_PLAINTEXT) {
+    return null;
+  }
+  try {
+    const summary = JSON.parse(fromUtf8(plaintext));
+    return isPlainObject(summary) && isItemMap(summary.items) ? summary : null;
+  } catch {
+    return null;
+  }
+}
