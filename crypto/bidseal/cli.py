@@ -1,0 +1,246 @@
+"""The ``keygen``, ``seal``, ``open`` and ``inspect`` commands, standalone or inside ``bidopen``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bidseal.errors import InvalidSealedBid, KeyFileError
+from bidseal.files import atomic_output
+from bidseal.format import CHUNK_SIZE_MAX, CHUNK_SIZE_MIN, DEFAULT_CHUNK_SIZE, BidContext
+from bidseal.keys import (
+    DEFAULT_ITERATIONS,
+    ITERATIONS_MAX,
+    ITERATIONS_MIN,
+    BidderKeys,
+    generate_keys,
+    load_private_key_file,
+    load_public_bundle,
+    read_passphrase_file,
+    write_key_dir,
+)
+from bidseal.opening import open_file, read_header, unwrap_data_key
+from bidseal.p256 import key_id
+from bidseal.reader import SealedBidInfo, SealedBidReader
+from bidseal.seal import seal_file
+
+__all__ = ["CommandError", "main", "register"]
+
+_READ_BLOCK = 1024 * 1024
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandError(Exception):
+    """A refusal with a message for the user (exit status 1)."""
+
+
+def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
+    if args.passphrase_file is not None:
+        return read_passphrase_file(args.passphrase_file)
+    if not sys.stdin.isatty():
+        raise CommandError("no passphrase: give --passphrase-file (no terminal to ask on)")
+    first = getpass.getpass("Passphrase / 口令: ")
+    if confirm and getpass.getpass("Passphrase again / 再次输入口令: ") != first:
+        raise CommandError("the two passphrases differ")
+    if not first:
+        raise CommandError("the passphrase must not be empty")
+    return first
+
+
+def _refuse_existing(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise CommandError(f"{path} already exists (use --force to replace it)")
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    if not ITERATIONS_MIN <= args.iterations <= ITERATIONS_MAX:
+        raise CommandError(f"--iterations must be {ITERATIONS_MIN}..{ITERATIONS_MAX}")
+    passphrase = _passphrase(args, confirm=True)
+    keys = generate_keys()
+    private_path, public_path = write_key_dir(args.out, keys, passphrase, args.iterations)
+    print(f"bidder key id: {keys.key_id}")
+    print(f"private key file: {private_path} (keep it and its passphrase safe)")
+    print(f"public key bundle: {public_path} (register it with the platform)")
+    return 0
+
+
+def _load_keys(args: argparse.Namespace) -> BidderKeys:
+    return load_private_key_file(Path(args.key_dir), _passphrase(args, confirm=False))
+
+
+def _read_summary(path: Path, document: Path) -> dict[str, Any]:
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError) as exc:
+        raise CommandError(f"cannot read summary {path}: {exc}") from exc
+    if not isinstance(summary, dict):
+        raise CommandError(f'summary {path} must be a JSON object with an "items" object')
+    summary.setdefault("document", {"name": document.name})
+    return summary
+
+
+def _seal(args: argparse.Namespace) -> int:
+    document, out = Path(args.document), Path(args.out)
+    try:
+        context = BidContext.parse(args.context)
+    except ValueError as exc:
+        raise CommandError(f"--context: {exc}") from exc
+    if not document.is_file():
+        raise CommandError(f"{document} is not a readable file")
+    _refuse_existing(out, args.force)
+    summary = _read_summary(Path(args.summary), document)
+    keys = _load_keys(args)
+    try:
+        result = seal_file(
+            document,
+            out,
+            keys=keys,
+            context=context,
+            summary=summary,
+            chunk_size=args.chunk_size,
+            overwrite=args.force,
+        )
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"sealed {result.size} bytes into {out} ({result.file_size} bytes)")
+    print(f"bid_sha256: {result.bid_sha256}")
+    return 0
+
+
+def _open(args: argparse.Namespace) -> int:
+    sealed, out = Path(args.sealed), Path(args.out)
+    summary_out = Path(args.summary_out) if args.summary_out else None
+    _refuse_existing(out, args.force)
+    if summary_out is not None:
+        _refuse_existing(summary_out, args.force)
+    with sealed.open("rb") as stream:
+        header = read_header(stream)
+    own = load_public_bundle(Path(args.key_dir))
+    if header.recipient_key != own.encryption_key:
+        raise CommandError(
+            f"{sealed} was sealed to encryption key {key_id(header.recipient_key)}, "
+            f"not to the key in {args.key_dir} ({own.encryption_key_id})"
+        )
+    keys = _load_keys(args)
+    data_key = unwrap_data_key(header, keys, header.context)
+    opened = open_file(sealed, data_key, out, overwrite=args.force)
+    if summary_out is not None:
+        text = json.dumps(opened.summary, ensure_ascii=False, indent=2) + "\n"
+        with atomic_output(summary_out, overwrite=args.force) as handle:
+            handle.write(text.encode("utf-8"))
+    if opened.info.signer_key != own.signing_key:
+        print(
+            f"warning: signed by key {key_id(opened.info.signer_key)}, not by this key folder",
+            file=sys.stderr,
+        )
+    print(f"opened {opened.size} bytes into {out}")
+    print(f"bid_sha256: {opened.bid_sha256}")
+    print(json.dumps(opened.summary.get("items"), ensure_ascii=False))
+    return 0
+
+
+def _read_info(path: Path) -> SealedBidInfo:
+    reader = SealedBidReader()
+    with path.open("rb") as stream:
+        while block := stream.read(_READ_BLOCK):
+            reader.feed(block)
+    return reader.finish()
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    info = _read_info(Path(args.sealed))
+    described = info.describe()
+    if args.json:
+        print(json.dumps(described, ensure_ascii=False, indent=2))
+    else:
+        print("valid sealed bid, signature verified (contents not decrypted)")
+        for name, value in described.items():
+            print(f"{name}: {value}")
+    return 0
+
+
+def _guarded(handler: Handler) -> Handler:
+    """Turn every expected failure into one line on stderr and exit status 1."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except InvalidSealedBid:
+            print(
+                "error: invalid sealed bid (damaged or tampered file, wrong key or wrong context)",
+                file=sys.stderr,
+            )
+        except (CommandError, KeyFileError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+        except FileExistsError as exc:
+            print(f"error: {exc} (use --force to replace it)", file=sys.stderr)
+        except OSError as exc:
+            print(f"error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+    return run
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def register(subparsers: Any) -> None:
+    """Add keygen, seal, open and inspect to an argparse subparsers object.
+
+    Each subcommand sets ``handler``: call ``args.handler(args)`` and exit with
+    what it returns (0 on success, 1 on any refusal, with a message on stderr).
+    """
+    keygen = subparsers.add_parser("keygen", help="make a bidder key pair folder")
+    keygen.add_argument("--out", required=True, metavar="KEYDIR")
+    keygen.add_argument("--passphrase-file", metavar="FILE")
+    keygen.add_argument("--iterations", type=_positive, default=DEFAULT_ITERATIONS)
+    keygen.set_defaults(handler=_guarded(_keygen))
+
+    seal = subparsers.add_parser("seal", help="seal a bid document to your own key")
+    seal.add_argument("document", metavar="DOCUMENT")
+    seal.add_argument("--key-dir", required=True, metavar="KEYDIR")
+    seal.add_argument("--context", required=True, metavar="TENDER/LOT/BIDDER")
+    seal.add_argument("--summary", required=True, metavar="SUMMARY.json")
+    seal.add_argument("--out", required=True, metavar="SEALED")
+    seal.add_argument("--passphrase-file", metavar="FILE")
+    seal.add_argument(
+        "--chunk-size",
+        type=_positive,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"plaintext bytes per chunk, {CHUNK_SIZE_MIN}..{CHUNK_SIZE_MAX}",
+    )
+    seal.add_argument("--force", action="store_true", help="replace an existing output file")
+    seal.set_defaults(handler=_guarded(_seal))
+
+    opener = subparsers.add_parser("open", help="decrypt one of your sealed bids")
+    opener.add_argument("sealed", metavar="SEALED")
+    opener.add_argument("--key-dir", required=True, metavar="KEYDIR")
+    opener.add_argument("--out", required=True, metavar="DOCUMENT")
+    opener.add_argument("--summary-out", metavar="SUMMARY.json")
+    opener.add_argument("--passphrase-file", metavar="FILE")
+    opener.add_argument("--force", action="store_true", help="replace existing output files")
+    opener.set_defaults(handler=_guarded(_open))
+
+    inspect = subparsers.add_parser("inspect", help="check a sealed file without decrypting it")
+    inspect.add_argument("sealed", metavar="SEALED")
+    inspect.add_argument("--json", action="store_true")
+    inspect.set_defaults(handler=_guarded(_inspect))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bidseal", description="Sealed bids (bidseal/1).")
+    register(parser.add_subparsers(required=True, metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
