@@ -1,0 +1,125 @@
+"""`bidopen serve`: run one hub process, optionally with a demo opening a newcomer can watch."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from bidopen.config import Config, ConfigError, load_config
+
+DEMO_HOST = "demo:demo-host-passphrase"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the hub (SQLite and local files by default)",
+        description=(
+            "Run the hub. With no options it keeps everything in ./data (SQLite and the "
+            "sealed files); give --database-url and --redis-url to run several nodes."
+        ),
+    )
+    parser.add_argument("--data-dir", type=Path, help="data folder (default ./data)")
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    parser.add_argument("--database-url", help="sqlite+aiosqlite:///… or postgresql+asyncpg://…")
+    parser.add_argument("--redis-url", help="redis://… to fan out between several nodes")
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        dest="allowed_origins",
+        metavar="ORIGIN",
+        help="an extra browser origin allowed to connect (repeatable)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="run simulated bidders through one opening after another, to watch",
+    )
+    parser.set_defaults(func=run_serve)
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    origins = tuple(args.allowed_origins) if args.allowed_origins else None
+    explicit: dict[str, object] = {
+        "data_dir": args.data_dir,
+        "host": args.host,
+        "port": args.port,
+        "database_url": args.database_url,
+        "redis_url": args.redis_url,
+        "allowed_origins": origins,
+    }
+    if args.demo:
+        explicit["demo"] = True
+    config = load_config(**explicit)
+    if config.demo and config.bootstrap_host is None:
+        config = load_config(**explicit, bootstrap_host=DEMO_HOST)
+    return config
+
+
+def _demo_ctx(base_url: str) -> object:
+    async def demo(app: web.Application) -> AsyncIterator[None]:
+        from bidopen.demo import run_demo
+
+        stop = asyncio.Event()
+
+        async def when_listening() -> None:
+            # cleanup contexts run before the site listens: wait for our own port.
+            import aiohttp
+
+            async with aiohttp.ClientSession() as http:
+                while True:
+                    try:
+                        async with http.get(f"{base_url}/api/server-key") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.2)
+            await run_demo(base_url, stop)
+
+        task = asyncio.create_task(when_listening(), name="demo")
+        yield
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+    return demo
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    try:
+        config = config_from_args(args)
+    except ConfigError as exc:
+        print(f"bidopen serve: {exc}", file=sys.stderr)
+        return 2
+    from bidopen.app import create_app
+
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    app = create_app(config)
+    base_url = f"http://{config.host}:{config.port}"
+    if config.demo:
+        app.cleanup_ctx.append(_demo_ctx(base_url))  # type: ignore[arg-type]
+    print(
+        f"bidopen hub on {base_url}\n"
+        f"  大屏 big screen:   {base_url}/screen\n"
+        f"  投标人 bidder room: {base_url}/bidder\n"
+        f"  主持人 host console: {base_url}/host",
+        flush=True,
+    )
+    if config.demo:
+        user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")
+        print(f"  demo host login: {user} / {password}", flush=True)
+    web.run_app(app, host=config.host, port=config.port, print=None, handle_signals=True)
+    return 0
