@@ -1,0 +1,262 @@
+"""Events of an opening session: what happened, JSON-safe, kept in the log forever."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from .codec import JSON, decode_dataclass, encode
+from .errors import MalformedEvent
+from .phases import Phase
+from .values import (
+    BidEntry,
+    BidOutcome,
+    EvaluationStage,
+    Lot,
+    LotReadout,
+    QuorumChoice,
+    ReadoutItem,
+    Reason,
+    Role,
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    """Base of all events; `kind` names it in the log, `at` is the server time it was decided."""
+
+    kind: ClassVar[str]
+    at: datetime
+
+    def to_payload(self) -> dict[str, JSON]:
+        payload = encode(self)
+        assert isinstance(payload, dict)
+        return payload
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionScheduled(Event):
+    kind = "session_scheduled"
+    tender_id: str
+    code: str
+    title: str
+    host: str
+    lots: tuple[Lot, ...]
+    deadline: datetime
+    signin_opens_at: datetime
+    decryption_minutes: int
+    confirmation_minutes: int
+    readout_items: tuple[ReadoutItem, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionRescheduled(Event):
+    kind = "session_rescheduled"
+    previous_deadline: datetime
+    deadline: datetime
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionAborted(Event):
+    kind = "session_aborted"
+    phase: Phase
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeadlinePassed(Event):
+    """The first event that names bidders: the bids stored in time and who had signed in."""
+
+    kind = "deadline_passed"
+    deadline: datetime
+    bids: tuple[BidEntry, ...]
+    counts: Mapping[str, int]
+    signed_in: tuple[str, ...]
+    quorum_warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuorumDecided(Event):
+    kind = "quorum_decided"
+    lot: str
+    choice: QuorumChoice
+    reason: str
+    automatic: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecryptionStarted(Event):
+    kind = "decryption_started"
+    ends_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidderSignedIn(Event):
+    kind = "bidder_signed_in"
+    bidder: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidDecrypted(Event):
+    """The data key opened the bid; the summary stays out of the log until the read-out."""
+
+    kind = "bid_decrypted"
+    lot: str
+    bidder: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecryptionFailed(Event):
+    kind = "decryption_failed"
+    lot: str
+    bidder: str
+    reason_code: str
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecryptionExtended(Event):
+    kind = "decryption_extended"
+    minutes: int
+    reason: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformFaultRecorded(Event):
+    kind = "platform_fault_recorded"
+    bidder: str | None
+    reason: str
+    reported_by: Role
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionPaused(Event):
+    kind = "session_paused"
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionResumed(Event):
+    """The window goes on; ends_at is shifted by the time spent paused."""
+
+    kind = "session_resumed"
+    ends_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class DecryptionClosed(Event):
+    kind = "decryption_closed"
+    by_host: bool
+    outcomes: tuple[BidOutcome, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadOut(Event):
+    """All opened summaries at once (唱标), never one by one."""
+
+    kind = "read_out"
+    lots: tuple[LotReadout, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmationStarted(Event):
+    kind = "confirmation_started"
+    ends_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidderConfirmed(Event):
+    kind = "bidder_confirmed"
+    bidder: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionRaised(Event):
+    kind = "objection_raised"
+    objection_id: str
+    bidder: str
+    lot: str | None
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionAnswered(Event):
+    kind = "objection_answered"
+    objection_id: str
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConfirmationClosed(Event):
+    """Who confirmed and who, by staying silent, is deemed to accept the record."""
+
+    kind = "confirmation_closed"
+    early: bool
+    confirmed: tuple[str, ...]
+    deemed_accepted: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecordPublished(Event):
+    kind = "record_published"
+    sha256: str
+    signature: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluationStageChanged(Event):
+    kind = "evaluation_stage_changed"
+    stage: EvaluationStage
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultPublished(Event):
+    kind = "result_published"
+    lot: str
+    ranked: tuple[str, ...]
+    winner: str
+    reasons: Mapping[str, Reason]
+    publicity_days: int
+    publicity_ends_at: datetime
+    sha256: str
+    signature: str
+
+
+EVENT_TYPES: Mapping[str, type[Event]] = {
+    cls.kind: cls
+    for cls in (
+        SessionScheduled,
+        SessionRescheduled,
+        SessionAborted,
+        DeadlinePassed,
+        QuorumDecided,
+        DecryptionStarted,
+        BidderSignedIn,
+        BidDecrypted,
+        DecryptionFailed,
+        DecryptionExtended,
+        PlatformFaultRecorded,
+        SessionPaused,
+        SessionResumed,
+        DecryptionClosed,
+        ReadOut,
+        ConfirmationStarted,
+        BidderConfirmed,
+        ObjectionRaised,
+        ObjectionAnswered,
+        ConfirmationClosed,
+        RecordPublished,
+        EvaluationStageChanged,
+        ResultPublished,
+    )
+}
+
+
+def event_from_payload(kind: str, payload: Mapping[str, JSON]) -> Event:
+    """The event that `to_payload` stored under `kind`; MalformedEvent for anything else."""
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        raise MalformedEvent(f"unknown event kind {kind!r}")
+    return decode_dataclass(cls, dict(payload), kind)

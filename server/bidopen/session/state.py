@@ -1,0 +1,251 @@
+"""The state of one opening session, folded from its events; deadlines are data."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .phases import TIMED_PHASES, Phase
+from .values import (
+    BidOutcome,
+    EvaluationStage,
+    Lot,
+    LotReadout,
+    OutcomeCause,
+    QuorumChoice,
+    ReadoutItem,
+    Reason,
+    Role,
+)
+
+BidKey = tuple[str, str]  # (lot, bidder)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Bid:
+    lot: str
+    bidder: str
+    bid_sha256: str
+    receipt_no: int
+    decrypted_at: datetime | None = None
+    failed_attempts: int = 0
+    outcome: BidOutcome | None = None
+
+    @property
+    def key(self) -> BidKey:
+        return (self.lot, self.bidder)
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuorumDecision:
+    lot: str
+    choice: QuorumChoice
+    reason: str
+    automatic: bool
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rescheduling:
+    previous_deadline: datetime
+    deadline: datetime
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extension:
+    minutes: int
+    reason: str
+    ends_at: datetime
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PauseSpan:
+    phase: Phase
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlatformFault:
+    bidder: str | None
+    reason: str
+    reported_by: Role
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class Objection:
+    id: str
+    bidder: str
+    lot: str | None
+    text: str
+    phase: Phase
+    raised_at: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageChange:
+    stage: EvaluationStage
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishedDocument:
+    """A document the app signed: the opening record or a lot's result."""
+
+    sha256: str
+    signature: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotResult:
+    lot: str
+    ranked: tuple[str, ...]
+    winner: str
+    reasons: Mapping[str, Reason]
+    publicity_days: int
+    publicity_ends_at: datetime
+    document: PublishedDocument
+
+
+@dataclass(frozen=True, kw_only=True)
+class Abortion:
+    phase: Phase
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class OpeningSession:
+    """Everything decide needs to judge a command; immutable, replaced by evolve."""
+
+    seq: int = 0
+    phase: Phase = Phase.UNSCHEDULED
+    # Set by session_scheduled.
+    tender_id: str = ""
+    code: str = ""
+    title: str = ""
+    host: str = ""
+    lots: tuple[Lot, ...] = ()
+    deadline: datetime | None = None
+    signin_opens_at: datetime | None = None
+    decryption_minutes: int = 0
+    confirmation_minutes: int = 0
+    readout_items: tuple[ReadoutItem, ...] = ()
+    scheduled_at: datetime | None = None
+    reschedulings: tuple[Rescheduling, ...] = ()
+    # From the deadline on.
+    deadline_passed_at: datetime | None = None
+    bids: Mapping[BidKey, Bid] = field(default_factory=dict)
+    signed_in: Mapping[str, datetime] = field(default_factory=dict)
+    quorum_warnings: tuple[str, ...] = ()
+    quorum: Mapping[str, QuorumDecision] = field(default_factory=dict)
+    # The window of the current timed phase (decryption or confirmation).
+    ends_at: datetime | None = None
+    pauses: tuple[PauseSpan, ...] = ()
+    decryption_started_at: datetime | None = None
+    extensions: tuple[Extension, ...] = ()
+    faults: tuple[PlatformFault, ...] = ()
+    decryption_closed_at: datetime | None = None
+    decryption_closed_by_host: bool = False
+    readout: tuple[LotReadout, ...] = ()
+    read_out_at: datetime | None = None
+    confirmation_started_at: datetime | None = None
+    confirmations: Mapping[str, datetime] = field(default_factory=dict)
+    objections: Mapping[str, Objection] = field(default_factory=dict)
+    confirmation_closed_at: datetime | None = None
+    confirmation_closed_early: bool = False
+    deemed_accepted: tuple[str, ...] = ()
+    record: PublishedDocument | None = None
+    stages: tuple[StageChange, ...] = ()
+    results: Mapping[str, LotResult] = field(default_factory=dict)
+    abortion: Abortion | None = None
+
+    @property
+    def paused(self) -> bool:
+        return bool(self.pauses) and self.pauses[-1].ended_at is None
+
+    @property
+    def pause_reason(self) -> str | None:
+        return self.pauses[-1].reason if self.paused else None
+
+    @property
+    def next_deadline(self) -> datetime | None:
+        """The instant a scheduler must submit a Tick, or None when only people can move on."""
+        if self.phase is Phase.SCHEDULED:
+            return self.deadline
+        if self.phase in TIMED_PHASES and not self.paused:
+            return self.ends_at
+        return None
+
+    def window_elapsed(self, now: datetime) -> bool:
+        """True once the running window has ended (a paused window keeps its remaining time)."""
+        return self.ends_at is not None and not self.paused and now >= self.ends_at
+
+    @property
+    def bidders(self) -> frozenset[str]:
+        """Bidders with a bid in this session; empty before the deadline by design."""
+        return frozenset(bidder for _, bidder in self.bids)
+
+    @property
+    def stopped_lots(self) -> frozenset[str]:
+        return frozenset(
+            lot for lot, decision in self.quorum.items() if decision.choice is QuorumChoice.STOP
+        )
+
+    @property
+    def pending_quorum(self) -> tuple[str, ...]:
+        """Lots that still wait for the host's continue-or-stop choice, in lot order."""
+        return tuple(
+            lot.id
+            for lot in self.lots
+            if lot.id not in self.quorum
+            and (lot.id in self.quorum_warnings or self.count(lot.id) == 0)
+        )
+
+    def count(self, lot: str) -> int:
+        return sum(1 for bid_lot, _ in self.bids if bid_lot == lot)
+
+    @property
+    def live_bids(self) -> tuple[Bid, ...]:
+        """Bids of lots that were not stopped, in lot order then receipt order."""
+        stopped = self.stopped_lots
+        order = {lot.id: i for i, lot in enumerate(self.lots)}
+        live = (bid for bid in self.bids.values() if bid.lot not in stopped)
+        return tuple(sorted(live, key=lambda bid: (order.get(bid.lot, -1), bid.receipt_no)))
+
+    @property
+    def unanswered(self) -> tuple[str, ...]:
+        return tuple(o.id for o in self.objections.values() if o.answer is None)
+
+    @property
+    def evaluation_stage(self) -> EvaluationStage | None:
+        return self.stages[-1].stage if self.stages else None
+
+    def opened_bidders(self, lot: str) -> tuple[str, ...]:
+        return tuple(
+            bid.bidder
+            for bid in self.live_bids
+            if bid.lot == lot
+            and bid.outcome is not None
+            and bid.outcome.cause is OutcomeCause.DECRYPTED
+        )
+
+    @property
+    def lots_awaiting_result(self) -> tuple[str, ...]:
+        """Lots with an opened bid and no published result yet, in lot order."""
+        stopped = self.stopped_lots
+        return tuple(
+            lot.id
+            for lot in self.lots
+            if lot.id not in stopped and lot.id not in self.results and self.opened_bidders(lot.id)
+        )
+
+
+EMPTY = OpeningSession()

@@ -1,0 +1,153 @@
+"""Small value objects shared by commands, events and the session state."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .errors import InvalidArgument
+from .validate import (
+    MAX_LABEL_LENGTH,
+    check_code,
+    check_id,
+    check_int,
+    check_sha256,
+    check_text,
+)
+
+MIN_BIDS = 3  # fewer bids than this in a lot needs the host's recorded choice
+
+
+class Role(StrEnum):
+    HOST = "host"
+    BIDDER = "bidder"
+    SYSTEM = "system"
+    PUBLIC = "public"
+
+
+class QuorumChoice(StrEnum):
+    CONTINUE = "continue"
+    STOP = "stop"
+
+
+class BidStatus(StrEnum):
+    """How a bid came out of decryption."""
+
+    OPENED = "opened"
+    REVOKED = "revoked"  # 撤销: stayed encrypted through the bidder's own fault
+    WITHDRAWN = "withdrawn"  # 撤回: stayed encrypted through a fault outside the bidder
+
+
+class OutcomeCause(StrEnum):
+    """Why a bid has its status; the record states it next to the status."""
+
+    DECRYPTED = "decrypted"
+    PLATFORM_FAULT = "platform_fault"
+    KEY_REJECTED = "key_rejected"
+    NOT_DECRYPTED = "not_decrypted"
+    NOT_SIGNED_IN = "not_signed_in"
+
+
+class EvaluationStage(StrEnum):
+    """Stages of the evaluation shown on the big screen, in the order they must come."""
+
+    QUALIFICATION = "qualification"
+    TECHNICAL = "technical"
+    COMMERCIAL = "commercial"
+    SCORING = "scoring"
+    REPORT = "report"
+
+    @property
+    def rank(self) -> int:
+        return list(EvaluationStage).index(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Actor:
+    """Who sends a command, as the app authenticated it."""
+
+    role: Role
+    id: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.role, Role):
+            raise InvalidArgument("actor.role must be a Role")
+        check_id("actor.id", self.id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Lot:
+    """A lot (标段) of the tender; all lots of a session share its windows."""
+
+    id: str
+    name: str
+
+    def __post_init__(self) -> None:
+        check_id("lot.id", self.id)
+        check_text("lot.name", self.name, MAX_LABEL_LENGTH)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadoutItem:
+    """One item read out for every opened bid (price, duration, ...), labelled in both languages."""
+
+    key: str
+    label_zh: str
+    label_en: str
+
+    def __post_init__(self) -> None:
+        check_code("readout_item.key", self.key)
+        check_text("readout_item.label_zh", self.label_zh, MAX_LABEL_LENGTH)
+        check_text("readout_item.label_en", self.label_en, MAX_LABEL_LENGTH)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidEntry:
+    """A bid stored before the deadline, as the app hands it over at the deadline tick."""
+
+    lot: str
+    bidder: str
+    bid_sha256: str
+    receipt_no: int
+
+    def __post_init__(self) -> None:
+        check_id("bid.lot", self.lot)
+        check_id("bid.bidder", self.bidder)
+        check_sha256("bid.bid_sha256", self.bid_sha256)
+        check_int("bid.receipt_no", self.receipt_no, 1, 2**63 - 1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """Why a bidder did not win: the clause of the tender documents and an explanation."""
+
+    clause: str
+    text: str
+
+    def __post_init__(self) -> None:
+        check_text("reason.clause", self.clause, MAX_LABEL_LENGTH)
+        check_text("reason.text", self.text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BidOutcome:
+    """The status a bid got when decryption ended, and why."""
+
+    lot: str
+    bidder: str
+    status: BidStatus
+    cause: OutcomeCause
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadoutLine:
+    """One bid as read out: items only for opened bids, None for the others."""
+
+    bidder: str
+    status: BidStatus
+    items: Mapping[str, str] | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LotReadout:
+    lot: str
+    lines: tuple[ReadoutLine, ...]

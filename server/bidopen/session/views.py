@@ -1,0 +1,110 @@
+"""What each audience may see of a session: public big screen, one bidder, the host."""
+
+from .codec import JSON, encode
+from .state import OpeningSession
+
+
+def public_view(state: OpeningSession) -> dict[str, JSON]:
+    """The big-screen snapshot: no bidder before the read-out, no count before the deadline."""
+    view: dict[str, JSON] = {
+        "seq": state.seq,
+        "phase": state.phase.value,
+        "tender_id": state.tender_id,
+        "code": state.code,
+        "title": state.title,
+        "lots": encode(state.lots),
+        "readout_items": encode(state.readout_items),
+        "deadline": encode(state.deadline),
+        "signin_opens_at": encode(state.signin_opens_at),
+        "reschedulings": encode(state.reschedulings),
+        "paused": state.paused,
+        "pause_reason": state.pause_reason,
+        "ends_at": encode(state.ends_at),
+        "extensions": encode(state.extensions),
+        "aborted": encode(state.abortion),
+    }
+    if state.deadline_passed_at is None:
+        return view
+    view["lot_progress"] = [
+        {
+            "lot": lot.id,
+            "bids": state.count(lot.id),
+            "decrypted": sum(
+                1 for bid in state.bids.values() if bid.lot == lot.id and bid.decrypted_at
+            ),
+            "quorum_warning": lot.id in state.quorum_warnings,
+            "quorum": encode(state.quorum.get(lot.id)),
+        }
+        for lot in state.lots
+    ]
+    view["signed_in_count"] = len(state.signed_in)
+    view["platform_fault_count"] = len(state.faults)
+    view["objection_count"] = len(state.objections)
+    view["answered_count"] = len(state.objections) - len(state.unanswered)
+    view["confirmed_count"] = len(state.confirmations)
+    if state.read_out_at is None:
+        return view
+    # From the read-out on, names, statuses and the read-out items are public.
+    view["read_out_at"] = encode(state.read_out_at)
+    view["readout"] = encode(state.readout)
+    view["deemed_accepted"] = list(state.deemed_accepted)
+    view["record"] = encode(state.record)
+    view["evaluation_stage"] = encode(state.evaluation_stage)
+    view["results"] = [
+        encode(state.results[lot.id]) for lot in state.lots if lot.id in state.results
+    ]
+    return view
+
+
+def bidder_view(state: OpeningSession, bidder: str) -> dict[str, JSON]:
+    """The public view plus what concerns this bidder alone: its bids, sign-in, objections."""
+    view = public_view(state)
+    own_bids = sorted(
+        (bid for bid in state.bids.values() if bid.bidder == bidder),
+        key=lambda bid: bid.receipt_no,
+    )
+    view["you"] = {
+        "bidder": bidder,
+        "signed_in_at": encode(state.signed_in.get(bidder)),
+        "confirmed_at": encode(state.confirmations.get(bidder)),
+        "bids": [
+            {
+                "lot": bid.lot,
+                "bid_sha256": bid.bid_sha256,
+                "receipt_no": bid.receipt_no,
+                "decrypted_at": encode(bid.decrypted_at),
+                "failed_attempts": bid.failed_attempts,
+                "outcome": encode(bid.outcome),
+            }
+            for bid in own_bids
+        ],
+        "objections": [encode(o) for o in state.objections.values() if o.bidder == bidder],
+    }
+    return view
+
+
+def host_view(state: OpeningSession) -> dict[str, JSON]:
+    """The console: who bid, signed in and decrypted; never a price before the read-out."""
+    view = public_view(state)
+    view["host"] = state.host
+    if state.deadline_passed_at is None:
+        return view
+    view["pending_quorum"] = list(state.pending_quorum)
+    view["bids"] = [
+        {
+            "lot": bid.lot,
+            "bidder": bid.bidder,
+            "bid_sha256": bid.bid_sha256,
+            "receipt_no": bid.receipt_no,
+            "signed_in": bid.bidder in state.signed_in,
+            "decrypted_at": encode(bid.decrypted_at),
+            "failed_attempts": bid.failed_attempts,
+            "outcome": encode(bid.outcome),
+        }
+        for bid in state.live_bids
+    ]
+    view["signed_in"] = encode(sorted(state.signed_in))
+    view["platform_faults"] = encode(state.faults)
+    view["objections"] = [encode(o) for o in state.objections.values()]
+    view["confirmed"] = encode(sorted(state.confirmations))
+    return view
