@@ -25,6 +25,7 @@ __all__ = [
     "MAX_CHUNKS",
     "NONCE_PREFIX_LEN",
     "PREAMBLE_LEN",
+    "REHEARSAL_TENDER",
     "SIGNATURE_LEN",
     "SUITE",
     "SUMMARY_LEN_MAX",
@@ -63,6 +64,9 @@ DATA_KEY_LEN = 32
 WRAPPED_KEY_LEN = POINT_LEN + DATA_KEY_LEN + TAG_LEN
 MAX_CHUNKS = 2**32
 CONTEXT_MAX_CHARS = 128
+# Rehearsal envelopes wrap to this tender id (section 2.8); no sealed bid may use it,
+# or a rehearsal could be used to get a real bid's data key unwrapped before the deadline.
+REHEARSAL_TENDER = "rehearsal"
 
 _DATA_KEY_INFO = b"bidseal/1 data-key"
 _BODY_INFO = b"bidseal/1 body"
@@ -135,6 +139,8 @@ class SealHeader:
     signer_key: bytes
 
     def __post_init__(self) -> None:
+        if self.context.tender == REHEARSAL_TENDER:
+            raise ValueError(f"the tender id {REHEARSAL_TENDER!r} is reserved for rehearsals")
         if type(self.chunk_size) is not int or not (
             CHUNK_SIZE_MIN <= self.chunk_size <= CHUNK_SIZE_MAX
         ):
@@ -164,17 +170,36 @@ class SealHeader:
         return canonical_json(members).encode("utf-8")
 
 
-def decode_header(raw: bytes) -> SealHeader:
-    """Decode and check stored header bytes; InvalidSealedBid unless they are canonical.
+def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # JSON parsers disagree on which of two equal names wins; a signed header must
+    # mean the same to every reader, so duplicates make it invalid.
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("duplicate header member")
+    return members
 
-    Requiring the canonical bytes (what ``encode`` gives back) rules out
-    duplicate members, other spellings of the same values and parser
-    differences between implementations: every reader sees the same header.
+
+def _refuse_number(text: str) -> object:
+    # 1.0, 1e0, NaN: JavaScript would read some of them as the integer 1.
+    raise ValueError(f"header numbers are integers: {text}")
+
+
+def decode_header(raw: bytes) -> SealHeader:
+    """Decode and check stored header bytes; InvalidSealedBid if they break section 2.1.
+
+    The members may come in any order and with any JSON whitespace (the hash
+    covers the bytes as stored), but duplicate names, non-integer numbers,
+    non-canonical base64url and lone surrogates are refused so that every
+    implementation reads the same values from the same bytes.
     """
     try:
-        text = raw.decode("utf-8")
-        members = json.loads(text)
-        if not isinstance(members, dict) or tuple(members) != _HEADER_MEMBERS:
+        members = json.loads(
+            raw.decode("utf-8"),
+            object_pairs_hook=_unique_members,
+            parse_float=_refuse_number,
+            parse_constant=_refuse_number,
+        )
+        if not isinstance(members, dict) or set(members) != set(_HEADER_MEMBERS):
             raise ValueError("header members")
         if type(members["v"]) is not int or members["v"] != VERSION or members["suite"] != SUITE:
             raise ValueError("header version or suite")
@@ -188,8 +213,6 @@ def decode_header(raw: bytes) -> SealHeader:
         )
     except (ValueError, TypeError, KeyError, RecursionError) as exc:
         raise InvalidSealedBid from exc
-    if header.encode() != raw:
-        raise InvalidSealedBid
     return header
 
 

@@ -284,7 +284,7 @@ class SealedBidReader:
         tbs = to_be_signed(
             self._header_hash, summary_digest(self._summary_ct), self._body_hash.digest()
         )
-        if not verify_raw(load_point(header.signer_key), tbs, signature, require_low_s=True):
+        if not verify_raw(load_point(header.signer_key), tbs, signature, require_low_s=False):
             raise InvalidSealedBid
         if self._listener is not None:
             self._listener.chunk_end(last_index, True)

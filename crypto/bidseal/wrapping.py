@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import hmac
 import secrets
-import struct
 
 from cryptography.hazmat.primitives import hpke
 
 from bidseal.codec import b64u_decode, b64u_encode
 from bidseal.errors import InvalidSealedBid
-from bidseal.format import DATA_KEY_LEN, WRAPPED_KEY_LEN, BidContext, hpke_info
+from bidseal.format import (
+    DATA_KEY_LEN,
+    REHEARSAL_TENDER,
+    WRAPPED_KEY_LEN,
+    BidContext,
+    hpke_info,
+)
 from bidseal.keys import BidderKeys, PublicBundle
 from bidseal.p256 import load_point
 
@@ -18,13 +23,12 @@ __all__ = [
     "check_rehearsal_answer",
     "make_rehearsal_envelope",
     "open_rehearsal_envelope",
-    "rehearsal_info",
+    "rehearsal_context",
     "unwrap_wrapped_key",
     "wrap_data_key",
 ]
 
 _SUITE = hpke.Suite(hpke.KEM.P256, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
-_REHEARSAL_INFO = b"bidseal/1 rehearsal"
 
 
 def _wrap(key: bytes, recipient_key: bytes, info: bytes) -> bytes:
@@ -56,15 +60,9 @@ def unwrap_wrapped_key(wrapped: bytes, keys: BidderKeys, context: BidContext) ->
     return _unwrap(wrapped, keys, hpke_info(context))
 
 
-def rehearsal_info(challenge_id: str, bidder: str) -> bytes:
-    """HPKE ``info`` of a rehearsal envelope; its own label, so it can never unwrap a bid's key."""
-    parts = [_REHEARSAL_INFO]
-    for text in (challenge_id, bidder):
-        data = text.encode("utf-8")
-        if not 1 <= len(data) <= 0xFFFF:
-            raise ValueError("challenge id and bidder must be 1..65535 UTF-8 bytes")
-        parts.append(struct.pack(">H", len(data)) + data)
-    return b"".join(parts)
+def rehearsal_context(challenge_id: str, bidder: str) -> BidContext:
+    """The context a rehearsal envelope is wrapped for: the reserved tender id "rehearsal"."""
+    return BidContext(REHEARSAL_TENDER, challenge_id, bidder)
 
 
 def make_rehearsal_envelope(
@@ -76,7 +74,9 @@ def make_rehearsal_envelope(
     with its key file, without ever touching a real bid.
     """
     expected = secrets.token_bytes(DATA_KEY_LEN)
-    envelope = _wrap(expected, public.encryption_key, rehearsal_info(challenge_id, bidder))
+    envelope = wrap_data_key(
+        expected, public.encryption_key, rehearsal_context(challenge_id, bidder)
+    )
     return b64u_encode(envelope), expected
 
 
@@ -88,7 +88,7 @@ def open_rehearsal_envelope(
         envelope = b64u_decode(envelope_b64u)
     except ValueError as exc:
         raise InvalidSealedBid from exc
-    return _unwrap(envelope, keys, rehearsal_info(challenge_id, bidder))
+    return unwrap_wrapped_key(envelope, keys, rehearsal_context(challenge_id, bidder))
 
 
 def check_rehearsal_answer(expected: bytes, answer: bytes) -> bool:
