@@ -1,0 +1,149 @@
+"""Signalling of the live video over the hub's HTTP: publish, view, state."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+from aiohttp import web
+from aiortc import RTCSessionDescription
+
+from bidopen.errors import HubError
+from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
+from bidopen.video.peer import SdpOffer
+from bidopen.video.ratelimit import RequestRate
+from bidopen.video.relays import VideoRelays
+
+PublisherCheck = Callable[[web.Request, str], Awaitable[bool]]
+
+VIDEO_RELAYS = web.AppKey("video_relays", VideoRelays)
+
+_BASE = "/api/sessions/{session_id:[A-Za-z0-9_-]{1,64}}/video"
+
+
+def add_video_routes(
+    app: web.Application,
+    relays: VideoRelays,
+    authorize_publisher: PublisherCheck,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Add the video routes; `authorize_publisher(request, session_id)` admits hosts and clerks.
+
+    Add `video_cleanup_ctx` to `app.cleanup_ctx` as well, so that shutdown closes
+    every peer connection. Errors are raised as `HubError` for the hub's middleware.
+    """
+    app[VIDEO_RELAYS] = relays
+    views = _VideoViews(relays, authorize_publisher, clock)
+    app.router.add_post(f"{_BASE}/publish", views.publish)
+    app.router.add_get(f"{_BASE}/publish", views.publisher)
+    app.router.add_delete(f"{_BASE}/publish", views.stop)
+    app.router.add_post(f"{_BASE}/view", views.view)
+    app.router.add_get(f"{_BASE}/state", views.state)
+
+
+async def video_cleanup_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Closes every publisher and viewer connection when the app shuts down."""
+    if VIDEO_RELAYS not in app:
+        raise RuntimeError("call add_video_routes before adding video_cleanup_ctx")
+    yield
+    await app[VIDEO_RELAYS].close()
+
+
+class _VideoViews:
+    def __init__(
+        self, relays: VideoRelays, authorize: PublisherCheck, clock: Callable[[], float]
+    ) -> None:
+        settings = relays.settings
+        self._relays = relays
+        self._authorize = authorize
+        self._clock = clock
+        self._view_rate = RequestRate(settings.view_requests_per_minute, settings.view_burst)
+
+    async def publish(self, request: web.Request) -> web.Response:
+        session_id = await self._authorized(request)
+        offer = await self._offer(request)
+        with _video_errors():
+            published = await self._relays.publish(session_id, offer)
+        return _answer(published.answer, publisher=published.publisher_id)
+
+    async def publisher(self, request: web.Request) -> web.Response:
+        session_id = await self._authorized(request)
+        status = self._relays.status(session_id)
+        body = {**status.to_json(), "publisher": self._relays.publisher_id(session_id)}
+        return web.json_response(body, headers=_NO_STORE)
+
+    async def stop(self, request: web.Request) -> web.Response:
+        session_id = await self._authorized(request)
+        publisher_id = request.query.get("publisher")
+        stopped = await self._relays.stop_publishing(session_id, publisher_id)
+        if not stopped:
+            raise HubError(
+                "conflict",
+                "That publisher is no longer the current one.",
+                "该推流端已不是当前推流端。",
+            )
+        return web.json_response(self._relays.status(session_id).to_json(), headers=_NO_STORE)
+
+    async def view(self, request: web.Request) -> web.Response:
+        session_id = request.match_info["session_id"]
+        if not self._view_rate.allow(request.remote or "unknown", self._clock()):
+            raise HubError("rate_limited")
+        offer = await self._offer(request)
+        with _video_errors():
+            answer = await self._relays.view(session_id, offer)
+        return _answer(answer)
+
+    async def state(self, request: web.Request) -> web.Response:
+        status = self._relays.status(request.match_info["session_id"])
+        return web.json_response(status.to_json(), headers=_NO_STORE)
+
+    async def _authorized(self, request: web.Request) -> str:
+        session_id = request.match_info["session_id"]
+        if not await self._authorize(request, session_id):
+            raise HubError(
+                "forbidden",
+                "Only the session's host or clerk may publish video.",
+                "只有本场开标的主持人或工作人员可以推送视频。",
+            )
+        return session_id
+
+    async def _offer(self, request: web.Request) -> SdpOffer:
+        limit = self._relays.settings.max_sdp_bytes
+        # Read no more than the limit: the hub's own body limit is sized for bid files.
+        raw = await request.content.read(limit + 1)
+        if len(raw) > limit:
+            raise HubError("message_too_large", f"An offer is at most {limit} bytes.")
+        try:
+            body: Any = json.loads(raw)
+        except ValueError as exc:
+            raise HubError("bad_request", "The body is not JSON.", "请求体不是 JSON。") from exc
+        try:
+            return SdpOffer.from_json(body, limit)
+        except InvalidOffer as exc:
+            raise HubError("bad_request", str(exc)) from exc
+
+
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _answer(answer: RTCSessionDescription, **extra: str) -> web.Response:
+    return web.json_response({"type": answer.type, "sdp": answer.sdp, **extra}, headers=_NO_STORE)
+
+
+@contextlib.contextmanager
+def _video_errors() -> Iterator[None]:
+    """Turns the relay's refusals into the hub's error codes."""
+    try:
+        yield
+    except InvalidOffer as exc:
+        raise HubError("bad_request", str(exc)) from exc
+    except ViewerLimitReached as exc:
+        raise HubError(
+            "unavailable", str(exc), f"本服务器的视频观众已达上限（{exc.limit}）。"
+        ) from exc
+    except RelayClosed as exc:
+        raise HubError("unavailable", str(exc)) from exc

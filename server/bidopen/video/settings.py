@@ -1,0 +1,43 @@
+"""Limits and timings of the live evaluation video, one frozen value per hub process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """How many viewers one process serves and how quickly a stalled publisher is noticed.
+
+    aiortc encodes once per viewer, so `max_viewers` is a CPU budget: docs/video.md
+    gives the measured cost per viewer that it should be derived from.
+    """
+
+    max_viewers: int = 40
+    # A public viewer (re)connects rarely; a burst covers a page reload or two.
+    view_requests_per_minute: int = 6
+    view_burst: int = 3
+    # No frame from the publisher for this long means the stream is interrupted.
+    media_timeout_seconds: float = 2.0
+    # While nothing live is shown, viewers get a slate at this rate: enough to keep
+    # their decoders fed, cheap enough to be free.
+    slate_fps: float = 2.0
+    slate_width: int = 640
+    slate_height: int = 480
+    max_sdp_bytes: int = 64 * 1024
+
+    def __post_init__(self) -> None:
+        if self.max_viewers < 0:
+            raise ValueError("max_viewers must not be negative")
+        if self.view_requests_per_minute <= 0 or self.view_burst <= 0:
+            raise ValueError("view_requests_per_minute and view_burst must be positive")
+        if self.media_timeout_seconds <= 0:
+            raise ValueError("media_timeout_seconds must be positive")
+        if not 0 < self.slate_fps <= 30:
+            raise ValueError("slate_fps must be in (0, 30]")
+        for name in ("slate_width", "slate_height"):
+            value = getattr(self, name)
+            if value < 16 or value % 2:
+                raise ValueError(f"{name} must be an even number of at least 16")
+        if self.max_sdp_bytes < 1024:
+            raise ValueError("max_sdp_bytes must be at least 1024")
