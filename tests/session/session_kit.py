@@ -44,7 +44,7 @@ def bid(lot: str, name: str, receipt_no: int) -> BidEntry:
 
 def bids(plan: dict[str, tuple[str, ...]]) -> tuple[BidEntry, ...]:
     """Bids from {lot: bidders}, receipts numbered in order of appearance."""
-    out = []
+    out: list[BidEntry] = []
     for lot, names in plan.items():
         for name in names:
             out.append(bid(lot, name, len(out) + 1))
@@ -193,8 +193,8 @@ class Run:
         return self
 
 
-FULL = {"L1": ("A", "B", "C"), "L2": ("A", "B", "C")}
-THIN = {"L1": ("A", "B"), "L2": ("A", "B", "C")}
+FULL: dict[str, tuple[str, ...]] = {"L1": ("A", "B", "C"), "L2": ("A", "B", "C")}
+THIN: dict[str, tuple[str, ...]] = {"L1": ("A", "B"), "L2": ("A", "B", "C")}
 
 
 def run_to(phase: Phase, *, paused: bool = False) -> Run:

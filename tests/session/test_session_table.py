@@ -47,7 +47,7 @@ close_confirmation         - - - - - - confirmation_incomplete session_paused - 
 publish_record             - - - - - - - - ok - - - - -
 set_evaluation_stage       - - - - - - - - - ok invalid_argument - - -
 publish_result             - - - - - - - - - - ok - - -
-"""
+"""  # noqa: E501
 
 
 def _parse(table: str) -> tuple[list[str], dict[str, dict[str, str]]]:
@@ -129,7 +129,8 @@ def test_the_table_has_a_row_for_every_command_and_a_column_for_every_phase() ->
 
 
 def _all_subclasses(cls: type) -> set[type]:
-    found = set()
+    found: set[type] = set()
+    sub: type
     for sub in cls.__subclasses__():
         found |= {sub} | _all_subclasses(sub)
     return found
