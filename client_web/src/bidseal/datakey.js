@@ -37,16 +37,21 @@ export function dataKeyInfo(context) {
  * @param {Uint8Array} dataKey 32 bytes
  * @param {CryptoKey} recipientPublicKey ECDH P-256 public key
  * @param {import("./header.js").SealContext} context
- * @param {Uint8Array} [ephemeralIkm] fixes the ephemeral key, for known-answer vectors only
  * @returns {Promise<Uint8Array>} 113 bytes
  */
-export async function wrapDataKey(dataKey, recipientPublicKey, context, ephemeralIkm) {
-  /** @type {import("@hpke/core").SenderContextParams} */
-  const params = { recipientPublicKey, info: dataKeyInfo(context) };
-  if (ephemeralIkm !== undefined) {
-    params.ekm = ephemeralIkm;
-  }
-  const { enc, ct } = await hpke().seal(params, dataKey);
+export function wrapDataKey(dataKey, recipientPublicKey, context) {
+  return wrapWithInfo(dataKey, recipientPublicKey, dataKeyInfo(context));
+}
+
+/**
+ * HPKE base mode, single shot, empty aad, with any info; returns enc || ct.
+ * @param {Uint8Array} key 32 bytes
+ * @param {CryptoKey} recipientPublicKey
+ * @param {Uint8Array} info
+ * @returns {Promise<Uint8Array>} 113 bytes
+ */
+export async function wrapWithInfo(key, recipientPublicKey, info) {
+  const { enc, ct } = await hpke().seal({ recipientPublicKey, info }, key);
   const wrapped = concatBytes(new Uint8Array(enc), new Uint8Array(ct));
   if (wrapped.length !== WRAPPED_KEY_LENGTH) {
     throw new Error("HPKE produced an unexpected wrapped key length");
@@ -58,10 +63,10 @@ export async function wrapDataKey(dataKey, recipientPublicKey, context, ephemera
  * Unwraps enc || ct with the recipient's key pair; null when it does not open.
  * @param {Uint8Array} wrapped 113 bytes
  * @param {CryptoKeyPair} recipient ECDH key pair
- * @param {import("./header.js").SealContext} context
+ * @param {Uint8Array} info the HPKE info the key was wrapped with
  * @returns {Promise<Uint8Array | null>} the 32-byte data key
  */
-export async function unwrapWithKeyPair(wrapped, recipient, context) {
+export async function unwrapWithKeyPair(wrapped, recipient, info) {
   if (wrapped.length !== WRAPPED_KEY_LENGTH) {
     return null;
   }
@@ -70,7 +75,7 @@ export async function unwrapWithKeyPair(wrapped, recipient, context) {
       {
         recipientKey: recipient,
         enc: wrapped.slice(0, POINT_LENGTH),
-        info: dataKeyInfo(context),
+        info,
       },
       wrapped.slice(POINT_LENGTH),
     );

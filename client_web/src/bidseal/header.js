@@ -4,12 +4,12 @@ import {
   b64uDecodeExact,
   b64uEncode,
   concatBytes,
+  equalBytes,
   fromUtf8,
   isWellFormed,
   u32,
   utf8,
 } from "./bytes.js";
-import { FlatJsonError, parseFlatObject } from "./flatjson.js";
 import {
   FORMAT_VERSION,
   MAGIC,
@@ -45,19 +45,6 @@ import { POINT_LENGTH } from "./primitives.js";
  * @property {Uint8Array} recipientKey 65-byte point
  * @property {Uint8Array} signerKey 65-byte point
  */
-
-const MEMBERS = [
-  "v",
-  "suite",
-  "tender",
-  "lot",
-  "bidder",
-  "chunk_size",
-  "nonce_prefix",
-  "wrapped_key",
-  "recipient_key",
-  "signer_key",
-];
 
 /**
  * @param {unknown} value
@@ -105,59 +92,77 @@ export function sameContext(a, b) {
 }
 
 /**
+ * The header JSON as writers store it: members in the order of the table in
+ * section 2.1, no whitespace, so that vectors are byte-exact across
+ * implementations.
+ * @param {SealedHeader} header
+ * @returns {Uint8Array}
+ */
+function encodeHeaderJson(header) {
+  return utf8(
+    JSON.stringify({
+      v: header.v,
+      suite: header.suite,
+      tender: header.tender,
+      lot: header.lot,
+      bidder: header.bidder,
+      chunk_size: header.chunkSize,
+      nonce_prefix: b64uEncode(header.noncePrefix),
+      wrapped_key: b64uEncode(header.wrappedKey),
+      recipient_key: b64uEncode(header.recipientKey),
+      signer_key: b64uEncode(header.signerKey),
+    }),
+  );
+}
+
+/**
  * The stored bytes magic || version || header_len || header JSON.
  * @param {SealedHeader} header
  * @returns {Uint8Array}
  */
 export function encodeHeaderPrefix(header) {
-  // Built in the order of the table in section 2.1 and serialised without
-  // whitespace, so that vectors are byte-exact across implementations.
-  const json = JSON.stringify({
-    v: header.v,
-    suite: header.suite,
-    tender: header.tender,
-    lot: header.lot,
-    bidder: header.bidder,
-    chunk_size: header.chunkSize,
-    nonce_prefix: b64uEncode(header.noncePrefix),
-    wrapped_key: b64uEncode(header.wrappedKey),
-    recipient_key: b64uEncode(header.recipientKey),
-    signer_key: b64uEncode(header.signerKey),
-  });
-  const bytes = utf8(json);
-  if (bytes.length > MAX_HEADER_LENGTH) {
+  const json = encodeHeaderJson(header);
+  if (json.length > MAX_HEADER_LENGTH) {
     throw new RangeError("header too long");
   }
-  return concatBytes(MAGIC, new Uint8Array([FORMAT_VERSION]), u32(bytes.length), bytes);
+  return concatBytes(MAGIC, new Uint8Array([FORMAT_VERSION]), u32(json.length), json);
 }
 
 /**
- * Decodes header JSON bytes; null when they are not a valid header. Point
- * validity is checked by the caller, which needs the imported keys anyway.
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+function isPlainObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Decodes stored header JSON; null unless it is a valid header in its one
+ * canonical spelling. Requiring the bytes a writer would produce rules out
+ * duplicate members, 1.0 for 1, escapes and spacing, so that no two readers
+ * (JSON.parse here, json.loads in Python) can see different headers in the
+ * same signed bytes. Point validity is checked by the caller, which needs
+ * the imported keys anyway.
  * @param {Uint8Array} bytes
  * @returns {SealedHeader | null}
  */
 export function decodeHeader(bytes) {
   let members;
   try {
-    members = parseFlatObject(fromUtf8(bytes));
-  } catch (error) {
-    if (error instanceof FlatJsonError || error instanceof TypeError) {
-      return null;
-    }
-    throw error;
-  }
-  if (members.size !== MEMBERS.length || !MEMBERS.every((m) => members.has(m))) {
+    members = JSON.parse(fromUtf8(bytes));
+  } catch {
     return null;
   }
-  const get = (/** @type {string} */ name) => members.get(name);
-  const chunkSize = get("chunk_size");
+  if (!isPlainObject(members)) {
+    return null;
+  }
+  const chunkSize = members.chunk_size;
   if (
-    get("v") !== FORMAT_VERSION ||
-    get("suite") !== SUITE ||
-    !isContextString(get("tender")) ||
-    !isContextString(get("lot")) ||
-    !isContextString(get("bidder")) ||
+    members.v !== FORMAT_VERSION ||
+    members.suite !== SUITE ||
+    !isContextString(members.tender) ||
+    !isContextString(members.lot) ||
+    !isContextString(members.bidder) ||
     typeof chunkSize !== "number" ||
     !Number.isInteger(chunkSize) ||
     chunkSize < MIN_CHUNK_SIZE ||
@@ -165,20 +170,22 @@ export function decodeHeader(bytes) {
   ) {
     return null;
   }
+  let header;
   try {
-    return Object.freeze({
+    header = Object.freeze({
       v: FORMAT_VERSION,
       suite: SUITE,
-      tender: /** @type {string} */ (get("tender")),
-      lot: /** @type {string} */ (get("lot")),
-      bidder: /** @type {string} */ (get("bidder")),
+      tender: members.tender,
+      lot: members.lot,
+      bidder: members.bidder,
       chunkSize,
-      noncePrefix: b64uDecodeExact(get("nonce_prefix"), NONCE_PREFIX_LENGTH),
-      wrappedKey: b64uDecodeExact(get("wrapped_key"), WRAPPED_KEY_LENGTH),
-      recipientKey: b64uDecodeExact(get("recipient_key"), POINT_LENGTH),
-      signerKey: b64uDecodeExact(get("signer_key"), POINT_LENGTH),
+      noncePrefix: b64uDecodeExact(members.nonce_prefix, NONCE_PREFIX_LENGTH),
+      wrappedKey: b64uDecodeExact(members.wrapped_key, WRAPPED_KEY_LENGTH),
+      recipientKey: b64uDecodeExact(members.recipient_key, POINT_LENGTH),
+      signerKey: b64uDecodeExact(members.signer_key, POINT_LENGTH),
     });
   } catch {
     return null;
   }
+  return equalBytes(encodeHeaderJson(header), bytes) ? header : null;
 }

@@ -2,7 +2,7 @@
 
 import { equalBytes } from "./bytes.js";
 import { chunkNonce, summaryNonce } from "./chunks.js";
-import { deriveSubkeys, unwrapWithKeyPair } from "./datakey.js";
+import { dataKeyInfo, deriveSubkeys, unwrapWithKeyPair } from "./datakey.js";
 import { InvalidSealedBidError } from "./errors.js";
 import { checkContext, sameContext } from "./header.js";
 import { DATA_KEY_LENGTH } from "./layout.js";
@@ -41,7 +41,11 @@ export async function unwrapDataKey(sealed, keys, expected) {
   if (!equalBytes(keys.encryptionPoint, bid.header.recipientKey)) {
     throw new InvalidSealedBidError();
   }
-  const dataKey = await unwrapWithKeyPair(bid.header.wrappedKey, keys.encryption, bid.context);
+  const dataKey = await unwrapWithKeyPair(
+    bid.header.wrappedKey,
+    keys.encryption,
+    dataKeyInfo(bid.context),
+  );
   if (dataKey === null) {
     throw new InvalidSealedBidError();
   }

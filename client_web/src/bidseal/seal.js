@@ -37,19 +37,21 @@ import { encodeSummary } from "./summary.js";
  */
 
 /**
- * The randomness a seal draws. Fixed only by the known-answer vector
- * generator; the ECDSA signature stays randomised either way.
+ * The random inputs of a seal. Fixed only to reproduce known-answer vectors,
+ * never in production; the ECDSA signature stays randomised either way
+ * (WebCrypto has no deterministic ECDSA).
  * @typedef {object} SealEntropy
- * @property {() => Uint8Array} dataKey
- * @property {() => Uint8Array} noncePrefix
- * @property {() => Uint8Array | undefined} ephemeralIkm undefined for a fresh HPKE ephemeral key
+ * @property {() => Uint8Array} dataKey 32 bytes
+ * @property {() => Uint8Array} noncePrefix 7 bytes
+ * @property {(dataKey: Uint8Array, recipient: CryptoKey, context: import("./header.js").SealContext) => Promise<Uint8Array>} wrappedKey
+ *   enc || ct; a vector gives the one it was made with, as HPKE's ephemeral key is random
  */
 
 /** @type {SealEntropy} */
 const SYSTEM_ENTROPY = Object.freeze({
   dataKey: () => randomBytes(DATA_KEY_LENGTH),
   noncePrefix: () => randomBytes(NONCE_PREFIX_LENGTH),
-  ephemeralIkm: () => undefined,
+  wrappedKey: wrapDataKey,
 });
 
 /**
@@ -94,12 +96,7 @@ export async function* sealStream(params, entropy = SYSTEM_ENTROPY) {
 
   const dataKey = entropy.dataKey();
   const noncePrefix = entropy.noncePrefix();
-  const wrappedKey = await wrapDataKey(
-    dataKey,
-    keys.encryption.publicKey,
-    context,
-    entropy.ephemeralIkm(),
-  );
+  const wrappedKey = await entropy.wrappedKey(dataKey, keys.encryption.publicKey, context);
   const headerPrefix = encodeHeaderPrefix({
     v: FORMAT_VERSION,
     suite: SUITE,

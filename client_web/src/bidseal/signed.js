@@ -2,6 +2,7 @@
 
 import { b64uDecodeExact, b64uEncode, equalBytes, utf8 } from "./bytes.js";
 import { InvalidSignedDocumentError } from "./errors.js";
+import { parseStrictJson } from "./strictjson.js";
 import {
   POINT_LENGTH,
   SIGNATURE_LENGTH,
@@ -19,6 +20,7 @@ export const SIGNED_TYPES = Object.freeze([
   "log-head",
 ]);
 const AUTH_LABEL = "bidopen-auth/1";
+const ENVELOPE_MEMBERS = ["format", "type", "payload", "signature", "key"];
 
 /**
  * @typedef {object} SignedDocument
@@ -45,7 +47,7 @@ export function signedDocumentMessage(type, payload) {
  * @param {SignedDocument | string} envelope the parsed JSON object, or its text
  * @param {string} expectedType e.g. "receipt"
  * @param {string} trustedKeyB64u the server key from GET /api/server-key
- * @returns {Promise<any>} the parsed payload
+ * @returns {Promise<Record<string, unknown>>} the parsed payload object
  * @throws {InvalidSignedDocumentError}
  */
 export async function verifySignedDocument(envelope, expectedType, trustedKeyB64u) {
@@ -64,7 +66,13 @@ export async function verifySignedDocument(envelope, expectedType, trustedKeyB64
       return fail();
     }
   }
-  if (typeof doc !== "object" || doc === null) {
+  if (
+    typeof doc !== "object" ||
+    doc === null ||
+    Array.isArray(doc) ||
+    Object.keys(doc).length !== ENVELOPE_MEMBERS.length ||
+    !ENVELOPE_MEMBERS.every((m) => Object.hasOwn(doc, m))
+  ) {
     return fail();
   }
   const { format, type, payload, signature, key } = /** @type {SignedDocument} */ (doc);
@@ -88,11 +96,17 @@ export async function verifySignedDocument(envelope, expectedType, trustedKeyB64
   if (!ok) {
     fail();
   }
+  let parsed;
   try {
-    return JSON.parse(payload);
+    // Strict: the payload's meaning must not depend on which duplicate wins.
+    parsed = parseStrictJson(payload);
   } catch {
     return fail();
   }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    fail();
+  }
+  return parsed;
 }
 
 /**

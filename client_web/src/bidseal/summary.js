@@ -2,6 +2,7 @@
 
 import { fromUtf8, isWellFormed, utf8 } from "./bytes.js";
 import { MAX_SUMMARY_PLAINTEXT } from "./layout.js";
+import { parseStrictJson } from "./strictjson.js";
 
 /**
  * @typedef {object} OpeningSummary
@@ -22,12 +23,27 @@ function isPlainObject(value) {
  * @returns {boolean}
  */
 function isItemMap(items) {
-  return (
-    isPlainObject(items) &&
-    Object.entries(items).every(
-      ([k, v]) => typeof v === "string" && isWellFormed(k) && isWellFormed(v),
-    )
-  );
+  return isPlainObject(items) && Object.values(items).every((v) => typeof v === "string");
+}
+
+/**
+ * Whether every string (names included) has a UTF-8 form. A JSON escape such
+ * as \ud800 names a lone surrogate, which a record quoting the summary could
+ * not be written with later.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+function isWellFormedDeep(value) {
+  if (typeof value === "string") {
+    return isWellFormed(value);
+  }
+  if (Array.isArray(value)) {
+    return value.every(isWellFormedDeep);
+  }
+  if (isPlainObject(value)) {
+    return Object.entries(value).every(([k, v]) => isWellFormed(k) && isWellFormedDeep(v));
+  }
+  return true;
 }
 
 /**
@@ -39,6 +55,9 @@ function isItemMap(items) {
 export function encodeSummary(summary) {
   if (!isPlainObject(summary) || !isItemMap(summary.items)) {
     throw new TypeError("summary.items must be an object mapping item keys to strings");
+  }
+  if (!isWellFormedDeep(summary)) {
+    throw new TypeError("the summary contains text with a lone surrogate");
   }
   // Serialised as given: JSON.stringify keeps the caller's member order
   // (except that integer-like keys come first, as in every JS object).
@@ -59,8 +78,10 @@ export function decodeSummary(plaintext) {
     return null;
   }
   try {
-    const summary = JSON.parse(fromUtf8(plaintext));
-    return isPlainObject(summary) && isItemMap(summary.items) ? summary : null;
+    const summary = parseStrictJson(fromUtf8(plaintext));
+    return isPlainObject(summary) && isItemMap(summary.items) && isWellFormedDeep(summary)
+      ? summary
+      : null;
   } catch {
     return null;
   }
