@@ -127,6 +127,7 @@ describe("bad seal input is refused before anything is produced", () => {
 
   const cases = [
     ["an empty tender", { context: { ...CONTEXT, tender: "" } }, TypeError],
+    ["the reserved tender rehearsal", { context: { ...CONTEXT, tender: "rehearsal" } }, TypeError],
     ["a 129-character lot", { context: { ...CONTEXT, lot: "x".repeat(129) } }, TypeError],
     ["a lone surrogate in the bidder", { context: { ...CONTEXT, bidder: "a\ud800" } }, TypeError],
     ["a numeric price", { summary: { items: { price: 12.5 } } }, TypeError],

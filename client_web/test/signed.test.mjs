@@ -12,7 +12,7 @@ import {
   verifySignedDocument,
 } from "../src/bidseal/index.js";
 import { utf8 } from "../src/bidseal/bytes.js";
-import { wrapWithInfo } from "../src/bidseal/datakey.js";
+import { wrapDataKey } from "../src/bidseal/datakey.js";
 import {
   ecdsaSign,
   ecdsaVerify,
@@ -21,7 +21,7 @@ import {
   importPublicPoint,
   randomBytes,
 } from "../src/bidseal/primitives.js";
-import { rehearsalInfo } from "../src/bidseal/rehearsal.js";
+
 
 /**
  * A server signer written from section 4, independent of the verifier.
@@ -152,9 +152,9 @@ describe("rehearsal envelope", () => {
   test("opens for its challenge and bidder only", async () => {
     const keys = await generateKeys();
     const key = randomBytes(32);
-    const envelope = b64uEncode(
-      await wrapWithInfo(key, keys.encryption.publicKey, rehearsalInfo("ch-1", "B-1")),
-    );
+    // Section 2.8: wrapped as a data key for tender "rehearsal", lot = challenge id.
+    const context = { tender: "rehearsal", lot: "ch-1", bidder: "B-1" };
+    const envelope = b64uEncode(await wrapDataKey(key, keys.encryption.publicKey, context));
     assert.deepEqual(await openRehearsalEnvelope(envelope, keys, { challengeId: "ch-1", bidder: "B-1" }), key);
     for (const wrong of [
       { challengeId: "ch-2", bidder: "B-1" },

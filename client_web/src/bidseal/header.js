@@ -4,7 +4,6 @@ import {
   b64uDecodeExact,
   b64uEncode,
   concatBytes,
-  equalBytes,
   fromUtf8,
   isWellFormed,
   u32,
@@ -22,6 +21,26 @@ import {
   WRAPPED_KEY_LENGTH,
 } from "./layout.js";
 import { POINT_LENGTH } from "./primitives.js";
+import { parseStrictJson } from "./strictjson.js";
+
+/**
+ * Rehearsal envelopes are wrapped for this tender id (section 2.8); no bid
+ * may use it, or a rehearsal could get a real bid's data key unwrapped.
+ */
+export const REHEARSAL_TENDER = "rehearsal";
+
+const MEMBERS = Object.freeze([
+  "v",
+  "suite",
+  "tender",
+  "lot",
+  "bidder",
+  "chunk_size",
+  "nonce_prefix",
+  "wrapped_key",
+  "recipient_key",
+  "signer_key",
+]);
 
 /**
  * Who and what a bid is for. Bound into the HPKE `info`, so a data key
@@ -83,6 +102,21 @@ export function checkContext(context) {
 }
 
 /**
+ * Checks the context of a bid to seal: as checkContext, and not the
+ * reserved rehearsal tender.
+ * @param {unknown} context
+ * @returns {SealContext}
+ * @throws {TypeError}
+ */
+export function checkBidContext(context) {
+  const checked = checkContext(context);
+  if (checked.tender === REHEARSAL_TENDER) {
+    throw new TypeError(`the tender id "${REHEARSAL_TENDER}" is reserved for rehearsals`);
+  }
+  return checked;
+}
+
+/**
  * @param {SealContext} a
  * @param {SealContext} b
  * @returns {boolean}
@@ -93,8 +127,8 @@ export function sameContext(a, b) {
 
 /**
  * The header JSON as writers store it: members in the order of the table in
- * section 2.1, no whitespace, so that vectors are byte-exact across
- * implementations.
+ * section 2.1, no whitespace (JSON.stringify, like Python's compact
+ * json.dumps with ensure_ascii=False), so that vectors are byte-exact.
  * @param {SealedHeader} header
  * @returns {Uint8Array}
  */
@@ -137,23 +171,27 @@ function isPlainObject(value) {
 }
 
 /**
- * Decodes stored header JSON; null unless it is a valid header in its one
- * canonical spelling. Requiring the bytes a writer would produce rules out
- * duplicate members, 1.0 for 1, escapes and spacing, so that no two readers
- * (JSON.parse here, json.loads in Python) can see different headers in the
- * same signed bytes. Point validity is checked by the caller, which needs
- * the imported keys anyway.
+ * Decodes stored header JSON; null when it breaks section 2.1. Members may
+ * come in any order with any JSON whitespace (the hash covers the bytes as
+ * stored), but duplicate names, numbers with a fraction or exponent,
+ * lone surrogates, non-canonical b64u and the reserved tender are refused,
+ * so that every implementation reads the same values from the same bytes.
+ * Point validity is checked by the caller, which needs the imported keys.
  * @param {Uint8Array} bytes
  * @returns {SealedHeader | null}
  */
 export function decodeHeader(bytes) {
   let members;
   try {
-    members = JSON.parse(fromUtf8(bytes));
+    members = parseStrictJson(fromUtf8(bytes), { integersOnly: true });
   } catch {
     return null;
   }
-  if (!isPlainObject(members)) {
+  if (
+    !isPlainObject(members) ||
+    Object.keys(members).length !== MEMBERS.length ||
+    !MEMBERS.every((name) => Object.hasOwn(members, name))
+  ) {
     return null;
   }
   const chunkSize = members.chunk_size;
@@ -161,6 +199,7 @@ export function decodeHeader(bytes) {
     members.v !== FORMAT_VERSION ||
     members.suite !== SUITE ||
     !isContextString(members.tender) ||
+    members.tender === REHEARSAL_TENDER ||
     !isContextString(members.lot) ||
     !isContextString(members.bidder) ||
     typeof chunkSize !== "number" ||
@@ -170,9 +209,8 @@ export function decodeHeader(bytes) {
   ) {
     return null;
   }
-  let header;
   try {
-    header = Object.freeze({
+    return Object.freeze({
       v: FORMAT_VERSION,
       suite: SUITE,
       tender: members.tender,
@@ -187,5 +225,4 @@ export function decodeHeader(bytes) {
   } catch {
     return null;
   }
-  return equalBytes(encodeHeaderJson(header), bytes) ? header : null;
 }

@@ -4,7 +4,7 @@ import { bidSha256, bodyDigest, toBeSigned } from "./bidsignature.js";
 import { concatBytes, u32 } from "./bytes.js";
 import { chunkNonce, summaryNonce } from "./chunks.js";
 import { deriveSubkeys, wrapDataKey } from "./datakey.js";
-import { checkContext, encodeHeaderPrefix } from "./header.js";
+import { checkBidContext, encodeHeaderPrefix } from "./header.js";
 import {
   DATA_KEY_LENGTH,
   DEFAULT_CHUNK_SIZE,
@@ -69,7 +69,7 @@ function checkSealParams(params) {
     throw new TypeError("onProgress must be a function");
   }
   return {
-    context: checkContext(params.context),
+    context: checkBidContext(params.context),
     summaryPlaintext: encodeSummary(params.summary),
     source: byteSource(params.document),
     chunkSize,

@@ -24,10 +24,13 @@ export class StrictJsonError extends SyntaxError {}
 
 /**
  * @param {string} text
+ * @param {{integersOnly?: boolean}} [options] integersOnly: refuse a number
+ *   with a fraction or exponent (1.0, 1e0), which JSON.parse would turn into
+ *   the integer 1 where other readers see a float
  * @returns {unknown}
  * @throws {StrictJsonError}
  */
-export function parseStrictJson(text) {
+export function parseStrictJson(text, { integersOnly = false } = {}) {
   let pos = 0;
 
   /** @returns {never} */
@@ -177,6 +180,9 @@ export function parseStrictJson(text) {
     }
     const match = NUMBER.exec(text.slice(pos, pos + 400));
     if (match === null) {
+      return fail();
+    }
+    if (integersOnly && /[.eE]/.test(match[0])) {
       return fail();
     }
     pos += match[0].length;

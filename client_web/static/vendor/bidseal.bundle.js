@@ -2688,7 +2688,191 @@ async function deriveSubkeys(dataKey) {
   };
 }
 
+// src/bidseal/strictjson.js
+var MAX_DEPTH = 256;
+var NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+var HEX4 = /^[0-9A-Fa-f]{4}$/;
+var ESCAPES = /* @__PURE__ */ new Map([
+  ['"', '"'],
+  ["\\", "\\"],
+  ["/", "/"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["n", "\n"],
+  ["r", "\r"],
+  ["t", "	"]
+]);
+var StrictJsonError = class extends SyntaxError {
+};
+function parseStrictJson(text, { integersOnly = false } = {}) {
+  let pos = 0;
+  const fail = () => {
+    throw new StrictJsonError(`invalid or ambiguous JSON at offset ${pos}`);
+  };
+  const skipWhitespace = () => {
+    for (; ; ) {
+      const c = text.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) {
+        pos++;
+      } else {
+        return;
+      }
+    }
+  };
+  const literal = (word, value2) => {
+    if (text.startsWith(word, pos)) {
+      pos += word.length;
+      return value2;
+    }
+    return fail();
+  };
+  const readString = () => {
+    pos++;
+    let out = "";
+    let runStart = pos;
+    for (; ; ) {
+      if (pos >= text.length) {
+        return fail();
+      }
+      const c = text.charCodeAt(pos);
+      if (c === 34) {
+        out += text.slice(runStart, pos);
+        pos++;
+        return out;
+      }
+      if (c === 92) {
+        out += text.slice(runStart, pos);
+        const e = text[pos + 1];
+        const simple = ESCAPES.get(e);
+        if (simple !== void 0) {
+          out += simple;
+          pos += 2;
+        } else if (e === "u" && HEX4.test(text.slice(pos + 2, pos + 6))) {
+          out += String.fromCharCode(Number.parseInt(text.slice(pos + 2, pos + 6), 16));
+          pos += 6;
+        } else {
+          return fail();
+        }
+        runStart = pos;
+      } else if (c < 32) {
+        return fail();
+      } else {
+        pos++;
+      }
+    }
+  };
+  const readValue = (depth) => {
+    if (depth > MAX_DEPTH) {
+      return fail();
+    }
+    skipWhitespace();
+    const c = text[pos];
+    if (c === "{") {
+      pos++;
+      const object = {};
+      const names = /* @__PURE__ */ new Set();
+      skipWhitespace();
+      if (text[pos] === "}") {
+        pos++;
+        return object;
+      }
+      for (; ; ) {
+        skipWhitespace();
+        if (text[pos] !== '"') {
+          return fail();
+        }
+        const name = readString();
+        if (names.has(name)) {
+          return fail();
+        }
+        names.add(name);
+        skipWhitespace();
+        if (text[pos] !== ":") {
+          return fail();
+        }
+        pos++;
+        Object.defineProperty(object, name, {
+          value: readValue(depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true
+        });
+        skipWhitespace();
+        if (text[pos] === ",") {
+          pos++;
+        } else if (text[pos] === "}") {
+          pos++;
+          return object;
+        } else {
+          return fail();
+        }
+      }
+    }
+    if (c === "[") {
+      pos++;
+      const array = [];
+      skipWhitespace();
+      if (text[pos] === "]") {
+        pos++;
+        return array;
+      }
+      for (; ; ) {
+        array.push(readValue(depth + 1));
+        skipWhitespace();
+        if (text[pos] === ",") {
+          pos++;
+        } else if (text[pos] === "]") {
+          pos++;
+          return array;
+        } else {
+          return fail();
+        }
+      }
+    }
+    if (c === '"') {
+      return readString();
+    }
+    if (c === "t") {
+      return literal("true", true);
+    }
+    if (c === "f") {
+      return literal("false", false);
+    }
+    if (c === "n") {
+      return literal("null", null);
+    }
+    const match = NUMBER.exec(text.slice(pos, pos + 400));
+    if (match === null) {
+      return fail();
+    }
+    if (integersOnly && /[.eE]/.test(match[0])) {
+      return fail();
+    }
+    pos += match[0].length;
+    return Number(match[0]);
+  };
+  const value = readValue(0);
+  skipWhitespace();
+  if (pos !== text.length) {
+    fail();
+  }
+  return value;
+}
+
 // src/bidseal/header.js
+var REHEARSAL_TENDER = "rehearsal";
+var MEMBERS = Object.freeze([
+  "v",
+  "suite",
+  "tender",
+  "lot",
+  "bidder",
+  "chunk_size",
+  "nonce_prefix",
+  "wrapped_key",
+  "recipient_key",
+  "signer_key"
+]);
 function isContextString(value) {
   if (typeof value !== "string" || !isWellFormed(value)) {
     return false;
@@ -2714,6 +2898,13 @@ function checkContext(context) {
     }
   }
   return Object.freeze({ tender, lot, bidder });
+}
+function checkBidContext(context) {
+  const checked = checkContext(context);
+  if (checked.tender === REHEARSAL_TENDER) {
+    throw new TypeError(`the tender id "${REHEARSAL_TENDER}" is reserved for rehearsals`);
+  }
+  return checked;
 }
 function sameContext(a, b) {
   return a.tender === b.tender && a.lot === b.lot && a.bidder === b.bidder;
@@ -2747,20 +2938,19 @@ function isPlainObject(value) {
 function decodeHeader(bytes) {
   let members;
   try {
-    members = JSON.parse(fromUtf8(bytes));
+    members = parseStrictJson(fromUtf8(bytes), { integersOnly: true });
   } catch {
     return null;
   }
-  if (!isPlainObject(members)) {
+  if (!isPlainObject(members) || Object.keys(members).length !== MEMBERS.length || !MEMBERS.every((name) => Object.hasOwn(members, name))) {
     return null;
   }
   const chunkSize = members.chunk_size;
-  if (members.v !== FORMAT_VERSION || members.suite !== SUITE || !isContextString(members.tender) || !isContextString(members.lot) || !isContextString(members.bidder) || typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+  if (members.v !== FORMAT_VERSION || members.suite !== SUITE || !isContextString(members.tender) || members.tender === REHEARSAL_TENDER || !isContextString(members.lot) || !isContextString(members.bidder) || typeof chunkSize !== "number" || !Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
     return null;
   }
-  let header;
   try {
-    header = Object.freeze({
+    return Object.freeze({
       v: FORMAT_VERSION,
       suite: SUITE,
       tender: members.tender,
@@ -2775,7 +2965,6 @@ function decodeHeader(bytes) {
   } catch {
     return null;
   }
-  return equalBytes(encodeHeaderJson(header), bytes) ? header : null;
 }
 
 // src/bidseal/bidsignature.js
@@ -2988,174 +3177,6 @@ async function parseSealed(input) {
   });
 }
 
-// src/bidseal/strictjson.js
-var MAX_DEPTH = 256;
-var NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
-var HEX4 = /^[0-9A-Fa-f]{4}$/;
-var ESCAPES = /* @__PURE__ */ new Map([
-  ['"', '"'],
-  ["\\", "\\"],
-  ["/", "/"],
-  ["b", "\b"],
-  ["f", "\f"],
-  ["n", "\n"],
-  ["r", "\r"],
-  ["t", "	"]
-]);
-var StrictJsonError = class extends SyntaxError {
-};
-function parseStrictJson(text) {
-  let pos = 0;
-  const fail = () => {
-    throw new StrictJsonError(`invalid or ambiguous JSON at offset ${pos}`);
-  };
-  const skipWhitespace = () => {
-    for (; ; ) {
-      const c = text.charCodeAt(pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13) {
-        pos++;
-      } else {
-        return;
-      }
-    }
-  };
-  const literal = (word, value2) => {
-    if (text.startsWith(word, pos)) {
-      pos += word.length;
-      return value2;
-    }
-    return fail();
-  };
-  const readString = () => {
-    pos++;
-    let out = "";
-    let runStart = pos;
-    for (; ; ) {
-      if (pos >= text.length) {
-        return fail();
-      }
-      const c = text.charCodeAt(pos);
-      if (c === 34) {
-        out += text.slice(runStart, pos);
-        pos++;
-        return out;
-      }
-      if (c === 92) {
-        out += text.slice(runStart, pos);
-        const e = text[pos + 1];
-        const simple = ESCAPES.get(e);
-        if (simple !== void 0) {
-          out += simple;
-          pos += 2;
-        } else if (e === "u" && HEX4.test(text.slice(pos + 2, pos + 6))) {
-          out += String.fromCharCode(Number.parseInt(text.slice(pos + 2, pos + 6), 16));
-          pos += 6;
-        } else {
-          return fail();
-        }
-        runStart = pos;
-      } else if (c < 32) {
-        return fail();
-      } else {
-        pos++;
-      }
-    }
-  };
-  const readValue = (depth) => {
-    if (depth > MAX_DEPTH) {
-      return fail();
-    }
-    skipWhitespace();
-    const c = text[pos];
-    if (c === "{") {
-      pos++;
-      const object = {};
-      const names = /* @__PURE__ */ new Set();
-      skipWhitespace();
-      if (text[pos] === "}") {
-        pos++;
-        return object;
-      }
-      for (; ; ) {
-        skipWhitespace();
-        if (text[pos] !== '"') {
-          return fail();
-        }
-        const name = readString();
-        if (names.has(name)) {
-          return fail();
-        }
-        names.add(name);
-        skipWhitespace();
-        if (text[pos] !== ":") {
-          return fail();
-        }
-        pos++;
-        Object.defineProperty(object, name, {
-          value: readValue(depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true
-        });
-        skipWhitespace();
-        if (text[pos] === ",") {
-          pos++;
-        } else if (text[pos] === "}") {
-          pos++;
-          return object;
-        } else {
-          return fail();
-        }
-      }
-    }
-    if (c === "[") {
-      pos++;
-      const array = [];
-      skipWhitespace();
-      if (text[pos] === "]") {
-        pos++;
-        return array;
-      }
-      for (; ; ) {
-        array.push(readValue(depth + 1));
-        skipWhitespace();
-        if (text[pos] === ",") {
-          pos++;
-        } else if (text[pos] === "]") {
-          pos++;
-          return array;
-        } else {
-          return fail();
-        }
-      }
-    }
-    if (c === '"') {
-      return readString();
-    }
-    if (c === "t") {
-      return literal("true", true);
-    }
-    if (c === "f") {
-      return literal("false", false);
-    }
-    if (c === "n") {
-      return literal("null", null);
-    }
-    const match = NUMBER.exec(text.slice(pos, pos + 400));
-    if (match === null) {
-      return fail();
-    }
-    pos += match[0].length;
-    return Number(match[0]);
-  };
-  const value = readValue(0);
-  skipWhitespace();
-  if (pos !== text.length) {
-    fail();
-  }
-  return value;
-}
-
 // src/bidseal/summary.js
 function isPlainObject2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -3295,22 +3316,11 @@ async function openWithKeys(input, keys, expected) {
 }
 
 // src/bidseal/rehearsal.js
-var REHEARSAL_LABEL = utf8("bidseal/1 rehearsal");
-function rehearsalInfo(challengeId, bidder) {
-  const parts = [REHEARSAL_LABEL];
-  for (const text of [challengeId, bidder]) {
-    if (typeof text !== "string") {
-      throw new TypeError("the challenge id and the bidder must be strings");
-    }
-    if (text.length === 0) {
-      throw new TypeError("the challenge id and the bidder must not be empty");
-    }
-    parts.push(lp(text));
-  }
-  return concatBytes(...parts);
+function rehearsalContext(challengeId, bidder) {
+  return checkContext({ tender: REHEARSAL_TENDER, lot: challengeId, bidder });
 }
 async function openRehearsalEnvelope(envelopeB64u, keys, { challengeId, bidder }) {
-  const info = rehearsalInfo(challengeId, bidder);
+  const info = dataKeyInfo(rehearsalContext(challengeId, bidder));
   let wrapped;
   try {
     wrapped = b64uDecodeExact(envelopeB64u, WRAPPED_KEY_LENGTH);
@@ -3342,7 +3352,7 @@ function checkSealParams(params) {
     throw new TypeError("onProgress must be a function");
   }
   return {
-    context: checkContext(params.context),
+    context: checkBidContext(params.context),
     summaryPlaintext: encodeSummary(params.summary),
     source: byteSource(params.document),
     chunkSize
