@@ -1,4 +1,4 @@
-"""Shared helpers of the bidseal tests: sealing in memory, splitting a sealed file, re-signing it."""
+"""Helpers of the bidseal tests: sealing in memory, splitting a sealed file, re-signing it."""
 
 from __future__ import annotations
 
@@ -99,7 +99,9 @@ class Parts:
             body = body[full:]
         cut.append(body)
         body = hashlib.sha256(b"".join(hashlib.sha256(c).digest() for c in cut)).digest()
-        tbs = to_be_signed(hashlib.sha256(self.head).digest(), summary_digest(self.summary_ct), body)
+        tbs = to_be_signed(
+            hashlib.sha256(self.head).digest(), summary_digest(self.summary_ct), body
+        )
         return replace(self, signature=sign_raw(keys.signing_private, tbs))
 
 

@@ -298,7 +298,9 @@ def _mutated_headers() -> dict[str, bytes]:
     cases["short nonce_prefix"] = header_bytes({**base, "nonce_prefix": b64u_encode(bytes(6))})
     point = bytearray(read_info(SEALED).header.recipient_key)
     point[-1] ^= 1
-    cases["point off the curve"] = header_bytes({**base, "recipient_key": b64u_encode(bytes(point))})
+    cases["point off the curve"] = header_bytes(
+        {**base, "recipient_key": b64u_encode(bytes(point))}
+    )
     compressed = bytes([2 + (point[-1] & 1)]) + bytes(point[1:33])
     cases["compressed point"] = header_bytes({**base, "signer_key": b64u_encode(compressed)})
     cases["byte order mark"] = b"\xef\xbb\xbf" + header_bytes(base)

@@ -1,0 +1,203 @@
+"""The command line through ``python -m bidseal``: round trip, refusals, no partial output."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bidseal.format import SIGNATURE_LEN
+
+
+def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bidseal", *map(str, args)],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("cli")
+    (root / "pass").write_text("口令 passphrase\n", encoding="utf-8")
+    (root / "summary.json").write_text(
+        json.dumps({"items": {"price": "1234567.89", "duration_days": "180"}}), encoding="utf-8"
+    )
+    (root / "投标文件.pdf").write_bytes(os.urandom(300_000))
+    made = run("keygen", "--out", root / "keys", "--passphrase-file", root / "pass",
+               "--iterations", "1000")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    sealed = run(
+        "seal", root / "投标文件.pdf", "--key-dir", root / "keys",
+        "--context", "ZB-2026-0001/1/某某公司", "--summary", root / "summary.json",
+        "--out", root / "bid.sealed", "--passphrase-file", root / "pass",
+        "--chunk-size", "65536",
+    )  # fmt: skip
+    assert sealed.returncode == 0, sealed.stderr
+    return root
+
+
+def files_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir()}
+
+
+def test_round_trip(workspace: Path, tmp_path: Path) -> None:
+    opened = run(
+        "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
+        "--out", tmp_path / "out.pdf", "--summary-out", tmp_path / "summary.json",
+        "--passphrase-file", workspace / "pass",
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    assert (tmp_path / "out.pdf").read_bytes() == (workspace / "投标文件.pdf").read_bytes()
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary == {
+        "items": {"price": "1234567.89", "duration_days": "180"},
+        "document": {"name": "投标文件.pdf"},
+    }
+    assert "bid_sha256" in opened.stdout
+
+
+def test_inspect_json(workspace: Path) -> None:
+    inspected = run("inspect", workspace / "bid.sealed", "--json")
+    assert inspected.returncode == 0, inspected.stderr
+    described = json.loads(inspected.stdout)
+    public = json.loads((workspace / "keys" / "bidder-public.json").read_text())
+    assert described["tender"] == "ZB-2026-0001"
+    assert described["bidder"] == "某某公司"
+    assert described["size"] == 300_000
+    assert described["chunk_count"] == 5
+    assert described["file_size"] == (workspace / "bid.sealed").stat().st_size
+    assert len(described["bid_sha256"]) == 64
+    assert public["format"] == "bidseal-public-key/1"
+
+
+def test_inspect_text_and_invalid_file(workspace: Path, tmp_path: Path) -> None:
+    assert "signature verified" in run("inspect", workspace / "bid.sealed").stdout
+    damaged = tmp_path / "damaged.sealed"
+    data = bytearray((workspace / "bid.sealed").read_bytes())
+    data[100] ^= 1
+    damaged.write_bytes(bytes(data))
+    result = run("inspect", damaged)
+    assert result.returncode == 1
+    assert "invalid sealed bid" in result.stderr
+    assert result.stdout == ""
+
+
+def test_tampered_last_chunk_leaves_no_output(workspace: Path, tmp_path: Path) -> None:
+    # Tampering the last chunk is only noticed at the very end, after earlier chunks were written.
+    data = bytearray((workspace / "bid.sealed").read_bytes())
+    data[-SIGNATURE_LEN - 1] ^= 1
+    tampered = tmp_path / "tampered.sealed"
+    tampered.write_bytes(bytes(data))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    result = run(
+        "open", tampered, "--key-dir", workspace / "keys", "--out", out_dir / "doc.pdf",
+        "--summary-out", out_dir / "summary.json", "--passphrase-file", workspace / "pass",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "invalid sealed bid" in result.stderr
+    assert files_in(out_dir) == set()
+
+
+def test_wrong_passphrase(workspace: Path, tmp_path: Path) -> None:
+    (tmp_path / "wrong").write_text("nope\n")
+    result = run(
+        "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
+        "--out", tmp_path / "doc", "--passphrase-file", tmp_path / "wrong",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "wrong passphrase or damaged key file" in result.stderr
+    assert not (tmp_path / "doc").exists()
+
+
+def test_open_with_another_key_dir_is_refused(workspace: Path, tmp_path: Path) -> None:
+    made = run("keygen", "--out", tmp_path / "other", "--passphrase-file", workspace / "pass",
+               "--iterations", "1000")  # fmt: skip
+    assert made.returncode == 0
+    result = run(
+        "open", workspace / "bid.sealed", "--key-dir", tmp_path / "other",
+        "--out", tmp_path / "doc", "--passphrase-file", workspace / "pass",
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "was sealed to encryption key" in result.stderr
+    assert not (tmp_path / "doc").exists()
+
+
+def test_outputs_are_never_overwritten_without_force(workspace: Path, tmp_path: Path) -> None:
+    existing = tmp_path / "existing"
+    existing.write_bytes(b"keep me")
+    common: list[str | Path] = [
+        "--key-dir",
+        workspace / "keys",
+        "--passphrase-file",
+        workspace / "pass",
+    ]
+    sealed = run(
+        "seal", workspace / "投标文件.pdf", "--context", "T/L/B",
+        "--summary", workspace / "summary.json", "--out", existing, *common,
+    )  # fmt: skip
+    opened = run("open", workspace / "bid.sealed", "--out", existing, *common)
+    for result in (sealed, opened):
+        assert result.returncode == 1
+        assert "already exists" in result.stderr
+    assert existing.read_bytes() == b"keep me"
+    forced = run("open", workspace / "bid.sealed", "--out", existing, "--force", *common)
+    assert forced.returncode == 0, forced.stderr
+    assert existing.read_bytes() == (workspace / "投标文件.pdf").read_bytes()
+
+
+def test_keygen_refusals(workspace: Path, tmp_path: Path) -> None:
+    no_tty = run("keygen", "--out", tmp_path / "k")
+    assert no_tty.returncode == 1
+    assert "--passphrase-file" in no_tty.stderr
+    assert not (tmp_path / "k").exists()
+    again = run("keygen", "--out", workspace / "keys", "--passphrase-file", workspace / "pass")
+    assert again.returncode == 1
+    assert "refusing to overwrite" in again.stderr
+    bad = run("keygen", "--out", tmp_path / "k", "--passphrase-file", workspace / "pass",
+              "--iterations", "10")  # fmt: skip
+    assert bad.returncode == 1
+    assert "--iterations" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (["--context", "only/two"], "TENDER/LOT/BIDDER"),
+        (["--context", "rehearsal/1/b"], "reserved"),
+        (["--chunk-size", "10"], "chunk size"),
+        (["--summary", "missing.json"], "cannot read summary"),
+        (["--summary", "bad-summary.json"], "decimal strings"),
+    ],
+)
+def test_seal_refusals(workspace: Path, tmp_path: Path, change: list[str], message: str) -> None:
+    (workspace / "bad-summary.json").write_text('{"items": {"price": 12.5}}')
+    options = {
+        "--context": "T/L/B",
+        "--summary": str(workspace / "summary.json"),
+        "--chunk-size": "64",
+    }
+    options[change[0]] = change[1]
+    args = [item for pair in options.items() for item in pair]
+    result = run(
+        "seal", workspace / "投标文件.pdf", "--key-dir", workspace / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "x.sealed", *args,
+        cwd=workspace,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+    assert files_in(tmp_path) == set()
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run().returncode == 2
+    assert run("seal").returncode == 2
