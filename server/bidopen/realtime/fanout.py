@@ -1,0 +1,213 @@
+"""Fast public broadcast: one socket.io event, encoded once, written to every viewer's websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import struct
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from engineio import json as eio_json
+from engineio import packet as eio_packet
+from engineio.async_drivers import aiohttp as eio_aiohttp
+from socketio import packet as sio_packet
+
+# Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
+_EVENT_MESSAGE = "42"
+_FIN_TEXT = 0x81
+
+
+def encode_event_message(namespace: str, event: str, payload: Any) -> str:
+    """The Engine.IO text python-socketio sends for ``emit(event, payload, namespace=...)``.
+
+    Byte-identical to python-socketio's default JSON packet: compact separators and
+    ASCII escapes.  ``None`` means an event without arguments, as in python-socketio.
+    Raises ``TypeError`` or ``ValueError`` for a payload that is not plain JSON
+    (bytes would need a binary packet; NaN is not JSON).
+    """
+    if not namespace.startswith("/") or "," in namespace:
+        raise ValueError(f"invalid socket.io namespace {namespace!r}")
+    if not event:
+        raise ValueError("the event name must not be empty")
+    arguments = [event] if payload is None else [event, payload]
+    prefix = "" if namespace == "/" else namespace + ","
+    return _EVENT_MESSAGE + prefix + json.dumps(arguments, separators=(",", ":"), allow_nan=False)
+
+
+def encode_text_frame(text: str) -> bytes:
+    """One final, unmasked RFC 6455 text frame, as a server sends it (section 5.2)."""
+    data = text.encode("utf-8")
+    length = len(data)
+    if length < 126:
+        head = struct.pack("!BB", _FIN_TEXT, length)
+    elif length < 1 << 16:
+        head = struct.pack("!BBH", _FIN_TEXT, 126, length)
+    else:
+        head = struct.pack("!BBQ", _FIN_TEXT, 127, length)
+    return head + data
+
+
+@dataclass(frozen=True)
+class FanoutLimits:
+    """How hard the broadcast pushes: batch size between yields, and when a viewer is too slow."""
+
+    # Writes between two yields to the event loop, so that pings, handshakes and
+    # other sessions keep being served while thousands of viewers are written to.
+    batch_size: int = 512
+    # A viewer whose unsent bytes exceed this is disconnected instead of being buffered
+    # for without bound; it reconnects and catches up from the log by sequence number.
+    max_buffered_bytes: int = 1 << 20
+    # The same bound for viewers served through engine.io's own queue (polling).
+    max_queued_packets: int = 256
+
+    def __post_init__(self) -> None:
+        for name in ("batch_size", "max_buffered_bytes", "max_queued_packets"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"FanoutLimits.{name} must be positive")
+
+
+@dataclass(frozen=True)
+class FanoutReport:
+    """What one broadcast did: viewers written directly, queued through engine.io, dropped."""
+
+    direct: int
+    queued: int
+    dropped: int
+
+    @property
+    def delivered(self) -> int:
+        return self.direct + self.queued
+
+
+@dataclass(frozen=True)
+class _DirectViewer:
+    """An engine.io socket whose websocket we may write to ourselves."""
+
+    eio_socket: Any
+    transport: asyncio.BaseTransport
+
+
+class PublicFanout:
+    """Broadcasts to a room by writing one pre-encoded frame to every websocket in it.
+
+    python-socketio's ``emit(..., to=room)`` creates a task per recipient, queues a
+    packet per recipient and wakes one writer task per recipient (and compresses per
+    recipient when the browser negotiated permessage-deflate).  Here the frame is
+    built once and written straight to each transport; viewers that are not plainly
+    on a websocket (long-polling, mid-upgrade, or with packets still queued) take
+    engine.io's queue exactly as ``emit`` would, which keeps their order.
+
+    Delivers to the viewers connected to this process only, like ``emit`` with the
+    default manager: in a multi-node deployment every node broadcasts to its own.
+    """
+
+    def __init__(self, sio: Any, limits: FanoutLimits | None = None) -> None:
+        if sio.async_mode != "aiohttp":
+            raise ValueError(f"PublicFanout needs async_mode 'aiohttp', not {sio.async_mode!r}")
+        if sio.packet_class is not sio_packet.Packet or sio_packet.Packet.json is not eio_json:
+            raise ValueError("PublicFanout encodes standard JSON packets; the server uses another")
+        self._sio = sio
+        self._limits = limits or FanoutLimits()
+        self._viewers: dict[str, _DirectViewer] = {}
+        # engine.io picks its websocket wrapper from this table and offers no public
+        # hook that tells which websocket belongs to which session; a copy, because the
+        # table is shared by every server in the process.
+        drivers = dict(sio.eio._async)
+        drivers["websocket"] = self._tracked_websocket
+        sio.eio._async = drivers
+
+    @property
+    def websocket_viewers(self) -> int:
+        """Sessions of this process currently reachable by a direct write."""
+        return len(self._viewers)
+
+    async def broadcast(self, namespace: str, room: str, event: str, payload: Any) -> FanoutReport:
+        """Send ``event`` with ``payload`` to every client of ``room`` in ``namespace``."""
+        message = encode_event_message(namespace, event, payload)
+        frame = encode_text_frame(message)
+        recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
+        limits = self._limits
+        direct = queued = dropped = 0
+        for index, eio_sid in enumerate(recipients):
+            if index and index % limits.batch_size == 0:
+                await asyncio.sleep(0)
+            viewer = self._viewers.get(eio_sid)
+            if viewer is not None and _writable(viewer.eio_socket):
+                transport = viewer.transport
+                if transport.is_closing():
+                    continue
+                assert isinstance(transport, asyncio.WriteTransport)
+                if transport.get_write_buffer_size() > limits.max_buffered_bytes:
+                    # Close the TCP connection: a close frame would wait behind the very
+                    # backlog that makes this viewer too slow.
+                    transport.abort()
+                    dropped += 1
+                elif not _queue_idle(viewer.eio_socket.queue):
+                    await self._sio.eio.send_packet(eio_sid, _eio_message(message))
+                    queued += 1
+                else:
+                    transport.write(frame)
+                    direct += 1
+            elif (eio_socket := self._sio.eio.sockets.get(eio_sid)) is not None:
+                if eio_socket.queue.qsize() >= limits.max_queued_packets:
+                    await eio_socket.close(
+                        wait=False, reason=self._sio.eio.reason.SERVER_DISCONNECT
+                    )
+                    dropped += 1
+                else:
+                    await self._sio.eio.send_packet(eio_sid, _eio_message(message))
+                    queued += 1
+        return FanoutReport(direct=direct, queued=queued, dropped=dropped)
+
+    def _tracked_websocket(self, handler: Any, server: Any) -> _TrackedWebSocket:
+        return _TrackedWebSocket(handler, server, self._viewers)
+
+
+def _writable(eio_socket: Any) -> bool:
+    # During an upgrade engine.io holds packets back until the client has switched;
+    # a direct write then could reach a client that is not listening on it yet.
+    return bool(
+        eio_socket.upgraded
+        and not eio_socket.upgrading
+        and not eio_socket.closing
+        and not eio_socket.closed
+    )
+
+
+def _queue_idle(queue: asyncio.Queue[Any]) -> bool:
+    # Idle means every packet put on the queue has been taken by engine.io's writer,
+    # which marks it done just before writing it without yielding.  A packet can be
+    # popped yet not written (the writer's get() runs in its own task under wait_for),
+    # so qsize() alone would let a direct write overtake it; the unfinished count,
+    # which queue.join() also relies on, does not.
+    unfinished: int = queue._unfinished_tasks  # type: ignore[attr-defined]
+    return unfinished == 0
+
+
+def _eio_message(message: str) -> Any:
+    return eio_packet.Packet(eio_packet.MESSAGE, message[1:])
+
+
+class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
+    """engine.io's aiohttp websocket wrapper, registering the session while it is open."""
+
+    def __init__(self, handler: Any, server: Any, viewers: dict[str, _DirectViewer]) -> None:
+        # engine.io passes the bound ``_websocket_handler`` of the session's socket.
+        eio_socket = handler.__self__
+
+        async def tracked(ws: _TrackedWebSocket) -> None:
+            request: web.Request = ws.environ["aiohttp.request"]
+            transport = request.transport
+            if transport is None:
+                return
+            viewers[eio_socket.sid] = _DirectViewer(eio_socket, transport)
+            try:
+                await handler(ws)
+            finally:
+                viewers.pop(eio_socket.sid, None)
+
+        wrapped: Callable[[_TrackedWebSocket], Awaitable[None]] = tracked
+        super().__init__(wrapped, server)
