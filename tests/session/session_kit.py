@@ -1,6 +1,7 @@
 """Builders for session-core tests: a clock, actors, and runs that reach each phase for real."""
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -42,7 +43,7 @@ def bid(lot: str, name: str, receipt_no: int) -> BidEntry:
     return BidEntry(lot=lot, bidder=name, bid_sha256=digest, receipt_no=receipt_no)
 
 
-def bids(plan: dict[str, tuple[str, ...]]) -> tuple[BidEntry, ...]:
+def bids(plan: Mapping[str, tuple[str, ...]]) -> tuple[BidEntry, ...]:
     """Bids from {lot: bidders}, receipts numbered in order of appearance."""
     out: list[BidEntry] = []
     for lot, names in plan.items():
@@ -118,7 +119,7 @@ class Run:
         return self
 
     def pass_deadline(
-        self, plan: dict[str, tuple[str, ...]], signed_in: tuple[str, ...] = ()
+        self, plan: Mapping[str, tuple[str, ...]], signed_in: tuple[str, ...] = ()
     ) -> "Run":
         assert self.state.deadline is not None
         self.until(self.state.deadline)

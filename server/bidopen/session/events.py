@@ -259,4 +259,6 @@ def event_from_payload(kind: str, payload: Mapping[str, JSON]) -> Event:
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         raise MalformedEvent(f"unknown event kind {kind!r}")
+    if not isinstance(payload, Mapping):
+        raise MalformedEvent(f"{kind} payload must be an object")
     return decode_dataclass(cls, dict(payload), kind)

@@ -59,6 +59,10 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
 def bidder_view(state: OpeningSession, bidder: str) -> dict[str, JSON]:
     """The public view plus what concerns this bidder alone: its bids, sign-in, objections."""
     view = public_view(state)
+    if state.deadline_passed_at is None:
+        # Before the deadline the bidder's own bids live in the app's private tables only.
+        view["you"] = {"bidder": bidder}
+        return view
     own_bids = sorted(
         (bid for bid in state.bids.values() if bid.bidder == bidder),
         key=lambda bid: bid.receipt_no,

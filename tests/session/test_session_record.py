@@ -1,0 +1,89 @@
+"""The opening record: complete, deterministic, and unchanged by what happens after it is signed."""
+
+import json
+from typing import Any
+
+import pytest
+from session_kit import HOST, SYSTEM, THIN, Run, bidder, run_to
+
+from bidopen.session import Phase, build_record, replay
+from bidopen.session import commands as c
+from bidopen.session.errors import SessionError
+from bidopen.session.events import event_from_payload
+from bidopen.session.values import EvaluationStage, QuorumChoice
+
+
+def _busy_opening() -> Run:
+    """An opening with a bit of everything the record must show."""
+    run = Run().schedule().pass_deadline(THIN, signed_in=("A", "B"))
+    run.do(c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.CONTINUE, reason="依法继续"))
+    run.start().sign_in("C")
+    run.do(c.RaiseObjection(actor=bidder("C"), bidder="C", lot="L2", text="签到延迟"))
+    run.decrypt(("L1", "A"), ("L2", "A"), ("L2", "B"))
+    run.do(c.RecordDecryptionFailure(actor=bidder("B"), bidder="B", lot="L1", reason_code="bad"))
+    run.do(c.RecordPlatformFault(actor=SYSTEM, bidder="C", reason="C连接中断"))
+    run.do(c.ExtendDecryption(actor=HOST, minutes=10, reason="故障补时"))
+    run.do(c.Pause(actor=HOST, reason="排查故障"))
+    run.wait(4).do(c.Resume(actor=HOST))
+    assert run.state.ends_at is not None
+    run.until(run.state.ends_at).tick(summaries=run.summaries())
+    run.confirm("A")
+    run.do(c.AnswerObjection(actor=HOST, objection_id="O1", text="已补时"))
+    return run.end_confirmation()
+
+
+def test_the_record_holds_every_part_of_the_opening() -> None:
+    record: Any = build_record(_busy_opening().state)
+    assert record["format"] == "bidopen-opening-record/1"
+    assert record["tender"]["code"] == "ZB-2026-001"
+    assert record["quorum_warnings"] == ["L1"]
+    assert [(q["lot"], q["choice"], q["reason"]) for q in record["quorum_decisions"]] == [
+        ("L1", "continue", "依法继续")
+    ]
+    statuses = {(b["lot"], b["bidder"]): (b["status"], b["cause"]) for b in record["bids"]}
+    assert statuses == {
+        ("L1", "A"): ("opened", "decrypted"),
+        ("L1", "B"): ("revoked", "key_rejected"),
+        ("L2", "A"): ("opened", "decrypted"),
+        ("L2", "B"): ("opened", "decrypted"),
+        ("L2", "C"): ("withdrawn", "platform_fault"),
+    }
+    assert [e["minutes"] for e in record["extensions"]] == [10]
+    assert [(p["phase"], p["reason"]) for p in record["pauses"]] == [("decryption", "排查故障")]
+    assert record["pauses"][0]["ended_at"] is not None
+    assert [(f["bidder"], f["reported_by"]) for f in record["platform_faults"]] == [("C", "system")]
+    assert [(o["id"], o["answer"]) for o in record["objections"]] == [("O1", "已补时")]
+    assert [entry["bidder"] for entry in record["confirmed"]] == ["A"]
+    assert record["deemed_accepted"] == ["B", "C"]
+    lines = {
+        (lot["lot"], line["bidder"]): line for lot in record["readout"] for line in lot["lines"]
+    }
+    assert lines[("L1", "A")]["items"]["duration_days"] == "180"
+    assert lines[("L1", "B")]["items"] is None
+    assert all(record["times"][name] for name in record["times"])
+    assert record["aborted"] is None
+
+
+def test_equal_logs_give_byte_equal_records() -> None:
+    run = _busy_opening()
+    stored = [(event.kind, json.dumps(event.to_payload())) for event in run.log]
+    replayed = replay(event_from_payload(kind, json.loads(text)) for kind, text in stored)
+    first = json.dumps(build_record(run.state), ensure_ascii=False)
+    assert json.dumps(build_record(replayed), ensure_ascii=False) == first
+    assert json.dumps(build_record(run.state), ensure_ascii=False) == first
+
+
+def test_the_signed_record_does_not_change_after_publication() -> None:
+    run = run_to(Phase.RECORD_DUE)
+    signed = build_record(run.state)
+    run.publish_record()
+    assert build_record(run.state) == signed
+    run.stage(*EvaluationStage).result("L1", ("A", "B")).result("L2", ("B", "A"))
+    assert run.state.phase is Phase.RESULT_PUBLISHED
+    assert build_record(run.state) == signed
+
+
+def test_no_record_for_a_session_that_does_not_exist() -> None:
+    with pytest.raises(SessionError) as caught:
+        build_record(run_to(Phase.UNSCHEDULED).state)
+    assert caught.value.code == "illegal_in_phase"
