@@ -1,0 +1,1 @@
+"""The opening hub: sessions, persistence, REST and sockets for remote bid openings."""

@@ -1,0 +1,167 @@
+"""The hub application: `create_app(config)` wires every part; `run(config)` serves it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+
+from aiohttp import web
+
+from bidopen import appkeys as keys
+from bidopen.clock import Clock, SystemClock
+from bidopen.config import Config, ConfigError, load_config
+from bidopen.http import accounts as account_views
+from bidopen.http import bids as bid_views
+from bidopen.http import sessions as session_views
+from bidopen.http import tenders as tender_views
+from bidopen.http.accesslog import DiscreetAccessLogger
+from bidopen.http.auth import require
+from bidopen.http.middleware import error_middleware
+from bidopen.http.pages import add_page_routes
+from bidopen.realtime.broadcast import broadcast_public
+from bidopen.realtime.hub import RealtimeHub
+from bidopen.scheduler import Scheduler
+from bidopen.service.accounts import HOST, Accounts
+from bidopen.service.bidding import Bidding
+from bidopen.service.decryption import Decryption
+from bidopen.service.opening import Opening
+from bidopen.service.sessions import SessionService
+from bidopen.service.signing import ServerSigner
+from bidopen.service.tenders import Tenders
+from bidopen.store.db import Database
+from bidopen.store.files import clear_incoming
+from bidopen.video.relays import VideoRelays
+from bidopen.video.routes import add_video_routes, video_cleanup_ctx
+from bidopen.video.state import VideoState
+
+log = logging.getLogger("bidopen.app")
+
+
+def create_app(config: Config, *, clock: Clock | None = None) -> web.Application:
+    """Build the application; nothing is opened until its cleanup contexts run."""
+    clock = clock or SystemClock()
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    app = web.Application(middlewares=[error_middleware], client_max_size=1024**2)
+    db = Database(config.database_url)
+    signer = ServerSigner.load_or_create(config.server_key_path)
+    accounts = Accounts(
+        db,
+        clock,
+        audience=public_origin(config),
+        challenge_seconds=config.challenge_seconds,
+        token_hours=config.token_hours,
+    )
+    sessions = SessionService(db, clock)
+    opening = Opening(db, clock, sessions, signer)
+    realtime = RealtimeHub(config, accounts, opening)
+    scheduler = Scheduler(
+        db,
+        clock,
+        sessions,
+        tick=_ticker(opening),
+        record_outage=opening.record_outage,
+        grace=timedelta(milliseconds=config.deadline_grace_ms),
+    )
+    sessions.add_publisher(realtime)
+    sessions.add_listener(scheduler)
+
+    app[keys.CONFIG] = config
+    app[keys.CLOCK] = clock
+    app[keys.DATABASE] = db
+    app[keys.SIGNER] = signer
+    app[keys.ACCOUNTS] = accounts
+    app[keys.SESSIONS] = sessions
+    app[keys.TENDERS] = Tenders(db, clock, sessions)
+    app[keys.BIDDING] = Bidding(
+        db, clock, sessions, signer, bids_dir=config.bids_dir, max_bid_bytes=config.max_bid_bytes
+    )
+    app[keys.DECRYPTION] = Decryption(db, clock, sessions, bids_dir=config.bids_dir)
+    app[keys.OPENING] = opening
+    app[keys.REALTIME] = realtime
+    app[keys.SCHEDULER] = scheduler
+
+    for module in (account_views, tender_views, bid_views, session_views):
+        app.router.add_routes(module.routes)
+    realtime.attach(app)
+    _add_video(app, realtime)
+    add_page_routes(app, config.web_root)
+
+    app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_scheduler_ctx)
+    app.cleanup_ctx.append(_realtime_ctx)
+    app.cleanup_ctx.append(video_cleanup_ctx)
+    return app
+
+
+def public_origin(config: Config) -> str:
+    """The origin bidders sign into (the challenge's audience): the first allowed origin, if any."""
+    if config.allowed_origins:
+        return config.allowed_origins[0]
+    return f"http://{config.host}:{config.port}"
+
+
+def _ticker(opening: Opening) -> Callable[[str], Awaitable[None]]:
+    async def tick(session_id: str) -> None:
+        await opening.tick(session_id)
+
+    return tick
+
+
+def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
+    async def announce(session_id: str, state: VideoState) -> None:
+        message = {"session_id": session_id, "state": str(state)}
+        await broadcast_public(realtime.sio, session_id, message, event="video")
+
+    async def hosts_only(request: web.Request, session_id: str) -> bool:
+        await require(request, HOST)
+        return True
+
+    add_video_routes(app, VideoRelays(on_state=announce), hosts_only)
+
+
+async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
+    config, db = app[keys.CONFIG], app[keys.DATABASE]
+    await db.create_schema()
+    removed = clear_incoming(config.bids_dir)
+    if removed:
+        log.warning("removed %d half-received sealed files left by a stop", removed)
+    if config.bootstrap_host:
+        username, _, password = config.bootstrap_host.partition(":")
+        await app[keys.ACCOUNTS].ensure_host(username, password)
+    yield
+    await db.close()
+
+
+async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
+    await app[keys.SCHEDULER].start()
+    yield
+    await app[keys.SCHEDULER].stop()
+
+
+async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[keys.REALTIME].close()
+
+
+def run(config: Config) -> None:
+    """Serve the hub until interrupted (the `bidopen serve` command and tests call this)."""
+    logging.basicConfig(
+        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    web.run_app(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        print=None,
+        access_log_class=DiscreetAccessLogger,
+    )
+
+
+if __name__ == "__main__":
+    try:
+        run(load_config())
+    except ConfigError as exc:
+        print(f"bidopen: {exc}", file=sys.stderr)
+        sys.exit(2)

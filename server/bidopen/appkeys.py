@@ -1,0 +1,31 @@
+"""Every typed `web.AppKey` of the hub application, in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bidopen.clock import Clock
+from bidopen.config import Config
+from bidopen.realtime.hub import RealtimeHub
+from bidopen.scheduler import Scheduler
+from bidopen.service.accounts import Accounts
+from bidopen.service.bidding import Bidding
+from bidopen.service.decryption import Decryption
+from bidopen.service.opening import Opening
+from bidopen.service.sessions import SessionService
+from bidopen.service.signing import ServerSigner
+from bidopen.service.tenders import Tenders
+from bidopen.store.db import Database
+
+CONFIG = web.AppKey("config", Config)
+CLOCK = web.AppKey("clock", Clock)
+DATABASE = web.AppKey("database", Database)
+SIGNER = web.AppKey("signer", ServerSigner)
+ACCOUNTS = web.AppKey("accounts", Accounts)
+SESSIONS = web.AppKey("sessions", SessionService)
+TENDERS = web.AppKey("tenders", Tenders)
+BIDDING = web.AppKey("bidding", Bidding)
+DECRYPTION = web.AppKey("decryption", Decryption)
+OPENING = web.AppKey("opening", Opening)
+REALTIME = web.AppKey("realtime", RealtimeHub)
+SCHEDULER = web.AppKey("scheduler", Scheduler)

@@ -1,0 +1,130 @@
+"""Hub configuration: defaults, `BIDOPEN_*` environment variables and explicit arguments."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BIDOPEN_"
+GIB = 1024**3
+
+# The web pages ship beside the server package in the source tree.
+DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "client_web"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the hub cannot run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of one hub process; see docs/operations.md for each one."""
+
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    allowed_origins: tuple[str, ...] = ()
+    max_bid_bytes: int = 2 * GIB
+    public_messages_per_minute: int = 30
+    public_max_message_bytes: int = 512
+    public_max_connections_per_ip: int = 50
+    socket_max_message_bytes: int = 64 * 1024
+    challenge_seconds: int = 120
+    token_hours: int = 12
+    deadline_grace_ms: int = 1500
+    bootstrap_host: str | None = None
+    demo: bool = False
+    web_root: Path = DEFAULT_WEB_ROOT
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            url = f"sqlite+aiosqlite:///{self.data_dir / 'bidopen.db'}"
+            object.__setattr__(self, "database_url", url)
+        if not (0 < self.port < 65536) and self.port != 0:
+            raise ConfigError(f"port {self.port} is outside 0..65535")
+        if self.max_bid_bytes < 1024:
+            raise ConfigError("max_bid_bytes must be at least 1024")
+        for name in (
+            "public_messages_per_minute",
+            "public_max_message_bytes",
+            "public_max_connections_per_ip",
+            "socket_max_message_bytes",
+            "challenge_seconds",
+            "token_hours",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name} must be positive")
+        if self.deadline_grace_ms < 0:
+            raise ConfigError("deadline_grace_ms must not be negative")
+        if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ConfigError("database_url must be sqlite+aiosqlite:// or postgresql+asyncpg://")
+        for origin in self.allowed_origins:
+            if not origin.startswith(("http://", "https://")) or origin.endswith("/"):
+                raise ConfigError(f"allowed origin {origin!r} must look like https://host[:port]")
+        if self.bootstrap_host is not None and ":" not in self.bootstrap_host:
+            raise ConfigError("bootstrap_host must be USER:PASSWORD")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def bids_dir(self) -> Path:
+        return self.data_dir / "bids"
+
+    @property
+    def server_key_path(self) -> Path:
+        return self.data_dir / "server-key.pem"
+
+
+def settings() -> tuple[str, ...]:
+    """The names of every setting, in declaration order (the documentation test reads this)."""
+    return tuple(f.name for f in dataclasses.fields(Config))
+
+
+def env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.upper()
+
+
+def _convert(name: str, text: str, kind: Any) -> object:
+    try:
+        if kind is Path or kind == "Path":
+            return Path(text)
+        if kind is bool or kind == "bool":
+            lowered = text.strip().lower()
+            if lowered in ("1", "true", "yes", "on"):
+                return True
+            if lowered in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(text)
+        if kind is int or kind == "int":
+            return int(text)
+        if kind == "tuple[str, ...]":
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        if kind == "str | None":
+            return text or None
+        return text
+    except ValueError as exc:
+        raise ConfigError(f"{env_name(name)}={text!r} is not a valid {kind}") from exc
+
+
+def load_config(env: Mapping[str, str] | None = None, /, **explicit: object) -> Config:
+    """Defaults, overridden by `BIDOPEN_*` variables, overridden by explicit arguments."""
+    source = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(Config):
+        text = source.get(env_name(f.name))
+        if text is not None:
+            values[f.name] = _convert(f.name, text, f.type)
+    unknown = set(explicit) - set(settings())
+    if unknown:
+        raise ConfigError(f"unknown settings: {', '.join(sorted(unknown))}")
+    values.update({k: v for k, v in explicit.items() if v is not None})
+    return Config(**values)

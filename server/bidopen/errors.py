@@ -1,0 +1,153 @@
+"""Every error the hub reports, its stable code, and the one mapping to HTTP and socket payloads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    """What a code means: the HTTP status and the message in both languages."""
+
+    status: int
+    message: str
+    message_zh: str
+
+
+CODES: dict[str, ErrorSpec] = {
+    "bad_request": ErrorSpec(400, "The request is malformed.", "请求格式有误。"),
+    "validation_failed": ErrorSpec(422, "A field is missing or invalid.", "字段缺失或无效。"),
+    "unauthenticated": ErrorSpec(401, "Sign in first.", "请先登录。"),
+    "login_failed": ErrorSpec(401, "Wrong user name or password.", "用户名或密码错误。"),
+    "challenge_invalid": ErrorSpec(
+        401,
+        "The challenge is unknown, expired or already used.",
+        "登录挑战无效、已过期或已被使用。",
+    ),
+    "signature_invalid": ErrorSpec(401, "The signature does not verify.", "签名验证失败。"),
+    "forbidden": ErrorSpec(403, "This role may not do that.", "当前角色无权执行此操作。"),
+    "origin_refused": ErrorSpec(403, "This origin may not connect.", "不允许来自该来源的连接。"),
+    "read_only": ErrorSpec(403, "The public channel is read-only.", "公众频道只读。"),
+    "not_found": ErrorSpec(404, "No such resource.", "资源不存在。"),
+    "tender_not_found": ErrorSpec(404, "No such tender.", "招标项目不存在。"),
+    "lot_not_found": ErrorSpec(404, "No such lot in this tender.", "该项目中没有此标段。"),
+    "bidder_not_found": ErrorSpec(404, "No such bidder.", "投标人不存在。"),
+    "bid_not_found": ErrorSpec(
+        404, "You have no current bid for this lot.", "您在该标段没有有效投标。"
+    ),
+    "record_not_published": ErrorSpec(
+        404, "The opening record is not published yet.", "开标记录尚未发布。"
+    ),
+    "method_not_allowed": ErrorSpec(405, "Method not allowed.", "不支持该请求方法。"),
+    "deadline_passed": ErrorSpec(
+        409,
+        "The submission deadline has passed; the bid was not accepted.",
+        "投标截止时间已过，投标文件未被接受。",
+    ),
+    "decryption_closed": ErrorSpec(409, "The decryption window is not open.", "解密时段未开放。"),
+    "conflict": ErrorSpec(
+        409, "The request conflicts with the current state.", "请求与当前状态冲突。"
+    ),
+    "bid_too_large": ErrorSpec(
+        413, "The sealed file exceeds the size limit.", "投标文件超过大小限制。"
+    ),
+    "message_too_large": ErrorSpec(413, "The message is too large.", "消息过大。"),
+    "invalid_sealed_bid": ErrorSpec(
+        422, "The sealed file is malformed or was altered.", "投标文件格式错误或已被篡改。"
+    ),
+    "bid_context_mismatch": ErrorSpec(
+        422,
+        "The sealed file was made for another tender, lot or bidder.",
+        "投标文件所属的项目、标段或投标人不符。",
+    ),
+    "signer_key_mismatch": ErrorSpec(
+        422,
+        "The sealed file was not signed with your registered signing key.",
+        "投标文件未使用您登记的签名密钥签名。",
+    ),
+    "wrong_data_key": ErrorSpec(
+        422, "This data key does not open your bid.", "该数据密钥无法解密您的投标文件。"
+    ),
+    "rehearsal_failed": ErrorSpec(
+        422, "The rehearsal key does not match.", "解密演练失败：密钥不匹配。"
+    ),
+    # The session core's own codes (bidopen.session.errors), kept as they are.
+    "illegal_in_phase": ErrorSpec(
+        409, "Not allowed in the current phase.", "当前阶段不允许此操作。"
+    ),
+    "not_permitted": ErrorSpec(
+        403, "You may not do that in this session.", "您无权在本会话中执行此操作。"
+    ),
+    "invalid_argument": ErrorSpec(422, "A field of the command is invalid.", "指令字段无效。"),
+    "unknown_bid": ErrorSpec(404, "No bid of yours in this lot.", "您在该标段没有投标。"),
+    "lot_stopped": ErrorSpec(409, "This lot was stopped.", "该标段已终止。"),
+    "not_signed_in": ErrorSpec(409, "Sign in to the opening first.", "请先签到。"),
+    "already_decrypted": ErrorSpec(409, "This bid is already decrypted.", "该投标文件已解密。"),
+    "decryption_incomplete": ErrorSpec(
+        409, "Not every bid is decrypted yet.", "尚有投标文件未解密。"
+    ),
+    "window_closed": ErrorSpec(409, "The window has ended.", "该时段已结束。"),
+    "session_paused": ErrorSpec(409, "The session is paused.", "会话已暂停。"),
+    "not_paused": ErrorSpec(409, "The session is not paused.", "会话未暂停。"),
+    "already_confirmed": ErrorSpec(409, "You already confirmed.", "您已确认。"),
+    "confirmation_incomplete": ErrorSpec(
+        409, "Not every bidder has confirmed yet.", "尚有投标人未确认。"
+    ),
+    "objection_unknown": ErrorSpec(404, "No such objection.", "异议不存在。"),
+    "objection_already_answered": ErrorSpec(
+        409, "The objection is already answered.", "该异议已答复。"
+    ),
+    "objections_unanswered": ErrorSpec(
+        409, "Some objections have no answer yet.", "尚有异议未答复。"
+    ),
+    "event_rejected": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
+    "malformed_event": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
+    "session_error": ErrorSpec(409, "The opening session refused this.", "开标会话拒绝了此操作。"),
+    "rate_limited": ErrorSpec(429, "Too many requests; slow down.", "请求过于频繁，请稍后再试。"),
+    "internal_error": ErrorSpec(500, "Internal error.", "服务器内部错误。"),
+    "unavailable": ErrorSpec(503, "The service is shutting down or busy.", "服务暂不可用。"),
+}
+
+
+class HubError(Exception):
+    """A refusal with a stable code; `detail` adds the specific reason to the English message."""
+
+    def __init__(self, code: str, detail: str | None = None, detail_zh: str | None = None) -> None:
+        if code not in CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        self.code = code
+        self.detail = detail
+        self.detail_zh = detail_zh
+        super().__init__(self.message)
+
+    @property
+    def spec(self) -> ErrorSpec:
+        return CODES[self.code]
+
+    @property
+    def status(self) -> int:
+        return self.spec.status
+
+    @property
+    def message(self) -> str:
+        base = self.spec.message
+        return f"{base} {self.detail}" if self.detail else base
+
+    @property
+    def message_zh(self) -> str:
+        base = self.spec.message_zh
+        return f"{base}{self.detail_zh}" if self.detail_zh else base
+
+
+def from_session_error(exc: Exception) -> HubError:
+    """A refusal of the session core keeps its own code; its English message becomes the detail."""
+    code = getattr(exc, "code", None)
+    if isinstance(code, str) and code in CODES:
+        return HubError(code, str(exc))
+    return HubError("session_error", f"({code}) {exc}")
+
+
+def error_payload(error: HubError) -> dict[str, Any]:
+    """The one wire shape of an error, used by REST responses and socket acknowledgements."""
+    return {"error": {"code": error.code, "message": error.message, "message_zh": error.message_zh}}

@@ -1,0 +1,1 @@
+"""Thin REST views: parse the request, call a service, shape the JSON."""

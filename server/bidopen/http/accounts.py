@@ -1,0 +1,83 @@
+"""Views for sign-in: host password login, bidder registration and challenge login, server key."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bidopen.appkeys import ACCOUNTS, SIGNER
+from bidopen.clock import iso
+from bidopen.http.auth import require
+from bidopen.http.parsing import bearer_token, json_body
+from bidopen.service.accounts import BIDDER, HOST
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/api/server-key")
+async def server_key(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SIGNER].public_description())
+
+
+@routes.post("/api/host/login")
+async def host_login(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    issued = await request.app[ACCOUNTS].host_login(body.get("username"), body.get("password"))
+    return web.json_response({"token": issued.token, "expires_at": iso(issued.expires_at)})
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    token = bearer_token(request)
+    if token:
+        await request.app[ACCOUNTS].logout(token)
+    return web.json_response({"logged_out": True})
+
+
+@routes.get("/api/host/me")
+async def host_me(request: web.Request) -> web.Response:
+    principal = await require(request, HOST)
+    return web.json_response({"role": HOST, "username": principal.subject})
+
+
+@routes.post("/api/bidders")
+async def register_bidder(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    bidder = await request.app[ACCOUNTS].register_bidder(
+        body.get("org_name"), body.get("contact"), body.get("public_bundle")
+    )
+    return web.json_response({"bidder_id": bidder.id, "key_id": bidder.key_id}, status=201)
+
+
+@routes.post("/api/bidders/{bidder_id}/challenge")
+async def bidder_challenge(request: web.Request) -> web.Response:
+    issued = await request.app[ACCOUNTS].challenge(request.match_info["bidder_id"])
+    return web.json_response(
+        {
+            "challenge": issued.challenge,
+            "audience": issued.audience,
+            "expires_at": iso(issued.expires_at),
+        }
+    )
+
+
+@routes.post("/api/bidders/{bidder_id}/login")
+async def bidder_login(request: web.Request) -> web.Response:
+    body = await json_body(request)
+    issued = await request.app[ACCOUNTS].bidder_login(
+        request.match_info["bidder_id"], body.get("challenge"), body.get("signature")
+    )
+    return web.json_response({"token": issued.token, "expires_at": iso(issued.expires_at)})
+
+
+@routes.get("/api/bidders/me")
+async def bidder_me(request: web.Request) -> web.Response:
+    principal = await require(request, BIDDER)
+    bidder = await request.app[ACCOUNTS].bidder(principal.subject)
+    return web.json_response(
+        {
+            "bidder_id": bidder.id,
+            "org_name": bidder.org_name,
+            "contact": bidder.contact,
+            "key_id": bidder.key_id,
+        }
+    )

@@ -1,0 +1,47 @@
+"""The one place where errors become JSON of one shape, and where request size is policed."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bidopen.errors import HubError, error_payload
+
+log = logging.getLogger("bidopen.http")
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "message_too_large",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def error_response(error: HubError) -> web.Response:
+    return web.json_response(error_payload(error), status=error.status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every refusal into `{"error": {"code", "message", "message_zh"}}` under /api/."""
+    try:
+        return await handler(request)
+    except HubError as error:
+        return error_response(error)
+    except web.HTTPException as exc:
+        if not request.path.startswith("/api/") or exc.status < 400:
+            raise
+        code = _STATUS_CODES.get(
+            exc.status, "bad_request" if exc.status < 500 else "internal_error"
+        )
+        return error_response(HubError(code))
+    except Exception:
+        # The path is not logged: before the deadline it would tell who is uploading.
+        log.exception("unhandled error in %s request", request.method)
+        return error_response(HubError("internal_error"))

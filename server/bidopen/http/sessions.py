@@ -1,0 +1,123 @@
+"""Views for the opening session: host and bidder commands, snapshots, catch-up, documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bidopen.appkeys import ACCOUNTS, OPENING
+from bidopen.errors import HubError
+from bidopen.http.auth import require
+from bidopen.http.parsing import bearer_token, int_query, json_body
+from bidopen.service.accounts import BIDDER, HOST
+from bidopen.service.commands import HOST_COMMANDS
+from bidopen.service.views import PUBLIC, event_messages
+from bidopen.store.eventlog import StoredEvent
+
+routes = web.RouteTableDef()
+
+BIDDER_COMMANDS = ("confirm", "object")
+
+
+def _applied(events: list[StoredEvent]) -> dict[str, Any]:
+    return {"events": event_messages(HOST, events), "seq": events[-1].seq if events else None}
+
+
+@routes.post("/api/sessions/{session_id}/host/{command}")
+async def host_command(request: web.Request) -> web.Response:
+    name = request.match_info["command"]
+    principal = await require(request, HOST)
+    if name not in HOST_COMMANDS:
+        raise HubError("not_found", f"No host command {name!r}.")
+    body = await json_body(request)
+    events = await request.app[OPENING].host_command(
+        request.match_info["session_id"], principal.subject, name, body
+    )
+    return web.json_response(_applied(events))
+
+
+@routes.post("/api/sessions/{session_id}/sign-in")
+async def sign_in(request: web.Request) -> web.Response:
+    principal = await require(request, BIDDER)
+    return web.json_response(
+        await request.app[OPENING].sign_in(request.match_info["session_id"], principal.subject)
+    )
+
+
+@routes.post("/api/sessions/{session_id}/bidder/{command}")
+async def bidder_command(request: web.Request) -> web.Response:
+    name = request.match_info["command"]
+    principal = await require(request, BIDDER)
+    if name not in BIDDER_COMMANDS:
+        raise HubError("not_found", f"No bidder command {name!r}.")
+    body = await json_body(request)
+    events = await request.app[OPENING].bidder_command(
+        request.match_info["session_id"], principal.subject, name, body
+    )
+    return web.json_response(
+        {"seq": events[-1].seq if events else None, "events": event_messages(BIDDER, events)}
+    )
+
+
+async def _role(request: web.Request) -> tuple[str, str | None]:
+    """The caller's role for reading: a token makes it host or bidder, none makes it public."""
+    token = bearer_token(request)
+    if token is None:
+        return PUBLIC, None
+    principal = await request.app[ACCOUNTS].authenticate(token)
+    return principal.role, principal.subject
+
+
+@routes.get("/api/sessions/{session_id}")
+async def snapshot(request: web.Request) -> web.Response:
+    role, subject = await _role(request)
+    return web.json_response(
+        await request.app[OPENING].snapshot(request.match_info["session_id"], role, subject)
+    )
+
+
+@routes.get("/api/sessions/{session_id}/events")
+async def events(request: web.Request) -> web.Response:
+    role, _ = await _role(request)
+    after = int_query(request, "after", 0, 0, 2**62)
+    limit = int_query(request, "limit", 500, 1, 1000)
+    return web.json_response(
+        await request.app[OPENING].events(request.match_info["session_id"], role, after, limit)
+    )
+
+
+@routes.get("/api/sessions/{session_id}/log")
+async def full_log(request: web.Request) -> web.Response:
+    """The chained log with hashes, for hosts and auditors checking it end to end."""
+    await require(request, HOST)
+    stored = await request.app[OPENING].log(request.match_info["session_id"])
+    return web.json_response(
+        {
+            "events": [
+                {
+                    "seq": e.seq,
+                    "kind": e.kind,
+                    "at": e.at,
+                    "payload": e.payload,
+                    "prev_hash": e.prev_hash,
+                    "hash": e.hash,
+                }
+                for e in stored
+            ]
+        }
+    )
+
+
+@routes.get("/api/sessions/{session_id}/record")
+async def record(request: web.Request) -> web.Response:
+    text = await request.app[OPENING].document(request.match_info["session_id"], "opening-record")
+    return web.Response(text=text, content_type="application/json")
+
+
+@routes.get("/api/sessions/{session_id}/results/{lot_id}")
+async def result(request: web.Request) -> web.Response:
+    text = await request.app[OPENING].document(
+        request.match_info["session_id"], "evaluation-result", request.match_info["lot_id"]
+    )
+    return web.Response(text=text, content_type="application/json")

@@ -1,0 +1,35 @@
+"""Views for tenders: a host creates one; anyone lists and reads the public part."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bidopen.appkeys import CLOCK, TENDERS
+from bidopen.http.auth import require
+from bidopen.http.parsing import int_query, json_body
+from bidopen.service.accounts import HOST
+from bidopen.service.tenders import parse_draft
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/tenders")
+async def create_tender(request: web.Request) -> web.Response:
+    principal = await require(request, HOST)
+    draft = parse_draft(await json_body(request), request.app[CLOCK].now())
+    code = await request.app[TENDERS].create(principal.subject, draft)
+    return web.json_response(await request.app[TENDERS].describe(code), status=201)
+
+
+@routes.get("/api/tenders")
+async def list_tenders(request: web.Request) -> web.Response:
+    limit = int_query(request, "limit", 50, 1, 200)
+    offset = int_query(request, "offset", 0, 0, 10**9)
+    return web.json_response(
+        {"tenders": await request.app[TENDERS].list(limit=limit, offset=offset)}
+    )
+
+
+@routes.get("/api/tenders/{tender_id}")
+async def get_tender(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[TENDERS].describe(request.match_info["tender_id"]))

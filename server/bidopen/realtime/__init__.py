@@ -1,0 +1,1 @@
+"""Socket.IO namespaces `/host`, `/bidder`, `/public`: snapshots, then events by sequence number."""

@@ -1,0 +1,87 @@
+"""The Socket.IO server of the hub: one room per session in each namespace, and its fan-out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import socketio
+from aiohttp import web
+
+from bidopen.config import Config
+from bidopen.realtime.broadcast import broadcast_public
+from bidopen.realtime.limits import PublicLimits
+from bidopen.realtime.namespaces import (
+    BidderNamespace,
+    HostNamespace,
+    PublicNamespace,
+    SocketDeps,
+)
+from bidopen.realtime.origins import origin_checker
+from bidopen.service.accounts import Accounts
+from bidopen.service.opening import Opening
+from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
+from bidopen.store.eventlog import StoredEvent
+
+log = logging.getLogger("bidopen.realtime")
+
+NAMESPACES = {HOST: "/host", BIDDER: "/bidder", PUBLIC: "/public"}
+
+
+class RealtimeHub:
+    """Owns the AsyncServer; `publish` is the service layer's doorbell after each commit.
+
+    With a Redis URL the server's client manager is python-socketio's Redis manager, so an
+    emit on one node reaches the sockets of every node; nothing else changes.
+    """
+
+    def __init__(self, config: Config, accounts: Accounts, opening: Opening) -> None:
+        manager = socketio.AsyncRedisManager(config.redis_url) if config.redis_url else None
+        self.sio = socketio.AsyncServer(
+            async_mode="aiohttp",
+            client_manager=manager,
+            cors_allowed_origins=origin_checker(config.allowed_origins),
+            max_http_buffer_size=config.socket_max_message_bytes,
+            logger=False,
+            engineio_logger=False,
+        )
+        self.connected: dict[str, set[str]] = {ns: set() for ns in NAMESPACES.values()}
+        deps = SocketDeps(
+            accounts=accounts,
+            opening=opening,
+            connected=self.connected,
+            limits=PublicLimits(
+                max_connections_per_ip=config.public_max_connections_per_ip,
+                messages_per_minute=config.public_messages_per_minute,
+            ),
+            public_max_message_bytes=config.public_max_message_bytes,
+        )
+        self.sio.register_namespace(HostNamespace(NAMESPACES[HOST], deps))
+        self.sio.register_namespace(BidderNamespace(NAMESPACES[BIDDER], deps))
+        self.sio.register_namespace(PublicNamespace(NAMESPACES[PUBLIC], deps))
+
+    def attach(self, app: web.Application) -> None:
+        self.sio.attach(app)
+
+    async def publish(self, session_id: str, events: Sequence[StoredEvent]) -> None:
+        for event in events:
+            await self.sio.emit(
+                "event", event_message(HOST, event), room=session_id, namespace=NAMESPACES[HOST]
+            )
+            await self.sio.emit(
+                "event",
+                event_message(BIDDER, event),
+                room=session_id,
+                namespace=NAMESPACES[BIDDER],
+            )
+            await broadcast_public(self.sio, session_id, event_message(PUBLIC, event))
+
+    async def close(self) -> None:
+        """Disconnect every socket this node holds, then stop the server's background tasks."""
+        for namespace, sids in self.connected.items():
+            for sid in list(sids):
+                try:
+                    await self.sio.disconnect(sid, namespace=namespace)
+                except Exception:
+                    log.debug("socket %s already gone", sid)
+        await self.sio.shutdown()

@@ -1,0 +1,173 @@
+"""The three namespaces: `/host` and `/bidder` sign in with a token, `/public` is read-only."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import socketio
+
+from bidopen.errors import HubError, error_payload
+from bidopen.realtime.limits import PublicLimits
+from bidopen.service.accounts import Accounts
+from bidopen.service.opening import Opening
+from bidopen.service.views import BIDDER, HOST, PUBLIC
+
+log = logging.getLogger("bidopen.realtime")
+
+SOCKET_EVENTS = ("join", "catch_up", "leave")
+
+
+@dataclass(frozen=True)
+class SocketDeps:
+    accounts: Accounts
+    opening: Opening
+    connected: dict[str, set[str]]
+    limits: PublicLimits
+    public_max_message_bytes: int
+
+
+def _refuse(error: HubError) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError(error_payload(error))
+
+
+def _session_id(data: object) -> str:
+    if not isinstance(data, Mapping) or not isinstance(data.get("session_id"), str):
+        raise HubError("validation_failed", "session_id is required.")
+    return str(data["session_id"])
+
+
+def _after(data: Mapping[str, Any]) -> int:
+    after = data.get("after", 0)
+    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        raise HubError("validation_failed", "after must be a non-negative integer.")
+    return after
+
+
+class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
+    role: str = PUBLIC
+
+    def __init__(self, namespace: str, deps: SocketDeps) -> None:
+        super().__init__(namespace)
+        self.deps = deps
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await super().trigger_event(event, *args)
+        if event not in SOCKET_EVENTS:
+            return error_payload(
+                HubError(
+                    "not_found", f"Socket events are {', '.join(SOCKET_EVENTS)}; commands use REST."
+                )
+            )
+        try:
+            return await super().trigger_event(event, *args)
+        except HubError as error:
+            return error_payload(error)
+
+    async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        self.deps.connected[self.namespace].discard(sid)
+
+    async def _viewer(self, sid: str) -> str | None:
+        return None
+
+    async def on_join(self, sid: str, data: object) -> dict[str, Any]:
+        """Enter the session's room first, then read the snapshot: no event falls in between."""
+        session_id = _session_id(data)
+        await self.enter_room(sid, session_id)
+        try:
+            snapshot = await self.deps.opening.snapshot(
+                session_id, self.role, await self._viewer(sid)
+            )
+        except HubError:
+            await self.leave_room(sid, session_id)
+            raise
+        return {"snapshot": snapshot}
+
+    async def on_catch_up(self, sid: str, data: object) -> dict[str, Any]:
+        session_id = _session_id(data)
+        assert isinstance(data, Mapping)
+        return await self.deps.opening.events(session_id, self.role, _after(data))
+
+    async def on_leave(self, sid: str, data: object) -> dict[str, Any]:
+        await self.leave_room(sid, _session_id(data))
+        return {"left": True}
+
+
+class _SignedInNamespace(_Namespace):
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        token = auth.get("token") if isinstance(auth, Mapping) else None
+        try:
+            principal = await self.deps.accounts.authenticate(
+                token if isinstance(token, str) else None
+            )
+        except HubError as error:
+            raise _refuse(error) from None
+        if principal.role != self.role:
+            raise _refuse(HubError("forbidden", f"This namespace is for the {self.role} role."))
+        await self.save_session(sid, {"subject": principal.subject})
+        self.deps.connected[self.namespace].add(sid)
+
+    async def _viewer(self, sid: str) -> str | None:
+        session = await self.get_session(sid)
+        return str(session["subject"])
+
+
+class HostNamespace(_SignedInNamespace):
+    role = HOST
+
+
+class BidderNamespace(_SignedInNamespace):
+    role = BIDDER
+
+
+class PublicNamespace(_Namespace):
+    """No account; the session is chosen at connect time and any message is refused."""
+
+    role = PUBLIC
+
+    async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        request = environ.get("aiohttp.request")
+        address = str(getattr(request, "remote", None) or "unknown")
+        session_id = auth.get("session_id") if isinstance(auth, Mapping) else None
+        if not isinstance(session_id, str):
+            raise _refuse(HubError("validation_failed", "auth.session_id is required."))
+        try:
+            snapshot = await self.deps.opening.snapshot(session_id, PUBLIC)
+        except HubError as error:
+            raise _refuse(error) from None
+        if not self.deps.limits.admit(address):
+            raise _refuse(HubError("rate_limited", "Too many connections from this address."))
+        await self.save_session(sid, {"address": address})
+        await self.enter_room(sid, session_id)
+        self.deps.connected[self.namespace].add(sid)
+        # The CONNECT packet goes out when this handler returns; the snapshot must follow it.
+        asyncio.get_running_loop().create_task(self._send_snapshot(sid, session_id, snapshot))
+
+    async def _send_snapshot(self, sid: str, session_id: str, first: dict[str, Any]) -> None:
+        try:
+            await self.emit("snapshot", first, to=sid)
+        except Exception:
+            log.debug("public socket %s left before its snapshot", sid)
+
+    async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        try:
+            session = await self.get_session(sid)
+            self.deps.limits.release(str(session.get("address")), sid)
+        except KeyError:
+            pass
+        await super().on_disconnect(sid, reason)
+
+    async def trigger_event(self, event: str, *args: Any) -> Any:
+        if event in ("connect", "disconnect"):
+            return await socketio.AsyncNamespace.trigger_event(self, event, *args)
+        sid = args[0] if args else ""
+        size = len(json.dumps(args[1:], default=str).encode()) + len(event.encode())
+        if size > self.deps.public_max_message_bytes or not self.deps.limits.allow_message(sid):
+            await self.disconnect(sid)
+            return None
+        return error_payload(HubError("read_only"))

@@ -1,0 +1,156 @@
+"""One task that sleeps until the earliest session deadline and submits a Tick for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from bidopen.clock import Clock, iso
+from bidopen.service.sessions import SessionService
+from bidopen.session.phases import Phase
+from bidopen.session.state import OpeningSession
+from bidopen.store import nodes
+from bidopen.store.db import Database
+
+log = logging.getLogger("bidopen.scheduler")
+
+HEARTBEAT = timedelta(seconds=5)
+# Sessions changed by other nodes reach this node's table by this periodic rescan.
+RESCAN = timedelta(seconds=30)
+RETRY = timedelta(seconds=1)
+
+Ticker = Callable[[str], Awaitable[None]]
+FaultRecorder = Callable[[str, datetime, datetime], Awaitable[None]]
+
+
+class Scheduler:
+    """Keeps `next_deadline` of every live session; wakes at the earliest and ticks it.
+
+    The submission deadline is ticked `grace` late: an upload whose last byte was stored
+    before the deadline may still be committing, and the tick must see it.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sessions: SessionService,
+        *,
+        tick: Ticker,
+        record_outage: FaultRecorder,
+        grace: timedelta,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._sessions = sessions
+        self._tick = tick
+        self._record_outage = record_outage
+        self._grace = grace
+        self._due: dict[str, datetime] = {}
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.node_id = secrets.token_hex(8)
+        self._started_at = clock.now()
+
+    def due(self) -> dict[str, datetime]:
+        """When each session will next be ticked (a copy, for tests and the operator)."""
+        return dict(self._due)
+
+    def session_changed(self, session_id: str, state: OpeningSession) -> None:
+        deadline = state.next_deadline
+        if deadline is None:
+            self._due.pop(session_id, None)
+        else:
+            extra = self._grace if state.phase is Phase.SCHEDULED else timedelta(0)
+            self._due[session_id] = deadline + extra
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Resume every session from the log, record any outage, then start ticking."""
+        async with self._db.read() as conn:
+            last_alive = await nodes.last_seen_of_others(conn, self.node_id)
+        await self._beat()
+        now = self._clock.now()
+        outage_since = last_alive if last_alive and now - last_alive > 3 * HEARTBEAT else None
+        for session_id in await self._sessions.session_ids():
+            loaded = await self._sessions.load(session_id)
+            state = loaded.state
+            if outage_since is not None and _window_overlaps(state, outage_since):
+                log.warning(
+                    "session %s: platform was down from %s to %s during decryption",
+                    session_id,
+                    iso(outage_since),
+                    iso(now),
+                )
+                await self._record_outage(session_id, outage_since, now)
+                state = (await self._sessions.load(session_id)).state
+            self.session_changed(session_id, state)
+        self._tasks = [
+            asyncio.create_task(self._run(), name="scheduler"),
+            asyncio.create_task(self._heartbeats(), name="heartbeat"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    async def _beat(self) -> None:
+        async with self._db.write() as conn:
+            await nodes.beat(conn, self.node_id, self._started_at, self._clock.now())
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            try:
+                await self._beat()
+            except Exception:
+                log.exception("heartbeat failed")
+
+    async def _rescan(self) -> None:
+        for session_id in await self._sessions.session_ids():
+            self._sessions.forget(session_id)
+            self.session_changed(session_id, (await self._sessions.load(session_id)).state)
+
+    async def _run(self) -> None:
+        next_rescan = self._clock.now() + RESCAN
+        while True:
+            now = self._clock.now()
+            if now >= next_rescan:
+                try:
+                    await self._rescan()
+                except Exception:
+                    log.exception("rescanning sessions failed")
+                next_rescan = now + RESCAN
+            due = [sid for sid, at in self._due.items() if at <= now]
+            for session_id in due:
+                await self._tick_one(session_id)
+            earliest = min([*self._due.values(), next_rescan])
+            delay = max((earliest - self._clock.now()).total_seconds(), 0.0)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    async def _tick_one(self, session_id: str) -> None:
+        try:
+            await self._tick(session_id)
+            # A tick that decided nothing (another node was first) still needs the new deadline.
+            self.session_changed(session_id, (await self._sessions.load(session_id)).state)
+        except Exception:
+            log.exception("tick of session %s failed; retrying", session_id)
+            self._due[session_id] = self._clock.now() + RETRY
+
+
+def _window_overlaps(state: OpeningSession, since: datetime) -> bool:
+    """True when the session's decryption window was running while the platform was down."""
+    if state.phase is not Phase.DECRYPTION or state.ends_at is None:
+        return False
+    started = state.decryption_started_at
+    return started is not None and since < state.ends_at

@@ -1,0 +1,1 @@
+"""The application layer: load, decide, append in one transaction, then publish."""

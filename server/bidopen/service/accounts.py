@@ -1,0 +1,189 @@
+"""Sign-in of hosts (password) and bidders (signed challenge), registration, bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bidopen.clock import Clock
+from bidopen.errors import HubError
+from bidopen.service.passwords import (
+    DUMMY_HASH,
+    hash_password_async,
+    verify_password_async,
+)
+from bidopen.store import accounts as account_store
+from bidopen.store import bidders as bidder_store
+from bidopen.store.accounts import Principal
+from bidopen.store.bidders import BidderAccount
+from bidopen.store.db import Database
+from bidseal import PublicBundle, verify_challenge_signature
+from bidseal.codec import b64u_decode, b64u_encode
+
+HOST = "host"
+BIDDER = "bidder"
+MAX_ORG_NAME = 200
+MAX_CONTACT = 200
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class IssuedChallenge:
+    challenge: str
+    audience: str
+    expires_at: datetime
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _text(name: str, value: object, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise HubError("validation_failed", f"{name} must be text of 1..{limit} characters.")
+    if any(ord(ch) < 0x20 for ch in value):
+        raise HubError("validation_failed", f"{name} must not contain control characters.")
+    return value.strip()
+
+
+class Accounts:
+    """Everything about who is calling; `audience` binds challenge signatures to this platform."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        audience: str,
+        challenge_seconds: int,
+        token_hours: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self.audience = audience
+        self._challenge_ttl = timedelta(seconds=challenge_seconds)
+        self._token_ttl = timedelta(hours=token_hours)
+
+    async def ensure_host(self, username: str, password: str) -> bool:
+        """Create a host account unless one of that name exists; True if it was created."""
+        _text("username", username, 64)
+        if len(password) < 8:
+            raise HubError("validation_failed", "password must have at least 8 characters.")
+        password_hash = await hash_password_async(password)
+        async with self._db.write() as conn:
+            if await account_store.host_by_username(conn, username) is not None:
+                return False
+            await account_store.add_host(conn, username, password_hash, self._clock.now())
+        return True
+
+    async def _issue(self, principal: Principal) -> IssuedToken:
+        token = secrets.token_urlsafe(32)
+        now = self._clock.now()
+        expires_at = now + self._token_ttl
+        async with self._db.write() as conn:
+            await account_store.add_token(conn, token_hash(token), principal, now, expires_at)
+        return IssuedToken(token, expires_at)
+
+    async def host_login(self, username: object, password: object) -> IssuedToken:
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise HubError("validation_failed", "username and password are required.")
+        async with self._db.read() as conn:
+            account = await account_store.host_by_username(conn, username)
+        stored = account.password_hash if account else DUMMY_HASH
+        if not await verify_password_async(password, stored) or account is None:
+            raise HubError("login_failed")
+        return await self._issue(Principal(HOST, account.username))
+
+    async def logout(self, token: str) -> None:
+        async with self._db.write() as conn:
+            await account_store.revoke_token(conn, token_hash(token), self._clock.now())
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise HubError("unauthenticated")
+        async with self._db.read() as conn:
+            principal = await account_store.principal_for(
+                conn, token_hash(token), self._clock.now()
+            )
+        if principal is None:
+            raise HubError("unauthenticated", "The token is unknown, expired or revoked.")
+        return principal
+
+    async def register_bidder(
+        self, org_name: object, contact: object, public_bundle: object
+    ) -> BidderAccount:
+        """Register a bidder (no review); the signing key may be registered once only."""
+        org = _text("org_name", org_name, MAX_ORG_NAME)
+        contact_text = _text("contact", contact, MAX_CONTACT)
+        try:
+            bundle = PublicBundle.from_json(
+                public_bundle if isinstance(public_bundle, str) else _json(public_bundle)
+            )
+        except ValueError as exc:
+            raise HubError("validation_failed", "public_bundle is not a valid key bundle.") from exc
+        bidder = BidderAccount(
+            id=f"BD{secrets.token_hex(5).upper()}",
+            org_name=org,
+            contact=contact_text,
+            encryption_key=b64u_encode(bundle.encryption_key),
+            signing_key=b64u_encode(bundle.signing_key),
+            key_id=bundle.key_id,
+        )
+        try:
+            async with self._db.write() as conn:
+                await bidder_store.add_bidder(conn, bidder, self._clock.now())
+        except IntegrityError as exc:
+            raise HubError("conflict", "This signing key is already registered.") from exc
+        return bidder
+
+    async def bidder(self, bidder_id: str) -> BidderAccount:
+        async with self._db.read() as conn:
+            bidder = await bidder_store.get_bidder(conn, bidder_id)
+        if bidder is None:
+            raise HubError("bidder_not_found")
+        return bidder
+
+    async def challenge(self, bidder_id: str) -> IssuedChallenge:
+        await self.bidder(bidder_id)
+        challenge = b64u_encode(secrets.token_bytes(32))
+        expires_at = self._clock.now() + self._challenge_ttl
+        async with self._db.write() as conn:
+            await bidder_store.add_challenge(conn, challenge, bidder_id, expires_at)
+        return IssuedChallenge(challenge, self.audience, expires_at)
+
+    async def bidder_login(
+        self, bidder_id: str, challenge: object, signature: object
+    ) -> IssuedToken:
+        if not isinstance(challenge, str) or not isinstance(signature, str):
+            raise HubError("validation_failed", "challenge and signature are required.")
+        bidder = await self.bidder(bidder_id)
+        if not verify_challenge_signature(
+            _point(bidder.signing_key), challenge, self.audience, signature
+        ):
+            raise HubError("signature_invalid")
+        # The challenge is spent only by a valid signature, so a forger cannot burn it.
+        async with self._db.write() as conn:
+            if not await bidder_store.use_challenge(conn, challenge, bidder_id, self._clock.now()):
+                raise HubError("challenge_invalid")
+        return await self._issue(Principal(BIDDER, bidder_id))
+
+
+def _point(b64u: str) -> bytes:
+    return b64u_decode(b64u)
+
+
+def _json(value: object) -> str:
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise HubError("validation_failed", "public_bundle must be a JSON object.") from exc

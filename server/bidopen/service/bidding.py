@@ -1,0 +1,246 @@
+"""Sealed bids before the deadline: streaming upload, replacement, withdrawal, receipts."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bidopen.clock import Clock, iso
+from bidopen.errors import HubError
+from bidopen.service.sessions import SessionService
+from bidopen.service.signing import ServerSigner, document_text
+from bidopen.session.phases import Phase
+from bidopen.session.state import OpeningSession
+from bidopen.store import bids as bid_store
+from bidopen.store.bidders import BidderAccount
+from bidopen.store.counters import next_value
+from bidopen.store.db import Database
+from bidopen.store.documents import add_document, latest_document
+from bidopen.store.files import IncomingFile, remove_file
+from bidopen.store.tenders import get_tender
+from bidseal import InvalidSealedBid, SealedBidReader
+from bidseal.codec import b64u_encode
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Where a bid goes: checked against the upload's path and the caller's account."""
+
+    tender_id: str
+    lot_id: str
+    bidder: BidderAccount
+
+
+def _open_for_bids(state: OpeningSession, lot_id: str) -> None:
+    if state.phase is not Phase.SCHEDULED:
+        raise HubError("deadline_passed", f"The session is in phase {state.phase.value}.")
+    if lot_id not in {lot.id for lot in state.lots}:
+        raise HubError("lot_not_found")
+
+
+class Bidding:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        sessions: SessionService,
+        signer: ServerSigner,
+        *,
+        bids_dir: Path,
+        max_bid_bytes: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._sessions = sessions
+        self._signer = signer
+        self._bids_dir = bids_dir
+        self.max_bid_bytes = max_bid_bytes
+
+    async def check_open(self, tender_id: str, lot_id: str) -> OpeningSession:
+        """Refuse early (before reading a byte) when the tender cannot take this bid now."""
+        async with self._db.read() as conn:
+            if await get_tender(conn, tender_id) is None:
+                raise HubError("tender_not_found")
+            state = (await self._sessions.load_in(conn, tender_id)).state
+        _open_for_bids(state, lot_id)
+        assert state.deadline is not None
+        if self._clock.now() >= state.deadline:
+            raise HubError("deadline_passed")
+        return state
+
+    async def submit(
+        self, target: Submission, body: AsyncIterator[bytes], declared_length: int | None
+    ) -> dict[str, str]:
+        """Receive, verify and store a sealed file; the signed receipt is returned.
+
+        The bytes stream through the reader into a temporary file; nothing keeps the
+        whole file in memory, and any refusal removes what was written.
+        """
+        await self.check_open(target.tender_id, target.lot_id)
+        if declared_length is not None and declared_length > self.max_bid_bytes:
+            raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+        incoming = IncomingFile(self._bids_dir)
+        final: Path | None = None
+        try:
+            reader = SealedBidReader()
+            async for chunk in body:
+                if incoming.size + len(chunk) > self.max_bid_bytes:
+                    raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+                reader.feed(chunk)
+                incoming.write(chunk)
+            info = reader.finish()
+            context = info.context
+            if (context.tender, context.lot, context.bidder) != (
+                target.tender_id,
+                target.lot_id,
+                target.bidder.id,
+            ):
+                raise HubError("bid_context_mismatch")
+            if b64u_encode(info.signer_key) != target.bidder.signing_key:
+                raise HubError("signer_key_mismatch")
+            await incoming.make_durable()
+            received_at = self._clock.now()
+            final = (
+                self._bids_dir
+                / target.tender_id
+                / target.lot_id
+                / target.bidder.id
+                / f"{info.bid_sha256}-{secrets.token_hex(4)}.bid"
+            )
+            await incoming.commit(final)
+            return await self._record(target, info.bid_sha256, incoming.size, final, received_at)
+        except InvalidSealedBid as exc:
+            raise HubError("invalid_sealed_bid") from exc
+        except BaseException:
+            if final is not None:
+                remove_file(final)
+            raise
+        finally:
+            incoming.discard()
+
+    async def _record(
+        self, target: Submission, bid_sha256: str, size: int, path: Path, received_at: datetime
+    ) -> dict[str, str]:
+        async with self._db.write() as conn:
+            # The tender row lock orders this commit against the deadline tick.
+            if await get_tender(conn, target.tender_id, lock=True) is None:
+                raise HubError("tender_not_found")
+            state = (await self._sessions.load_in(conn, target.tender_id)).state
+            _open_for_bids(state, target.lot_id)
+            assert state.deadline is not None
+            if received_at >= state.deadline:
+                raise HubError("deadline_passed")
+            previous = await bid_store.current_bid(
+                conn, target.tender_id, target.lot_id, target.bidder.id
+            )
+            if previous is not None:
+                await bid_store.end_bid(conn, previous.id, bid_store.REPLACED, received_at)
+            receipt_no = await next_value(conn, f"receipt:{target.bidder.id}")
+            await bid_store.insert_bid(
+                conn,
+                tender_id=target.tender_id,
+                lot_id=target.lot_id,
+                bidder_id=target.bidder.id,
+                bid_sha256=bid_sha256,
+                size=size,
+                file_path=str(path.relative_to(self._bids_dir)),
+                received_at=received_at,
+                receipt_no=receipt_no,
+            )
+            receipt = self._signer.sign(
+                "receipt",
+                {
+                    "tender": target.tender_id,
+                    "lot": target.lot_id,
+                    "bidder": target.bidder.id,
+                    "bid_sha256": bid_sha256,
+                    "size": size,
+                    "received_at": iso(received_at),
+                    "receipt_no": receipt_no,
+                },
+            )
+            await add_document(
+                conn,
+                tender_id=target.tender_id,
+                type_="receipt",
+                owner=target.bidder.id,
+                body=document_text(receipt),
+                now=received_at,
+                ref=bid_sha256,
+            )
+        return receipt
+
+    async def withdraw(self, target: Submission) -> dict[str, str]:
+        """End the current bid in a lot before the deadline; returns the signed withdrawal."""
+        async with self._db.write() as conn:
+            if await get_tender(conn, target.tender_id, lock=True) is None:
+                raise HubError("tender_not_found")
+            state = (await self._sessions.load_in(conn, target.tender_id)).state
+            _open_for_bids(state, target.lot_id)
+            now = self._clock.now()
+            assert state.deadline is not None
+            if now >= state.deadline:
+                raise HubError("deadline_passed")
+            current = await bid_store.current_bid(
+                conn, target.tender_id, target.lot_id, target.bidder.id
+            )
+            if current is None:
+                raise HubError("bid_not_found")
+            await bid_store.end_bid(conn, current.id, bid_store.WITHDRAWN, now)
+            document = self._signer.sign(
+                "withdrawal",
+                {
+                    "tender": target.tender_id,
+                    "lot": target.lot_id,
+                    "bidder": target.bidder.id,
+                    "bid_sha256": current.bid_sha256,
+                    "size": current.size,
+                    "withdrawn_at": iso(now),
+                    "receipt_no": current.receipt_no,
+                },
+            )
+            await add_document(
+                conn,
+                tender_id=target.tender_id,
+                type_="withdrawal",
+                owner=target.bidder.id,
+                body=document_text(document),
+                now=now,
+                ref=current.bid_sha256,
+            )
+        return document
+
+    async def my_bids(self, tender_id: str, bidder_id: str) -> list[dict[str, Any]]:
+        """The caller's own history in a tender; other bidders' bids are never listed."""
+        async with self._db.read() as conn:
+            if await get_tender(conn, tender_id) is None:
+                raise HubError("tender_not_found")
+            rows = await bid_store.bids_of(conn, tender_id, bidder_id)
+        return [
+            {
+                "lot": row.lot_id,
+                "bid_sha256": row.bid_sha256,
+                "size": row.size,
+                "received_at": iso(row.received_at),
+                "receipt_no": row.receipt_no,
+                "status": row.status,
+                "ended_at": iso(row.ended_at) if row.ended_at else None,
+            }
+            for row in rows
+        ]
+
+    async def receipt(self, tender_id: str, lot_id: str, bidder_id: str) -> dict[str, Any]:
+        async with self._db.read() as conn:
+            current = await bid_store.current_bid(conn, tender_id, lot_id, bidder_id)
+            if current is None:
+                raise HubError("bid_not_found")
+            text = await latest_document(
+                conn, tender_id, "receipt", bidder_id, ref=current.bid_sha256
+            )
+        for_bid = json.loads(text) if text else None
+        return {"bid_sha256": current.bid_sha256, "receipt": for_bid}

@@ -1,0 +1,137 @@
+"""Data keys during the decryption window, and the rehearsal that proves a key file works."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bidopen.clock import Clock, iso
+from bidopen.errors import HubError
+from bidopen.service.sessions import SessionService
+from bidopen.session.commands import RecordDecryption, RecordDecryptionFailure
+from bidopen.session.events import Event
+from bidopen.session.phases import Phase
+from bidopen.session.state import OpeningSession
+from bidopen.session.values import Actor, Role
+from bidopen.store import bids as bid_store
+from bidopen.store import rehearsals
+from bidopen.store.bidders import BidderAccount
+from bidopen.store.db import Database
+from bidseal import InvalidSealedBid, PublicBundle, make_rehearsal_envelope, open_sealed
+from bidseal.codec import b64u_decode
+
+REHEARSAL_TTL = timedelta(minutes=10)
+DATA_KEY_BYTES = 32
+
+
+def _key_bytes(text: object, name: str) -> bytes:
+    try:
+        if not isinstance(text, str):
+            raise ValueError(name)
+        key = b64u_decode(text)
+    except ValueError as exc:
+        raise HubError("validation_failed", f"{name} must be base64url without padding.") from exc
+    if len(key) != DATA_KEY_BYTES:
+        raise HubError("validation_failed", f"{name} must be {DATA_KEY_BYTES} bytes.")
+    return key
+
+
+def _open_summary(path: Path, data_key: bytes) -> dict[str, Any]:
+    with open(path, "rb") as sealed:
+        return open_sealed(sealed, data_key, out=None).summary
+
+
+class Decryption:
+    def __init__(
+        self, db: Database, clock: Clock, sessions: SessionService, *, bids_dir: Path
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._sessions = sessions
+        self._bids_dir = bids_dir
+
+    async def start_rehearsal(self, bidder: BidderAccount) -> dict[str, str]:
+        """A random key wrapped to the bidder's encryption key; the bidder sends it back."""
+        rehearsal_id = f"RH{secrets.token_hex(8)}"
+        public = PublicBundle(
+            encryption_key=b64u_decode(bidder.encryption_key),
+            signing_key=b64u_decode(bidder.signing_key),
+        )
+        envelope, expected = make_rehearsal_envelope(public, rehearsal_id, bidder.id)
+        expires_at = self._clock.now() + REHEARSAL_TTL
+        async with self._db.write() as conn:
+            await rehearsals.add_rehearsal(
+                conn, rehearsal_id, bidder.id, hashlib.sha256(expected).hexdigest(), expires_at
+            )
+        return {"rehearsal_id": rehearsal_id, "envelope": envelope, "expires_at": iso(expires_at)}
+
+    async def answer_rehearsal(self, bidder: BidderAccount, rehearsal_id: str, key: object) -> None:
+        answer = _key_bytes(key, "key")
+        async with self._db.write() as conn:
+            passed = await rehearsals.pass_rehearsal(
+                conn,
+                rehearsal_id,
+                bidder.id,
+                hashlib.sha256(answer).hexdigest(),
+                self._clock.now(),
+            )
+        if not passed:
+            raise HubError("rehearsal_failed")
+
+    async def submit_key(
+        self, tender_id: str, lot_id: str, bidder_id: str, key_text: object
+    ) -> dict[str, Any]:
+        """Open the bidder's bid with its data key; the summary stays private until the read-out."""
+        data_key = _key_bytes(key_text, "data_key")
+        loaded = await self._sessions.load(tender_id)
+        state = loaded.state
+        if state.phase is not Phase.DECRYPTION:
+            raise HubError("decryption_closed")
+        bid = state.bids.get((lot_id, bidder_id))
+        if bid is None:
+            raise HubError("unknown_bid")
+        path = await self._bid_path(tender_id, lot_id, bidder_id, bid.bid_sha256)
+        actor = Actor(role=Role.BIDDER, id=bidder_id)
+        try:
+            # Opening checks every chunk: CPU and disk work kept off the event loop.
+            summary = await asyncio.to_thread(_open_summary, path, data_key)
+        except InvalidSealedBid:
+            await self._sessions.execute(
+                tender_id,
+                RecordDecryptionFailure(
+                    actor=actor, bidder=bidder_id, lot=lot_id, reason_code="wrong_key"
+                ),
+            )
+            raise HubError("wrong_data_key") from None
+
+        async def keep_summary(
+            conn: AsyncConnection, _state: OpeningSession, _events: Sequence[Event]
+        ) -> None:
+            await bid_store.store_summary(
+                conn,
+                tender_id=tender_id,
+                lot_id=lot_id,
+                bidder_id=bidder_id,
+                bid_sha256=bid.bid_sha256,
+                summary=summary,
+                now=self._clock.now(),
+            )
+
+        stored = await self._sessions.execute(
+            tender_id, RecordDecryption(actor=actor, bidder=bidder_id, lot=lot_id), keep_summary
+        )
+        return {"lot": lot_id, "bid_sha256": bid.bid_sha256, "seq": stored[-1].seq}
+
+    async def _bid_path(self, tender_id: str, lot_id: str, bidder_id: str, sha: str) -> Path:
+        async with self._db.read() as conn:
+            row = await bid_store.current_bid(conn, tender_id, lot_id, bidder_id)
+        if row is None or row.bid_sha256 != sha:
+            raise HubError("unknown_bid")
+        return self._bids_dir / row.file_path

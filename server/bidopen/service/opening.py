@@ -1,0 +1,250 @@
+"""The opening as hosts and bidders drive it: commands, the deadline tick, records and views."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bidopen.clock import Clock, iso
+from bidopen.errors import HubError, from_session_error
+from bidopen.service.commands import host_command as _host_command
+from bidopen.service.results import parse_result, result_payload
+from bidopen.service.sessions import SessionService
+from bidopen.service.signing import ServerSigner, document_text
+from bidopen.service.views import BIDDER, HOST, event_messages
+from bidopen.session import bidder_view, build_record, host_view, public_view
+from bidopen.session import commands as c
+from bidopen.session.errors import SessionError
+from bidopen.session.events import Event
+from bidopen.session.phases import Phase
+from bidopen.session.state import OpeningSession
+from bidopen.session.values import Actor, BidEntry, Role
+from bidopen.store import bids as bid_store
+from bidopen.store.db import Database
+from bidopen.store.documents import add_document, latest_document
+from bidopen.store.eventlog import StoredEvent
+
+SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
+
+
+async def _summaries(
+    conn: AsyncConnection, tender_id: str
+) -> dict[tuple[str, str], dict[str, str]]:
+    return {
+        (row["lot"], row["bidder"]): {
+            str(k): str(v) for k, v in dict(row["summary"].get("items", {})).items()
+        }
+        for row in await bid_store.summaries_of(conn, tender_id)
+    }
+
+
+def _payload_sha256(envelope: dict[str, str]) -> str:
+    return hashlib.sha256(envelope["payload"].encode()).hexdigest()
+
+
+class Opening:
+    def __init__(
+        self, db: Database, clock: Clock, sessions: SessionService, signer: ServerSigner
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._sessions = sessions
+        self._signer = signer
+
+    # -- the scheduler's side ------------------------------------------------------------
+
+    async def tick(self, session_id: str) -> list[StoredEvent]:
+        """Submit a Tick carrying what the private tables hold for the deadline being passed."""
+
+        async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
+            if state.phase is Phase.SCHEDULED and state.deadline and now >= state.deadline:
+                rows = await bid_store.current_bids(conn, session_id)
+                signins = await bid_store.signins_of(conn, session_id)
+                entries = tuple(
+                    BidEntry(
+                        lot=r.lot_id,
+                        bidder=r.bidder_id,
+                        bid_sha256=r.bid_sha256,
+                        receipt_no=r.receipt_no,
+                    )
+                    for r in rows
+                    if r.received_at < state.deadline
+                )
+                # Only sign-ins of bidders who bid are kept; the rest never enter the log.
+                bidders = {e.bidder for e in entries}
+                return c.Tick(
+                    actor=SYSTEM,
+                    bids=entries,
+                    signed_in=tuple(b for b, _ in signins if b in bidders),
+                )
+            if state.phase is Phase.DECRYPTION and state.window_elapsed(now):
+                return c.Tick(actor=SYSTEM, summaries=await _summaries(conn, session_id))
+            return c.Tick(actor=SYSTEM)
+
+        return await self._sessions.execute(session_id, build)
+
+    async def record_outage(self, session_id: str, since: datetime, until: datetime) -> None:
+        reason = (
+            f"平台中断：{iso(since)} 至 {iso(until)} 服务器停止运行。"
+            f" Platform outage: the server was down from {iso(since)} to {iso(until)}."
+        )
+        await self._sessions.execute(
+            session_id, c.RecordPlatformFault(actor=SYSTEM, bidder=None, reason=reason)
+        )
+
+    # -- hosts ---------------------------------------------------------------------------
+
+    async def host_command(
+        self, session_id: str, host: str, name: str, body: dict[str, Any]
+    ) -> list[StoredEvent]:
+        actor = Actor(role=Role.HOST, id=host)
+        if name == "publish_record":
+            return await self._publish_record(session_id, actor)
+        if name == "publish_result":
+            return await self._publish_result(session_id, actor, body)
+        if name == "close_decryption":
+
+            async def close(conn: AsyncConnection, _s: OpeningSession, _n: datetime) -> c.Command:
+                return c.CloseDecryption(actor=actor, summaries=await _summaries(conn, session_id))
+
+            return await self._sessions.execute(session_id, close)
+        return await self._sessions.execute(session_id, _host_command(actor, name, body))
+
+    async def _publish_record(self, session_id: str, actor: Actor) -> list[StoredEvent]:
+        signed: list[dict[str, str]] = []
+
+        async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
+            try:
+                record = build_record(state)
+            except SessionError as exc:
+                raise from_session_error(exc) from exc
+            signed.append(self._signer.sign("opening-record", record))
+            return c.PublishRecord(
+                actor=actor, sha256=_payload_sha256(signed[-1]), signature=signed[-1]["signature"]
+            )
+
+        return await self._sessions.execute(
+            session_id, build, _keep_document(session_id, "opening-record", None, signed)
+        )
+
+    async def _publish_result(
+        self, session_id: str, actor: Actor, body: dict[str, Any]
+    ) -> list[StoredEvent]:
+        draft = parse_result(body)
+        signed: list[dict[str, str]] = []
+
+        async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
+            signed.append(self._signer.sign("evaluation-result", result_payload(state, draft, now)))
+            return c.PublishResult(
+                actor=actor,
+                lot=draft.lot,
+                ranked=draft.ranked,
+                winner=draft.winner,
+                reasons=draft.reasons,
+                publicity_days=draft.publicity_days,
+                sha256=_payload_sha256(signed[-1]),
+                signature=signed[-1]["signature"],
+            )
+
+        return await self._sessions.execute(
+            session_id, build, _keep_document(session_id, "evaluation-result", draft.lot, signed)
+        )
+
+    async def document(self, session_id: str, type_: str, lot: str | None = None) -> str:
+        """A published record or result, as the signed JSON text that was issued."""
+        async with self._db.read() as conn:
+            text = await latest_document(conn, session_id, type_, ref=lot)
+        if text is None:
+            raise HubError("record_not_published")
+        return text
+
+    # -- bidders -------------------------------------------------------------------------
+
+    async def sign_in(self, session_id: str, bidder: str) -> dict[str, Any]:
+        """Before the deadline a sign-in stays private; from the deadline on it is an event."""
+        async with self._db.write() as conn:
+            state = (await self._sessions.load_in(conn, session_id)).state
+            now = self._clock.now()
+            if state.phase is Phase.SCHEDULED:
+                assert state.signin_opens_at is not None
+                if now < state.signin_opens_at:
+                    raise HubError("session_error", "Sign-in has not opened yet.", "签到尚未开始。")
+                await bid_store.record_signin(conn, session_id, bidder, now)
+                return {"signed_in": True, "logged": False}
+        if state.phase is Phase.UNSCHEDULED:
+            raise HubError("tender_not_found")
+        actor = Actor(role=Role.BIDDER, id=bidder)
+        stored = await self._sessions.execute(session_id, c.SignIn(actor=actor, bidder=bidder))
+        return {"signed_in": True, "logged": bool(stored)}
+
+    async def bidder_command(
+        self, session_id: str, bidder: str, name: str, body: dict[str, Any]
+    ) -> list[StoredEvent]:
+        actor = Actor(role=Role.BIDDER, id=bidder)
+        try:
+            if name == "confirm":
+                command: c.Command = c.Confirm(actor=actor, bidder=bidder)
+            elif name == "object":
+                lot: Any = body.get("lot")
+                text: Any = body.get("text")
+                command = c.RaiseObjection(actor=actor, bidder=bidder, lot=lot, text=text)
+            else:
+                raise HubError("not_found", f"No bidder command {name!r}.")
+        except SessionError as exc:
+            raise HubError("validation_failed", str(exc)) from exc
+        return await self._sessions.execute(session_id, command)
+
+    # -- what each role sees -------------------------------------------------------------
+
+    async def snapshot(
+        self, session_id: str, role: str, bidder: str | None = None
+    ) -> dict[str, Any]:
+        loaded = await self._sessions.load(session_id)
+        state = loaded.state
+        if state.phase is Phase.UNSCHEDULED:
+            raise HubError("tender_not_found")
+        if role == HOST:
+            view = host_view(state)
+        elif role == BIDDER and bidder is not None:
+            view = bidder_view(state, bidder)
+        else:
+            view = public_view(state)
+        return {"seq": loaded.seq, "role": role, "view": view}
+
+    async def events(
+        self, session_id: str, role: str, after: int, limit: int = 500
+    ) -> dict[str, Any]:
+        stored = await self._sessions.events(session_id, after=after)
+        if not stored and after == 0 and not (await self._sessions.load(session_id)).seq:
+            raise HubError("tender_not_found")
+        page = stored[:limit]
+        return {
+            "events": event_messages(role, page),
+            "more": len(stored) > limit,
+            "last_seq": stored[-1].seq if stored else after,
+        }
+
+    async def log(self, session_id: str) -> list[StoredEvent]:
+        """The whole chained log (hosts and auditors verify the hash chain from it)."""
+        return await self._sessions.events(session_id)
+
+
+def _keep_document(
+    session_id: str, type_: str, ref: str | None, signed: list[dict[str, str]]
+) -> Any:
+    async def keep(conn: AsyncConnection, _state: OpeningSession, _events: Sequence[Event]) -> None:
+        await add_document(
+            conn,
+            tender_id=session_id,
+            type_=type_,
+            owner=None,
+            body=document_text(signed[-1]),
+            now=_events[0].at,
+            ref=ref,
+        )
+
+    return keep

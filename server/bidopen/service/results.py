@@ -1,0 +1,59 @@
+"""The evaluation result of one lot: parsed from the host's request, signed as a document."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bidopen.clock import iso
+from bidopen.errors import HubError
+from bidopen.session.errors import SessionError
+from bidopen.session.state import OpeningSession
+from bidopen.session.values import Reason
+
+RESULT_FORMAT = "bidopen-evaluation-result/1"
+
+
+@dataclass(frozen=True)
+class ResultDraft:
+    lot: str
+    ranked: tuple[str, ...]
+    winner: str
+    reasons: Mapping[str, Reason]
+    publicity_days: int
+
+
+def parse_result(body: dict[str, Any]) -> ResultDraft:
+    try:
+        ranked = body.get("ranked")
+        reasons = body.get("reasons", {})
+        if not isinstance(ranked, list) or not isinstance(reasons, dict):
+            raise HubError("validation_failed", "ranked must be a list, reasons an object.")
+        return ResultDraft(
+            lot=body.get("lot"),  # type: ignore[arg-type]
+            ranked=tuple(ranked),
+            winner=body.get("winner"),  # type: ignore[arg-type]
+            reasons={
+                bidder: Reason(clause=r.get("clause"), text=r.get("text"))
+                for bidder, r in reasons.items()
+            },
+            publicity_days=body.get("publicity_days", 3),
+        )
+    except (SessionError, AttributeError) as exc:
+        raise HubError("validation_failed", f"result: {exc}") from exc
+
+
+def result_payload(state: OpeningSession, draft: ResultDraft, now: datetime) -> dict[str, Any]:
+    """What the signed evaluation result says; no expert names and no scores."""
+    return {
+        "format": RESULT_FORMAT,
+        "tender": {"id": state.tender_id, "code": state.code, "title": state.title},
+        "lot": draft.lot,
+        "ranked": list(draft.ranked),
+        "winner": draft.winner,
+        "reasons": {b: {"clause": r.clause, "text": r.text} for b, r in draft.reasons.items()},
+        "publicity_days": draft.publicity_days,
+        "published_at": iso(now),
+    }

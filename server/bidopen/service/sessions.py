@@ -1,0 +1,199 @@
+"""Running commands against opening sessions: load, decide, append with effects, commit, publish."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bidopen.clock import Clock, iso
+from bidopen.errors import HubError, from_session_error
+from bidopen.session import EMPTY, OpeningSession, decide, evolve
+from bidopen.session.commands import Command
+from bidopen.session.errors import SessionError
+from bidopen.session.events import Event, event_from_payload
+from bidopen.store import eventlog
+from bidopen.store.db import Database, is_unique_violation
+from bidopen.store.eventlog import NewEvent, StoredEvent
+from bidopen.store.tenders import get_tender
+
+log = logging.getLogger("bidopen.sessions")
+
+# Builds the command inside the transaction, from what the private tables hold at `now`.
+CommandBuilder = Callable[[AsyncConnection, OpeningSession, datetime], Awaitable[Command]]
+# Runs in the same transaction as the append: the effect and its event commit together.
+# Stores a new session's tender row and returns its id and the command that schedules it.
+SessionStarter = Callable[[AsyncConnection, datetime], Awaitable[tuple[str, Command]]]
+Effect = Callable[[AsyncConnection, OpeningSession, Sequence[Event]], Awaitable[None]]
+
+
+class Publisher(Protocol):
+    """Where committed events go (the socket rooms); the log stays the truth if this fails."""
+
+    async def publish(self, session_id: str, events: Sequence[StoredEvent]) -> None: ...
+
+
+class StateListener(Protocol):
+    """Told the new state after each commit (the scheduler watches `next_deadline`)."""
+
+    def session_changed(self, session_id: str, state: OpeningSession) -> None: ...
+
+
+@dataclass(frozen=True)
+class LoadedSession:
+    """A session state as of the log's `seq`, whose last hash is `head_hash`."""
+
+    state: OpeningSession
+    seq: int
+    head_hash: str
+
+
+def decode(stored: StoredEvent) -> Event:
+    return event_from_payload(stored.kind, stored.payload)
+
+
+def fold(state: OpeningSession, events: Sequence[Event]) -> OpeningSession:
+    for event in events:
+        state = evolve(state, event)
+    return state
+
+
+class SessionService:
+    """`execute` is the only way a session changes; reads come from the log, cached per seq."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db = db
+        self._clock = clock
+        self._cache: dict[str, LoadedSession] = {}
+        self._publishers: list[Publisher] = []
+        self._listeners: list[StateListener] = []
+
+    def add_publisher(self, publisher: Publisher) -> None:
+        self._publishers.append(publisher)
+
+    def add_listener(self, listener: StateListener) -> None:
+        self._listeners.append(listener)
+
+    async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
+        """The state as of the log's head, replaying only what the cache has not seen."""
+        seq, head_hash = await eventlog.head(conn, session_id)
+        cached = self._cache.get(session_id)
+        if cached is not None and cached.seq == seq:
+            return cached
+        if cached is None or cached.seq > seq:
+            base, after = EMPTY, 0
+        else:
+            base, after = cached.state, cached.seq
+        stored = await eventlog.load(conn, session_id, after=after)
+        try:
+            state = fold(base, [decode(e) for e in stored])
+        except SessionError as exc:
+            log.error("session %s: log does not replay: %s", session_id, exc)
+            raise HubError("event_rejected", str(exc)) from exc
+        loaded = LoadedSession(state, stored[-1].seq if stored else after, head_hash)
+        self._cache[session_id] = loaded
+        return loaded
+
+    async def load(self, session_id: str) -> LoadedSession:
+        async with self._db.read() as conn:
+            return await self.load_in(conn, session_id)
+
+    async def execute(
+        self,
+        session_id: str,
+        command: Command | CommandBuilder,
+        effect: Effect | None = None,
+    ) -> list[StoredEvent]:
+        """Decide and append in one transaction, then publish; a lost seq race retries once."""
+        for attempt in (1, 2):
+            try:
+                loaded, stored = await self._attempt(session_id, command, effect)
+                break
+            except IntegrityError as exc:
+                if attempt == 2 or not is_unique_violation(exc):
+                    raise
+                # Another node appended the same seq first: decide again on its outcome.
+                self._cache.pop(session_id, None)
+        if stored:
+            await self._after_commit(session_id, loaded, stored)
+        return stored
+
+    async def start(self, prepare: SessionStarter) -> str:
+        """Create a session: `prepare` stores its tender row and names the scheduling command."""
+        async with self._db.write() as conn:
+            now = self._clock.now()
+            session_id, command = await prepare(conn, now)
+            loaded = await self.load_in(conn, session_id)
+            try:
+                events = decide(loaded.state, command, now)
+            except SessionError as exc:
+                raise from_session_error(exc) from exc
+            new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
+            stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
+            await eventlog.append(conn, stored)
+            state = fold(loaded.state, events)
+        await self._after_commit(
+            session_id, LoadedSession(state, stored[-1].seq, stored[-1].hash), stored
+        )
+        return session_id
+
+    async def _attempt(
+        self,
+        session_id: str,
+        command: Command | CommandBuilder,
+        effect: Effect | None,
+    ) -> tuple[LoadedSession, list[StoredEvent]]:
+        async with self._db.write() as conn:
+            # Locking the tender row queues every writer of this session, on every node, so
+            # the deadline tick and a late upload cannot interleave.
+            if await get_tender(conn, session_id, lock=True) is None:
+                raise HubError("tender_not_found")
+            loaded = await self.load_in(conn, session_id)
+            now = self._clock.now()
+            actual = (
+                command if isinstance(command, Command) else await command(conn, loaded.state, now)
+            )
+            try:
+                events = decide(loaded.state, actual, now)
+            except SessionError as exc:
+                raise from_session_error(exc) from exc
+            if not events:
+                return loaded, []
+            new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
+            stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
+            await eventlog.append(conn, stored)
+            if effect is not None:
+                await effect(conn, loaded.state, events)
+            state = fold(loaded.state, events)
+        return LoadedSession(state, stored[-1].seq, stored[-1].hash), stored
+
+    async def _after_commit(
+        self, session_id: str, loaded: LoadedSession, stored: list[StoredEvent]
+    ) -> None:
+        current = self._cache.get(session_id)
+        if current is None or current.seq < loaded.seq:
+            self._cache[session_id] = loaded
+        for listener in self._listeners:
+            listener.session_changed(session_id, loaded.state)
+        for publisher in self._publishers:
+            try:
+                await publisher.publish(session_id, stored)
+            except Exception:
+                # Clients catch up from the log by seq; a failed doorbell loses nothing.
+                log.exception("publishing session %s events failed", session_id)
+
+    async def events(self, session_id: str, *, after: int = 0) -> list[StoredEvent]:
+        async with self._db.read() as conn:
+            return await eventlog.load(conn, session_id, after=after)
+
+    async def session_ids(self) -> list[str]:
+        async with self._db.read() as conn:
+            return await eventlog.session_ids(conn)
+
+    def forget(self, session_id: str) -> None:
+        self._cache.pop(session_id, None)

@@ -1,0 +1,47 @@
+"""Signed documents the server issued (receipts, withdrawals, opening records, results)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bidopen.store.schema import documents
+
+
+async def add_document(
+    conn: AsyncConnection,
+    *,
+    tender_id: str,
+    type_: str,
+    owner: str | None,
+    body: str,
+    now: datetime,
+    ref: str | None = None,
+) -> None:
+    """Keep an issued document; `ref` names what it is about (a bid hash, a lot)."""
+    await conn.execute(
+        insert(documents).values(
+            tender_id=tender_id, type=type_, owner=owner, ref=ref, body=body, created_at=now
+        )
+    )
+
+
+async def latest_document(
+    conn: AsyncConnection,
+    tender_id: str,
+    type_: str,
+    owner: str | None = None,
+    ref: str | None = None,
+) -> str | None:
+    """The newest signed document of a type (and owner) for a tender, as the JSON text issued."""
+    stmt = select(documents.c.body).where(
+        documents.c.tender_id == tender_id, documents.c.type == type_
+    )
+    if owner is not None:
+        stmt = stmt.where(documents.c.owner == owner)
+    if ref is not None:
+        stmt = stmt.where(documents.c.ref == ref)
+    row = (await conn.execute(stmt.order_by(documents.c.id.desc()).limit(1))).first()
+    return None if row is None else str(row.body)

@@ -1,0 +1,159 @@
+"""Helpers of the hub tests: a small client of the REST protocol, bidders with real keys."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from bidseal import (
+    BidContext,
+    BidderKeys,
+    generate_keys,
+    read_header,
+    seal,
+    sign_challenge,
+    unwrap_data_key,
+)
+from bidseal.codec import b64u_encode
+
+
+def iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass
+class Bidder:
+    id: str
+    name: str
+    keys: BidderKeys
+    token: str = ""
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def seal_bid(
+    bidder: Bidder, tender: str, lot: str, items: Mapping[str, str], document: bytes = b"doc"
+) -> bytes:
+    out = io.BytesIO()
+    seal(
+        io.BytesIO(document),
+        out,
+        keys=bidder.keys,
+        context=BidContext(tender, lot, bidder.id),
+        summary={"items": dict(items)},
+        chunk_size=1024,
+    )
+    return out.getvalue()
+
+
+def data_key_of(bidder: Bidder, sealed: bytes, tender: str, lot: str) -> str:
+    header = read_header(io.BytesIO(sealed))
+    return b64u_encode(unwrap_data_key(header, bidder.keys, BidContext(tender, lot, bidder.id)))
+
+
+class HubApi:
+    """Calls the hub the way a client following docs/protocol.md does."""
+
+    def __init__(self, http: aiohttp.ClientSession) -> None:
+        self.http = http
+        self.host_token = ""
+
+    @property
+    def host_auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.host_token}"}
+
+    async def call(
+        self, method: str, path: str, *, expect: int | None = None, **kwargs: Any
+    ) -> tuple[int, Any]:
+        async with self.http.request(method, path, **kwargs) as response:
+            text = await response.text()
+            body = json.loads(text) if text and text[0] in "{[" else text
+            if expect is not None:
+                assert response.status == expect, (response.status, body)
+            return response.status, body
+
+    async def login_host(self, username: str, password: str) -> str:
+        _, body = await self.call(
+            "POST", "/api/host/login", json={"username": username, "password": password},
+            expect=200,
+        )
+        self.host_token = body["token"]
+        return self.host_token
+
+    async def create_tender(
+        self, *, deadline_in: float = 3600, lots: tuple[str, ...] = ("1",),
+        decryption_minutes: int = 30, confirmation_minutes: int = 15,
+    ) -> dict[str, Any]:
+        deadline = datetime.now(UTC) + timedelta(seconds=deadline_in)
+        _, body = await self.call(
+            "POST", "/api/tenders", headers=self.host_auth, expect=201,
+            json={
+                "title": "某某道路改造工程施工",
+                "lots": [{"id": lot, "name": f"标段{lot}"} for lot in lots],
+                "deadline": iso(deadline),
+                "decryption_minutes": decryption_minutes,
+                "confirmation_minutes": confirmation_minutes,
+            },
+        )
+        return dict(body)
+
+    async def register(self, name: str, *, login: bool = True) -> Bidder:
+        keys = generate_keys()
+        _, body = await self.call(
+            "POST", "/api/bidders", expect=201,
+            json={"org_name": name, "contact": "张三 010-12345678",
+                  "public_bundle": json.loads(keys.public.to_json())},
+        )
+        bidder = Bidder(body["bidder_id"], name, keys)
+        if login:
+            await self.login_bidder(bidder)
+        return bidder
+
+    async def login_bidder(self, bidder: Bidder) -> None:
+        _, challenge = await self.call(
+            "POST", f"/api/bidders/{bidder.id}/challenge", expect=200
+        )
+        signature = sign_challenge(bidder.keys, challenge["challenge"], challenge["audience"])
+        _, body = await self.call(
+            "POST", f"/api/bidders/{bidder.id}/login", expect=200,
+            json={"challenge": challenge["challenge"], "signature": signature},
+        )
+        bidder.token = body["token"]
+
+    async def upload(
+        self, bidder: Bidder, tender: str, lot: str, sealed: bytes
+    ) -> tuple[int, Any]:
+        return await self.call(
+            "PUT", f"/api/tenders/{tender}/lots/{lot}/bid", headers=bidder.auth, data=sealed
+        )
+
+    async def host(self, session: str, command: str, body: dict[str, Any] | None = None,
+                   *, expect: int | None = 200) -> tuple[int, Any]:
+        return await self.call(
+            "POST", f"/api/sessions/{session}/host/{command}", headers=self.host_auth,
+            json=body or {}, expect=expect,
+        )
+
+    async def snapshot(self, session: str, auth: dict[str, str] | None = None) -> dict[str, Any]:
+        _, body = await self.call("GET", f"/api/sessions/{session}", headers=auth or {},
+                                  expect=200)
+        return dict(body)
+
+    async def events(self, session: str, after: int = 0,
+                     auth: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        _, body = await self.call(
+            "GET", f"/api/sessions/{session}/events?after={after}", headers=auth or {},
+            expect=200,
+        )
+        return list(body["events"])
