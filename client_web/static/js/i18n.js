@@ -1,0 +1,147 @@
+// Page language: zh-CN by default, English second; translates marked elements and formats values.
+
+import zhCN from "./i18n/zh-CN.js";
+import en from "./i18n/en.js";
+
+export const LANGUAGES = Object.freeze({ "zh-CN": zhCN, en });
+export const DEFAULT_LANGUAGE = "zh-CN";
+const STORAGE_KEY = "bidopen.lang";
+
+let language = initialLanguage();
+const listeners = new Set();
+
+function initialLanguage() {
+  const fromQuery = new URLSearchParams(location.search).get("lang");
+  if (fromQuery && fromQuery in LANGUAGES) return fromQuery;
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    if (stored && stored in LANGUAGES) return stored;
+  } catch {
+    // Storage can be disabled by policy; the default language still works.
+  }
+  return DEFAULT_LANGUAGE;
+}
+
+export function currentLanguage() {
+  return language;
+}
+
+/**
+ * The message for `key` in the current language, with `{name}` placeholders
+ * filled from `vars`. A key missing in English falls back to Chinese, and a
+ * key missing everywhere shows itself, so a gap is visible rather than blank.
+ */
+export function t(key, vars = {}) {
+  return tIn(language, key, vars);
+}
+
+/** `t` in a given language, whatever the page shows (the hall hears Chinese). */
+export function tIn(lang, key, vars = {}) {
+  const template = LANGUAGES[lang]?.[key] ?? LANGUAGES[DEFAULT_LANGUAGE][key] ?? key;
+  return template.replace(/\{(\w+)\}/g, (whole, name) =>
+    name in vars ? String(vars[name]) : whole,
+  );
+}
+
+/** `t` when the key exists, else `fallback` (for codes from the server we may not know). */
+export function tOr(key, fallback, vars = {}) {
+  return key in LANGUAGES[DEFAULT_LANGUAGE] ? t(key, vars) : fallback;
+}
+
+export function setLanguage(next) {
+  if (!(next in LANGUAGES) || next === language) return;
+  language = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // Not remembered across visits; this visit still switches.
+  }
+  translatePage();
+  for (const listener of listeners) listener(language);
+}
+
+/** Call `listener(language)` after every switch (pages re-render their dynamic parts). */
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/**
+ * Translate the static parts of the page: `data-i18n` sets the text,
+ * `data-i18n-placeholder`, `data-i18n-aria-label` and `data-i18n-title` the
+ * attributes of the same names. Also sets `<html lang>`.
+ */
+export function translatePage(root = document) {
+  document.documentElement.lang = language;
+  for (const node of root.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const [datasetKey, attribute] of [
+    ["i18nPlaceholder", "placeholder"],
+    ["i18nAriaLabel", "aria-label"],
+    ["i18nTitle", "title"],
+  ]) {
+    const selector = `[data-${datasetKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}]`;
+    for (const node of root.querySelectorAll(selector)) {
+      node.setAttribute(attribute, t(node.dataset[datasetKey]));
+    }
+  }
+}
+
+/** Wire a `<button>` that toggles between the two languages. */
+export function bindLanguageSwitch(button) {
+  const render = () => {
+    const other = language === "en" ? "zh-CN" : "en";
+    button.textContent = LANGUAGES[other]["lang.name"];
+    button.setAttribute("lang", other);
+    button.setAttribute("aria-label", t("lang.switch"));
+  };
+  button.addEventListener("click", () => setLanguage(language === "en" ? "zh-CN" : "en"));
+  onLanguageChange(render);
+  render();
+}
+
+const LOCALES = { "zh-CN": "zh-CN", en: "en-GB" };
+
+/** An instant shown in China Standard Time, where the trading centres are. */
+export function formatDateTime(instant, { seconds = true } = {}) {
+  const date = instant instanceof Date ? instant : new Date(instant);
+  if (Number.isNaN(date.getTime())) return "—";
+  return new Intl.DateTimeFormat(LOCALES[language], {
+    timeZone: "Asia/Shanghai",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: seconds ? "2-digit" : undefined,
+    hour12: false,
+  }).format(date);
+}
+
+/** A duration as H:MM:SS (or MM:SS under an hour); negative durations show as zero. */
+export function formatDuration(milliseconds) {
+  const total = Math.max(0, Math.floor(milliseconds / 1000));
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const secs = total % 60;
+  const pad = (n) => String(n).padStart(2, "0");
+  return hours > 0 ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${pad(minutes)}:${pad(secs)}`;
+}
+
+/** A countdown in words for long waits ("3天 04:05:06"), digits for the last day. */
+export function formatCountdown(milliseconds) {
+  const days = Math.floor(Math.max(0, milliseconds) / 86_400_000);
+  const rest = formatDuration(Math.max(0, milliseconds) - days * 86_400_000);
+  return days > 0 ? t("time.days", { days, rest }) : rest;
+}
+
+/** A byte count for people (1.5 MB). */
+export function formatBytes(bytes) {
+  const units = ["B", "KB", "MB", "GB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}

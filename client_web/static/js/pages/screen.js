@@ -1,0 +1,248 @@
+// The public big screen: no login, large countdown, counts, the read-out at once and read aloud.
+
+import { Api, describeError } from "../api.js";
+import { ServerClock, everySecond } from "../clock.js";
+import { byId, el, replaceChildren, setText, show } from "../dom.js";
+import { SessionFeed } from "../feed.js";
+import { formatCountdown, formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
+import { bootPage, connectionIndicator, pathParameter, phaseName, when } from "../page.js";
+import { bidderName, readoutTables, spokenReadout } from "../readout-table.js";
+import { applyEvent, countdownTarget, lotName, progress } from "../session-view.js";
+import { Speaker } from "../speech.js";
+import { loadPublishedRecord } from "../record.js";
+
+const api = new Api();
+const clock = new ServerClock();
+const speaker = new Speaker({ lang: "zh-CN" });
+const tenderId = pathParameter("screen");
+
+let view = null;
+let record = null;
+let speaking = null;
+
+function renderHeader() {
+  setText(byId("tender-title"), view?.title || "—");
+  setText(byId("tender-code"), view?.code || tenderId || "—");
+}
+
+function renderClock() {
+  setText(byId("server-time"), formatDateTime(clock.now()).split(" ").pop());
+  if (!view) return;
+  const target = countdownTarget(view);
+  const caption = byId("countdown-caption");
+  const countdown = byId("countdown");
+  if (view.paused) {
+    setText(caption, t("countdown.paused", { reason: view.pause_reason ?? "" }));
+    setText(countdown, view.ends_at ? formatDuration(0) : "--:--");
+  } else if (target.at) {
+    setText(caption, t(`countdown.${target.kind}`));
+    setText(countdown, formatCountdown(clock.until(target.at)));
+  } else {
+    setText(caption, "");
+    setText(countdown, view.phase === "evaluation" ? elapsedSinceStage() : "--:--");
+  }
+}
+
+function elapsedSinceStage() {
+  const started = view.evaluation_started_at ?? view.read_out_at;
+  return started ? formatDuration(clock.now() - new Date(started).getTime()) : "--:--";
+}
+
+function renderPhase() {
+  setText(byId("phase-label"), phaseName(view.phase, view.paused));
+  setText(byId("deadline-line"), view.deadline ? t("countdown.deadline_at", { at: formatDateTime(view.deadline) }) : "");
+  const counts = progress(view);
+  setText(byId("stat-signed-in"), counts.signedIn ?? "—");
+  setText(byId("stat-bids"), counts.bids ?? "—");
+  setText(byId("stat-decrypted"), counts.decrypted === null ? "—" : `${counts.decrypted} / ${counts.bids}`);
+  const bar = byId("decrypt-progress");
+  bar.max = Math.max(1, counts.bids ?? 1);
+  bar.value = counts.decrypted ?? 0;
+}
+
+/** The latest thing the hall should know that the numbers do not say. */
+function noticeText() {
+  if (view.phase === "aborted" && view.aborted) return `${phaseName("aborted")}：${view.aborted.reason}`;
+  if (view.paused) return t("countdown.paused", { reason: view.pause_reason ?? "" });
+  const lastExtension = view.extensions?.at(-1);
+  if (view.phase === "decryption" && lastExtension) {
+    return t("screen.extended", { minutes: lastExtension.minutes, reason: lastExtension.reason });
+  }
+  const decided = (view.lot_progress ?? []).filter((lot) => lot.quorum);
+  if (decided.length > 0 && !view.read_out_at) {
+    return decided
+      .map((lot) =>
+        t(lot.quorum.choice === "stop" ? "screen.quorum_stop" : "screen.quorum_continue", {
+          lot: lotName(view, lot.lot),
+          reason: lot.quorum.reason,
+        }),
+      )
+      .join("\n");
+  }
+  if (view.phase === "quorum_decision") return phaseName("quorum_decision");
+  return "";
+}
+
+function renderNotice() {
+  const notice = byId("notice");
+  const text = noticeText();
+  setText(notice, text);
+  show(notice, Boolean(text));
+}
+
+function renderReadout() {
+  const section = byId("readout");
+  show(section, Boolean(view.readout));
+  if (view.readout) replaceChildren(byId("readout-tables"), readoutTables(view, { highlight: speaking }));
+}
+
+function renderObjections() {
+  const section = byId("objections");
+  const count = view.objection_count ?? 0;
+  show(section, count > 0);
+  if (count === 0) return;
+  const list = byId("objection-list");
+  // Texts become public with the record; until then the hall sees how many and how many answered.
+  if (record?.payload?.objections) {
+    replaceChildren(
+      list,
+      record.payload.objections.map((objection) =>
+        el(
+          "li",
+          {},
+          el("span", { class: "who", text: bidderName(view, objection.bidder) }),
+          el("span", { text: objection.text }),
+          el("span", {
+            class: "answer",
+            text: objection.answer ? `${t("screen.answer")}${objection.answer}` : t("screen.awaiting_answer"),
+          }),
+        ),
+      ),
+    );
+  } else {
+    replaceChildren(
+      list,
+      el("li", { text: t("screen.objection_counts", { raised: count, answered: view.answered_count ?? 0 }) }),
+    );
+  }
+}
+
+function renderRecord() {
+  const section = byId("record");
+  show(section, Boolean(view.record));
+  if (!view.record) return;
+  setText(byId("record-hash"), view.record.sha256);
+  setText(
+    byId("record-verified"),
+    record?.verified ? t("screen.record_verified") : record?.error ? t("screen.record_unverified") : "",
+  );
+}
+
+function renderEvaluation() {
+  const section = byId("evaluation");
+  const stage = view.evaluation_stage;
+  show(section, Boolean(stage));
+  if (stage) setText(byId("evaluation-stage"), tOr(`stage.${stage}`, stage));
+  const results = view.results ?? [];
+  show(byId("results"), results.length > 0);
+  replaceChildren(
+    byId("result-list"),
+    results.map((result) =>
+      el(
+        "article",
+        { class: "result", dataset: { lot: result.lot } },
+        el("h3", { text: lotName(view, result.lot) }),
+        el("p", {}, el("strong", { text: `${t("screen.winner")}：` }), bidderName(view, result.winner)),
+        el(
+          "ul",
+          {},
+          Object.entries(result.reasons ?? {}).map(([bidder, reason]) =>
+            el("li", {}, el("strong", { text: `${bidderName(view, bidder)}：` }), `${reason.clause} ${reason.text}`),
+          ),
+        ),
+        el("p", { class: "screen-caption", text: `${t("screen.publicity_ends")}：${when(result.publicity_ends_at)}` }),
+      ),
+    ),
+  );
+}
+
+function render() {
+  if (!view) return;
+  renderHeader();
+  renderPhase();
+  renderNotice();
+  renderReadout();
+  renderObjections();
+  renderRecord();
+  renderEvaluation();
+  renderClock();
+}
+
+function readAloud() {
+  const { lines, where } = spokenReadout(view);
+  speaker.speak(lines, {
+    onLine: (index) => {
+      speaking = index >= 0 ? where[index] : null;
+      renderReadout();
+    },
+  });
+}
+
+async function fetchRecord() {
+  if (!view?.record || record?.sha256 === view.record.sha256) return;
+  record = await loadPublishedRecord(api, tenderId, view.record.sha256);
+  render();
+}
+
+function bindSpeechToggle() {
+  const button = byId("speech-toggle");
+  const label = byId("speech-toggle-text");
+  const renderButton = () => {
+    button.setAttribute("aria-pressed", String(!speaker.muted));
+    setText(label, speaker.muted ? t("screen.unmute") : t("screen.mute"));
+  };
+  button.addEventListener("click", () => speaker.setMuted(!speaker.muted));
+  speaker.onChange(renderButton);
+  onLanguageChange(renderButton);
+  renderButton();
+}
+
+async function main() {
+  bootPage();
+  bindSpeechToggle();
+  onLanguageChange(render);
+  if (!tenderId) {
+    setText(byId("phase-label"), t("screen.no_tender"));
+    return;
+  }
+  setText(byId("tender-code"), tenderId);
+  await clock.sync().catch(() => {});
+  clock.keepSynced();
+  everySecond(clock, renderClock);
+  const setState = connectionIndicator();
+  const feed = new SessionFeed({
+    namespace: "/public",
+    sessionId: tenderId,
+    reduce: applyEvent,
+    loadEvents: (after) => api.get(`/api/sessions/${encodeURIComponent(tenderId)}/events?after=${after}`),
+    onView: (next) => {
+      view = next;
+      render();
+      fetchRecord().catch(() => {});
+    },
+    onEvents: (events) => {
+      // Read aloud when the read-out happens (or is caught up after a drop), not on every reload.
+      if (events.some((event) => event.kind === "read_out")) queueMicrotask(readAloud);
+    },
+    onState: setState,
+    onError: (error) => {
+      if (error?.code === "tender_not_found") setText(byId("phase-label"), t("screen.no_tender"));
+      else console.warn("feed:", describeError(error));
+    },
+  });
+  feed.start();
+  // Tests and operators can look at what the screen holds.
+  window.bidopenScreen = { feed, view: () => view };
+}
+
+main();

@@ -1,0 +1,94 @@
+// The read-out (唱标) as tables, one per lot, and the lines the speech synthesis reads.
+
+import { el } from "./dom.js";
+import { currentLanguage, t, tIn, tOr } from "./i18n.js";
+import { itemLabel } from "./page.js";
+import { lotName } from "./session-view.js";
+import { spokenItem } from "./speech.js";
+
+/** A bidder's display name: the organisation when the view names it, else its id. */
+export function bidderName(view, bidderId) {
+  return view.bidder_names?.[bidderId] ?? bidderId;
+}
+
+function statusText(status) {
+  return tOr(`status.${status}`, status);
+}
+
+/** One `<table>` per lot; every value goes in as text. */
+export function readoutTables(view, { highlight = null } = {}) {
+  const language = currentLanguage();
+  const items = view.readout_items ?? [];
+  return (view.readout ?? []).map((lot) =>
+    el(
+      "div",
+      { class: "table-wrap" },
+      el(
+        "table",
+        { dataset: { lot: lot.lot } },
+        el("caption", { text: `${t("screen.lot")}：${lotName(view, lot.lot)}` }),
+        el(
+          "thead",
+          {},
+          el(
+            "tr",
+            {},
+            el("th", { class: "num", attrs: { scope: "col" }, text: "#" }),
+            el("th", { attrs: { scope: "col" }, text: t("screen.bidder") }),
+            items.map((item) => el("th", { class: "num", attrs: { scope: "col" }, text: itemLabel(item, language) })),
+            el("th", { attrs: { scope: "col" }, text: t("screen.status") }),
+          ),
+        ),
+        el(
+          "tbody",
+          {},
+          lot.lines.map((line, index) =>
+            el(
+              "tr",
+              {
+                class: [
+                  line.status === "opened" ? "" : "unopened",
+                  highlight && highlight.lot === lot.lot && highlight.index === index ? "speaking" : "",
+                ].join(" ").trim(),
+                dataset: { bidder: line.bidder },
+              },
+              el("td", { class: "num", text: String(index + 1) }),
+              el("th", { attrs: { scope: "row" }, text: bidderName(view, line.bidder) }),
+              items.map((item) =>
+                el("td", { class: "num", text: line.items ? (line.items[item.key] ?? "—") : "—" }),
+              ),
+              el("td", { text: statusText(line.status) }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * What is read aloud, always in Chinese (the hall's language): per lot its
+ * name, then each bidder with its items, units moved behind the values.
+ */
+export function spokenReadout(view) {
+  const lines = [];
+  const where = [];
+  for (const lot of view.readout ?? []) {
+    lines.push(tIn("zh-CN", "speak.lot", { lot: lotName(view, lot.lot) }));
+    where.push(null);
+    lot.lines.forEach((line, index) => {
+      const bidder = bidderName(view, line.bidder);
+      if (line.items) {
+        const items = (view.readout_items ?? [])
+          .map((item) => spokenItem(item.label_zh, line.items[item.key] ?? ""))
+          .join("，");
+        lines.push(tIn("zh-CN", "speak.opened", { bidder, items }));
+      } else {
+        const status = tIn("zh-CN", `status.${line.status}`);
+        lines.push(tIn("zh-CN", "speak.unopened", { bidder, status }));
+      }
+      where.push({ lot: lot.lot, index });
+    });
+  }
+  return { lines, where };
+}

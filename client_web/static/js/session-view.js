@@ -1,0 +1,232 @@
+// The public view of an opening session, kept current by folding the events the hub pushes (pure).
+
+/**
+ * The server sends a snapshot (`public_view` in server/bidopen/session/views.py)
+ * when a page joins, then one small event per change. This module is the
+ * browser's twin of that view: `applyEvent(view, message)` returns the view
+ * the server would now send, so thousands of big screens never have to fetch
+ * the snapshot again. Messages are `{seq, kind, data}` as the public role
+ * receives them (names and texts redacted before the read-out).
+ *
+ * Unknown kinds change nothing but `seq`, so an older page keeps working
+ * beside a newer hub (and the next reconnect brings a fresh snapshot).
+ */
+
+export function emptyView() {
+  return {
+    seq: 0,
+    phase: "unscheduled",
+    tender_id: "",
+    code: "",
+    title: "",
+    lots: [],
+    readout_items: [],
+    deadline: null,
+    signin_opens_at: null,
+    reschedulings: [],
+    paused: false,
+    pause_reason: null,
+    ends_at: null,
+    extensions: [],
+    aborted: null,
+  };
+}
+
+/** Lots that still wait for the host's continue-or-stop choice (server: `pending_quorum`). */
+export function pendingQuorum(view) {
+  return (view.lot_progress ?? [])
+    .filter((lot) => !lot.quorum && (lot.quorum_warning || lot.bids === 0))
+    .map((lot) => lot.lot);
+}
+
+export function stoppedLots(view) {
+  return new Set(
+    (view.lot_progress ?? []).filter((lot) => lot.quorum?.choice === "stop").map((lot) => lot.lot),
+  );
+}
+
+function phaseAfterQuorum(view) {
+  if (pendingQuorum(view).length > 0) return "quorum_decision";
+  if (view.lots.length > 0 && stoppedLots(view).size === view.lots.length) return "stopped";
+  return "opening";
+}
+
+/** Totals over the lots that were not stopped: what the big screen's counters show. */
+export function progress(view) {
+  const stopped = stoppedLots(view);
+  const live = (view.lot_progress ?? []).filter((lot) => !stopped.has(lot.lot));
+  return {
+    signedIn: view.signed_in_count ?? null,
+    bids: view.lot_progress ? live.reduce((n, lot) => n + lot.bids, 0) : null,
+    decrypted: view.lot_progress ? live.reduce((n, lot) => n + lot.decrypted, 0) : null,
+  };
+}
+
+/** The instant the page counts down to and what it is; `at` is null when the clock is stopped. */
+export function countdownTarget(view) {
+  switch (view.phase) {
+    case "scheduled":
+      return { kind: "deadline", at: view.deadline };
+    case "decryption":
+      return { kind: "decryption", at: view.paused ? null : view.ends_at };
+    case "confirmation":
+      return { kind: "confirmation", at: view.paused ? null : view.ends_at };
+    default:
+      return { kind: null, at: null };
+  }
+}
+
+export function lotName(view, lotId) {
+  return view.lots.find((lot) => lot.id === lotId)?.name ?? lotId;
+}
+
+function withLot(view, lotId, change) {
+  return {
+    ...view,
+    lot_progress: (view.lot_progress ?? []).map((lot) =>
+      lot.lot === lotId ? { ...lot, ...change(lot) } : lot,
+    ),
+  };
+}
+
+const add = (view, field, n = 1) => ({ ...view, [field]: (view[field] ?? 0) + n });
+
+function lotsAwaitingResult(view) {
+  const stopped = stoppedLots(view);
+  const done = new Set((view.results ?? []).map((result) => result.lot));
+  return view.lots
+    .map((lot) => lot.id)
+    .filter((lot) => {
+      if (stopped.has(lot) || done.has(lot)) return false;
+      const readout = (view.readout ?? []).find((entry) => entry.lot === lot);
+      return (readout?.lines ?? []).some((line) => line.status === "opened");
+    });
+}
+
+/** Fold one `{seq, kind, data}` message; returns a new view and leaves the old one as it was. */
+export function applyEvent(view, message) {
+  const next = apply(view, message.kind, message.data ?? {});
+  return { ...next, seq: Number.isInteger(message.seq) ? message.seq : view.seq + 1 };
+}
+
+export function applyEvents(view, messages) {
+  return messages.reduce(applyEvent, view);
+}
+
+function apply(view, kind, d) {
+  switch (kind) {
+    case "session_scheduled":
+      return {
+        ...view,
+        phase: "scheduled",
+        tender_id: d.tender_id,
+        code: d.code,
+        title: d.title,
+        lots: d.lots ?? [],
+        readout_items: d.readout_items ?? [],
+        deadline: d.deadline,
+        signin_opens_at: d.signin_opens_at,
+      };
+    case "session_rescheduled":
+      return {
+        ...view,
+        deadline: d.deadline,
+        reschedulings: [
+          ...view.reschedulings,
+          { previous_deadline: d.previous_deadline, deadline: d.deadline, reason: d.reason, at: d.at },
+        ],
+      };
+    case "session_aborted":
+      return { ...view, phase: "aborted", aborted: { phase: d.phase, reason: d.reason, at: d.at } };
+    case "deadline_passed": {
+      const counts = d.counts ?? {};
+      const warnings = d.quorum_warnings ?? [];
+      const after = {
+        ...view,
+        lot_progress: view.lots.map((lot) => ({
+          lot: lot.id,
+          bids: counts[lot.id] ?? 0,
+          decrypted: 0,
+          quorum_warning: warnings.includes(lot.id),
+          quorum: null,
+        })),
+        // Sign-ins before the deadline were private; the deadline event makes them count.
+        signed_in_count: Array.isArray(d.signed_in) ? d.signed_in.length : (d.signed_in_count ?? 0),
+        platform_fault_count: 0,
+        objection_count: 0,
+        answered_count: 0,
+        confirmed_count: 0,
+      };
+      return { ...after, phase: phaseAfterQuorum(after) };
+    }
+    case "quorum_decided": {
+      const decision = { lot: d.lot, choice: d.choice, reason: d.reason, automatic: d.automatic, at: d.at };
+      const after = withLot(view, d.lot, () => ({ quorum: decision }));
+      return { ...after, phase: phaseAfterQuorum(after) };
+    }
+    case "decryption_started":
+      return { ...view, phase: "decryption", ends_at: d.ends_at };
+    case "bidder_signed_in":
+      return add(view, "signed_in_count");
+    case "bid_decrypted":
+      return withLot(view, d.lot, (lot) => ({ decrypted: lot.decrypted + 1 }));
+    case "decryption_extended":
+      return {
+        ...view,
+        ends_at: d.ends_at,
+        extensions: [...view.extensions, { minutes: d.minutes, reason: d.reason, ends_at: d.ends_at, at: d.at }],
+      };
+    case "platform_fault_recorded":
+      return add(view, "platform_fault_count");
+    case "session_paused":
+      return { ...view, paused: true, pause_reason: d.reason };
+    case "session_resumed":
+      return { ...view, paused: false, pause_reason: null, ends_at: d.ends_at };
+    case "read_out":
+      return {
+        ...view,
+        read_out_at: d.at,
+        readout: d.lots ?? [],
+        deemed_accepted: [],
+        record: null,
+        evaluation_stage: null,
+        results: [],
+      };
+    case "confirmation_started":
+      return { ...view, phase: "confirmation", ends_at: d.ends_at };
+    case "bidder_confirmed":
+      return add(view, "confirmed_count");
+    case "objection_raised":
+      return add(view, "objection_count");
+    case "objection_answered":
+      return add(view, "answered_count");
+    case "confirmation_closed":
+      return { ...view, phase: "record_due", ends_at: null, deemed_accepted: d.deemed_accepted ?? [] };
+    case "record_published":
+      return { ...view, phase: "closed", record: { sha256: d.sha256, signature: d.signature, at: d.at } };
+    case "evaluation_stage_changed":
+      return { ...view, phase: "evaluation", evaluation_stage: d.stage };
+    case "result_published": {
+      const order = view.lots.map((lot) => lot.id);
+      const results = [...(view.results ?? []).filter((r) => r.lot !== d.lot), resultOf(d)];
+      results.sort((a, b) => order.indexOf(a.lot) - order.indexOf(b.lot));
+      const after = { ...view, results };
+      return { ...after, phase: lotsAwaitingResult(after).length === 0 ? "result_published" : "evaluation" };
+    }
+    default:
+      return view;
+  }
+}
+
+// The server's `encode(LotResult)`: the signed document's fields sit under `document`.
+function resultOf(d) {
+  return {
+    lot: d.lot,
+    ranked: d.ranked ?? [],
+    winner: d.winner,
+    reasons: d.reasons ?? {},
+    publicity_days: d.publicity_days,
+    publicity_ends_at: d.publicity_ends_at,
+    document: { sha256: d.sha256, signature: d.signature, at: d.at },
+  };
+}
