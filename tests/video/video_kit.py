@@ -131,6 +131,9 @@ class Viewer:
             body = await response.json()
             assert response.status == 200, body
         await viewer.pc.setRemoteDescription(RTCSessionDescription(body["sdp"], "answer"))
+        await eventually(
+            lambda: viewer.pc.connectionState == "connected", "the viewer's connection"
+        )
         return viewer
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -173,3 +176,13 @@ def rising_run(length: int) -> Callable[[list[SeenFrame]], bool]:
         return len(tail) == length and all(a < b for a, b in itertools.pairwise(tail))
 
     return done
+
+
+async def eventually(condition: Callable[[], bool], what: str, within: float = 20.0) -> None:
+    """Waits until `condition()` holds; fails the test after `within` seconds."""
+    deadline = time.monotonic() + within
+    # Polled: the conditions are aiortc's and the relay's state, which announce no event.
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {within} s")
+        await asyncio.sleep(0.05)

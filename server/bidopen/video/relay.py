@@ -50,6 +50,7 @@ class VideoRelay:
         on_state: Callable[[str, VideoState], None],
     ) -> None:
         self.session_id = session_id
+        self._settings = settings
         self._on_state = on_state
         self._state = VideoState.IDLE
         self._switch = SourceSwitchTrack(settings, self._apply)
@@ -127,9 +128,15 @@ class VideoRelay:
         self._answering += 1
         try:
             await apply_offer(pc, offer)
-            if not any(t.kind == "video" for t in pc.getTransceivers()):
+            videos = [t for t in pc.getTransceivers() if t.kind == "video"]
+            if not videos:
                 raise InvalidOffer("the offer receives no video")
-            pc.addTrack(track)
+            # Send only: what a public viewer might send back is never received,
+            # so it cannot make the server decode or queue anything.
+            for transceiver in pc.getTransceivers():
+                transceiver.direction = "inactive"
+            videos[0].sender.replaceTrack(track)
+            videos[0].direction = "sendonly"
             answer = await complete_answer(pc)
             self._refuse_if_closed()
         except BaseException:
@@ -140,6 +147,7 @@ class VideoRelay:
             self._answering -= 1
         self._viewers[pc] = track
         pc.on("connectionstatechange", lambda: self._on_viewer_connection(pc))
+        self._spawn(self._drop_if_not_connected(pc))
         return answer
 
     async def stop_publishing(self, publisher_id: str | None = None) -> bool:
@@ -194,11 +202,22 @@ class VideoRelay:
         track = self._viewers.pop(pc, None)
         if track is not None:
             track.stop()
-            self._spawn(pc.close())
+            if pc.connectionState == "failed":  # "closed" is closing itself, see above
+                self._spawn(pc.close())
+
+    async def _drop_if_not_connected(self, pc: RTCPeerConnection) -> None:
+        # A viewer that vanished during ICE would hold its place until ICE gives up.
+        await asyncio.sleep(self._settings.viewer_connect_seconds)
+        if pc in self._viewers and pc.connectionState != "connected":
+            self._viewers.pop(pc).stop()
+            await pc.close()
 
     async def _close_publisher(self, publisher: _Publisher) -> None:
         await publisher.drain.stop()
-        await publisher.pc.close()
+        # A "closed" connection is already being closed by aiortc itself,
+        # and closing it twice at once fails inside aiortc.
+        if publisher.pc.connectionState != "closed":
+            await publisher.pc.close()
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)

@@ -17,6 +17,8 @@ class VideoSettings:
     # A public viewer (re)connects rarely; a burst covers a page reload or two.
     view_requests_per_minute: int = 6
     view_burst: int = 3
+    # A viewer that has not connected by then is dropped, freeing its place under the cap.
+    viewer_connect_seconds: float = 15.0
     # No frame from the publisher for this long means the stream is interrupted.
     media_timeout_seconds: float = 2.0
     # While nothing live is shown, viewers get a slate at this rate: enough to keep
@@ -31,8 +33,8 @@ class VideoSettings:
             raise ValueError("max_viewers must not be negative")
         if self.view_requests_per_minute <= 0 or self.view_burst <= 0:
             raise ValueError("view_requests_per_minute and view_burst must be positive")
-        if self.media_timeout_seconds <= 0:
-            raise ValueError("media_timeout_seconds must be positive")
+        if self.media_timeout_seconds <= 0 or self.viewer_connect_seconds <= 0:
+            raise ValueError("media_timeout_seconds and viewer_connect_seconds must be positive")
         if not 0 < self.slate_fps <= 30:
             raise ValueError("slate_fps must be in (0, 30]")
         for name in ("slate_width", "slate_height"):

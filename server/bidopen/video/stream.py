@@ -20,8 +20,6 @@ from bidopen.video.sources import TEST_PATTERN, SourceError, SourceSpec, open_so
 
 logger = logging.getLogger(__name__)
 
-# How often a connected publisher asks the hub whether it is still the current one.
-_CHECK_SECONDS = 5.0
 _RETRY_FIRST, _RETRY_MAX = 1.0, 30.0
 _PERMANENT = frozenset({400, 401, 403, 404, 413, 422})
 
@@ -45,10 +43,12 @@ async def stream(
     *,
     loop: bool = True,
     stop: asyncio.Event | None = None,
+    check_seconds: float = 5.0,
 ) -> None:
     """Publish `source` to the session until `stop` is set, reconnecting whenever it drops.
 
-    Returns after `stop`, having told the hub the stream ended on purpose. Raises
+    Every `check_seconds` the publisher asks the hub whether it is still the
+    current one. Returns after `stop`, having told the hub the stream ended on purpose. Raises
     `PublishRefused` if the hub refuses for good, `PublisherReplaced` if another
     publisher took over, and `SourceError` if the source cannot be opened.
     """
@@ -60,7 +60,7 @@ async def stream(
     async with aiohttp.ClientSession(headers=headers) as http:
         while not stop.is_set():
             try:
-                await _publish_once(http, endpoint, spec, stop)
+                await _publish_once(http, endpoint, spec, stop, check_seconds)
             except (aiohttp.ClientError, TimeoutError, _ConnectionLost) as exc:
                 logger.warning("video stream lost (%s); retrying in %.0f s", exc, delay)
                 with contextlib.suppress(TimeoutError):
@@ -73,7 +73,11 @@ class _ConnectionLost(Exception):
 
 
 async def _publish_once(
-    http: aiohttp.ClientSession, endpoint: str, spec: SourceSpec, stop: asyncio.Event
+    http: aiohttp.ClientSession,
+    endpoint: str,
+    spec: SourceSpec,
+    stop: asyncio.Event,
+    check_seconds: float,
 ) -> None:
     """One connection's life, until `stop` is set or the connection is lost."""
     opened = open_source(spec)
@@ -92,7 +96,7 @@ async def _publish_once(
         publisher_id = str(answer["publisher"])
         await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
         logger.info("publishing to %s as %s", endpoint, publisher_id)
-        await _hold(http, endpoint, pc, publisher_id, ended, stop)
+        await _hold(http, endpoint, pc, publisher_id, ended, stop, check_seconds)
         # Said before the connection closes, so that viewers see an end, not a break.
         with contextlib.suppress(aiohttp.ClientError, TimeoutError, _ConnectionLost):
             await _request(http, "DELETE", endpoint, params={"publisher": publisher_id})
@@ -108,13 +112,14 @@ async def _hold(
     publisher_id: str,
     ended: asyncio.Event,
     stop: asyncio.Event,
+    check_seconds: float,
 ) -> None:
     stopping = asyncio.ensure_future(stop.wait())
     try:
         while not stop.is_set():
             ending = asyncio.ensure_future(ended.wait())
             await asyncio.wait(
-                {stopping, ending}, timeout=_CHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                {stopping, ending}, timeout=check_seconds, return_when=asyncio.FIRST_COMPLETED
             )
             ending.cancel()
             if stop.is_set():
