@@ -10,8 +10,9 @@ import {
   unwrapDataKey,
 } from "../src/bidseal/index.js";
 import { concatBytes, readU32, u32 } from "../src/bidseal/bytes.js";
-import { wrapDataKey } from "../src/bidseal/datakey.js";
-import { randomBytes } from "../src/bidseal/primitives.js";
+import { summaryNonce } from "../src/bidseal/chunks.js";
+import { deriveSubkeys, wrapDataKey } from "../src/bidseal/datakey.js";
+import { aesGcmEncrypt, randomBytes, sha256 } from "../src/bidseal/primitives.js";
 import { CONTEXT, SUMMARY, documentOf, flipBit, regionsOf, resign, sealToBytes } from "./support.mjs";
 
 const CHUNK = 64;
@@ -226,6 +227,39 @@ describe("every damaged or foreign file is the one opaque error", () => {
     for (const spelling of spellings) {
       assert.notEqual(spelling, json);
       await assertInvalid(parseSealed(await withHeader(spelling)));
+    }
+  });
+
+  test("a summary that breaks section 2.4, properly encrypted and signed", async () => {
+    const sealed = await parseSealed(file);
+    const dataKey = await unwrapDataKey(sealed, keys);
+    const { summaryKey } = await deriveSubkeys(dataKey);
+    const headerHash = await sha256(file.subarray(0, regions.summaryAt));
+    const withSummary = async (/** @type {string} */ text) => {
+      const ct = await aesGcmEncrypt(summaryKey, summaryNonce(), new TextEncoder().encode(text), headerHash);
+      const changed = concatBytes(
+        file.subarray(0, regions.summaryAt),
+        u32(ct.length),
+        ct,
+        file.subarray(regions.bodyAt),
+      );
+      return parseSealed(await resign(changed, keys));
+    };
+    // The baseline: a well-formed summary in this construction opens.
+    const good = await openSealed(await withSummary('{"items":{"price":"1"}}'), dataKey);
+    assert.deepEqual(good.summary, { items: { price: "1" } });
+    for (const text of [
+      '{"items":{"price":"1","price":"2"}}',
+      '{"items":{"price":"1"},"document":{"name":"a","name":"b"}}',
+      '{"items":{"price":1}}',
+      '{"items":["1"]}',
+      '{"document":{}}',
+      '{"items":{"price":"\\ud800"}}',
+      '{"items":{},"note":"\\udc00"}',
+      "[]",
+      "not json",
+    ]) {
+      await assertInvalid(openSealed(await withSummary(text), dataKey));
     }
   });
 
