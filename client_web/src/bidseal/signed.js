@@ -104,9 +104,9 @@ export async function verifySignedDocument(envelope, expectedType, trustedKeyB64
     return fail();
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    fail();
+    return fail();
   }
-  return parsed;
+  return /** @type {Record<string, unknown>} */ (parsed);
 }
 
 /**

@@ -147,6 +147,7 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
     }
     if (c === "[") {
       pos++;
+      /** @type {unknown[]} */
       const array = [];
       skipWhitespace();
       if (text[pos] === "]") {

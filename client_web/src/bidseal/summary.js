@@ -80,7 +80,7 @@ export function decodeSummary(plaintext) {
   try {
     const summary = parseStrictJson(fromUtf8(plaintext));
     return isPlainObject(summary) && isItemMap(summary.items) && isWellFormedDeep(summary)
-      ? summary
+      ? /** @type {OpeningSummary} */ (/** @type {unknown} */ (summary))
       : null;
   } catch {
     return null;

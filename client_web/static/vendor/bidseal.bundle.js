@@ -3215,7 +3215,11 @@ function decodeSummary(plaintext) {
   }
   try {
     const summary = parseStrictJson(fromUtf8(plaintext));
-    return isPlainObject2(summary) && isItemMap(summary.items) && isWellFormedDeep(summary) ? summary : null;
+    return isPlainObject2(summary) && isItemMap(summary.items) && isWellFormedDeep(summary) ? (
+      /** @type {OpeningSummary} */
+      /** @type {unknown} */
+      summary
+    ) : null;
   } catch {
     return null;
   }
@@ -3477,9 +3481,12 @@ async function verifySignedDocument(envelope, expectedType, trustedKeyB64u) {
     return fail();
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    fail();
+    return fail();
   }
-  return parsed;
+  return (
+    /** @type {Record<string, unknown>} */
+    parsed
+  );
 }
 function challengeMessage(challenge, audience) {
   return utf8(`${AUTH_LABEL}
