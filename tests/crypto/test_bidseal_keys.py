@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 from bidseal_testing import FAST_ITERATIONS, KEYS
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from bidseal import (
     KeyFileError,
@@ -113,6 +116,25 @@ def test_tampered_key_file(tmp_path: Path, data: bytes) -> None:
         load_private_key_file(path, PASSPHRASE)
     assert str(caught.value) == REFUSED
     assert path.read_bytes() == data
+
+
+def test_iterations_below_the_floor_are_refused_even_when_the_file_is_sound(tmp_path: Path) -> None:
+    # A file an attacker re-encrypted with a cheap KDF: it would open, but it must not.
+    document = json.loads(encrypt_key_file(KEYS, PASSPHRASE, iterations=FAST_ITERATIONS))
+    salt, nonce = b64u_decode(document["kdf"]["salt"]), b64u_decode(document["cipher"]["nonce"])
+    wrap_key = PBKDF2HMAC(hashes.SHA256(), 32, salt, 999).derive(PASSPHRASE.encode())
+    aad = b"bidseal-private-key/1" + KEYS.public.encryption_key + KEYS.public.signing_key
+    ciphertext = AESGCM(wrap_key).encrypt(nonce, b"".join(KEYS.scalars()), aad)
+    document["kdf"]["iterations"] = 999
+    document["ciphertext"] = b64u_encode(ciphertext)
+    with pytest.raises(KeyFileError, match=REFUSED):
+        decrypt_key_file(json.dumps(document).encode(), PASSPHRASE)
+    document["kdf"]["iterations"] = 1000  # the control: the same recipe at the floor opens
+    wrap_key = PBKDF2HMAC(hashes.SHA256(), 32, salt, 1000).derive(PASSPHRASE.encode())
+    document["ciphertext"] = b64u_encode(
+        AESGCM(wrap_key).encrypt(nonce, b"".join(KEYS.scalars()), aad)
+    )
+    assert decrypt_key_file(json.dumps(document).encode(), PASSPHRASE).public == KEYS.public
 
 
 def test_empty_passphrase_is_refused() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from bidseal_testing import (
     split,
     with_header,
 )
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bidseal import (
     BidContext,
@@ -31,6 +33,7 @@ from bidseal import (
 )
 from bidseal.codec import b64u_encode
 from bidseal.errors import INVALID_SEALED_BID_MESSAGE
+from bidseal.format import summary_key
 
 CHUNK = 64
 DOCUMENT = os.urandom(3 * CHUNK + 20)  # three full chunks and a short last one
@@ -187,6 +190,44 @@ def test_resigned_truncation_inside_the_last_chunk_fails() -> None:
     expect_invalid(lambda: open_with_data_key(changed.join()))
 
 
+@pytest.mark.parametrize("length", [1, 15])
+def test_resigned_last_chunk_shorter_than_a_tag_is_refused_without_a_key(length: int) -> None:
+    changed = replace(PARTS, chunks=(*PARTS.chunks[:-1], PARTS.chunks[-1][:length])).resigned()
+    expect_invalid(lambda: read_info(changed.join()))
+
+
+def _with_summary_plaintext(plaintext: bytes) -> bytes:
+    summary_ct = AESGCM(summary_key(DATA_KEY)).encrypt(
+        bytes(12), plaintext, hashlib.sha256(PARTS.head).digest()
+    )
+    return replace(PARTS, summary_ct=summary_ct).resigned().join()
+
+
+def test_resigned_summary_made_with_the_data_key_opens() -> None:
+    # The control for the summary cases below: a well-formed re-made summary is accepted.
+    changed = _with_summary_plaintext(b'{"items":{"price":"1"}}')
+    assert open_bytes(changed)[1].summary == {"items": {"price": "1"}}
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        b'{"items":{"price":"1","price":"2"}}',
+        b'{"items":{"price":"1"},"items":{"price":"2"}}',
+        b'{"items":{"price":"1"},"document":{"name":"a","name":"b"}}',
+        b'{"items":{"price":"\\ud800"}}',
+        b'{"items":{"price":1}}',
+        b'{"items":["1"]}',
+        b'{"document":{}}',
+        b"[]",
+        b"\xff",
+        b"",
+    ],
+)
+def test_resigned_bad_summary_plaintext_is_refused(plaintext: bytes) -> None:
+    expect_invalid(lambda: open_bytes(_with_summary_plaintext(plaintext)))
+
+
 def test_resigned_chunk_appended_fails() -> None:
     # A document of whole chunks: its last chunk (flag 1) is now followed by a copy of chunk 0.
     whole = seal_bytes(DOCUMENT[: 2 * CHUNK], chunk_size=CHUNK)
@@ -294,6 +335,13 @@ def _mutated_headers() -> dict[str, bytes]:
     cases["long bidder"] = header_bytes({**base, "bidder": "字" * 129})
     cases["lone surrogate"] = text.replace('"lot":"', '"lot":"\\ud800', 1).encode()
     cases["reserved tender"] = header_bytes({**base, "tender": "rehearsal"})
+    nonce_text = str(base["nonce_prefix"])
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(nonce_text[-1])
+    respelled = (
+        nonce_text[:-1]
+        + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last ^ 1]
+    )
+    cases["b64u with unused bits set"] = header_bytes({**base, "nonce_prefix": respelled})
     cases["padded b64u"] = header_bytes({**base, "nonce_prefix": str(base["nonce_prefix"]) + "="})
     cases["short nonce_prefix"] = header_bytes({**base, "nonce_prefix": b64u_encode(bytes(6))})
     point = bytearray(read_info(SEALED).header.recipient_key)
