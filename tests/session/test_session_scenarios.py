@@ -19,7 +19,7 @@ from session_kit import (
     run_to,
 )
 
-from bidopen.session import Phase, build_record, decide
+from bidopen.session import Phase, build_record, decide, host_view
 from bidopen.session import commands as c
 from bidopen.session import events as e
 from bidopen.session.errors import SessionError
@@ -449,3 +449,28 @@ def test_evaluation_moves_forward_and_the_result_is_validated() -> None:
     assert phase_of(run) is Phase.EVALUATION
     run.result("L2", ("B", "A", "C"))
     assert phase_of(run) is Phase.RESULT_PUBLISHED
+
+
+def test_a_fault_reported_after_the_window_cannot_withdraw_bids() -> None:
+    run = run_to(Phase.OPENING).start()
+    assert run.state.ends_at is not None
+    run.until(run.state.ends_at)
+    fault = c.RecordPlatformFault(actor=SYSTEM, bidder="C", reason="事后报告")
+    assert _code(run, fault) == "window_closed"
+    run.tick(summaries={})
+    closed = run.log[-3]
+    assert isinstance(closed, e.DecryptionClosed)
+    assert {o.status for o in closed.outcomes} == {BidStatus.REVOKED}
+
+
+def test_the_host_console_lists_bids_of_stopped_lots_too() -> None:
+    run = Run().schedule().pass_deadline(THIN, signed_in=("A",))
+    run.do(c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.STOP, reason="重新招标"))
+    listed: Any = host_view(run.state)["bids"]
+    assert [(b["lot"], b["bidder"], b["lot_stopped"]) for b in listed] == [
+        ("L1", "A", True),
+        ("L1", "B", True),
+        ("L2", "A", False),
+        ("L2", "B", False),
+        ("L2", "C", False),
+    ]

@@ -54,6 +54,7 @@ def answer_objection(state: OpeningSession, cmd: c.AnswerObjection, now: datetim
 
 
 def close_by_host(state: OpeningSession, now: datetime) -> list[e.Event]:
+    # Every bidder with a bid in the session takes part, also one whose lot was stopped.
     silent = state.bidders - set(state.confirmations)
     if silent:
         raise ConfirmationIncomplete(f"{len(silent)} bidder(s) have not confirmed yet")

@@ -80,6 +80,8 @@ def extend(state: OpeningSession, cmd: c.ExtendDecryption, now: datetime) -> lis
 
 
 def record_fault(state: OpeningSession, cmd: c.RecordPlatformFault, now: datetime) -> list[e.Event]:
+    # A fault after the window ended could withdraw bids after the fact.
+    require_open_window(state, now, "a platform fault")
     if cmd.bidder is not None and cmd.bidder not in state.bidders:
         raise InvalidArgument(f"bidder {cmd.bidder!r} has no bid in this session")
     return [

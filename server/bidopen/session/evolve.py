@@ -157,6 +157,8 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
             ended = replace(s.pauses[-1], ended_at=event.at)
             return replace(s, pauses=(*s.pauses[:-1], ended), ends_at=event.ends_at)
         case e.DecryptionClosed():
+            if s.decryption_closed_at is not None:
+                raise EventRejected("decryption closes once")
             bids = dict(s.bids)
             for outcome in event.outcomes:
                 bid = _bid(s, outcome.lot, outcome.bidder)

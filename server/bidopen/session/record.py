@@ -18,8 +18,6 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
     """
     if state.phase is Phase.UNSCHEDULED:
         raise IllegalInPhase("build_record", state.phase)
-    order = {lot.id: i for i, lot in enumerate(state.lots)}
-    bids = sorted(state.bids.values(), key=lambda b: (order[b.lot], b.receipt_no, b.bidder))
     return {
         "format": RECORD_FORMAT,
         "tender": {
@@ -65,7 +63,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
                 "status": None if bid.outcome is None else bid.outcome.status.value,
                 "cause": None if bid.outcome is None else bid.outcome.cause.value,
             }
-            for bid in bids
+            for bid in state.ordered_bids
         ],
         "extensions": encode(state.extensions),
         "pauses": encode(state.pauses),

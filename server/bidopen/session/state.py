@@ -213,12 +213,21 @@ class OpeningSession:
         return sum(1 for bid_lot, _ in self.bids if bid_lot == lot)
 
     @property
-    def live_bids(self) -> tuple[Bid, ...]:
-        """Bids of lots that were not stopped, in lot order then receipt order."""
-        stopped = self.stopped_lots
+    def ordered_bids(self) -> tuple[Bid, ...]:
+        """Every bid, in lot order then receipt order: the order of read-out and record."""
         order = {lot.id: i for i, lot in enumerate(self.lots)}
-        live = (bid for bid in self.bids.values() if bid.lot not in stopped)
-        return tuple(sorted(live, key=lambda bid: (order.get(bid.lot, -1), bid.receipt_no)))
+        return tuple(
+            sorted(
+                self.bids.values(),
+                key=lambda bid: (order.get(bid.lot, -1), bid.receipt_no, bid.bidder),
+            )
+        )
+
+    @property
+    def live_bids(self) -> tuple[Bid, ...]:
+        """Bids of lots that were not stopped, in the same order."""
+        stopped = self.stopped_lots
+        return tuple(bid for bid in self.ordered_bids if bid.lot not in stopped)
 
     @property
     def unanswered(self) -> tuple[str, ...]:

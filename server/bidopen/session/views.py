@@ -100,12 +100,13 @@ def host_view(state: OpeningSession) -> dict[str, JSON]:
             "bidder": bid.bidder,
             "bid_sha256": bid.bid_sha256,
             "receipt_no": bid.receipt_no,
+            "lot_stopped": bid.lot in state.stopped_lots,
             "signed_in": bid.bidder in state.signed_in,
             "decrypted_at": encode(bid.decrypted_at),
             "failed_attempts": bid.failed_attempts,
             "outcome": encode(bid.outcome),
         }
-        for bid in state.live_bids
+        for bid in state.ordered_bids
     ]
     view["signed_in"] = encode(sorted(state.signed_in))
     view["platform_faults"] = encode(state.faults)
