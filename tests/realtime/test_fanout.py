@@ -5,18 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import pytest
+import redis.asyncio
 import socketio
 from aiohttp import web
 from socketio import packet as sio_packet
 
 from bidopen.realtime.fanout import (
     FanoutLimits,
+    FanoutManager,
+    FanoutRedisManager,
     FanoutReport,
     PublicFanout,
     encode_event_message,
@@ -143,7 +147,7 @@ async def hub() -> AsyncIterator[Hub]:
 
 
 class Viewer:
-    """A python-socketio client that records every event it receives, in order."""
+    """A python-socketio client that records the events it receives between markers."""
 
     def __init__(self, transports: list[str] | None, room: str = ROOM) -> None:
         self.client = socketio.AsyncClient(reconnection=False)
@@ -151,14 +155,15 @@ class Viewer:
         self.room = room
         self.events: list[tuple[str, Any]] = []
         self.arrived = asyncio.Event()
-        self.marker = asyncio.Event()
         self.gone = asyncio.Event()
+        self._between_markers: asyncio.Queue[list[tuple[str, Any]]] = asyncio.Queue()
         self.client.on("*", self._record, namespace=NAMESPACE)
         self.client.on("disconnect", lambda *_: self.gone.set(), namespace=NAMESPACE)
 
     async def _record(self, event: str, payload: Any) -> None:
         if event == "marker":
-            self.marker.set()
+            self._between_markers.put_nowait(self.events)
+            self.events = []
         else:
             self.events.append((event, payload))
             self.arrived.set()
@@ -177,9 +182,8 @@ class Viewer:
         await self.client.disconnect()
 
     async def until_marker(self) -> list[tuple[str, Any]]:
-        await asyncio.wait_for(self.marker.wait(), 10)
-        self.marker.clear()
-        return self.events
+        """The events received after the previous marker and before the next one."""
+        return await asyncio.wait_for(self._between_markers.get(), 10)
 
 
 class RawViewer:
@@ -187,7 +191,6 @@ class RawViewer:
 
     def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
-        self.frames: list[str] = []
 
     async def connect(self, url: str, room: str = ROOM) -> None:
         self.ws = await self.session.ws_connect(f"{url}/socket.io/?EIO=4&transport=websocket")
@@ -198,14 +201,15 @@ class RawViewer:
         assert connected.startswith(f"40{NAMESPACE},")
 
     async def until_marker(self) -> list[str]:
-        """Every frame up to (not including) the marker event, which the test sends last."""
+        """The frames received after the previous marker event and before the next one."""
+        frames: list[str] = []
         while True:
             message = await asyncio.wait_for(self.ws.receive(), 10)
             assert message.type == aiohttp.WSMsgType.TEXT, message
             if message.data.startswith(f'42{NAMESPACE},["marker"'):
-                return self.frames
+                return frames
             if message.data != "2":  # engine.io ping
-                self.frames.append(message.data)
+                frames.append(message.data)
 
 
 async def test_every_client_gets_the_one_frame_python_socketio_would_send(hub: Hub) -> None:
@@ -224,8 +228,7 @@ async def test_every_client_gets_the_one_frame_python_socketio_would_send(hub: H
         (expected,) = await reference.until_marker()
         await raw.connect(hub.url)
         for viewer in viewers:
-            await viewer.until_marker()
-            viewer.events.clear()
+            assert await viewer.until_marker() == [("readout", READOUT)]
 
         report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", READOUT)
         await hub.emit("marker", {})
@@ -234,7 +237,7 @@ async def test_every_client_gets_the_one_frame_python_socketio_would_send(hub: H
         assert report.dropped == 0
         assert report.queued >= 1  # at least the polling-only viewer
         assert await raw.until_marker() == [expected]
-        assert await reference.until_marker() == [expected, expected]
+        assert await reference.until_marker() == [expected]
         for viewer in viewers:
             assert await viewer.until_marker() == [("readout", READOUT)]
         for viewer in viewers:
@@ -395,3 +398,92 @@ def test_refuses_a_server_it_cannot_encode_for() -> None:
 
 class OtherPacket(sio_packet.Packet):  # type: ignore[misc]
     """A serializer of the application's own, whose bytes the fast path cannot promise."""
+
+
+# --- the client managers that put the fast path behind sio.emit ----------------------
+
+
+async def serve(sio: Any) -> tuple[str, web.AppRunner]:
+    app = web.Application()
+    sio.attach(app)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+
+    def joins(namespace: str) -> Any:
+        async def connect(sid: str, environ: Any, auth: Any) -> None:
+            await sio.enter_room(sid, ROOM, namespace=namespace)
+
+        return connect
+
+    async def answer(sid: str) -> str:
+        return "pong"
+
+    sio.on("connect", joins(NAMESPACE), namespace=NAMESPACE)
+    sio.on("connect", joins("/host"), namespace="/host")
+    sio.on("ping-me", answer, namespace="/host")
+    return f"http://{host}:{port}", runner
+
+
+async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_public_rooms() -> None:
+    manager = FanoutManager()
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    url, runner = await serve(sio)
+    viewers = [Viewer(["websocket"]) for _ in range(3)]
+    for viewer in viewers:
+        await viewer.connect(url)
+    host = socketio.AsyncClient(reconnection=False)
+    host_events: list[Any] = []
+    host.on("readout", host_events.append, namespace="/host")
+    await host.connect(url, namespaces=["/host"], transports=["websocket"])
+
+    await sio.emit("readout", READOUT, to=ROOM, namespace=NAMESPACE)
+    await sio.emit("readout", {"seq": 2}, to=ROOM, namespace="/host", callback=None)
+    await sio.emit("marker", {}, to=ROOM, namespace=NAMESPACE)
+    # A round trip on the same connection, so everything sent on /host before it arrived.
+    assert await host.call("ping-me", namespace="/host") == "pong"
+
+    assert manager.fanout.totals == FanoutReport(direct=6, queued=0, dropped=0)
+    for viewer in viewers:
+        assert await viewer.until_marker() == [("readout", READOUT)]
+        await viewer.client.disconnect()
+    await host.disconnect()
+    assert host_events == [{"seq": 2}]
+    await runner.cleanup()
+
+
+async def test_redis_manager_delivers_on_every_node_through_each_nodes_fanout() -> None:
+    channel = f"bidopen-test-fanout-{uuid.uuid4()}"
+    nodes = [FanoutRedisManager("redis://127.0.0.1:6379/0", channel=channel) for _ in range(2)]
+    servers = [socketio.AsyncServer(async_mode="aiohttp", client_manager=m) for m in nodes]
+    started = [await serve(sio) for sio in servers]
+    viewers = [[Viewer(["websocket"]) for _ in range(2)], [Viewer(["websocket"])]]
+    for (url, _), crowd in zip(started, viewers, strict=True):
+        for viewer in crowd:
+            await viewer.connect(url)
+
+    # Each node subscribes to the channel when its first client connects.
+    async with redis.asyncio.Redis(host="127.0.0.1", port=6379) as client:
+        for _ in range(500):
+            ((_, subscribers),) = await client.pubsub_numsub(channel)
+            if subscribers == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert subscribers == 2
+
+    await servers[0].emit("readout", READOUT, to=ROOM, namespace=NAMESPACE)
+    await servers[0].emit("marker", {}, to=ROOM, namespace=NAMESPACE)
+
+    for crowd in viewers:
+        for viewer in crowd:
+            assert await viewer.until_marker() == [("readout", READOUT)]
+    assert [m.fanout.totals.direct for m in nodes] == [2 * 2, 1 * 2]  # readout and marker
+    for sio, (_, runner) in zip(servers, started, strict=True):
+        for crowd in viewers:
+            for viewer in crowd:
+                if viewer.client.connected:
+                    await viewer.client.disconnect()
+        await sio.shutdown()
+        await runner.cleanup()

@@ -9,11 +9,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import socketio
 from aiohttp import web
 from engineio import json as eio_json
 from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
+
+# Namespaces whose room broadcasts take the fast path when the managers below are used.
+FANOUT_NAMESPACES = frozenset({"/public"})
 
 # Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
 _EVENT_MESSAGE = "42"
@@ -81,6 +85,11 @@ class FanoutReport:
     def delivered(self) -> int:
         return self.direct + self.queued
 
+    def __add__(self, other: FanoutReport) -> FanoutReport:
+        return FanoutReport(
+            self.direct + other.direct, self.queued + other.queued, self.dropped + other.dropped
+        )
+
 
 @dataclass(frozen=True)
 class _DirectViewer:
@@ -105,13 +114,15 @@ class PublicFanout:
     """
 
     def __init__(self, sio: Any, limits: FanoutLimits | None = None) -> None:
-        if sio.async_mode != "aiohttp":
-            raise ValueError(f"PublicFanout needs async_mode 'aiohttp', not {sio.async_mode!r}")
+        mode = sio.eio.async_mode
+        if mode != "aiohttp":
+            raise ValueError(f"PublicFanout needs async_mode 'aiohttp', not {mode!r}")
         if sio.packet_class is not sio_packet.Packet or sio_packet.Packet.json is not eio_json:
             raise ValueError("PublicFanout encodes standard JSON packets; the server uses another")
         self._sio = sio
         self._limits = limits or FanoutLimits()
         self._viewers: dict[str, _DirectViewer] = {}
+        self._totals = FanoutReport(direct=0, queued=0, dropped=0)
         # engine.io picks its websocket wrapper from this table and offers no public
         # hook that tells which websocket belongs to which session; a copy, because the
         # table is shared by every server in the process.
@@ -124,8 +135,20 @@ class PublicFanout:
         """Sessions of this process currently reachable by a direct write."""
         return len(self._viewers)
 
-    async def broadcast(self, namespace: str, room: str, event: str, payload: Any) -> FanoutReport:
-        """Send ``event`` with ``payload`` to every client of ``room`` in ``namespace``."""
+    @property
+    def totals(self) -> FanoutReport:
+        """Everything this fan-out has done since it was made, for metrics."""
+        return self._totals
+
+    async def broadcast(
+        self, namespace: str, room: str | None, event: str, payload: Any
+    ) -> FanoutReport:
+        """Send ``event`` with ``payload`` to every client of ``room`` in ``namespace``.
+
+        ``room=None`` means every client of the namespace, as in ``emit``.  The payload
+        is encoded before anything is written, so a payload that is not JSON reaches
+        nobody.
+        """
         message = encode_event_message(namespace, event, payload)
         frame = encode_text_frame(message)
         recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
@@ -160,7 +183,9 @@ class PublicFanout:
                 else:
                     await self._sio.eio.send_packet(eio_sid, _eio_message(message))
                     queued += 1
-        return FanoutReport(direct=direct, queued=queued, dropped=dropped)
+        report = FanoutReport(direct=direct, queued=queued, dropped=dropped)
+        self._totals = self._totals + report
+        return report
 
     def _tracked_websocket(self, handler: Any, server: Any) -> _TrackedWebSocket:
         return _TrackedWebSocket(handler, server, self._viewers)
@@ -211,3 +236,68 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
 
         wrapped: Callable[[_TrackedWebSocket], Awaitable[None]] = tracked
         super().__init__(wrapped, server)
+
+
+class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
+    """python-socketio's single-process client manager, with ``PublicFanout`` for public rooms.
+
+    ``sio.emit(event, data, to=room, namespace="/public")`` then takes the fast path and
+    the rest of the code does not change.  Emits with a callback, a ``skip_sid``, several
+    rooms or several arguments keep python-socketio's own path.
+    """
+
+    def __init__(self, limits: FanoutLimits | None = None) -> None:
+        super().__init__()
+        self.fanout_limits = limits or FanoutLimits()
+        self._fanout: PublicFanout | None = None
+
+    def set_server(self, server: Any) -> None:
+        super().set_server(server)
+        # The server calls this while it is built, before any client can connect.
+        self._fanout = PublicFanout(server, self.fanout_limits)
+
+    @property
+    def fanout(self) -> PublicFanout:
+        if self._fanout is None:
+            raise RuntimeError("FanoutManager is not attached to a socket.io server yet")
+        return self._fanout
+
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        if (
+            namespace in FANOUT_NAMESPACES
+            and (room is None or isinstance(room, str))
+            and skip_sid is None
+            and callback is None
+            and not isinstance(data, tuple)
+        ):
+            await self.fanout.broadcast(namespace, room, event, data)
+            return
+        await super().emit(
+            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+        )
+
+
+class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ignore[misc]
+    """python-socketio's Redis manager whose per-node delivery is ``FanoutManager``'s.
+
+    An emit on any node is published to Redis as usual; each node, the sender included,
+    then delivers it to its own sockets through ``AsyncManager.emit``, which this class
+    places ``FanoutManager`` in front of (method order: Redis, pub/sub, fan-out, base).
+    """
+
+    def __init__(self, url: str, limits: FanoutLimits | None = None, **redis: Any) -> None:
+        # Named explicitly: the type checker cannot see that the next class is Redis's.
+        socketio.AsyncRedisManager.__init__(self, url, **redis)
+        # The pub/sub managers initialise their bases without arguments; set ours after.
+        self.fanout_limits = limits or FanoutLimits()
