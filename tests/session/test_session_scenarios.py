@@ -19,9 +19,10 @@ from session_kit import (
     run_to,
 )
 
-from bidopen.session import Phase, build_record, decide, host_view
+from bidopen.session import Phase, build_record, decide, host_view, public_view
 from bidopen.session import commands as c
 from bidopen.session import events as e
+from bidopen.session.codec import format_instant
 from bidopen.session.errors import SessionError
 from bidopen.session.values import (
     BidStatus,
@@ -179,6 +180,8 @@ def test_pause_stops_the_window_and_resume_shifts_it() -> None:
     assert ends_at is not None
     run.do(c.Pause(actor=HOST, reason="平台故障"))
     assert run.state.paused and run.state.next_deadline is None
+    screen = public_view(run.state)
+    assert (screen["paused_since"], screen["pause_reason"]) == (format_instant(run.now), "平台故障")
     run.until(ends_at + timedelta(minutes=5))
     assert run.tick() == []  # ticks do nothing while paused
     decrypt = c.RecordDecryption(actor=bidder("A"), bidder="A", lot="L1")
@@ -191,6 +194,7 @@ def test_pause_stops_the_window_and_resume_shifts_it() -> None:
     assert _code(run, c.Resume(actor=HOST)) == "not_paused"
     run.do(decrypt)
     assert run.state.pauses[0].ended_at == run.now
+    assert public_view(run.state)["paused_since"] is None
 
 
 def test_pause_in_confirmation_shifts_the_confirmation_window() -> None:

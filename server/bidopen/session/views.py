@@ -19,6 +19,8 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
         "reschedulings": encode(state.reschedulings),
         "paused": state.paused,
         "pause_reason": state.pause_reason,
+        # While paused the window keeps ends_at - paused_since; a countdown shows that, frozen.
+        "paused_since": encode(state.pauses[-1].started_at if state.paused else None),
         "ends_at": encode(state.ends_at),
         "extensions": encode(state.extensions),
         "aborted": encode(state.abortion),
