@@ -63,6 +63,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         tick=_ticker(opening),
         record_outage=opening.record_outage,
         grace=timedelta(milliseconds=config.deadline_grace_ms),
+        heartbeat=timedelta(milliseconds=config.heartbeat_ms),
     )
     sessions.add_publisher(realtime)
     sessions.add_listener(scheduler)

@@ -38,6 +38,7 @@ class Config:
     challenge_seconds: int = 120
     token_hours: int = 12
     deadline_grace_ms: int = 1500
+    heartbeat_ms: int = 5000
     bootstrap_host: str | None = None
     demo: bool = False
     web_root: Path = DEFAULT_WEB_ROOT
@@ -47,7 +48,7 @@ class Config:
         if not self.database_url:
             url = f"sqlite+aiosqlite:///{self.data_dir / 'bidopen.db'}"
             object.__setattr__(self, "database_url", url)
-        if not (0 < self.port < 65536) and self.port != 0:
+        if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is outside 0..65535")
         if self.max_bid_bytes < 1024:
             raise ConfigError("max_bid_bytes must be at least 1024")
@@ -58,6 +59,7 @@ class Config:
             "socket_max_message_bytes",
             "challenge_seconds",
             "token_hours",
+            "heartbeat_ms",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

@@ -18,7 +18,6 @@ from bidopen.store.db import Database
 
 log = logging.getLogger("bidopen.scheduler")
 
-HEARTBEAT = timedelta(seconds=5)
 # Sessions changed by other nodes reach this node's table by this periodic rescan.
 RESCAN = timedelta(seconds=30)
 RETRY = timedelta(seconds=1)
@@ -43,6 +42,7 @@ class Scheduler:
         tick: Ticker,
         record_outage: FaultRecorder,
         grace: timedelta,
+        heartbeat: timedelta,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -50,6 +50,7 @@ class Scheduler:
         self._tick = tick
         self._record_outage = record_outage
         self._grace = grace
+        self._heartbeat = heartbeat
         self._due: dict[str, datetime] = {}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -75,7 +76,10 @@ class Scheduler:
             last_alive = await nodes.last_seen_of_others(conn, self.node_id)
         await self._beat()
         now = self._clock.now()
-        outage_since = last_alive if last_alive and now - last_alive > 3 * HEARTBEAT else None
+        # A node that is alive beats every `heartbeat`; a silence well beyond that means no
+        # node was serving, so open decryption windows ran while bidders could not decrypt.
+        silent = last_alive is not None and now - last_alive > 2.5 * self._heartbeat
+        outage_since = last_alive if silent else None
         for session_id in await self._sessions.session_ids():
             loaded = await self._sessions.load(session_id)
             state = loaded.state
@@ -108,7 +112,7 @@ class Scheduler:
 
     async def _heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(HEARTBEAT.total_seconds())
+            await asyncio.sleep(self._heartbeat.total_seconds())
             try:
                 await self._beat()
             except Exception:

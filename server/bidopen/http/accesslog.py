@@ -8,7 +8,9 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 # Before the deadline even the count of these lines would leak how many bids there are.
-_PRIVATE = re.compile(r"^/api/(tenders/[^/]+/(lots/[^/]+/bid|bids/mine|sign-in)|bidders/me/)")
+_PRIVATE = re.compile(
+    r"^/api/(tenders/[^/]+/(lots/[^/]+/bid|bids/mine)|sessions/[^/]+/sign-in|bidders/me/)"
+)
 
 
 class DiscreetAccessLogger(AbstractAccessLogger):

@@ -1,0 +1,102 @@
+"""The deadline is exact on the server clock: the last byte must be stored before it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bidseal import verify_document
+from bidseal.codec import b64u_decode
+from hubtesting import Bidder, HubApi, parse_iso, seal_bid
+
+
+def stored_files(data_dir: Path) -> list[Path]:
+    bids = data_dir / "bids"
+    return [p for p in bids.rglob("*") if p.is_file()] if bids.exists() else []
+
+
+async def slow_body(sealed: bytes, hold_until: datetime) -> AsyncIterator[bytes]:
+    """All but the last byte at once; the last byte when `hold_until` has passed."""
+    yield sealed[:-1]
+    await asyncio.sleep(max((hold_until - datetime.now(UTC)).total_seconds(), 0))
+    yield sealed[-1:]
+
+
+async def wait_until(at: datetime) -> None:
+    await asyncio.sleep(max((at - datetime.now(UTC)).total_seconds(), 0))
+
+
+async def test_last_byte_before_and_after_the_deadline(hub_process, hub_client) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    tender = await api.create_tender(deadline_in=3)
+    tid, deadline = tender["id"], parse_iso(tender["deadline"])
+    early, late = await api.register("早到公司"), await api.register("迟到公司")
+    early_bid = seal_bid(early, tid, "1", {"price": "1.00", "duration_days": "1"})
+    late_bid = seal_bid(late, tid, "1", {"price": "2.00", "duration_days": "2"})
+    # The early upload completes 0.4 s before the deadline, the late one 0.3 s after.
+    early_task = api.call(
+        "PUT", f"/api/tenders/{tid}/lots/1/bid", headers=early.auth,
+        data=slow_body(early_bid, deadline - _seconds(0.4)),
+    )
+    late_task = api.call(
+        "PUT", f"/api/tenders/{tid}/lots/1/bid", headers=late.auth,
+        data=slow_body(late_bid, deadline + _seconds(0.3)),
+    )
+    (early_status, early_body), (late_status, late_body) = await asyncio.gather(
+        early_task, late_task
+    )
+    assert early_status == 201, early_body
+    assert late_status == 409 and late_body["error"]["code"] == "deadline_passed", late_body
+    _, key = await api.call("GET", "/api/server-key", expect=200)
+    receipt = verify_document(early_body["receipt"], "receipt", b64u_decode(key["key"]))
+    assert parse_iso(str(receipt["received_at"])) < deadline
+    # Only the early bid's file exists; the late one left nothing behind.
+    files = stored_files(hub_process.data_dir)
+    assert [f.parent.name for f in files if ".incoming" not in f.parts] == [early.id]
+    assert not [f for f in files if ".incoming" in f.parts]
+    await wait_until(deadline + _seconds(2.5))
+    events = await api.events(tid, auth=api.host_auth)
+    passed = next(e for e in events if e["kind"] == "deadline_passed")
+    assert [b["bidder"] for b in passed["data"]["bids"]] == [early.id]
+
+
+async def test_fifty_uploads_straddling_the_deadline(hub_process, hub_client) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    tender = await api.create_tender(deadline_in=4)
+    tid, deadline = tender["id"], parse_iso(tender["deadline"])
+    bidders: list[Bidder] = [await api.register(f"公司{i:02d}") for i in range(50)]
+    sealed = [seal_bid(b, tid, "1", {"price": f"{i}.00", "duration_days": "1"})
+              for i, b in enumerate(bidders)]
+    # Finish times spread from 1 s before to 1 s after the deadline.
+    finish = [deadline + _seconds(-1 + 2 * i / 49) for i in range(50)]
+    results = await asyncio.gather(*(
+        api.call("PUT", f"/api/tenders/{tid}/lots/1/bid", headers=b.auth,
+                 data=slow_body(s, at))
+        for b, s, at in zip(bidders, sealed, finish, strict=True)
+    ))
+    accepted = {b.id for b, (status, _) in zip(bidders, results, strict=True) if status == 201}
+    for status, body in results:
+        assert status in (201, 409), body
+        if status == 409:
+            assert body["error"]["code"] == "deadline_passed"
+    # Whatever finished well before is in, whatever finished well after is out.
+    for b, at, (status, _) in zip(bidders, finish, results, strict=True):
+        if at < deadline - _seconds(0.3):
+            assert status == 201
+        if at > deadline + _seconds(0.2):
+            assert status == 409
+    assert accepted, "some uploads finished before the deadline"
+    await wait_until(deadline + _seconds(2.5))
+    events = await api.events(tid, auth=api.host_auth)
+    passed = next(e for e in events if e["kind"] == "deadline_passed")
+    assert {b["bidder"] for b in passed["data"]["bids"]} == accepted
+    kept = [f for f in stored_files(hub_process.data_dir) if ".incoming" not in f.parts]
+    assert {f.parent.name for f in kept} == accepted and len(kept) == len(accepted)
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)

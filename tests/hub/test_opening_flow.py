@@ -1,0 +1,138 @@
+"""A whole opening against a real hub: bids, deadline, decryption, read-out, record, log chain."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import socketio
+from bidseal import verify_document
+from bidseal.codec import b64u_decode
+from hubtesting import HubApi, data_key_of, parse_iso, seal_bid
+
+from bidopen.store.eventlog import GENESIS_HASH, StoredEvent, verify_chain
+
+PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
+
+
+async def wait_for_phase(api: HubApi, session: str, phase: str, timeout: float = 20) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        snap = await api.snapshot(session, api.host_auth)
+        if snap["view"]["phase"] == phase:
+            return snap
+        assert loop.time() < end, f"phase stayed {snap['view']['phase']}, wanted {phase}"
+        await asyncio.sleep(0.2)
+
+
+async def test_full_opening(hub_process, hub_client) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    tender = await api.create_tender(deadline_in=2.5)
+    tid = tender["id"]
+    bidders = [await api.register(name) for name in PRICES]
+    sealed: dict[str, bytes] = {}
+    for bidder in bidders:
+        sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": PRICES[bidder.name],
+                                                        "duration_days": "180"})
+        status, body = await api.upload(bidder, tid, "1", sealed[bidder.id])
+        assert status == 201, body
+        payload = verify_document(body["receipt"], "receipt", await server_key(api))
+        assert parse_iso(str(payload["received_at"])) < parse_iso(tender["deadline"])
+    # One bidder signs in before the deadline: kept privately, listed by the deadline event.
+    await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidders[0].auth, expect=200)
+
+    host_socket = socketio.AsyncClient()
+    received: list[dict[str, Any]] = []
+    host_socket.on("event", lambda message: received.append(message), namespace="/host")
+    await host_socket.connect(hub_process.base_url, namespaces=["/host"],
+                              auth={"token": api.host_token}, transports=["websocket"])
+    joined = await host_socket.call("join", {"session_id": tid}, namespace="/host")
+    assert joined["snapshot"]["view"]["phase"] == "scheduled"
+
+    await wait_for_phase(api, tid, "opening")
+    await api.host(tid, "start_decryption")
+    for bidder in bidders[1:]:
+        await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidder.auth, expect=200)
+    # A wrong key is recorded as a failed attempt and refused clearly.
+    wrong = data_key_of(bidders[1], sealed[bidders[1].id], tid, "1")
+    status, body = await api.call(
+        "POST", f"/api/tenders/{tid}/lots/1/data-key", headers=bidders[0].auth,
+        json={"data_key": wrong},
+    )
+    assert (status, body["error"]["code"]) == (422, "wrong_data_key")
+    for bidder in bidders:
+        key = data_key_of(bidder, sealed[bidder.id], tid, "1")
+        await api.call("POST", f"/api/tenders/{tid}/lots/1/data-key", headers=bidder.auth,
+                       json={"data_key": key}, expect=200)
+    # Prices stay out of every view until the read-out.
+    public = await api.snapshot(tid)
+    assert not any(price in json.dumps(public) for price in PRICES.values())
+    await api.host(tid, "close_decryption")
+    snap = await wait_for_phase(api, tid, "confirmation")
+    readout = json.dumps(snap["view"]["readout"], ensure_ascii=False)
+    assert all(price in readout for price in PRICES.values())
+    for bidder in bidders:
+        await api.call("POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth,
+                       json={}, expect=200)
+    await api.host(tid, "close_confirmation")
+    await api.host(tid, "publish_record")
+    status, record = await api.call("GET", f"/api/sessions/{tid}/record", expect=200)
+    verify_document(record, "opening-record", await server_key(api))
+
+    await check_log(api, tid)
+    await asyncio.sleep(0.3)
+    seqs = [m["seq"] for m in received]
+    assert seqs == sorted(seqs) and seqs, "socket events arrive in order"
+    assert any(m["kind"] == "read_out" for m in received)
+    await host_socket.disconnect()
+
+
+async def server_key(api: HubApi) -> bytes:
+    _, body = await api.call("GET", "/api/server-key", expect=200)
+    return b64u_decode(body["key"])
+
+
+async def check_log(api: HubApi, tid: str) -> None:
+    """The log is gap-free from seq 1 and its hash chain verifies end to end."""
+    _, body = await api.call("GET", f"/api/sessions/{tid}/log", headers=api.host_auth, expect=200)
+    events = [
+        StoredEvent(tid, e["seq"], e["kind"], e["at"], e["payload"], e["prev_hash"], e["hash"])
+        for e in body["events"]
+    ]
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert events[0].prev_hash == GENESIS_HASH
+    verify_chain(events)
+    kinds = [e.kind for e in events]
+    assert kinds[:2] == ["session_scheduled", "deadline_passed"]
+    assert "read_out" in kinds and kinds[-1] == "record_published"
+
+
+async def test_bidder_sees_only_itself(hub_process, hub_client) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    tid = (await api.create_tender(deadline_in=3600, lots=("1", "2")))["id"]
+    first, second = await api.register("甲"), await api.register("乙")
+    for bidder in (first, second):
+        sealed = seal_bid(bidder, tid, "1", {"price": "1.00", "duration_days": "1"})
+        assert (await api.upload(bidder, tid, "1", sealed))[0] == 201
+    # Replace, then withdraw: history rows stay, the signed withdrawal names the hash.
+    replacement = seal_bid(first, tid, "1", {"price": "2.00", "duration_days": "1"})
+    assert (await api.upload(first, tid, "1", replacement))[0] == 201
+    _, withdrawal = await api.call(
+        "DELETE", f"/api/tenders/{tid}/lots/1/bid", headers=first.auth, expect=200
+    )
+    payload = verify_document(withdrawal["withdrawal"], "withdrawal", await server_key(api))
+    _, mine = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=first.auth,
+                             expect=200)
+    assert [b["status"] for b in mine["bids"]] == ["replaced", "withdrawn"]
+    assert payload["bid_sha256"] == mine["bids"][1]["bid_sha256"]
+    assert second.id not in json.dumps(mine)
+    _, other = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=second.auth,
+                              expect=200)
+    assert [b["status"] for b in other["bids"]] == ["current"]
+    assert datetime.now(UTC) < parse_iso((await api.snapshot(tid))["view"]["deadline"])
+
