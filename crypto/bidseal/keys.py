@@ -102,7 +102,8 @@ class PublicBundle:
             raise ValueError("not a valid bidseal public key bundle") from exc
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: cryptography's key objects have no value equality; compare .scalars() or .public.
+@dataclass(frozen=True, slots=True, eq=False)
 class BidderKeys:
     """A bidder's private keys: one for unwrapping data keys, one for signing sealed files."""
 

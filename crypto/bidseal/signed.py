@@ -32,7 +32,7 @@ DOCUMENT_TYPES = frozenset(
 _ENVELOPE_MEMBERS = frozenset({"format", "type", "payload", "signature", "key"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ServerKey:
     """The platform's P-256 signing key."""
 
