@@ -1,0 +1,158 @@
+"""The host's client: sign in, create a tender, drive its opening session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bidopen.client.base import HubClient
+from bidopen.client.documents import SignedDocument
+from bidopen.client.errors import ClientError
+from bidopen.client.models import EventMessage, Tender, TenderDraft
+from bidopen.store.eventlog import BrokenChain, StoredEvent, verify_chain
+
+# Host commands of protocol 5.2, by wire name.
+HOST_COMMANDS = (
+    "start_decryption",
+    "decide_quorum",
+    "extend_decryption",
+    "pause",
+    "resume",
+    "record_platform_fault",
+    "close_decryption",
+    "answer_objection",
+    "close_confirmation",
+    "publish_record",
+    "abort",
+    "reschedule",
+    "set_evaluation_stage",
+    "publish_result",
+)
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The events a command appended (none when it changed nothing) and the last seq."""
+
+    seq: int | None
+    events: tuple[EventMessage, ...]
+
+    @classmethod
+    def from_json(cls, value: Any) -> CommandResult:
+        if not isinstance(value, dict) or not isinstance(value.get("events"), list):
+            raise ClientError("bad_response", f"unexpected command answer: {str(value)[:200]}")
+        seq = value.get("seq")
+        return cls(
+            seq=seq if isinstance(seq, int) else None,
+            events=tuple(EventMessage.from_json(item) for item in value["events"]),
+        )
+
+    def first(self, kind: str) -> EventMessage | None:
+        return next((event for event in self.events if event.kind == kind), None)
+
+
+class HostClient(HubClient):
+    """A tender agent's session: every call needs `login` first (or a token)."""
+
+    namespace = "/host"
+
+    async def __aenter__(self) -> HostClient:
+        return self
+
+    async def login(self, username: str, password: str) -> str:
+        answer = await self.http.post(
+            "/api/host/login", {"username": username, "password": password}
+        )
+        token = answer.get("token") if isinstance(answer, dict) else None
+        if not isinstance(token, str):
+            raise ClientError("bad_response", "the login answer has no token")
+        self.http.token = token
+        return token
+
+    async def logout(self) -> None:
+        await self.http.post("/api/logout")
+        self.http.token = None
+
+    async def create_tender(self, draft: TenderDraft) -> Tender:
+        return Tender.from_json(await self.http.post("/api/tenders", draft.to_json()))
+
+    async def command(
+        self, session_id: str, name: str, body: Mapping[str, Any] | None = None
+    ) -> CommandResult:
+        """Send one host command (protocol 5.2) and return what it appended to the log."""
+        if name not in HOST_COMMANDS:
+            raise ValueError(f"unknown host command {name!r}")
+        answer = await self.http.post(f"/api/sessions/{session_id}/host/{name}", dict(body or {}))
+        return CommandResult.from_json(answer)
+
+    async def start_decryption(self, session_id: str) -> CommandResult:
+        return await self.command(session_id, "start_decryption")
+
+    async def decide_quorum(
+        self, session_id: str, lot: str, choice: str, reason: str
+    ) -> CommandResult:
+        body = {"lot": lot, "choice": choice, "reason": reason}
+        return await self.command(session_id, "decide_quorum", body)
+
+    async def extend_decryption(self, session_id: str, minutes: int, reason: str) -> CommandResult:
+        body = {"minutes": minutes, "reason": reason}
+        return await self.command(session_id, "extend_decryption", body)
+
+    async def pause(self, session_id: str, reason: str) -> CommandResult:
+        return await self.command(session_id, "pause", {"reason": reason})
+
+    async def resume(self, session_id: str) -> CommandResult:
+        return await self.command(session_id, "resume")
+
+    async def record_platform_fault(
+        self, session_id: str, bidder: str | None, reason: str
+    ) -> CommandResult:
+        body = {"bidder": bidder, "reason": reason}
+        return await self.command(session_id, "record_platform_fault", body)
+
+    async def close_decryption(self, session_id: str) -> CommandResult:
+        return await self.command(session_id, "close_decryption")
+
+    async def answer_objection(
+        self, session_id: str, objection_id: str, text: str
+    ) -> CommandResult:
+        body = {"objection_id": objection_id, "text": text}
+        return await self.command(session_id, "answer_objection", body)
+
+    async def close_confirmation(self, session_id: str) -> CommandResult:
+        return await self.command(session_id, "close_confirmation")
+
+    async def publish_record(self, session_id: str) -> SignedDocument:
+        """Have the hub sign and publish the record; return it, its signature checked."""
+        await self.command(session_id, "publish_record")
+        return await self.record(session_id)
+
+    async def abort(self, session_id: str, reason: str) -> CommandResult:
+        return await self.command(session_id, "abort", {"reason": reason})
+
+    async def log(self, session_id: str) -> list[StoredEvent]:
+        """The whole log (protocol 5.4), its hash chain verified from the first event."""
+        answer = await self.http.get(f"/api/sessions/{session_id}/log")
+        try:
+            events = [
+                StoredEvent(
+                    session_id,
+                    int(item["seq"]),
+                    str(item["kind"]),
+                    str(item["at"]),
+                    dict(item["payload"]),
+                    str(item["prev_hash"]),
+                    str(item["hash"]),
+                )
+                for item in answer["events"]
+            ]
+        except (KeyError, TypeError, ValueError):
+            raise ClientError(
+                "bad_response", f"unexpected log answer: {str(answer)[:200]}"
+            ) from None
+        try:
+            verify_chain(events)
+        except BrokenChain as error:
+            raise ClientError("log_broken", f"the session log does not verify: {error}") from None
+        return events

@@ -1,0 +1,157 @@
+"""What the hub sends back, as typed values: tenders, snapshots, event messages, drafts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bidopen.client.errors import ClientError
+from bidopen.clock import iso, parse_iso
+
+
+def _bad(what: str, value: object) -> ClientError:
+    return ClientError("bad_response", f"the hub sent an unexpected {what}: {str(value)[:200]}")
+
+
+@dataclass(frozen=True)
+class EventMessage:
+    """One logged event as a role receives it: `{"seq", "kind", "data"}` (protocol 5.3)."""
+
+    seq: int
+    kind: str
+    data: Mapping[str, Any]
+
+    @classmethod
+    def from_json(cls, value: Any) -> EventMessage:
+        if (
+            not isinstance(value, dict)
+            or not isinstance(value.get("seq"), int)
+            or not isinstance(value.get("kind"), str)
+            or not isinstance(value.get("data"), dict)
+        ):
+            raise _bad("event message", value)
+        return cls(seq=value["seq"], kind=value["kind"], data=value["data"])
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A role's view of a session at log position `seq`."""
+
+    seq: int
+    role: str
+    view: Mapping[str, Any]
+
+    @classmethod
+    def from_json(cls, value: Any) -> Snapshot:
+        if (
+            not isinstance(value, dict)
+            or not isinstance(value.get("seq"), int)
+            or not isinstance(value.get("view"), dict)
+        ):
+            raise _bad("snapshot", value)
+        return cls(seq=value["seq"], role=str(value.get("role")), view=value["view"])
+
+    @property
+    def phase(self) -> str:
+        return str(self.view.get("phase"))
+
+
+@dataclass(frozen=True)
+class LotSpec:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ReadoutItemSpec:
+    """One item read out for every opened bid (price, duration, ...), labelled in both languages."""
+
+    key: str
+    label_zh: str
+    label_en: str
+
+
+DEFAULT_READOUT_ITEMS = (
+    ReadoutItemSpec("price", "投标报价（元）", "Bid price (CNY)"),
+    ReadoutItemSpec("duration_days", "工期（日历天）", "Duration (calendar days)"),
+)
+
+
+@dataclass(frozen=True)
+class TenderDraft:
+    """A tender to create (protocol section 3); windows in whole minutes, as the hub counts."""
+
+    title: str
+    lots: tuple[LotSpec, ...]
+    deadline: datetime
+    decryption_minutes: int = 30
+    confirmation_minutes: int = 15
+    readout_items: tuple[ReadoutItemSpec, ...] = DEFAULT_READOUT_ITEMS
+    signin_opens_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise ValueError("a tender needs a title")
+        if not self.lots:
+            raise ValueError("a tender needs at least one lot")
+        if len({lot.id for lot in self.lots}) != len(self.lots):
+            raise ValueError("lot ids must be unique")
+        if self.deadline.tzinfo is None:
+            raise ValueError("the deadline must carry its time zone")
+        for name in ("decryption_minutes", "confirmation_minutes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not self.readout_items:
+            raise ValueError("a tender reads out at least one item")
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "title": self.title,
+            "lots": [{"id": lot.id, "name": lot.name} for lot in self.lots],
+            "deadline": iso(self.deadline),
+            "decryption_minutes": self.decryption_minutes,
+            "confirmation_minutes": self.confirmation_minutes,
+            "readout_items": [
+                {"key": i.key, "label_zh": i.label_zh, "label_en": i.label_en}
+                for i in self.readout_items
+            ],
+        }
+        if self.signin_opens_at is not None:
+            body["signin_opens_at"] = iso(self.signin_opens_at)
+        return body
+
+
+@dataclass(frozen=True)
+class Tender:
+    """The public description of a tender; its id is also its session id."""
+
+    id: str
+    title: str
+    lots: tuple[LotSpec, ...]
+    deadline: datetime
+    phase: str
+    readout_items: tuple[ReadoutItemSpec, ...]
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, value: Any) -> Tender:
+        try:
+            return cls(
+                id=str(value["id"]),
+                title=str(value["title"]),
+                lots=tuple(LotSpec(str(lot["id"]), str(lot["name"])) for lot in value["lots"]),
+                deadline=parse_iso(value["deadline"]),
+                phase=str(value["phase"]),
+                readout_items=tuple(
+                    ReadoutItemSpec(str(i["key"]), str(i["label_zh"]), str(i["label_en"]))
+                    for i in value["readout_items"]
+                ),
+                raw=value,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise _bad("tender", value) from None
+
+    def seconds_to_deadline(self, now: datetime | None = None) -> float:
+        return (self.deadline - (now or datetime.now(UTC))).total_seconds()
