@@ -135,10 +135,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def hub_process(database_url: str, tmp_path: Path) -> Iterator[HubProcess]:
+def hub_env() -> dict[str, str]:
+    """Extra `BIDOPEN_*` settings of the hub under test; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+def hub_process(database_url: str, tmp_path: Path, hub_env: dict[str, str]) -> Iterator[HubProcess]:
     data_dir = tmp_path / "data"
     data_dir.mkdir(exist_ok=True)
-    hub = HubProcess(data_dir, database_url, tmp_path / "hub.log")
+    hub = HubProcess(data_dir, database_url, tmp_path / "hub.log", extra_env=hub_env)
     hub.start()
     try:
         yield hub

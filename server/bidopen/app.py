@@ -146,11 +146,20 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.REALTIME].close()
 
 
+# Libraries that log statement parameters or message bodies at DEBUG: their lines would
+# name bidders before the deadline, so they stay at WARNING whatever the hub's level.
+_QUIET_LOGGERS = ("aiosqlite", "sqlalchemy", "asyncpg", "engineio", "socketio", "aioice", "aiortc")
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def run(config: Config) -> None:
     """Serve the hub until interrupted (the `bidopen serve` command and tests call this)."""
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(config.log_level)
     web.run_app(
         create_app(config),
         host=config.host,
