@@ -113,7 +113,7 @@ def run_serve(args: argparse.Namespace) -> int:
         app.cleanup_ctx.append(_demo_ctx(base_url))  # type: ignore[arg-type]
     print(
         f"bidopen hub on {base_url}\n"
-        f"  大屏 big screen:   {base_url}/screen\n"
+        f"  首页 tenders and big screens: {base_url}/\n"
         f"  投标人 bidder room: {base_url}/bidder\n"
         f"  主持人 host console: {base_url}/host",
         flush=True,
