@@ -13,7 +13,7 @@ from aiortc import RTCSessionDescription
 from av import VideoFrame
 from video_kit import SESSION, TOKEN, VideoHub, Viewer, rising_run, running_hub
 
-from bidopen.video import VideoState
+from bidopen.video import VideoSettings, VideoState
 from bidopen.video.pattern import TestPatternTrack
 from bidopen.video.peer import complete_offer, new_peer_connection
 from bidopen.video.stream import PublisherReplaced, stream
@@ -165,3 +165,26 @@ async def test_a_stalled_publisher_shows_interrupted_and_recovers_on_the_same_co
         finally:
             await viewer.close()
             await pc.close()
+
+
+async def test_shared_encoding_serves_every_viewer_from_one_encoder(tmp_path: Path) -> None:
+    settings = VideoSettings(shared_encoding=True, media_timeout_seconds=1.0)
+    async with running_hub(settings) as hub:
+        stop = asyncio.Event()
+        publisher = asyncio.ensure_future(stream(hub.url, SESSION, TOKEN, stop=stop))
+        first = await Viewer.connect(hub)
+        try:
+            await first.frames_until(rising_run(10))
+            # A late viewer can only start at a keyframe: joining asks for one.
+            late = await Viewer.connect(hub)
+            try:
+                frames = (await late.frames_until(rising_run(10)))[-10:]
+                assert {(f.width, f.height) for f in frames} == {(640, 480)}
+                assert "VP8" in late.pc.remoteDescription.sdp
+                assert "H264" not in late.pc.remoteDescription.sdp
+            finally:
+                await late.close()
+        finally:
+            stop.set()
+            await publisher
+            await first.close()

@@ -14,6 +14,7 @@ from aiortc.contrib.media import MediaBlackhole, MediaRelay
 from bidopen.video.errors import InvalidOffer, RelayClosed
 from bidopen.video.peer import SdpOffer, apply_offer, complete_answer, new_peer_connection
 from bidopen.video.settings import VideoSettings
+from bidopen.video.shared import SharedVp8Track, prefer_vp8
 from bidopen.video.state import FeedEvent, VideoState, next_state
 from bidopen.video.switch import SourceSwitchTrack
 
@@ -54,6 +55,11 @@ class VideoRelay:
         self._on_state = on_state
         self._state = VideoState.IDLE
         self._switch = SourceSwitchTrack(settings, self._apply)
+        self._shared = (
+            SharedVp8Track(self._switch, settings.shared_bitrate)
+            if settings.shared_encoding
+            else None
+        )
         self._fanout = MediaRelay()
         self._publisher: _Publisher | None = None
         self._viewers: dict[RTCPeerConnection, MediaStreamTrack] = {}
@@ -124,19 +130,29 @@ class VideoRelay:
         """Answer a viewer's offer with the session's video track."""
         self._refuse_if_closed()
         pc = new_peer_connection()
-        track = self._fanout.subscribe(self._switch, buffered=False)
+        # Frames may be skipped by a slow viewer's encoder; shared packets may not,
+        # since a missing VP8 packet would break every picture until the next keyframe.
+        shared = self._shared
+        track = (
+            self._fanout.subscribe(shared, buffered=True)
+            if shared
+            else self._fanout.subscribe(self._switch, buffered=False)
+        )
         self._answering += 1
         try:
+            # Made before the offer is applied, so that aiortc matches it to the
+            # offer's first video section and negotiates codecs with its preferences.
+            sending = pc.addTransceiver(track, direction="sendonly")
+            if shared:
+                prefer_vp8(sending)
             await apply_offer(pc, offer)
-            videos = [t for t in pc.getTransceivers() if t.kind == "video"]
-            if not videos:
+            if sending.mid is None:
                 raise InvalidOffer("the offer receives no video")
             # Send only: what a public viewer might send back is never received,
             # so it cannot make the server decode or queue anything.
             for transceiver in pc.getTransceivers():
-                transceiver.direction = "inactive"
-            videos[0].sender.replaceTrack(track)
-            videos[0].direction = "sendonly"
+                if transceiver is not sending:
+                    transceiver.direction = "inactive"
             answer = await complete_answer(pc)
             self._refuse_if_closed()
         except BaseException:
@@ -171,6 +187,8 @@ class VideoRelay:
         self._closed = True
         publisher, self._publisher = self._publisher, None
         self._switch.stop()
+        if self._shared is not None:
+            self._shared.stop()
         closing = [pc.close() for pc in self._viewers]
         for track in self._viewers.values():
             track.stop()
@@ -197,6 +215,8 @@ class VideoRelay:
         self._spawn(self._close_publisher(publisher))
 
     def _on_viewer_connection(self, pc: RTCPeerConnection) -> None:
+        if pc.connectionState == "connected" and self._shared is not None:
+            self._shared.request_keyframe()
         if pc.connectionState not in _ENDED:
             return
         track = self._viewers.pop(pc, None)

@@ -27,6 +27,10 @@ class VideoSettings:
     slate_width: int = 640
     slate_height: int = 480
     max_sdp_bytes: int = 64 * 1024
+    # Encode once per session instead of once per viewer (see docs/video.md):
+    # many more viewers per core, one bitrate for all, VP8 only.
+    shared_encoding: bool = False
+    shared_bitrate: int = 1_000_000
 
     def __post_init__(self) -> None:
         if self.max_viewers < 0:
@@ -43,3 +47,5 @@ class VideoSettings:
                 raise ValueError(f"{name} must be an even number of at least 16")
         if self.max_sdp_bytes < 1024:
             raise ValueError("max_sdp_bytes must be at least 1024")
+        if not 100_000 <= self.shared_bitrate <= 20_000_000:
+            raise ValueError("shared_bitrate must be between 100000 and 20000000 bit/s")
