@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
+
 from bidopen.client.documents import ServerKeyInfo, SignedDocument, verify_signed
 from bidopen.client.errors import ClientError
 from bidopen.client.live import LiveSession, fetch_events
@@ -16,8 +18,15 @@ class HubClient:
 
     namespace = "/public"
 
-    def __init__(self, base_url: str, *, token: str | None = None) -> None:
-        self.http = HubHttp(base_url)
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        # A shared `session` lets hundreds of simulated clients reuse one connection pool.
+        self.http = HubHttp(base_url, session)
         self.http.token = token
         self._server_key: ServerKeyInfo | None = None
         self._live: list[LiveSession] = []

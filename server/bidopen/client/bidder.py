@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
+
 from bidopen.client.base import HubClient
 from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
@@ -56,8 +58,15 @@ class BidderClient(HubClient):
 
     namespace = "/bidder"
 
-    def __init__(self, base_url: str, keys: BidderKeys, bidder_id: str | None = None) -> None:
-        super().__init__(base_url)
+    def __init__(
+        self,
+        base_url: str,
+        keys: BidderKeys,
+        bidder_id: str | None = None,
+        *,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        super().__init__(base_url, session=session)
         self.keys = keys
         self._bidder_id = bidder_id
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import aiohttp
+
 from bidopen.client.base import HubClient
 from bidopen.client.feed import SessionFeed
 
@@ -11,8 +13,10 @@ class PublicViewer(HubClient):
 
     namespace = "/public"
 
-    def __init__(self, base_url: str, session_id: str) -> None:
-        super().__init__(base_url)
+    def __init__(
+        self, base_url: str, session_id: str, *, session: aiohttp.ClientSession | None = None
+    ) -> None:
+        super().__init__(base_url, session=session)
         self.session_id = session_id
         self._feed: SessionFeed | None = None
 

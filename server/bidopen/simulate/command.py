@@ -3,8 +3,68 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from bidopen.client import ClientError
+from bidopen.simulate.run import SimulationError, SimulationOptions, simulate
+
+PASSWORD_ENV = "BIDOPEN_HOST_PASSWORD"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("simulate", help="run a simulated opening and print a report")
-    parser.set_defaults(func=lambda args: 2)
+    parser = subparsers.add_parser(
+        "simulate",
+        help="模拟一场开标 / run a whole simulated opening and print a JSON report",
+        description=(
+            "Start a hub in its own process (or use --url), create a tender whose deadline is "
+            "seconds away, let simulated bidders seal, upload, sign in and decrypt, read out to "
+            "a crowd of public viewers, confirm or object, and publish the signed record. "
+            "Prints one JSON report; exits 1 if anything did not add up."
+        ),
+    )
+    parser.add_argument("--bidders", type=int, default=5, help="simulated bidders (default 5)")
+    parser.add_argument("--viewers", type=int, default=20, help="public viewers (default 20)")
+    parser.add_argument(
+        "--fail", type=int, default=0, metavar="K", help="bidders who fail to decrypt"
+    )
+    parser.add_argument(
+        "--object", type=int, default=0, metavar="J", help="bidders who object to the read-out"
+    )
+    parser.add_argument("--url", help="use this running hub instead of starting one")
+    parser.add_argument("--host-user", help=f"host account on --url (password in ${PASSWORD_ENV})")
+    parser.add_argument(
+        "--lead", type=float, metavar="SECONDS", help="seconds from tender creation to deadline"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the spawned hub's data here (default: a temp folder)"
+    )
+    parser.set_defaults(func=run_simulate)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    try:
+        options = SimulationOptions(
+            bidders=args.bidders,
+            viewers=args.viewers,
+            failing=args.fail,
+            objecting=args.object,
+            url=args.url,
+            host_user=args.host_user,
+            host_password=os.environ.get(PASSWORD_ENV),
+            lead_seconds=args.lead,
+            data_dir=args.data_dir,
+        )
+    except ValueError as error:
+        print(f"bidopen simulate: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = asyncio.run(simulate(options))
+    except (SimulationError, ClientError) as error:
+        print(f"bidopen simulate: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    return 0 if report.ok else 1

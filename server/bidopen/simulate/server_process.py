@@ -39,7 +39,7 @@ class ServerProcess:
         self.host = host
         self.port = free_port(host)
         self._env = env
-        self._log_path = log_path
+        self.log_path = log_path
         self._process: asyncio.subprocess.Process | None = None
 
     @property
@@ -53,7 +53,7 @@ class ServerProcess:
     async def start(self) -> None:
         command = [sys.executable, "-m", "bidopen", "serve"]
         command += ["--data-dir", str(self.data_dir), "--host", self.host, "--port", str(self.port)]
-        with self._log_path.open("ab") as log:
+        with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 *command,
                 stdin=asyncio.subprocess.DEVNULL,
@@ -83,7 +83,7 @@ class ServerProcess:
     def _exit_message(self) -> str:
         tail = ""
         with contextlib.suppress(OSError):
-            tail = self._log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            tail = self.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
         code = None if self._process is None else self._process.returncode
         return f"the hub exited with status {code} before answering:\n{tail}"
 

@@ -55,15 +55,6 @@ def encode_connect(namespace: str, auth: dict[str, Any] | None = None) -> str:
     )
 
 
-def encode_event(namespace: str, event: str, *args: Any, ack_id: int | None = None) -> str:
-    ack = "" if ack_id is None else str(ack_id)
-    return ENGINE_MESSAGE + SIO_EVENT + _prefix(namespace) + ack + _dumps([event, *args])
-
-
-def encode_ack(namespace: str, ack_id: int, *args: Any) -> str:
-    return ENGINE_MESSAGE + SIO_ACK + _prefix(namespace) + str(ack_id) + _dumps(list(args))
-
-
 def decode(text: str) -> EnginePacket | SocketPacket:
     if not text:
         raise SocketIOWireError("empty packet")

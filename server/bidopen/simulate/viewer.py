@@ -26,7 +26,10 @@ from bidopen.simulate.websocket import (
 
 @dataclass(frozen=True)
 class ViewerPlan:
-    """What every viewer of a run does: where it connects, how it joins, what it waits for."""
+    """What every viewer of a run does: where it connects, when it is seated, what it watches.
+
+    `watch` names socket events, or `event/<kind>` for the hub's `event` messages of one kind.
+    """
 
     host: str
     port: int
@@ -34,9 +37,8 @@ class ViewerPlan:
     origin: str
     namespace: str
     connect_auth: dict[str, Any] | None
-    join_event: str | None
-    join_args: tuple[Any, ...]
-    watch_events: frozenset[str]
+    ready_event: str | None
+    watch: frozenset[str]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,9 +48,8 @@ class ViewerPlan:
             "origin": self.origin,
             "namespace": self.namespace,
             "connect_auth": self.connect_auth,
-            "join_event": self.join_event,
-            "join_args": list(self.join_args),
-            "watch_events": sorted(self.watch_events),
+            "ready_event": self.ready_event,
+            "watch": sorted(self.watch),
         }
 
     @classmethod
@@ -60,10 +61,17 @@ class ViewerPlan:
             origin=str(data["origin"]),
             namespace=str(data["namespace"]),
             connect_auth=data["connect_auth"],
-            join_event=data["join_event"],
-            join_args=tuple(data["join_args"]),
-            watch_events=frozenset(data["watch_events"]),
+            ready_event=data["ready_event"],
+            watch=frozenset(data["watch"]),
         )
+
+
+def watch_key(args: list[Any]) -> str:
+    """`event/<kind>` for the hub's log messages, the bare event name for anything else."""
+    name = str(args[0])
+    if name == "event" and len(args) > 1 and isinstance(args[1], dict):
+        return f"event/{args[1].get('kind')}"
+    return name
 
 
 # What a viewer tells its owner changed: one of these, or the name of a watched event it saw.
@@ -174,14 +182,8 @@ class CheapViewer(asyncio.Protocol):
         if packet.namespace != plan.namespace:
             return
         if packet.kind == wire.SIO_CONNECT:
-            if plan.join_event is None:
+            if plan.ready_event is None:
                 self._joined()
-            else:
-                self._send(
-                    wire.encode_event(plan.namespace, plan.join_event, *plan.join_args, ack_id=0)
-                )
-        elif packet.kind == wire.SIO_ACK and packet.ack_id == 0:
-            self._on_join_ack(packet.data)
         elif packet.kind == wire.SIO_CONNECT_ERROR:
             self._fail(f"namespace refused: {packet.data}")
             self.close()
@@ -190,20 +192,14 @@ class CheapViewer(asyncio.Protocol):
         elif packet.kind == wire.SIO_DISCONNECT:
             self.close()
 
-    def _on_join_ack(self, data: Any) -> None:
-        reply = data[0] if isinstance(data, list) and data else data
-        if isinstance(reply, dict) and reply.get("ok") is False:
-            self._fail(f"join refused: {reply}")
-            self.close()
-        else:
-            self._joined()
-
     def _on_event(self, data: list[Any]) -> None:
         received_ns = time.time_ns()
-        name = data[0]
-        if name in self._plan.watch_events and name not in self._state.sightings:
-            self._state.sightings[name] = Sighting(name, received_ns, payload_digest(data[1:]))
-            self._on_change(name)
+        if not self._state.joined and data[0] == self._plan.ready_event:
+            self._joined()
+        key = watch_key(data)
+        if key in self._plan.watch and key not in self._state.sightings:
+            self._state.sightings[key] = Sighting(key, received_ns, payload_digest(data[1:]))
+            self._on_change(key)
 
     def _joined(self) -> None:
         self._state.joined = True

@@ -111,8 +111,8 @@ class ViewerPool:
     async def finish(self) -> CrowdReport:
         """Ask every worker for its report; the workers then close their viewers and exit."""
         joined = errors = 0
-        arrivals: dict[str, list[int]] = {event: [] for event in self._plan.watch_events}
-        digests: dict[str, dict[str, int]] = {event: {} for event in self._plan.watch_events}
+        arrivals: dict[str, list[int]] = {event: [] for event in self._plan.watch}
+        digests: dict[str, dict[str, int]] = {event: {} for event in self._plan.watch}
         peaks: list[int] = []
         for worker in self._workers:
             await worker.send({"command": "finish"})

@@ -41,7 +41,7 @@ class Crowd:
         self._settled = [asyncio.Event() for _ in range(job.count)]
         self._joining = True
         # Counters, not scans: a sighting must cost O(1) while thousands arrive at once.
-        self._seen = dict.fromkeys(job.plan.watch_events, 0)
+        self._seen = dict.fromkeys(job.plan.watch, 0)
         self._announced: set[str] = set()
 
     @property
@@ -106,12 +106,12 @@ class Crowd:
         }
 
     def announce_completed(self) -> None:
-        for event in self._job.plan.watch_events:
+        for event in self._job.plan.watch:
             self._announce(event)
 
     def report(self) -> dict[str, Any]:
         sightings: dict[str, dict[str, Any]] = {}
-        for event in sorted(self._job.plan.watch_events):
+        for event in sorted(self._job.plan.watch):
             seen = [s.sightings[event] for s in self.states if event in s.sightings]
             digests: dict[str, int] = {}
             for sighting in seen:

@@ -1,0 +1,110 @@
+"""Simulated bidders: each with its own keys, sealing on "its own machine", over REST."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import aiohttp
+
+from bidopen.client import BidderClient, ClientError, seal_in_memory
+from bidseal import generate_keys
+
+T = TypeVar("T")
+
+# Requests in flight at once: enough to load the hub, few enough not to queue for seconds.
+_CONCURRENCY = 32
+
+
+@dataclass(frozen=True)
+class BidderRole:
+    """What one simulated bidder will do at the opening."""
+
+    fails_to_decrypt: bool
+    objects: bool
+
+
+def assign_roles(bidders: int, failing: int, objecting: int) -> list[BidderRole]:
+    """The first `failing` bidders fail to decrypt, the last `objecting` object.
+
+    Kept apart where the numbers allow, so a bidder that objects has an opened bid.
+    """
+    if not 0 <= failing <= bidders or not 0 <= objecting <= bidders:
+        raise ValueError("--fail and --object must each be between 0 and --bidders")
+    return [
+        BidderRole(fails_to_decrypt=i < failing, objects=i >= bidders - objecting)
+        for i in range(bidders)
+    ]
+
+
+class SimulatedBidder:
+    """One bidder's client and its part in the opening."""
+
+    def __init__(
+        self, index: int, role: BidderRole, base_url: str, session: aiohttp.ClientSession
+    ) -> None:
+        self.index = index
+        self.role = role
+        self.client = BidderClient(base_url, generate_keys(), session=session)
+        self.sealed: bytes = b""
+        self.bid_sha256: str = ""
+        self.objection_id: str | None = None
+
+    @property
+    def price(self) -> str:
+        # Distinct, plausible prices so that a read-out shows who bid what.
+        return f"{1_000_000 + 7919 * self.index:.2f}"
+
+    async def register(self) -> None:
+        await self.client.register(
+            f"模拟投标人 {self.index + 1:03d}", f"bidder{self.index + 1}@sim"
+        )
+        await self.client.login()
+
+    async def bid(self, tender_id: str, lot: str) -> None:
+        document = f"simulated bid document of bidder {self.index + 1}\n".encode() * 16
+        items = {"price": self.price, "duration_days": str(180 + self.index % 60)}
+        self.sealed, result = seal_in_memory(
+            self.client.keys, self.client.context(tender_id, lot), document, items
+        )
+        receipt = await self.client.submit(tender_id, lot, self.sealed)
+        if receipt.payload.get("bid_sha256") != result.bid_sha256:
+            raise ClientError("document_invalid", "the receipt names another sealed file")
+        self.bid_sha256 = result.bid_sha256
+        await self.client.sign_in(tender_id)
+
+    async def decrypt(self, tender_id: str, lot: str) -> bool:
+        """Hand over the data key; a failing bidder hands over a wrong one (a lost key file)."""
+        if not self.role.fails_to_decrypt:
+            await self.client.decrypt(tender_id, lot, self.sealed)
+            return True
+        try:
+            await self.client.send_data_key(tender_id, lot, secrets.token_bytes(32))
+        except ClientError as error:
+            if error.code != "wrong_data_key":
+                raise
+        return False
+
+    async def respond_to_readout(self, tender_id: str) -> None:
+        if self.role.objects:
+            self.objection_id = await self.client.object(
+                tender_id, f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
+            )
+        else:
+            await self.client.confirm(tender_id)
+
+
+async def all_of(
+    bidders: Sequence[SimulatedBidder], step: Callable[[SimulatedBidder], Awaitable[T]]
+) -> list[T]:
+    """Run one step for every bidder, a bounded number at a time."""
+    gate = asyncio.Semaphore(_CONCURRENCY)
+
+    async def one(bidder: SimulatedBidder) -> T:
+        async with gate:
+            return await step(bidder)
+
+    return list(await asyncio.gather(*(one(bidder) for bidder in bidders)))
