@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { buildBundles } from "../build.mjs";
 
 const VENDOR = fileURLToPath(new URL("../static/vendor/", import.meta.url));
-const BUNDLES = ["bidseal.bundle.js", "socket.io.bundle.js"];
+const BUNDLES = ["bidseal.bundle.js", "socket.io.bundle.js", "video.bundle.js"];
 
 describe("the committed browser bundles", () => {
   /** @type {string} */
