@@ -11,6 +11,7 @@ PAGES = {
     "/": "index.html",
     "/bidder": "bidder.html",
     "/host": "host.html",
+    "/camera": "camera.html",
     "/screen/{tender_id}": "screen.html",
     "/tender/{tender_id}": "tender.html",
 }
