@@ -27,6 +27,7 @@ class Config:
     data_dir: Path = Path("data")
     database_url: str = ""
     redis_url: str | None = None
+    redis_channel: str = "bidopen"
     host: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()

@@ -36,7 +36,11 @@ class RealtimeHub:
     """
 
     def __init__(self, config: Config, accounts: Accounts, opening: Opening) -> None:
-        manager = socketio.AsyncRedisManager(config.redis_url) if config.redis_url else None
+        manager = (
+            socketio.AsyncRedisManager(config.redis_url, channel=config.redis_channel)
+            if config.redis_url
+            else None
+        )
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             client_manager=manager,
