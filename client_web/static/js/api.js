@@ -124,9 +124,13 @@ export class Api {
   }
 }
 
-/** The hub's message for any error, in the page's language. */
+/** A message for any error a page can meet, in the page's language. */
 export function describeError(error) {
   if (error instanceof ApiError) return error.localMessage;
   if (error?.name === "AbortError") return t("error.aborted");
+  if (error?.name === "InvalidSealedBidError") return t("error.invalid_sealed_bid");
+  if (error?.name === "KeyFileError") return t("account.key_file_unreadable");
+  // Socket refusals carry the hub's bilingual message.
+  if (error?.messageZh && currentLanguage() === "zh-CN") return error.messageZh;
   return error?.message ? String(error.message) : t("error.unknown");
 }

@@ -15,6 +15,7 @@ export const FeedState = Object.freeze({
 const SAFETY_CATCH_UP_MS = 20_000;
 // Members re-read their snapshot after a burst of events, not after each one.
 const SNAPSHOT_COALESCE_MS = 150;
+const PUBLIC_REFRESH_SPREAD_MS = 2000;
 
 /** A socket.io connection error or a hub refusal, with the hub's code when there is one. */
 export class FeedError extends Error {
@@ -50,6 +51,8 @@ export class SessionFeed {
     auth = {},
     reduce = null,
     loadEvents = null,
+    loadSnapshot = null,
+    refreshOn = [],
     onView = () => {},
     onEvents = () => {},
     onState = () => {},
@@ -61,6 +64,8 @@ export class SessionFeed {
     this.isPublic = namespace === "/public";
     this.reduce = reduce;
     this.loadEvents = loadEvents;
+    this.loadSnapshot = loadSnapshot;
+    this.refreshOn = new Set(refreshOn);
     this.onView = onView;
     this.onEvents = onEvents;
     this.onState = onState;
@@ -184,6 +189,7 @@ export class SessionFeed {
     if (this.reduce) {
       this.view = ready.reduce(this.reduce, this.view);
       this.onView(this.view, this.lastSeq);
+      if (this.loadSnapshot && ready.some((event) => this.refreshOn.has(event.kind))) this.refreshPublicSnapshot();
     } else {
       clearTimeout(this.snapshotTimer);
       this.snapshotTimer = setTimeout(() => {
@@ -191,6 +197,20 @@ export class SessionFeed {
       }, SNAPSHOT_COALESCE_MS);
     }
     return gap;
+  }
+
+  /**
+   * A few public events are redacted below what the public view shows (the
+   * deadline's sign-in count, for one); after those the view is read once
+   * over HTTP. The random delay spreads a hall full of screens over seconds.
+   */
+  refreshPublicSnapshot() {
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = setTimeout(() => {
+      this.loadSnapshot()
+        .then((snapshot) => this.takeSnapshot(snapshot))
+        .catch((error) => this.onError(error));
+    }, Math.random() * PUBLIC_REFRESH_SPREAD_MS);
   }
 
   async fetchEvents(after) {

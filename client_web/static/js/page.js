@@ -2,7 +2,16 @@
 
 import { byId, setText } from "./dom.js";
 import { FeedState } from "./feed.js";
-import { bindLanguageSwitch, formatDateTime, onLanguageChange, t, tOr, translatePage } from "./i18n.js";
+import {
+  bindLanguageSwitch,
+  formatCountdown,
+  formatDateTime,
+  onLanguageChange,
+  t,
+  tOr,
+  translatePage,
+} from "./i18n.js";
+import { countdownTarget } from "./session-view.js";
 
 /** Translate the static text and wire `#lang-switch` (every page has one). */
 export function bootPage() {
@@ -48,4 +57,50 @@ export function pathParameter(prefix) {
   const parts = location.pathname.split("/").filter(Boolean);
   const at = parts.indexOf(prefix);
   return at >= 0 && parts[at + 1] ? decodeURIComponent(parts[at + 1]) : null;
+}
+
+/** Show a message box (`kind`: info, ok, warn, error); its text is set as text, never HTML. */
+export function showMessage(node, text, kind = "info") {
+  node.className = `message ${kind === "info" ? "" : kind}`.trim();
+  node.textContent = text;
+  node.hidden = false;
+}
+
+export function clearMessage(node) {
+  node.hidden = true;
+  node.textContent = "";
+}
+
+/** Run `work` with `button` disabled, so a double click does not send twice. */
+export async function busy(button, work) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
+/**
+ * Show the session's countdown in `caption` and `digits`, on the server's
+ * clock; a paused window shows the time it keeps, frozen. Returns false when
+ * there is nothing to count down to (the page may show something else).
+ */
+export function showCountdown(caption, digits, view, clock) {
+  const target = countdownTarget(view);
+  if (view.paused && target.kind) {
+    setText(caption, t("countdown.paused", { reason: view.pause_reason ?? "" }));
+    setText(digits, target.frozenMs === null ? "--:--" : formatCountdown(target.frozenMs));
+    return true;
+  }
+  if (target.at) {
+    setText(caption, t(`countdown.${target.kind}`));
+    setText(digits, formatCountdown(clock.until(target.at)));
+    return true;
+  }
+  setText(caption, "");
+  setText(digits, "—");
+  return false;
 }

@@ -12,6 +12,13 @@
  * beside a newer hub (and the next reconnect brings a fresh snapshot).
  */
 
+/**
+ * Kinds whose public form lacks something the public view shows (the
+ * deadline event omits who signed in, so the count; the read-out may come
+ * with names only in the snapshot): after them the page reads the view once.
+ */
+export const REFRESH_ON = Object.freeze(["deadline_passed", "read_out"]);
+
 export function emptyView() {
   return {
     seq: 0,
@@ -26,6 +33,7 @@ export function emptyView() {
     reschedulings: [],
     paused: false,
     pause_reason: null,
+    paused_since: null,
     ends_at: null,
     extensions: [],
     aborted: null,
@@ -62,17 +70,25 @@ export function progress(view) {
   };
 }
 
-/** The instant the page counts down to and what it is; `at` is null when the clock is stopped. */
+/**
+ * What the page counts down to: `kind` names it, `at` is the instant, and
+ * while the host has paused the window `frozenMs` is the time it keeps.
+ */
 export function countdownTarget(view) {
+  const windowed = (kind) => {
+    if (!view.paused) return { kind, at: view.ends_at, frozenMs: null };
+    const frozenMs = view.ends_at && view.paused_since ? Date.parse(view.ends_at) - Date.parse(view.paused_since) : null;
+    return { kind, at: null, frozenMs };
+  };
   switch (view.phase) {
     case "scheduled":
-      return { kind: "deadline", at: view.deadline };
+      return { kind: "deadline", at: view.deadline, frozenMs: null };
     case "decryption":
-      return { kind: "decryption", at: view.paused ? null : view.ends_at };
+      return windowed("decryption");
     case "confirmation":
-      return { kind: "confirmation", at: view.paused ? null : view.ends_at };
+      return windowed("confirmation");
     default:
-      return { kind: null, at: null };
+      return { kind: null, at: null, frozenMs: null };
   }
 }
 
@@ -179,9 +195,9 @@ function apply(view, kind, d) {
     case "platform_fault_recorded":
       return add(view, "platform_fault_count");
     case "session_paused":
-      return { ...view, paused: true, pause_reason: d.reason };
+      return { ...view, paused: true, pause_reason: d.reason, paused_since: d.at };
     case "session_resumed":
-      return { ...view, paused: false, pause_reason: null, ends_at: d.ends_at };
+      return { ...view, paused: false, pause_reason: null, paused_since: null, ends_at: d.ends_at };
     case "read_out":
       return {
         ...view,
@@ -205,7 +221,7 @@ function apply(view, kind, d) {
     case "record_published":
       return { ...view, phase: "closed", record: { sha256: d.sha256, signature: d.signature, at: d.at } };
     case "evaluation_stage_changed":
-      return { ...view, phase: "evaluation", evaluation_stage: d.stage };
+      return { ...view, phase: "evaluation", evaluation_stage: d.stage, evaluation_stage_since: d.at };
     case "result_published": {
       const order = view.lots.map((lot) => lot.id);
       const results = [...(view.results ?? []).filter((r) => r.lot !== d.lot), resultOf(d)];

@@ -4,10 +4,10 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
-import { formatCountdown, formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
-import { bootPage, connectionIndicator, pathParameter, phaseName, when } from "../page.js";
+import { formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
+import { bootPage, connectionIndicator, pathParameter, phaseName, showCountdown, when } from "../page.js";
 import { bidderName, readoutTables, spokenReadout } from "../readout-table.js";
-import { applyEvent, countdownTarget, lotName, progress } from "../session-view.js";
+import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
 import { loadPublishedRecord } from "../record.js";
 
@@ -28,23 +28,16 @@ function renderHeader() {
 function renderClock() {
   setText(byId("server-time"), formatDateTime(clock.now()).split(" ").pop());
   if (!view) return;
-  const target = countdownTarget(view);
-  const caption = byId("countdown-caption");
-  const countdown = byId("countdown");
-  if (view.paused) {
-    setText(caption, t("countdown.paused", { reason: view.pause_reason ?? "" }));
-    setText(countdown, view.ends_at ? formatDuration(0) : "--:--");
-  } else if (target.at) {
-    setText(caption, t(`countdown.${target.kind}`));
-    setText(countdown, formatCountdown(clock.until(target.at)));
-  } else {
-    setText(caption, "");
-    setText(countdown, view.phase === "evaluation" ? elapsedSinceStage() : "--:--");
+  const counting = showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  if (!counting && view.phase === "evaluation") {
+    setText(byId("countdown-caption"), t("screen.evaluation_elapsed"));
+    setText(byId("countdown"), elapsedSinceStage());
   }
 }
 
 function elapsedSinceStage() {
-  const started = view.evaluation_started_at ?? view.read_out_at;
+  // The stage's start comes with its event; a screen that joined later shows no clock.
+  const started = view.evaluation_stage_since;
   return started ? formatDuration(clock.now() - new Date(started).getTime()) : "--:--";
 }
 
@@ -225,6 +218,8 @@ async function main() {
     sessionId: tenderId,
     reduce: applyEvent,
     loadEvents: (after) => api.get(`/api/sessions/${encodeURIComponent(tenderId)}/events?after=${after}`),
+    loadSnapshot: () => api.get(`/api/sessions/${encodeURIComponent(tenderId)}`),
+    refreshOn: REFRESH_ON,
     onView: (next) => {
       view = next;
       render();

@@ -1,0 +1,31 @@
+// One line of text per session event, for the host's log; fields a role does not receive show as "—".
+
+import { t, tOr } from "./i18n.js";
+import { when } from "./page.js";
+import { bidderName } from "./readout-table.js";
+import { lotName } from "./session-view.js";
+
+/** The `{seq, kind, data}` message as a sentence in the page language. */
+export function describeEvent(message, view) {
+  const d = message.data ?? {};
+  const who = (id) => (id ? bidderName(view, id) : "—");
+  const lot = (id) => (id ? lotName(view, id) : t("objection.all_lots"));
+  const vars = {
+    title: d.title ?? "",
+    deadline: when(d.deadline),
+    reason: d.reason ?? "",
+    count: Object.values(d.counts ?? {}).reduce((sum, n) => sum + n, 0),
+    lot: lot(d.lot),
+    choice: tOr(`quorum.${d.choice}`, d.choice ?? ""),
+    ends_at: when(d.ends_at),
+    bidder: who(d.bidder),
+    attempt: d.attempt ?? "",
+    minutes: d.minutes ?? "",
+    text: d.text ?? "",
+    objection_id: d.objection_id ?? "",
+    deemed: (d.deemed_accepted ?? []).map(who).join("、") || "—",
+    stage: tOr(`stage.${d.stage}`, d.stage ?? ""),
+    winner: who(d.winner),
+  };
+  return tOr(`event.${message.kind}`, message.kind, vars);
+}

@@ -1,0 +1,116 @@
+// The host's form for a new tender: title, lots, times (Beijing time), windows and read-out items.
+
+import { byId, el } from "../dom.js";
+import { t } from "../i18n.js";
+
+const DEFAULT_ITEMS = [
+  { key: "price", label_zh: "投标报价（元）", label_en: "Bid price (CNY)" },
+  { key: "duration_days", label_zh: "工期（日历天）", label_en: "Duration (days)" },
+];
+
+let rowCounter = 0;
+
+/** A `datetime-local` value read as Beijing time (UTC+8), where the trading centre is. */
+export function beijingInstant(value) {
+  if (!value) return null;
+  const withSeconds = /T\d\d:\d\d$/.test(value) ? `${value}:00` : value;
+  const instant = new Date(`${withSeconds}+08:00`);
+  return Number.isNaN(instant.getTime()) ? null : instant.toISOString();
+}
+
+/** The `datetime-local` text of an instant in Beijing time. */
+export function beijingLocalValue(instant) {
+  const shifted = new Date(new Date(instant).getTime() + 8 * 3_600_000);
+  return shifted.toISOString().slice(0, 19);
+}
+
+function removable(row, container) {
+  return el("button", {
+    type: "button",
+    class: "danger",
+    text: t("create.remove"),
+    attrs: { "aria-label": t("create.remove") },
+    on: {
+      click: () => {
+        if (container.children.length > 1) row.remove();
+      },
+    },
+  });
+}
+
+function field(labelKey, input) {
+  input.id = `f${(rowCounter += 1)}`;
+  return el("div", {}, el("label", { htmlFor: input.id, text: t(labelKey) }), input);
+}
+
+function lotRow(container, lot = { id: "", name: "" }) {
+  const row = el("div", { class: "lot-row" });
+  row.append(
+    field("create.lot_id", el("input", { name: "lot-id", value: lot.id, required: true, maxLength: 64, spellcheck: false })),
+    field("create.lot_name", el("input", { name: "lot-name", value: lot.name, required: true, maxLength: 300 })),
+    removable(row, container),
+  );
+  container.append(row);
+}
+
+function itemRow(container, item = { key: "", label_zh: "", label_en: "" }) {
+  const row = el("div", { class: "item-row" });
+  row.append(
+    field("create.item_key", el("input", { name: "item-key", value: item.key, required: true, maxLength: 32, spellcheck: false })),
+    field("create.item_zh", el("input", { name: "item-zh", value: item.label_zh, required: true, maxLength: 300, lang: "zh-CN" })),
+    field("create.item_en", el("input", { name: "item-en", value: item.label_en, required: true, maxLength: 300, lang: "en" })),
+    removable(row, container),
+  );
+  container.append(row);
+}
+
+/** Put the form in its starting state: one lot, the two usual read-out items, an hour from now. */
+export function resetTenderForm(now) {
+  const lots = byId("lot-rows");
+  const items = byId("item-rows");
+  lots.replaceChildren();
+  items.replaceChildren();
+  lotRow(lots, { id: "1", name: t("create.default_lot") });
+  for (const item of DEFAULT_ITEMS) itemRow(items, item);
+  byId("create-title").value = "";
+  byId("create-deadline").value = beijingLocalValue(now + 3_600_000).slice(0, 16) + ":00";
+  byId("create-signin").value = "";
+  byId("create-decryption").value = "30";
+  byId("create-confirmation").value = "15";
+}
+
+export function bindTenderForm() {
+  byId("add-lot").addEventListener("click", () => lotRow(byId("lot-rows")));
+  byId("add-item").addEventListener("click", () => itemRow(byId("item-rows")));
+}
+
+/** The request body of POST /api/tenders, or an Error naming the first thing to fix. */
+export function readTenderForm() {
+  const title = byId("create-title").value.trim();
+  if (!title) throw new Error(t("create.title_missing"));
+  const lots = [...byId("lot-rows").children].map((row) => ({
+    id: row.querySelector('[name="lot-id"]').value.trim(),
+    name: row.querySelector('[name="lot-name"]').value.trim(),
+  }));
+  if (lots.some((lot) => !lot.id || !lot.name)) throw new Error(t("create.lot_missing"));
+  if (new Set(lots.map((lot) => lot.id)).size !== lots.length) throw new Error(t("create.lot_duplicate"));
+  const readoutItems = [...byId("item-rows").children].map((row) => ({
+    key: row.querySelector('[name="item-key"]').value.trim(),
+    label_zh: row.querySelector('[name="item-zh"]').value.trim(),
+    label_en: row.querySelector('[name="item-en"]').value.trim(),
+  }));
+  if (readoutItems.some((item) => !item.key || !item.label_zh || !item.label_en)) throw new Error(t("create.item_missing"));
+  const deadline = beijingInstant(byId("create-deadline").value);
+  if (!deadline) throw new Error(t("create.deadline_missing"));
+  const body = {
+    title,
+    lots,
+    deadline,
+    decryption_minutes: Number(byId("create-decryption").value),
+    confirmation_minutes: Number(byId("create-confirmation").value),
+    readout_items: readoutItems,
+  };
+  const signin = beijingInstant(byId("create-signin").value);
+  if (signin) body.signin_opens_at = signin;
+  return body;
+}

@@ -1,0 +1,311 @@
+// The bidder room: keys and sign-in, then one tender at a time from submission to the record.
+
+import { Api, describeError } from "../api.js";
+import { AccountError, checkNewPassphrase, keyFileText, logIn, register, unlockKeys } from "../bidder/account.js";
+import { OpeningCard } from "../bidder/opening.js";
+import { RehearsalCard } from "../bidder/rehearsal.js";
+import { SubmissionCard } from "../bidder/submission.js";
+import { ServerClock, everySecond } from "../clock.js";
+import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
+import { FeedState, SessionFeed } from "../feed.js";
+import { currentLanguage, onLanguageChange, t } from "../i18n.js";
+import {
+  bootPage,
+  busy,
+  clearMessage,
+  connectionIndicator,
+  itemLabel,
+  phaseName,
+  showCountdown,
+  showMessage,
+  when,
+} from "../page.js";
+import { loadPublishedRecord } from "../record.js";
+import { listKeyFiles, saveKeyFile } from "../vault.js";
+
+const api = new Api();
+const clock = new ServerClock();
+
+/** Everything the cards share; the private keys live here, in memory, for this page only. */
+const room = {
+  api,
+  clock,
+  bidderId: null,
+  orgName: null,
+  keys: null,
+  keyFileText: null,
+  tender: null,
+  view: null,
+  feed: null,
+  receipts: new Map(),
+  signedInHere: new Set(),
+  async requireKeys() {
+    if (!room.keys) throw new AccountError("account.keys_locked");
+    return room.keys;
+  },
+  async onChanged() {
+    await submission.renderBids().catch((error) => showMessage(byId("submit-message"), describeError(error), "error"));
+  },
+};
+
+let submission;
+let opening;
+let record = null;
+let lastPhase = null;
+let setConnection = () => {};
+
+// ---- account ---------------------------------------------------------------------------
+
+async function renderStoredKeys() {
+  const select = byId("login-stored");
+  let stored = [];
+  try {
+    stored = await listKeyFiles();
+  } catch {
+    // No IndexedDB (private mode, policy): key files from disk still work.
+  }
+  replaceChildren(
+    select,
+    stored.map((entry) => el("option", { value: entry.bidderId, text: `${entry.orgName}（${entry.bidderId}）` })),
+    el("option", { value: "", text: t("account.from_file") }),
+  );
+  room.storedKeys = new Map(stored.map((entry) => [entry.bidderId, entry]));
+  show(byId("login-file-fields"), select.value === "");
+}
+
+async function submitLogin() {
+  const message = byId("login-message");
+  clearMessage(message);
+  const choice = byId("login-stored").value;
+  const passphrase = byId("login-passphrase").value;
+  try {
+    let bidderId;
+    let text;
+    const stored = room.storedKeys?.get(choice);
+    if (stored) {
+      bidderId = stored.bidderId;
+      text = stored.keyFileText;
+    } else {
+      bidderId = byId("login-bidder-id").value.trim();
+      if (!bidderId) throw new AccountError("account.bidder_id_missing");
+      text = await keyFileText(byId("login-key-file").files[0]);
+    }
+    const keys = await unlockKeys(text, passphrase);
+    api.token = await logIn(api, bidderId, keys);
+    const me = await api.get("/api/bidders/me");
+    if (!stored) await saveKeyFile({ bidderId, orgName: me.org_name, keyFileText: text }).catch(() => {});
+    await enterWorkspace({ bidderId, orgName: me.org_name, keys, keyFileText: text });
+  } catch (error) {
+    api.token = null;
+    showMessage(message, describeError(error), "error");
+  } finally {
+    byId("login-passphrase").value = "";
+  }
+}
+
+function registerUsesFile() {
+  return byId("reg-existing").checked;
+}
+
+function renderRegisterMode() {
+  show(byId("reg-file-fields"), registerUsesFile());
+  show(byId("reg-repeat-fields"), !registerUsesFile());
+  setText(byId("register-form").querySelector('button[type="submit"]'), registerUsesFile() ? t("account.register_with_file") : t("account.register_button"));
+}
+
+async function submitRegister() {
+  const message = byId("register-message");
+  clearMessage(message);
+  const orgName = byId("reg-org").value.trim();
+  const contact = byId("reg-contact").value.trim();
+  const passphrase = byId("reg-passphrase").value;
+  try {
+    if (!orgName) throw new AccountError("account.org_missing");
+    if (!contact) throw new AccountError("account.contact_missing");
+    let existingKeyFile = null;
+    if (registerUsesFile()) {
+      existingKeyFile = byId("reg-key-file").files[0];
+      if (!existingKeyFile) throw new AccountError("account.choose_key_file");
+    } else {
+      checkNewPassphrase(passphrase, byId("reg-passphrase2").value);
+    }
+    showMessage(message, t(existingKeyFile ? "account.checking_key" : "account.generating"));
+    const made = await register(api, { orgName, contact, passphrase, existingKeyFile });
+    if (made.generated) {
+      download(`bidder-key-${made.bidderId}.json`, made.keyFileText, "application/json");
+    }
+    api.token = await logIn(api, made.bidderId, made.keys);
+    await enterWorkspace({ bidderId: made.bidderId, orgName, keys: made.keys, keyFileText: made.keyFileText });
+    const notice = byId("key-notice");
+    showMessage(notice, t(made.generated ? "account.registered_generated" : "account.registered", { id: made.bidderId }), made.generated ? "warn" : "ok");
+  } catch (error) {
+    showMessage(message, describeError(error), "error");
+  } finally {
+    byId("reg-passphrase").value = "";
+    byId("reg-passphrase2").value = "";
+  }
+}
+
+async function logOut() {
+  await api.post("/api/logout", {}).catch(() => {});
+  // Reloading drops the keys and the token from memory in one step.
+  location.reload();
+}
+
+// ---- workspace -------------------------------------------------------------------------
+
+async function enterWorkspace({ bidderId, orgName, keys, keyFileText: text }) {
+  Object.assign(room, { bidderId, orgName, keys, keyFileText: text });
+  show(byId("account"), false);
+  show(byId("workspace"));
+  const who = byId("who");
+  setText(who, `${orgName}（${bidderId}）`);
+  show(who);
+  show(byId("logout"));
+  show(byId("connection"));
+  await loadTenders();
+  byId("main").focus();
+}
+
+async function loadTenders() {
+  const select = byId("tender-select");
+  const { tenders } = await api.get("/api/tenders?limit=200");
+  replaceChildren(
+    select,
+    tenders.length
+      ? tenders.map((tender) => el("option", { value: tender.id, text: `${tender.code} ${tender.title}` }))
+      : el("option", { value: "", text: t("tender.none") }),
+  );
+  const wanted = new URLSearchParams(location.search).get("tender");
+  if (wanted && tenders.some((tender) => tender.id === wanted)) select.value = wanted;
+  if (select.value) await selectTender(select.value);
+}
+
+async function selectTender(tenderId) {
+  room.feed?.stop();
+  room.view = null;
+  record = null;
+  lastPhase = null;
+  room.tender = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}`);
+  renderTender();
+  submission.renderForm(room.tender);
+  await submission.renderBids().catch(() => {});
+  room.feed = new SessionFeed({
+    namespace: "/bidder",
+    sessionId: tenderId,
+    auth: { token: api.token },
+    onView: (view) => {
+      room.view = view;
+      renderSession();
+    },
+    onState: setConnection,
+    onError: (error) => console.warn("feed:", describeError(error)),
+  }).start();
+}
+
+function renderTender() {
+  const tender = room.tender;
+  if (!tender) return;
+  setText(byId("tender-heading"), `${tender.title}`);
+  const language = currentLanguage();
+  const facts = [
+    [t("tender.code"), tender.code],
+    [t("tender.deadline"), when(tender.deadline)],
+    [t("tender.signin_opens"), when(tender.signin_opens_at)],
+    [t("tender.decryption_window"), t("time.minutes", { minutes: tender.decryption_minutes })],
+    [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
+    [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
+  ];
+  replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
+}
+
+function renderCountdown() {
+  const view = room.view;
+  if (!view) return;
+  setText(byId("phase"), phaseName(view.phase, view.paused));
+  showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+}
+
+function renderSession() {
+  const view = room.view;
+  if (!view) return;
+  if (view.deadline && room.tender) room.tender.deadline = view.deadline;
+  renderCountdown();
+  show(byId("submit-card"), view.phase === "scheduled");
+  if (view.phase !== lastPhase) {
+    lastPhase = view.phase;
+    // The actions on one's own bids depend on the phase (withdraw only before the deadline).
+    submission.renderBids().catch(() => {});
+  }
+  opening.render(view);
+  renderRecord(view);
+}
+
+function renderRecord(view) {
+  show(byId("record-card"), Boolean(view.record));
+  if (!view.record) return;
+  setText(byId("record-hash"), view.record.sha256);
+  if (record?.sha256 !== view.record.sha256) {
+    loadPublishedRecord(api, room.tender.id, view.record.sha256)
+      .then((loaded) => {
+        record = loaded;
+        setText(byId("record-verified"), loaded.verified ? t("screen.record_verified") : t("screen.record_unverified"));
+      })
+      .catch(() => {});
+  }
+}
+
+function downloadRecord() {
+  if (record?.text) download(`opening-record-${room.tender.id}.json`, record.text, "application/json");
+}
+
+// ---- start -----------------------------------------------------------------------------
+
+async function main() {
+  bootPage();
+  submission = new SubmissionCard(room);
+  opening = new OpeningCard(room);
+  new RehearsalCard(room);
+  setConnection = connectionIndicator();
+  setConnection(FeedState.CONNECTING);
+
+  byId("login-stored").addEventListener("change", (event) => show(byId("login-file-fields"), event.currentTarget.value === ""));
+  byId("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(event.submitter ?? byId("login-form").querySelector("button"), submitLogin);
+  });
+  for (const radio of document.querySelectorAll('input[name="key-source"]')) radio.addEventListener("change", renderRegisterMode);
+  byId("register-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(event.submitter ?? byId("register-form").querySelector('button[type="submit"]'), submitRegister);
+  });
+  byId("logout").addEventListener("click", logOut);
+  byId("tender-select").addEventListener("change", (event) => {
+    if (event.currentTarget.value) selectTender(event.currentTarget.value).catch((error) => console.warn(describeError(error)));
+  });
+  byId("download-key").addEventListener("click", () => {
+    if (room.keyFileText) download(`bidder-key-${room.bidderId}.json`, room.keyFileText, "application/json");
+  });
+  byId("record-download").addEventListener("click", downloadRecord);
+  onLanguageChange(() => {
+    renderRegisterMode();
+    renderStoredKeys();
+    renderTender();
+    if (room.tender) submission.renderForm(room.tender);
+    renderSession();
+    room.onChanged();
+  });
+  renderRegisterMode();
+  await renderStoredKeys();
+  await clock.sync().catch(() => {});
+  clock.keepSynced();
+  everySecond(clock, () => {
+    renderCountdown();
+    // Sign-in opens at an instant, not with an event.
+    if (room.view) opening.renderSignIn(room.view, room.view.you ?? {});
+  });
+  // Tests and support staff can look at the room's state (never at the keys).
+  window.bidopenBidder = { view: () => room.view, bidderId: () => room.bidderId };
+}
+
+main();

@@ -1,0 +1,368 @@
+// The host console: log in, create tenders, and run an opening from sign-in to the published record.
+
+import { Api, ApiError, describeError } from "../api.js";
+import { ServerClock, everySecond } from "../clock.js";
+import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
+import { describeEvent } from "../event-text.js";
+import { FeedState, SessionFeed } from "../feed.js";
+import { HostControls } from "../host/controls.js";
+import { bindTenderForm, readTenderForm, resetTenderForm } from "../host/tender-form.js";
+import { onLanguageChange, t, tOr } from "../i18n.js";
+import {
+  bootPage,
+  busy,
+  clearMessage,
+  connectionIndicator,
+  phaseName,
+  showCountdown,
+  showMessage,
+  when,
+} from "../page.js";
+import { bidderName, readoutTables } from "../readout-table.js";
+import { loadPublishedRecord } from "../record.js";
+import { lotName, progress } from "../session-view.js";
+
+const TOKEN_KEY = "bidopen.host.token";
+
+const api = new Api();
+const clock = new ServerClock();
+let feed = null;
+let view = null;
+let tenderId = null;
+let controls = null;
+let record = null;
+let timeline = [];
+let listedPhase = null;
+let setConnection = () => {};
+
+// ---- sign-in ---------------------------------------------------------------------------
+
+async function submitLogin() {
+  const message = byId("login-message");
+  clearMessage(message);
+  try {
+    const { token } = await api.post("/api/host/login", {
+      username: byId("login-username").value.trim(),
+      password: byId("login-password").value,
+    });
+    api.token = token;
+    // Per tab and gone when the tab closes; a reload mid-session keeps the host signed in.
+    sessionStorage.setItem(TOKEN_KEY, token);
+    await enterConsole();
+  } catch (error) {
+    showMessage(message, describeError(error), "error");
+  } finally {
+    byId("login-password").value = "";
+  }
+}
+
+async function resumeLogin() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token) return false;
+  api.token = token;
+  try {
+    await enterConsole();
+    return true;
+  } catch {
+    api.token = null;
+    sessionStorage.removeItem(TOKEN_KEY);
+    return false;
+  }
+}
+
+async function enterConsole() {
+  const me = await api.get("/api/host/me");
+  show(byId("login-form"), false);
+  show(byId("console"));
+  setText(byId("who"), me.username);
+  for (const id of ["who", "logout", "connection"]) show(byId(id));
+  resetTenderForm(clock.now());
+  await loadTenders();
+}
+
+async function logOut() {
+  await api.post("/api/logout", {}).catch(() => {});
+  sessionStorage.removeItem(TOKEN_KEY);
+  location.reload();
+}
+
+// ---- tenders ---------------------------------------------------------------------------
+
+async function loadTenders() {
+  const { tenders } = await api.get("/api/tenders?limit=200");
+  replaceChildren(
+    byId("tender-list"),
+    tenders.length
+      ? tenders.map((tender) =>
+          el(
+            "li",
+            { dataset: { tender: tender.id } },
+            el("span", { class: "grow" }, el("strong", { text: tender.title }), el("br"), el("span", { class: "mono muted", text: tender.code })),
+            el("span", { class: "badge", text: phaseName(tender.phase) }),
+            el("button", {
+              type: "button",
+              text: t("host.open_session"),
+              attrs: { "aria-current": tender.id === tenderId ? "true" : null },
+              on: { click: () => selectTender(tender.id) },
+            }),
+          ),
+        )
+      : el("li", { class: "muted", text: t("tender.none") }),
+  );
+}
+
+async function submitCreate() {
+  const message = byId("create-message");
+  clearMessage(message);
+  try {
+    const created = await api.post("/api/tenders", readTenderForm());
+    showMessage(message, t("create.done", { code: created.code }), "ok");
+    resetTenderForm(clock.now());
+    await loadTenders();
+    await selectTender(created.id);
+  } catch (error) {
+    showMessage(message, describeError(error), "error");
+  }
+}
+
+// ---- one session -----------------------------------------------------------------------
+
+async function selectTender(id) {
+  feed?.stop();
+  tenderId = id;
+  view = null;
+  record = null;
+  timeline = [];
+  clearMessage(byId("session-message"));
+  show(byId("session"));
+  byId("screen-link").href = `/screen/${encodeURIComponent(id)}`;
+  byId("tender-link").href = `/tender/${encodeURIComponent(id)}`;
+  replaceChildren(byId("timeline"));
+  controls = new HostControls(sendCommand);
+  await loadTimeline();
+  feed = new SessionFeed({
+    namespace: "/host",
+    sessionId: id,
+    auth: { token: api.token },
+    onView: (next) => {
+      view = next;
+      renderSession();
+    },
+    onEvents: (events) => appendTimeline(events),
+    onState: setConnection,
+    onError: (error) => console.warn("feed:", describeError(error)),
+  }).start();
+  await loadTenders();
+  byId("session").scrollIntoView({ block: "start" });
+}
+
+/** Post a host command; true when the hub accepted it (the feed brings the change). */
+async function sendCommand(command, body, { confirm = null } = {}) {
+  const message = byId("session-message");
+  clearMessage(message);
+  if (confirm && !window.confirm(confirm)) return false;
+  try {
+    await api.post(`/api/sessions/${encodeURIComponent(tenderId)}/host/${command}`, body);
+    showMessage(message, t("control.done", { command: tOr(`command.${command}`, command) }), "ok");
+    return true;
+  } catch (error) {
+    showMessage(message, describeError(error), "error");
+    return false;
+  }
+}
+
+async function loadTimeline() {
+  let after = 0;
+  for (;;) {
+    const page = await api.get(`/api/sessions/${encodeURIComponent(tenderId)}/events?after=${after}`);
+    appendTimeline(page.events);
+    if (!page.more || page.events.length === 0) break;
+    after = page.last_seq;
+  }
+}
+
+function appendTimeline(events) {
+  const last = timeline.at(-1)?.seq ?? 0;
+  const fresh = events.filter((event) => event.seq > last);
+  if (fresh.length === 0) return;
+  timeline.push(...fresh);
+  renderTimeline();
+}
+
+function renderTimeline() {
+  const context = view ?? { lots: [], bidder_names: {} };
+  replaceChildren(
+    byId("timeline"),
+    [...timeline].reverse().map((event) =>
+      el(
+        "li",
+        { dataset: { seq: event.seq, kind: event.kind } },
+        el("time", { text: `#${event.seq} ${when(event.data?.at)}` }),
+        describeEvent(event, context),
+      ),
+    ),
+  );
+}
+
+function renderCountdown() {
+  if (!view) return;
+  setText(byId("phase"), phaseName(view.phase, view.paused));
+  showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+}
+
+function renderBids() {
+  const counts = progress(view);
+  replaceChildren(
+    byId("session-counts"),
+    [
+      [t("screen.signed_in"), counts.signedIn ?? "—"],
+      [t("screen.bids"), counts.bids ?? t("host.bids_hidden")],
+      [t("screen.decrypted"), counts.decrypted === null ? "—" : `${counts.decrypted} / ${counts.bids}`],
+      [t("host.confirmed"), view.confirmed_count ?? "—"],
+    ].flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: String(value) })]),
+  );
+  const bids = view.bids ?? [];
+  replaceChildren(
+    byId("bids-table").tBodies[0],
+    bids.length
+      ? bids.map((bid) =>
+          el(
+            "tr",
+            { dataset: { lot: bid.lot, bidder: bid.bidder } },
+            el("td", { text: lotName(view, bid.lot) }),
+            el("th", { attrs: { scope: "row" }, text: bidderName(view, bid.bidder) }),
+            el("td", { text: bid.signed_in ? t("host.yes") : t("host.no") }),
+            el("td", {
+              text: bid.decrypted_at
+                ? when(bid.decrypted_at)
+                : bid.failed_attempts
+                  ? t("opening.failed", { n: bid.failed_attempts })
+                  : "—",
+            }),
+            el("td", {
+              text: bid.outcome
+                ? `${tOr(`status.${bid.outcome.status}`, bid.outcome.status)}（${tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)}）`
+                : "—",
+            }),
+          ),
+        )
+      : el("tr", {}, el("td", { colSpan: 5, class: "muted", text: view.phase === "scheduled" ? t("host.secret_until_deadline") : t("submit.none") })),
+  );
+}
+
+function renderObjections() {
+  const objections = view.objections ?? [];
+  show(byId("objections-card"), objections.length > 0);
+  const list = byId("objection-list");
+  // Keep an answer being typed: only objections whose state changed are rebuilt.
+  const existing = new Map([...list.children].map((item) => [item.dataset.objection, item]));
+  const items = objections.map((objection) => {
+    const stateKey = objection.answer ? "answered" : "open";
+    const kept = existing.get(objection.id);
+    if (kept && kept.dataset.state === stateKey) return kept;
+    return objectionItem(objection, stateKey);
+  });
+  replaceChildren(list, items);
+}
+
+function objectionItem(objection, stateKey) {
+  const item = el(
+    "li",
+    { class: "objection", dataset: { objection: objection.id, state: stateKey } },
+    el(
+      "div",
+      { class: "grow" },
+      el("strong", { text: `${objection.id} · ${bidderName(view, objection.bidder)}` }),
+      " ",
+      el("span", { class: "muted", text: `${objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")} · ${when(objection.raised_at)}` }),
+      el("p", { text: objection.text }),
+      objection.answer ? el("span", { class: "answer", text: `${t("screen.answer")}${objection.answer}` }) : null,
+    ),
+  );
+  if (!objection.answer) {
+    const input = el("textarea", { id: `answer-${objection.id}`, required: true, maxLength: 2000, rows: 2 });
+    const button = el("button", { type: "submit", class: "primary", text: t("host.answer_button") });
+    const form = el(
+      "form",
+      { attrs: { novalidate: true } },
+      el("label", { htmlFor: input.id, text: t("host.answer") }),
+      input,
+      el("div", { class: "actions" }, button),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      busy(button, () => sendCommand("answer_objection", { objection_id: objection.id, text: input.value.trim() }));
+    });
+    item.firstChild.append(form);
+  }
+  return item;
+}
+
+function renderRecord() {
+  show(byId("record-card"), Boolean(view.record));
+  if (!view.record) return;
+  setText(byId("record-hash"), view.record.sha256);
+  if (record?.sha256 === view.record.sha256) return;
+  loadPublishedRecord(api, tenderId, view.record.sha256)
+    .then((loaded) => {
+      record = loaded;
+      setText(byId("record-verified"), loaded.verified ? t("screen.record_verified") : t("screen.record_unverified"));
+    })
+    .catch(() => {});
+}
+
+function renderSession() {
+  if (!view) return;
+  setText(byId("session-title"), view.title);
+  setText(byId("session-code"), view.code);
+  renderCountdown();
+  renderBids();
+  controls.render(view);
+  show(byId("readout-card"), Boolean(view.readout));
+  if (view.readout) replaceChildren(byId("readout-tables"), readoutTables(view));
+  renderObjections();
+  renderRecord();
+  renderTimeline();
+  if (view.phase !== listedPhase) {
+    listedPhase = view.phase;
+    loadTenders().catch(() => {});
+  }
+}
+
+// ---- start -----------------------------------------------------------------------------
+
+async function main() {
+  bootPage();
+  bindTenderForm();
+  setConnection = connectionIndicator();
+  setConnection(FeedState.CONNECTING);
+  byId("login-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(byId("login-form").querySelector("button"), submitLogin);
+  });
+  byId("create-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(byId("create-form").querySelector('button[type="submit"]'), submitCreate);
+  });
+  byId("logout").addEventListener("click", logOut);
+  byId("record-download").addEventListener("click", () => {
+    if (record?.text) download(`opening-record-${tenderId}.json`, record.text, "application/json");
+  });
+  onLanguageChange(() => {
+    if (tenderId) {
+      controls = new HostControls(sendCommand);
+      renderSession();
+    }
+    loadTenders().catch(() => {});
+  });
+  await clock.sync().catch(() => {});
+  clock.keepSynced();
+  everySecond(clock, renderCountdown);
+  if (!(await resumeLogin())) byId("login-username").focus();
+  window.bidopenHost = { view: () => view, tenderId: () => tenderId };
+}
+
+main().catch((error) => {
+  if (error instanceof ApiError) console.warn(describeError(error));
+  else throw error;
+});
