@@ -10,6 +10,7 @@ import { bidderName, readoutTables, spokenReadout } from "../readout-table.js";
 import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
 import { loadPublishedRecord } from "../record.js";
+import { mountVideoPanel } from "../video-panel.js";
 
 const api = new Api();
 const clock = new ServerClock();
@@ -236,6 +237,8 @@ async function main() {
     },
   });
   feed.start();
+  // The evaluation room's picture; the public socket's `video` pushes spare it most polling.
+  mountVideoPanel(byId("video"), tenderId, { socket: feed.socket });
   // Tests and operators can look at what the screen holds.
   window.bidopenScreen = { feed, view: () => view };
 }
