@@ -6,6 +6,7 @@ import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
 import { describeEvent } from "../event-text.js";
 import { FeedState, SessionFeed } from "../feed.js";
 import { HostControls } from "../host/controls.js";
+import { renderResultForm } from "../host/result-form.js";
 import { bindTenderForm, readTenderForm, resetTenderForm } from "../host/tender-form.js";
 import { onLanguageChange, t, tOr } from "../i18n.js";
 import {
@@ -322,6 +323,7 @@ function renderSession() {
   if (view.readout) replaceChildren(byId("readout-tables"), readoutTables(view));
   renderObjections();
   renderRecord();
+  renderResultForm(byId("result-card"), view, sendCommand);
   renderTimeline();
   if (view.phase !== listedPhase) {
     listedPhase = view.phase;

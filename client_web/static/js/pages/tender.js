@@ -9,6 +9,7 @@ import { bootPage, itemLabel, pathParameter, phaseName, showCountdown, when } fr
 import { bidderName } from "../readout-table.js";
 import { loadPublishedRecord } from "../record.js";
 import { REFRESH_ON, applyEvent, lotName } from "../session-view.js";
+import { mountVideoPanel } from "../video-panel.js";
 
 const api = new Api();
 const clock = new ServerClock();
@@ -110,6 +111,7 @@ async function main() {
   await clock.sync().catch(() => {});
   clock.keepSynced();
   everySecond(clock, renderCountdown);
+  mountVideoPanel(byId("video"), tenderId);
   new SessionFeed({
     namespace: "/public",
     sessionId: tenderId,
