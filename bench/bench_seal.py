@@ -3,9 +3,11 @@
 Usage: python bench/bench_seal.py [--size-mib 1024] [--chunk-size 1048576] [--dir /dev/shm]
 
 Each operation runs in a fresh subprocess so that its peak RSS (ru_maxrss) is
-its own. The raw figures run the same primitive over the same number of bytes
-in chunks of the same size, from memory, so the ratios show what the format
-and the file handling cost on top of the cipher.
+its own. The raw figures run the same primitives over the same number of
+bytes in chunks of the same size, from memory, so the ratios show what the
+format (SHA-256 of every sealed chunk) and the file handling cost on top of
+the cipher. "-one-thread" runs the same code with the helper thread of
+bidseal.overlap turned off.
 """
 
 from __future__ import annotations
@@ -22,69 +24,74 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import bidseal.overlap
+from bidseal import (
+    BidContext,
+    BidderKeys,
+    SealedBidReader,
+    open_file,
+    seal_file,
+    unwrap_data_key,
+)
+
 MIB = 1024 * 1024
-CONTEXT = ("BENCH-2026", "1", "bench bidder")
-OPERATIONS = (
+CONTEXT = BidContext("BENCH-2026", "1", "bench bidder")
+RAW = (
     "raw-aes-gcm-encrypt",
     "raw-aes-gcm-decrypt",
     "raw-sha256",
     "raw-aes-gcm-encrypt+sha256",
-    "seal",
-    "verify",
-    "open",
+    "raw-sha256+aes-gcm-decrypt",
 )
+FORMAT = ("seal", "seal-one-thread", "verify", "open", "open-one-thread")
+OPERATIONS = RAW + FORMAT
 
 
-def _bench_keys():  # type: ignore[no-untyped-def]
-    from bidseal import BidderKeys
-
+def bench_keys() -> BidderKeys:
     def scalar(label: str) -> bytes:
         return b"\x00" + hashlib.sha256(label.encode()).digest()[1:]
 
     return BidderKeys.from_scalars(scalar("bench encryption"), scalar("bench signing"))
 
 
-def _raw(operation: str, size: int, chunk_size: int) -> None:
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+def run_raw(operation: str, size: int, chunk_size: int) -> None:
     cipher = AESGCM(os.urandom(32))
     plain = bytearray(os.urandom(chunk_size))
     sealed = bytearray(chunk_size + 16)
-    aad = os.urandom(32)
-    nonce = os.urandom(12)
+    aad, nonce = os.urandom(32), os.urandom(12)
     cipher.encrypt_into(nonce, plain, aad, sealed)
+    encrypt = "encrypt" in operation
+    decrypt = "decrypt" in operation
+    sha256 = "sha256" in operation
     for _ in range(size // chunk_size):
-        if operation == "raw-aes-gcm-encrypt":
+        if encrypt:
             cipher.encrypt_into(nonce, plain, aad, sealed)
-        elif operation == "raw-aes-gcm-decrypt":
+        if sha256:
+            hashlib.sha256(sealed).digest()
+        if decrypt:
             cipher.decrypt_into(nonce, sealed, aad, plain)
-        elif operation == "raw-sha256":
-            hashlib.sha256(sealed).digest()
-        else:
-            cipher.encrypt_into(nonce, plain, aad, sealed)
-            hashlib.sha256(sealed).digest()
 
 
-def _worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[str, object]:
-    from bidseal import BidContext, SealedBidReader, open_file, seal_file, unwrap_data_key
-
-    keys = _bench_keys()
-    context = BidContext(*CONTEXT)
+def run_format(operation: str, chunk_size: int, folder: Path) -> None:
+    if operation.endswith("-one-thread"):
+        bidseal.overlap.OVERLAP_MIN_CHUNK = 1 << 62
+        operation = operation.removesuffix("-one-thread")
+    keys = bench_keys()
     document, sealed, opened = folder / "document", folder / "sealed", folder / "opened"
-    start = time.perf_counter()
-    if operation.startswith("raw-"):
-        _raw(operation, size, chunk_size)
-    elif operation == "seal":
+    if operation == "seal":
         seal_file(
             document,
             sealed,
             keys=keys,
-            context=context,
+            context=CONTEXT,
             summary={"items": {"price": "1.00"}},
             chunk_size=chunk_size,
             overwrite=True,
         )
     elif operation == "verify":
+        # What the hub does with an upload: structure and signature, no key.
         reader = SealedBidReader()
         block = bytearray(MIB)
         view = memoryview(block)
@@ -94,11 +101,18 @@ def _worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[st
         reader.finish()
     elif operation == "open":
         with sealed.open("rb") as stream:
-            data_key = unwrap_data_key(stream, keys, context)
+            data_key = unwrap_data_key(stream, keys, CONTEXT)
         open_file(sealed, data_key, opened, overwrite=True)
+
+
+def worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[str, float]:
+    start = time.perf_counter()
+    if operation in RAW:
+        run_raw(operation, size, chunk_size)
+    else:
+        run_format(operation, chunk_size, folder)
     seconds = time.perf_counter() - start
     return {
-        "operation": operation,
         "seconds": round(seconds, 4),
         "mb_per_s": round(size / seconds / 1e6, 1),
         # Linux reports ru_maxrss in KiB.
@@ -106,16 +120,15 @@ def _worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[st
     }
 
 
-def _run_worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[str, object]:
+def run_worker(operation: str, size: int, chunk_size: int, folder: Path) -> dict[str, float]:
     command = [sys.executable, __file__, "--worker", operation, "--size-bytes", str(size)]
     command += ["--chunk-size", str(chunk_size), "--dir", str(folder)]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
-    result = json.loads(done.stdout)
-    assert isinstance(result, dict)
+    result: dict[str, float] = json.loads(done.stdout)
     return result
 
 
-def _write_document(path: Path, size: int) -> None:
+def write_document(path: Path, size: int) -> None:
     block = os.urandom(MIB)
     with path.open("wb") as out:
         for _ in range(size // MIB):
@@ -124,7 +137,7 @@ def _write_document(path: Path, size: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--size-bytes", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--chunk-size", type=int, default=MIB)
@@ -134,43 +147,49 @@ def main() -> int:
     args = parser.parse_args()
     size = args.size_bytes if args.size_bytes is not None else args.size_mib * MIB
     if args.worker:
-        print(json.dumps(_worker(args.worker, size, args.chunk_size, Path(args.dir))))
+        print(json.dumps(worker(args.worker, size, args.chunk_size, Path(args.dir))))
         return 0
 
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-seal-", dir=args.dir) as temp:
         folder = Path(temp)
-        _write_document(folder / "document", size)
-        results: dict[str, dict[str, object]] = {}
-        for operation in OPERATIONS:
-            runs = [
-                _run_worker(operation, size, args.chunk_size, folder) for _ in range(args.repeat)
-            ]
-            best = min(runs, key=lambda r: float(str(r["seconds"])))
-            best["peak_rss_mib"] = max(float(str(r["peak_rss_mib"])) for r in runs)
+        write_document(folder / "document", size)
+        # Interleaved rounds, so that a burst of load elsewhere hits every operation alike.
+        runs: dict[str, list[dict[str, float]]] = {op: [] for op in OPERATIONS}
+        for _ in range(args.repeat):
+            for operation in OPERATIONS:
+                runs[operation].append(run_worker(operation, size, args.chunk_size, folder))
+        for operation, measured in runs.items():
+            best = dict(min(measured, key=lambda r: r["seconds"]))
+            best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in measured)
             results[operation] = best
         same = (folder / "document").read_bytes() == (folder / "opened").read_bytes()
 
-    def speed(name: str) -> float:
-        return float(str(results[name]["mb_per_s"]))
+    def ratio(numerator: str, denominator: str) -> float:
+        return round(results[numerator]["mb_per_s"] / results[denominator]["mb_per_s"], 3)
 
     report = {
         "size_bytes": size,
         "chunk_size": args.chunk_size,
         "folder": args.dir,
         "python": platform.python_version(),
-        "cpu": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
+        "load_average_before": load_before,
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "results": results,
         "ratios": {
-            "seal_vs_raw_aes_gcm_encrypt": round(speed("seal") / speed("raw-aes-gcm-encrypt"), 3),
-            "open_vs_raw_aes_gcm_decrypt": round(speed("open") / speed("raw-aes-gcm-decrypt"), 3),
-            "seal_vs_raw_aes_gcm_encrypt+sha256": round(
-                speed("seal") / speed("raw-aes-gcm-encrypt+sha256"), 3
-            ),
-            "sha256_share_of_raw_encrypt+sha256": round(
-                1 - speed("raw-aes-gcm-encrypt+sha256") / speed("raw-aes-gcm-encrypt"), 3
+            "seal/raw-aes-gcm-encrypt": ratio("seal", "raw-aes-gcm-encrypt"),
+            "open/raw-aes-gcm-decrypt": ratio("open", "raw-aes-gcm-decrypt"),
+            "seal/raw-aes-gcm-encrypt+sha256": ratio("seal", "raw-aes-gcm-encrypt+sha256"),
+            "open/raw-sha256+aes-gcm-decrypt": ratio("open", "raw-sha256+aes-gcm-decrypt"),
+            "seal/seal-one-thread": ratio("seal", "seal-one-thread"),
+            "open/open-one-thread": ratio("open", "open-one-thread"),
+            "raw-aes-gcm-encrypt+sha256/raw-aes-gcm-encrypt": ratio(
+                "raw-aes-gcm-encrypt+sha256", "raw-aes-gcm-encrypt"
             ),
         },
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in results.values()),
         "opened_equals_document": same,
         "goal": {"ratio_at_least": 0.6, "peak_rss_mib_below": 64},
     }
