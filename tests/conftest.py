@@ -1,4 +1,4 @@
-"""Shared fixtures: a real hub process on a free port, on SQLite or on a fresh PostgreSQL database."""
+"""Shared fixtures: a real hub process on a free port, on SQLite or a fresh PostgreSQL database."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 PG_ADMIN_DSN = os.environ.get("BIDOPEN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -153,9 +154,7 @@ def hub_process(database_url: str, tmp_path: Path, hub_env: dict[str, str]) -> I
 
 
 @pytest.fixture
-async def hub_client(hub_process: HubProcess) -> AsyncIterator[object]:
+async def hub_client(hub_process: HubProcess) -> AsyncIterator[aiohttp.ClientSession]:
     """An HTTP client for the running hub (tests/hub/hubtesting.py builds on it)."""
-    import aiohttp
-
     async with aiohttp.ClientSession(base_url=hub_process.base_url) as session:
         yield session

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+
 from bidseal import (
     BidContext,
     BidderKeys,
@@ -85,19 +86,28 @@ class HubApi:
 
     async def login_host(self, username: str, password: str) -> str:
         _, body = await self.call(
-            "POST", "/api/host/login", json={"username": username, "password": password},
+            "POST",
+            "/api/host/login",
+            json={"username": username, "password": password},
             expect=200,
         )
         self.host_token = body["token"]
         return self.host_token
 
     async def create_tender(
-        self, *, deadline_in: float = 3600, lots: tuple[str, ...] = ("1",),
-        decryption_minutes: int = 30, confirmation_minutes: int = 15,
+        self,
+        *,
+        deadline_in: float = 3600,
+        lots: tuple[str, ...] = ("1",),
+        decryption_minutes: int = 30,
+        confirmation_minutes: int = 15,
     ) -> dict[str, Any]:
         deadline = datetime.now(UTC) + timedelta(seconds=deadline_in)
         _, body = await self.call(
-            "POST", "/api/tenders", headers=self.host_auth, expect=201,
+            "POST",
+            "/api/tenders",
+            headers=self.host_auth,
+            expect=201,
             json={
                 "title": "某某道路改造工程施工",
                 "lots": [{"id": lot, "name": f"标段{lot}"} for lot in lots],
@@ -111,9 +121,14 @@ class HubApi:
     async def register(self, name: str, *, login: bool = True) -> Bidder:
         keys = generate_keys()
         _, body = await self.call(
-            "POST", "/api/bidders", expect=201,
-            json={"org_name": name, "contact": "张三 010-12345678",
-                  "public_bundle": json.loads(keys.public.to_json())},
+            "POST",
+            "/api/bidders",
+            expect=201,
+            json={
+                "org_name": name,
+                "contact": "张三 010-12345678",
+                "public_bundle": json.loads(keys.public.to_json()),
+            },
         )
         bidder = Bidder(body["bidder_id"], name, keys)
         if login:
@@ -121,39 +136,48 @@ class HubApi:
         return bidder
 
     async def login_bidder(self, bidder: Bidder) -> None:
-        _, challenge = await self.call(
-            "POST", f"/api/bidders/{bidder.id}/challenge", expect=200
-        )
+        _, challenge = await self.call("POST", f"/api/bidders/{bidder.id}/challenge", expect=200)
         signature = sign_challenge(bidder.keys, challenge["challenge"], challenge["audience"])
         _, body = await self.call(
-            "POST", f"/api/bidders/{bidder.id}/login", expect=200,
+            "POST",
+            f"/api/bidders/{bidder.id}/login",
+            expect=200,
             json={"challenge": challenge["challenge"], "signature": signature},
         )
         bidder.token = body["token"]
 
-    async def upload(
-        self, bidder: Bidder, tender: str, lot: str, sealed: bytes
-    ) -> tuple[int, Any]:
+    async def upload(self, bidder: Bidder, tender: str, lot: str, sealed: bytes) -> tuple[int, Any]:
         return await self.call(
             "PUT", f"/api/tenders/{tender}/lots/{lot}/bid", headers=bidder.auth, data=sealed
         )
 
-    async def host(self, session: str, command: str, body: dict[str, Any] | None = None,
-                   *, expect: int | None = 200) -> tuple[int, Any]:
+    async def host(
+        self,
+        session: str,
+        command: str,
+        body: dict[str, Any] | None = None,
+        *,
+        expect: int | None = 200,
+    ) -> tuple[int, Any]:
         return await self.call(
-            "POST", f"/api/sessions/{session}/host/{command}", headers=self.host_auth,
-            json=body or {}, expect=expect,
+            "POST",
+            f"/api/sessions/{session}/host/{command}",
+            headers=self.host_auth,
+            json=body or {},
+            expect=expect,
         )
 
     async def snapshot(self, session: str, auth: dict[str, str] | None = None) -> dict[str, Any]:
-        _, body = await self.call("GET", f"/api/sessions/{session}", headers=auth or {},
-                                  expect=200)
+        _, body = await self.call("GET", f"/api/sessions/{session}", headers=auth or {}, expect=200)
         return dict(body)
 
-    async def events(self, session: str, after: int = 0,
-                     auth: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    async def events(
+        self, session: str, after: int = 0, auth: dict[str, str] | None = None
+    ) -> list[dict[str, Any]]:
         _, body = await self.call(
-            "GET", f"/api/sessions/{session}/events?after={after}", headers=auth or {},
+            "GET",
+            f"/api/sessions/{session}/events?after={after}",
+            headers=auth or {},
             expect=200,
         )
         return list(body["events"])

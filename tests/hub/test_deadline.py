@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiohttp
+from hubtesting import Bidder, HubApi, parse_iso, seal_bid
+
 from bidseal import verify_document
 from bidseal.codec import b64u_decode
-from hubtesting import Bidder, HubApi, parse_iso, seal_bid
+from conftest import HubProcess
 
 
 def stored_files(data_dir: Path) -> list[Path]:
@@ -28,7 +31,9 @@ async def wait_until(at: datetime) -> None:
     await asyncio.sleep(max((at - datetime.now(UTC)).total_seconds(), 0))
 
 
-async def test_last_byte_before_and_after_the_deadline(hub_process, hub_client) -> None:
+async def test_last_byte_before_and_after_the_deadline(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tender = await api.create_tender(deadline_in=3)
@@ -38,11 +43,15 @@ async def test_last_byte_before_and_after_the_deadline(hub_process, hub_client) 
     late_bid = seal_bid(late, tid, "1", {"price": "2.00", "duration_days": "2"})
     # The early upload completes 0.4 s before the deadline, the late one 0.3 s after.
     early_task = api.call(
-        "PUT", f"/api/tenders/{tid}/lots/1/bid", headers=early.auth,
+        "PUT",
+        f"/api/tenders/{tid}/lots/1/bid",
+        headers=early.auth,
         data=slow_body(early_bid, deadline - _seconds(0.4)),
     )
     late_task = api.call(
-        "PUT", f"/api/tenders/{tid}/lots/1/bid", headers=late.auth,
+        "PUT",
+        f"/api/tenders/{tid}/lots/1/bid",
+        headers=late.auth,
         data=slow_body(late_bid, deadline + _seconds(0.3)),
     )
     (early_status, early_body), (late_status, late_body) = await asyncio.gather(
@@ -63,28 +72,33 @@ async def test_last_byte_before_and_after_the_deadline(hub_process, hub_client) 
     assert [b["bidder"] for b in passed["data"]["bids"]] == [early.id]
 
 
-async def test_fifty_uploads_straddling_the_deadline(hub_process, hub_client) -> None:
+async def test_fifty_uploads_straddling_the_deadline(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tender = await api.create_tender(deadline_in=4)
     tid, deadline = tender["id"], parse_iso(tender["deadline"])
     bidders: list[Bidder] = [await api.register(f"公司{i:02d}") for i in range(50)]
-    sealed = [seal_bid(b, tid, "1", {"price": f"{i}.00", "duration_days": "1"})
-              for i, b in enumerate(bidders)]
+    sealed = [
+        seal_bid(b, tid, "1", {"price": f"{i}.00", "duration_days": "1"})
+        for i, b in enumerate(bidders)
+    ]
     # Finish times spread from 1 s before to 1 s after the deadline.
     finish = [deadline + _seconds(-1 + 2 * i / 49) for i in range(50)]
-    results = await asyncio.gather(*(
-        api.call("PUT", f"/api/tenders/{tid}/lots/1/bid", headers=b.auth,
-                 data=slow_body(s, at))
-        for b, s, at in zip(bidders, sealed, finish, strict=True)
-    ))
+    results = await asyncio.gather(
+        *(
+            api.call("PUT", f"/api/tenders/{tid}/lots/1/bid", headers=b.auth, data=slow_body(s, at))
+            for b, s, at in zip(bidders, sealed, finish, strict=True)
+        )
+    )
     accepted = {b.id for b, (status, _) in zip(bidders, results, strict=True) if status == 201}
     for status, body in results:
         assert status in (201, 409), body
         if status == 409:
             assert body["error"]["code"] == "deadline_passed"
     # Whatever finished well before is in, whatever finished well after is out.
-    for b, at, (status, _) in zip(bidders, finish, results, strict=True):
+    for at, (status, _) in zip(finish, results, strict=True):
         if at < deadline - _seconds(0.3):
             assert status == 201
         if at > deadline + _seconds(0.2):

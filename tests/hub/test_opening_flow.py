@@ -7,19 +7,21 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import socketio
-from bidseal import verify_document
-from bidseal.codec import b64u_decode
 from hubtesting import HubApi, data_key_of, parse_iso, seal_bid
 
 from bidopen.store.eventlog import GENESIS_HASH, StoredEvent, verify_chain
+from bidseal import verify_document
+from bidseal.codec import b64u_decode
+from conftest import HubProcess
 
 PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
 
 
-async def wait_for_phase(api: HubApi, session: str, phase: str, timeout: float = 20) -> dict[str, Any]:
+async def wait_for_phase(api: HubApi, session: str, phase: str) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + 20
     while True:
         snap = await api.snapshot(session, api.host_auth)
         if snap["view"]["phase"] == phase:
@@ -28,7 +30,7 @@ async def wait_for_phase(api: HubApi, session: str, phase: str, timeout: float =
         await asyncio.sleep(0.2)
 
 
-async def test_full_opening(hub_process, hub_client) -> None:
+async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientSession) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tender = await api.create_tender(deadline_in=2.5)
@@ -36,8 +38,9 @@ async def test_full_opening(hub_process, hub_client) -> None:
     bidders = [await api.register(name) for name in PRICES]
     sealed: dict[str, bytes] = {}
     for bidder in bidders:
-        sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": PRICES[bidder.name],
-                                                        "duration_days": "180"})
+        sealed[bidder.id] = seal_bid(
+            bidder, tid, "1", {"price": PRICES[bidder.name], "duration_days": "180"}
+        )
         status, body = await api.upload(bidder, tid, "1", sealed[bidder.id])
         assert status == 201, body
         payload = verify_document(body["receipt"], "receipt", await server_key(api))
@@ -48,8 +51,12 @@ async def test_full_opening(hub_process, hub_client) -> None:
     host_socket = socketio.AsyncClient()
     received: list[dict[str, Any]] = []
     host_socket.on("event", lambda message: received.append(message), namespace="/host")
-    await host_socket.connect(hub_process.base_url, namespaces=["/host"],
-                              auth={"token": api.host_token}, transports=["websocket"])
+    await host_socket.connect(
+        hub_process.base_url,
+        namespaces=["/host"],
+        auth={"token": api.host_token},
+        transports=["websocket"],
+    )
     joined = await host_socket.call("join", {"session_id": tid}, namespace="/host")
     assert joined["snapshot"]["view"]["phase"] == "scheduled"
 
@@ -60,14 +67,21 @@ async def test_full_opening(hub_process, hub_client) -> None:
     # A wrong key is recorded as a failed attempt and refused clearly.
     wrong = data_key_of(bidders[1], sealed[bidders[1].id], tid, "1")
     status, body = await api.call(
-        "POST", f"/api/tenders/{tid}/lots/1/data-key", headers=bidders[0].auth,
+        "POST",
+        f"/api/tenders/{tid}/lots/1/data-key",
+        headers=bidders[0].auth,
         json={"data_key": wrong},
     )
     assert (status, body["error"]["code"]) == (422, "wrong_data_key")
     for bidder in bidders:
         key = data_key_of(bidder, sealed[bidder.id], tid, "1")
-        await api.call("POST", f"/api/tenders/{tid}/lots/1/data-key", headers=bidder.auth,
-                       json={"data_key": key}, expect=200)
+        await api.call(
+            "POST",
+            f"/api/tenders/{tid}/lots/1/data-key",
+            headers=bidder.auth,
+            json={"data_key": key},
+            expect=200,
+        )
     # Prices stay out of every view until the read-out.
     public = await api.snapshot(tid)
     assert not any(price in json.dumps(public) for price in PRICES.values())
@@ -76,8 +90,9 @@ async def test_full_opening(hub_process, hub_client) -> None:
     readout = json.dumps(snap["view"]["readout"], ensure_ascii=False)
     assert all(price in readout for price in PRICES.values())
     for bidder in bidders:
-        await api.call("POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth,
-                       json={}, expect=200)
+        await api.call(
+            "POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth, json={}, expect=200
+        )
     await api.host(tid, "close_confirmation")
     await api.host(tid, "publish_record")
     status, record = await api.call("GET", f"/api/sessions/{tid}/record", expect=200)
@@ -111,7 +126,9 @@ async def check_log(api: HubApi, tid: str) -> None:
     assert "read_out" in kinds and kinds[-1] == "record_published"
 
 
-async def test_bidder_sees_only_itself(hub_process, hub_client) -> None:
+async def test_bidder_sees_only_itself(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tid = (await api.create_tender(deadline_in=3600, lots=("1", "2")))["id"]
@@ -126,13 +143,12 @@ async def test_bidder_sees_only_itself(hub_process, hub_client) -> None:
         "DELETE", f"/api/tenders/{tid}/lots/1/bid", headers=first.auth, expect=200
     )
     payload = verify_document(withdrawal["withdrawal"], "withdrawal", await server_key(api))
-    _, mine = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=first.auth,
-                             expect=200)
+    _, mine = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=first.auth, expect=200)
     assert [b["status"] for b in mine["bids"]] == ["replaced", "withdrawn"]
     assert payload["bid_sha256"] == mine["bids"][1]["bid_sha256"]
     assert second.id not in json.dumps(mine)
-    _, other = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=second.auth,
-                              expect=200)
+    _, other = await api.call(
+        "GET", f"/api/tenders/{tid}/bids/mine", headers=second.auth, expect=200
+    )
     assert [b["status"] for b in other["bids"]] == ["current"]
     assert datetime.now(UTC) < parse_iso((await api.snapshot(tid))["view"]["deadline"])
-

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import aiohttp
 import pytest
 import socketio
 from hubtesting import HubApi, data_key_of, seal_bid
+
+from conftest import HubProcess
 
 
 @pytest.fixture
@@ -25,7 +28,9 @@ async def wait_phase(api: HubApi, tid: str, phase: str) -> dict[str, Any]:
     raise AssertionError(f"phase never became {phase}")
 
 
-async def test_kill_during_decryption_and_resume(hub_process, hub_client) -> None:
+async def test_kill_during_decryption_and_resume(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tid = (await api.create_tender(deadline_in=2, decryption_minutes=5))["id"]
@@ -38,17 +43,25 @@ async def test_kill_during_decryption_and_resume(hub_process, hub_client) -> Non
     await api.host(tid, "start_decryption")
     first = bidders[0]
     await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=first.auth, expect=200)
-    await api.call("POST", f"/api/tenders/{tid}/lots/1/data-key", headers=first.auth,
-                   json={"data_key": data_key_of(first, sealed[first.id], tid, "1")},
-                   expect=200)
+    await api.call(
+        "POST",
+        f"/api/tenders/{tid}/lots/1/data-key",
+        headers=first.auth,
+        json={"data_key": data_key_of(first, sealed[first.id], tid, "1")},
+        expect=200,
+    )
     before = await api.snapshot(tid, api.host_auth)
     ends_at = before["view"]["ends_at"]
 
     public = socketio.AsyncClient(reconnection=False)
     messages: list[dict[str, Any]] = []
     public.on("event", messages.append, namespace="/public")
-    await public.connect(hub_process.base_url, namespaces=["/public"],
-                         auth={"session_id": tid}, transports=["websocket"])
+    await public.connect(
+        hub_process.base_url,
+        namespaces=["/public"],
+        auth={"session_id": tid},
+        transports=["websocket"],
+    )
     last_seen = before["seq"]
 
     hub_process.kill()
@@ -66,9 +79,13 @@ async def test_kill_during_decryption_and_resume(hub_process, hub_client) -> Non
     # Tokens survive the restart; the second bidder decrypts now.
     second = bidders[1]
     await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=second.auth, expect=200)
-    await api.call("POST", f"/api/tenders/{tid}/lots/1/data-key", headers=second.auth,
-                   json={"data_key": data_key_of(second, sealed[second.id], tid, "1")},
-                   expect=200)
+    await api.call(
+        "POST",
+        f"/api/tenders/{tid}/lots/1/data-key",
+        headers=second.auth,
+        json={"data_key": data_key_of(second, sealed[second.id], tid, "1")},
+        expect=200,
+    )
     # A client that lost its socket catches up from its last seq, without gaps.
     missed = await api.events(tid, after=last_seen)
     assert [m["seq"] for m in missed] == list(range(last_seen + 1, last_seen + 1 + len(missed)))
@@ -82,8 +99,12 @@ async def test_kill_during_decryption_and_resume(hub_process, hub_client) -> Non
     snapshots: list[dict[str, Any]] = []
     fresh = socketio.AsyncClient()
     fresh.on("snapshot", snapshots.append, namespace="/public")
-    await fresh.connect(hub_process.base_url, namespaces=["/public"],
-                        auth={"session_id": tid}, transports=["websocket"])
+    await fresh.connect(
+        hub_process.base_url,
+        namespaces=["/public"],
+        auth={"session_id": tid},
+        transports=["websocket"],
+    )
     for _ in range(50):
         if snapshots:
             break

@@ -6,9 +6,12 @@ import asyncio
 import json
 from typing import Any
 
+import aiohttp
 import asyncpg
 import socketio
 from hubtesting import HubApi, seal_bid
+
+from conftest import HubProcess
 
 CANARY_PRICE = "7364519.27"
 CANARY_NAME = "金丝雀测试建设有限公司"
@@ -21,9 +24,12 @@ async def database_text(database_url: str) -> str:
 
         conn = sqlite3.connect(database_url.split("///", 1)[1])
         try:
-            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            query = "SELECT name FROM sqlite_master WHERE type='table'"
+            tables = [r[0] for r in conn.execute(query)]
             rows = [
-                repr(row) for t in tables if t != "bidders"
+                repr(row)
+                for t in tables
+                if t != "bidders"
                 for row in conn.execute(f'SELECT * FROM "{t}"')
             ]
         finally:
@@ -31,17 +37,24 @@ async def database_text(database_url: str) -> str:
         return "\n".join(rows)
     pg = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        tables = [r["tablename"] for r in await pg.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-        )]
-        rows = [repr(dict(r)) for t in tables if t != "bidders"
-                for r in await pg.fetch(f'SELECT * FROM "{t}"')]
+        tables = [
+            r["tablename"]
+            for r in await pg.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ]
+        rows = [
+            repr(dict(r))
+            for t in tables
+            if t != "bidders"
+            for r in await pg.fetch(f'SELECT * FROM "{t}"')
+        ]
     finally:
         await pg.close()
     return "\n".join(rows)
 
 
-async def test_nothing_leaks_before_the_deadline(hub_process, hub_client) -> None:
+async def test_nothing_leaks_before_the_deadline(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tender = await api.create_tender(deadline_in=3600)
@@ -50,12 +63,20 @@ async def test_nothing_leaks_before_the_deadline(hub_process, hub_client) -> Non
 
     public = socketio.AsyncClient()
     public.on("*", lambda event, data: seen.append((event, data)), namespace="/public")
-    await public.connect(hub_process.base_url, namespaces=["/public"],
-                         auth={"session_id": tid}, transports=["websocket"])
+    await public.connect(
+        hub_process.base_url,
+        namespaces=["/public"],
+        auth={"session_id": tid},
+        transports=["websocket"],
+    )
     host = socketio.AsyncClient()
     host.on("*", lambda event, data: seen.append((event, data)), namespace="/host")
-    await host.connect(hub_process.base_url, namespaces=["/host"],
-                       auth={"token": api.host_token}, transports=["websocket"])
+    await host.connect(
+        hub_process.base_url,
+        namespaces=["/host"],
+        auth={"token": api.host_token},
+        transports=["websocket"],
+    )
     seen.append(await host.call("join", {"session_id": tid}, namespace="/host"))
 
     canary = await api.register(CANARY_NAME)
@@ -82,7 +103,7 @@ async def test_nothing_leaks_before_the_deadline(hub_process, hub_client) -> Non
         assert secret not in visible
     assert '"bids"' not in visible and "signed_in" not in visible.replace("signed_in_count", "")
     log = hub_process.log_text()
-    for secret in (CANARY_PRICE, CANARY_NAME, "/bid\"", "/bid ", "bids/mine", "sign-in"):
+    for secret in (CANARY_PRICE, CANARY_NAME, '/bid"', "/bid ", "bids/mine", "sign-in"):
         assert secret not in log, f"{secret!r} in the server log"
     # Sign-ins to the platform are logged, but no line ties the bidder to the tender.
     assert not [line for line in log.splitlines() if canary.id in line and tid in line]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from hubtesting import HubApi
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from bidopen.store import eventlog
 from bidopen.store.db import Database, is_unique_violation
 from bidopen.store.eventlog import GENESIS_HASH, BrokenChain, NewEvent, chain, verify_chain
 from bidopen.store.tenders import insert_tender
+from conftest import HubProcess
 
 NOW = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
 
@@ -31,16 +33,23 @@ async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def new_events(count: int) -> list[NewEvent]:
-    return [NewEvent("tick_kind", f"2026-11-27T01:02:0{i}.000000Z", {"n": i, "名": "值"})
-            for i in range(count)]
+    return [
+        NewEvent("tick_kind", f"2026-11-27T01:02:0{i}.000000Z", {"n": i, "名": "值"})
+        for i in range(count)
+    ]
 
 
 async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> None:
     async def create(i: int) -> str:
         async with db.write() as conn:
             return await insert_tender(
-                conn, title=f"t{i}", deadline=NOW + timedelta(days=1), spec={},
-                lot_names=[("1", "标段1")], created_by="host", now=NOW,
+                conn,
+                title=f"t{i}",
+                deadline=NOW + timedelta(days=1),
+                spec={},
+                lot_names=[("1", "标段1")],
+                created_by="host",
+                now=NOW,
             )
 
     codes = await asyncio.gather(*(create(i) for i in range(20)))
@@ -49,14 +58,28 @@ async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> No
     # A transaction that rolls back gives its number back: no issued code is ever reused.
     with pytest.raises(RuntimeError):
         async with db.write() as conn:
-            await insert_tender(conn, title="x", deadline=NOW, spec={}, lot_names=[("1", "x")],
-                                created_by="host", now=NOW)
+            await insert_tender(
+                conn,
+                title="x",
+                deadline=NOW,
+                spec={},
+                lot_names=[("1", "x")],
+                created_by="host",
+                now=NOW,
+            )
             raise RuntimeError("abandon")
     assert await create(99) == "ZB-2026-000021"
     next_year = NOW.replace(year=2027)
     async with db.write() as conn:
-        code = await insert_tender(conn, title="y", deadline=next_year, spec={},
-                                   lot_names=[("1", "x")], created_by="host", now=next_year)
+        code = await insert_tender(
+            conn,
+            title="y",
+            deadline=next_year,
+            spec={},
+            lot_names=[("1", "x")],
+            created_by="host",
+            now=next_year,
+        )
     assert code == "ZB-2027-000001"
 
 
@@ -95,7 +118,9 @@ def _with(event: eventlog.StoredEvent, **changes: Any) -> eventlog.StoredEvent:
     return replace(event, **changes)
 
 
-async def test_tender_codes_over_http(hub_process, hub_client) -> None:
+async def test_tender_codes_over_http(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
     tenders = await asyncio.gather(*(api.create_tender() for _ in range(5)))

@@ -11,8 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from conftest import HubProcess, _create_pg_database, _drop_pg_database, pg_url
 from hubtesting import HubApi
+
+from conftest import HubProcess, _create_pg_database, _drop_pg_database, pg_url
 
 pytestmark = pytest.mark.postgres
 
@@ -37,7 +38,9 @@ def two_nodes(tmp_path: Path) -> Iterator[tuple[HubProcess, HubProcess]]:
         asyncio.run(_drop_pg_database(name))
 
 
-async def test_event_on_one_node_reaches_sockets_of_the_other(two_nodes) -> None:
+async def test_event_on_one_node_reaches_sockets_of_the_other(
+    two_nodes: tuple[HubProcess, HubProcess],
+) -> None:
     a, b = two_nodes
     async with aiohttp.ClientSession(base_url=a.base_url) as http_a:
         api = HubApi(http_a)
@@ -46,8 +49,9 @@ async def test_event_on_one_node_reaches_sockets_of_the_other(two_nodes) -> None
         received: list[dict[str, Any]] = []
         viewer = socketio.AsyncClient()
         viewer.on("event", received.append, namespace="/public")
-        await viewer.connect(b.base_url, namespaces=["/public"], auth={"session_id": tid},
-                             transports=["websocket"])
+        await viewer.connect(
+            b.base_url, namespaces=["/public"], auth={"session_id": tid}, transports=["websocket"]
+        )
         await asyncio.sleep(0.5)
         await api.host(tid, "abort", {"reason": "招标文件需要修改"})
         for _ in range(50):
