@@ -1,0 +1,198 @@
+"""What people do in the pages, as steps the browser tests share (host, bidders, the public)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Browser, BrowserContext, Download, Page, expect
+
+BEIJING = timezone(timedelta(hours=8))
+SCREEN_SIZE = {"width": 1920, "height": 1080}
+LAPTOP_SIZE = {"width": 1366, "height": 768}
+# Long enough for a slow machine, short enough to wait for.
+SLOW = 30_000
+
+
+@dataclass
+class PageLog:
+    """What a page reported: uncaught exceptions fail the test that owns the page."""
+
+    name: str
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Browsers:
+    """Opens browser contexts (one per person) and keeps their pages' logs."""
+
+    browser: Browser
+    base_url: str
+    logs: list[PageLog] = field(default_factory=list)
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    async def page(
+        self, name: str, *, size: dict[str, int] | None = None, lang: str = "zh-CN"
+    ) -> Page:
+        context = await self.browser.new_context(
+            base_url=self.base_url,
+            viewport=size or SCREEN_SIZE,
+            locale=lang,
+            timezone_id="Asia/Shanghai",
+            accept_downloads=True,
+        )
+        self.contexts.append(context)
+        page = await context.new_page()
+        log = PageLog(name)
+        self.logs.append(log)
+        page.on("pageerror", lambda error: log.errors.append(str(error)))
+        page.on("console", lambda message: log.console.append(f"{message.type}: {message.text}"))
+        # Confirmations (withdraw, stop a lot, close a window) are accepted, as a person would.
+        page.on("dialog", lambda dialog: dialog.accept())
+        return page
+
+    def uncaught(self) -> list[str]:
+        return [f"{log.name}: {error}" for log in self.logs for error in log.errors]
+
+
+Shooter = Callable[[Page, str], Awaitable[Path]]
+
+
+def beijing_local(at: datetime) -> str:
+    """The `datetime-local` text the host types: Beijing wall-clock time, to the second."""
+    return at.astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def bidopen(*args: str, cwd: Path | None = None) -> str:
+    """Run the `bidopen` command of this checkout, as a bidder would on its own machine."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bidopen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"bidopen {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def keygen(folder: Path, passphrase: str) -> Path:
+    """`bidopen keygen` into `folder`; returns the key file (fewer KDF rounds keep tests quick)."""
+    passphrase_file = folder.parent / f"{folder.name}.passphrase"
+    passphrase_file.write_text(passphrase + "\n", encoding="utf-8")
+    bidopen(
+        "keygen",
+        "--out",
+        str(folder),
+        "--passphrase-file",
+        str(passphrase_file),
+        "--iterations",
+        "1000",
+    )
+    return folder / "bidder-key.json"
+
+
+def seal_with_cli(
+    key_dir: Path, document: Path, context: str, items: dict[str, str], out: Path
+) -> Path:
+    """`bidopen seal` a document for `context` (TENDER/LOT/BIDDER)."""
+    summary = out.parent / f"{out.name}.summary.json"
+    summary.write_text(json.dumps({"items": items}, ensure_ascii=False), encoding="utf-8")
+    bidopen(
+        "seal",
+        str(document),
+        "--key-dir",
+        str(key_dir),
+        "--context",
+        context,
+        "--summary",
+        str(summary),
+        "--out",
+        str(out),
+        "--passphrase-file",
+        str(key_dir.parent / f"{key_dir.name}.passphrase"),
+    )
+    return out
+
+
+async def host_login(page: Page, user: str, password: str) -> None:
+    await page.goto("/host")
+    await page.fill("#login-username", user)
+    await page.fill("#login-password", password)
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#console")).to_be_visible()
+
+
+async def create_tender(page: Page, title: str, deadline: datetime) -> str:
+    """Fill in the host's new-tender form (one lot, the default read-out); returns the code."""
+    await page.fill("#create-title", title)
+    await page.fill("#create-deadline", beijing_local(deadline))
+    await page.click("#create-form button[type=submit]")
+    await expect(page.locator("#create-message")).to_have_class("message ok")
+    # The console opens the new tender's session by itself.
+    await expect(page.locator("#session-title")).to_have_text(title, timeout=SLOW)
+    return await page.locator("#session-code").inner_text()
+
+
+async def register_with_new_keys(page: Page, org: str, contact: str, passphrase: str) -> str:
+    """Register in the bidder room with keys made in the browser; returns the bidder id."""
+    await page.fill("#reg-org", org)
+    await page.fill("#reg-contact", contact)
+    await page.fill("#reg-passphrase", passphrase)
+    await page.fill("#reg-passphrase2", passphrase)
+    async with page.expect_download() as download:
+        await page.click("#register-form button[type=submit]")
+    key_file = await download.value
+    assert key_file.suggested_filename.startswith("bidder-key-")
+    await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
+    return str(await page.evaluate("window.bidopenBidder.bidderId()"))
+
+
+async def register_with_key_file(
+    page: Page, org: str, contact: str, key_file: Path, passphrase: str
+) -> str:
+    await page.fill("#reg-org", org)
+    await page.fill("#reg-contact", contact)
+    await page.check("#reg-existing")
+    await page.set_input_files("#reg-key-file", str(key_file))
+    await page.fill("#reg-passphrase", passphrase)
+    await page.click("#register-form button[type=submit]")
+    await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
+    return str(await page.evaluate("window.bidopenBidder.bidderId()"))
+
+
+async def host_command(page: Page, command: str) -> None:
+    """Press the button of one of the host's controls and wait for the hub's acceptance."""
+    form = page.locator(f"#controls form[data-command={command}]")
+    await expect(form).to_be_visible(timeout=SLOW)
+    await form.locator("button[type=submit]").click()
+    await expect(page.locator("#session-message")).to_have_class("message ok", timeout=SLOW)
+
+
+async def indexed_key_files(page: Page) -> list[dict[str, Any]]:
+    """What the bidder room keeps in IndexedDB, read through its own module."""
+    result = await page.evaluate(
+        "import('/static/js/vault.js').then((vault) => vault.listKeyFiles())"
+    )
+    assert isinstance(result, list)
+    return result
+
+
+async def downloaded_json(download: Download) -> Any:
+    """The JSON a page handed to the browser's download manager."""
+    path = await download.path()
+    return json.loads(await asyncio.to_thread(Path(path).read_text, encoding="utf-8"))
+
+
+def soon(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)

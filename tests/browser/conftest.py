@@ -1,0 +1,77 @@
+"""Browser fixtures: Debian's chromium driven by Playwright against a real hub process."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from browsing import Browsers, Shooter
+from playwright.async_api import Browser, Page, async_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+
+# Every page test leaves pictures behind for a person to look at; they are git-ignored.
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """The browser tests run on SQLite only: they test pages, not storage engines."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}"
+
+
+@pytest.fixture
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def chromium(chromium_path: Path) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(chromium_path), args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture
+async def browsers(chromium: Browser, hub_process: object) -> AsyncIterator[Browsers]:
+    """Browser contexts against a fresh hub; a JavaScript exception on any page fails the test."""
+    opened = Browsers(chromium, hub_process.base_url)  # type: ignore[attr-defined]
+    try:
+        yield opened
+    finally:
+        for context in opened.contexts:
+            await context.close()
+    assert opened.uncaught() == [], "uncaught JavaScript errors"
+
+
+@pytest.fixture
+def screenshot(request: pytest.FixtureRequest) -> Shooter:
+    """Save a picture of a page as tests/artifacts/screenshots/<test>-<name>.png."""
+    prefix = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+
+    async def shoot(page: Page, name: str) -> Path:
+        path = SCREENSHOTS / f"{prefix}-{name}.png"
+        await page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
