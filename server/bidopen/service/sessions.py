@@ -112,16 +112,17 @@ class SessionService:
         """Decide and append in one transaction, then publish; a lost seq race retries once."""
         for attempt in (1, 2):
             try:
-                loaded, stored = await self._attempt(session_id, command, effect)
+                outcome = await self._attempt(session_id, command, effect)
                 break
             except IntegrityError as exc:
                 if attempt == 2 or not is_unique_violation(exc):
                     raise
                 # Another node appended the same seq first: decide again on its outcome.
                 self._cache.pop(session_id, None)
-        if stored:
-            await self._after_commit(session_id, loaded, stored)
-        return stored
+        if outcome is None:
+            return []
+        await self._after_commit(session_id, *outcome)
+        return outcome[1]
 
     async def start(self, prepare: SessionStarter) -> str:
         """Create a session: `prepare` stores its tender row and names the scheduling command."""
@@ -129,17 +130,9 @@ class SessionService:
             now = self._clock.now()
             session_id, command = await prepare(conn, now)
             loaded = await self.load_in(conn, session_id)
-            try:
-                events = decide(loaded.state, command, now)
-            except SessionError as exc:
-                raise from_session_error(exc) from exc
-            new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
-            stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
-            await eventlog.append(conn, stored)
-            state = fold(loaded.state, events)
-        await self._after_commit(
-            session_id, LoadedSession(state, stored[-1].seq, stored[-1].hash), stored
-        )
+            after = await self._decide_and_append(conn, session_id, loaded, command, now, None)
+        if after is not None:
+            await self._after_commit(session_id, *after)
         return session_id
 
     async def _attempt(
@@ -147,7 +140,7 @@ class SessionService:
         session_id: str,
         command: Command | CommandBuilder,
         effect: Effect | None,
-    ) -> tuple[LoadedSession, list[StoredEvent]]:
+    ) -> tuple[LoadedSession, list[StoredEvent]] | None:
         async with self._db.write() as conn:
             # Locking the tender row queues every writer of this session, on every node, so
             # the deadline tick and a late upload cannot interleave.
@@ -155,21 +148,32 @@ class SessionService:
                 raise HubError("tender_not_found")
             loaded = await self.load_in(conn, session_id)
             now = self._clock.now()
-            actual = (
-                command if isinstance(command, Command) else await command(conn, loaded.state, now)
-            )
-            try:
-                events = decide(loaded.state, actual, now)
-            except SessionError as exc:
-                raise from_session_error(exc) from exc
-            if not events:
-                return loaded, []
-            new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
-            stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
-            await eventlog.append(conn, stored)
-            if effect is not None:
-                await effect(conn, loaded.state, events)
-            state = fold(loaded.state, events)
+            if not isinstance(command, Command):
+                command = await command(conn, loaded.state, now)
+            return await self._decide_and_append(conn, session_id, loaded, command, now, effect)
+
+    @staticmethod
+    async def _decide_and_append(
+        conn: AsyncConnection,
+        session_id: str,
+        loaded: LoadedSession,
+        command: Command,
+        now: datetime,
+        effect: Effect | None,
+    ) -> tuple[LoadedSession, list[StoredEvent]] | None:
+        """Inside the caller's transaction: decide, chain, append, run the effect."""
+        try:
+            events = decide(loaded.state, command, now)
+        except SessionError as exc:
+            raise from_session_error(exc) from exc
+        if not events:
+            return None
+        new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
+        stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
+        await eventlog.append(conn, stored)
+        if effect is not None:
+            await effect(conn, loaded.state, events)
+        state = fold(loaded.state, events)
         return LoadedSession(state, stored[-1].seq, stored[-1].hash), stored
 
     async def _after_commit(
