@@ -8,7 +8,11 @@ from collections.abc import Mapping
 from bidseal.codec import canonical_json, has_lone_surrogate
 from bidseal.format import SUMMARY_PLAINTEXT_MAX
 
-__all__ = ["decode_summary", "encode_summary"]
+__all__ = ["SUMMARY_PAD_TO", "decode_summary", "encode_summary"]
+
+# The summary's length is visible in every sealed file before the opening; unpadded it
+# would tell how many digits a price has. Trailing spaces are plain JSON whitespace.
+SUMMARY_PAD_TO = 1024
 
 
 def _check_strings(value: object) -> None:
@@ -36,7 +40,10 @@ def _check_summary(summary: Mapping[str, object]) -> None:
 
 
 def encode_summary(summary: Mapping[str, object]) -> bytes:
-    """The summary plaintext; ValueError with a reason if it is not a valid summary."""
+    """The summary plaintext, padded with spaces to a multiple of 1024 bytes.
+
+    ValueError with a reason if it is not a valid summary.
+    """
     if not isinstance(summary, Mapping):
         raise ValueError("the summary must be a JSON object")
     _check_summary(summary)
@@ -46,7 +53,8 @@ def encode_summary(summary: Mapping[str, object]) -> bytes:
         raise ValueError(f"the summary is not JSON data: {exc}") from exc
     if len(data) > SUMMARY_PLAINTEXT_MAX:
         raise ValueError(f"the summary is larger than {SUMMARY_PLAINTEXT_MAX} bytes")
-    return data
+    padded = min(SUMMARY_PLAINTEXT_MAX, -(-len(data) // SUMMARY_PAD_TO) * SUMMARY_PAD_TO)
+    return data + b" " * (padded - len(data))
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:

@@ -129,3 +129,16 @@ def test_reader_takes_bytes_one_at_a_time() -> None:
     for index in range(len(sealed)):
         reader.feed(sealed[index : index + 1])
     assert reader.finish().size == 200
+
+
+def test_summary_length_does_not_tell_the_price_length() -> None:
+    short = read_info(seal_bytes(b"", summary={"items": {"price": "9"}}))
+    long = read_info(seal_bytes(b"", summary={"items": {"price": "1234567890.12"}}))
+    assert len(short.summary_ct) == len(long.summary_ct) == 1024 + 16
+
+
+def test_summary_padding_stops_at_the_maximum() -> None:
+    summary = {"items": {"note": "x" * (65536 - 30)}}
+    sealed = seal_bytes(b"", summary=summary)
+    assert len(read_info(sealed).summary_ct) == 65536 + 16
+    assert open_bytes(sealed)[1].summary == summary
