@@ -55,6 +55,8 @@ class HubProcess:
             BIDOPEN_HOST="127.0.0.1",
             BIDOPEN_BOOTSTRAP_HOST=f"{HOST_USER}:{HOST_PASSWORD}",
             BIDOPEN_LOG_LEVEL="DEBUG",
+            # Tests register many bidders quickly; the limit has its own test.
+            BIDOPEN_PUBLIC_REQUESTS_PER_MINUTE="100000",
             PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)

@@ -20,6 +20,7 @@ from bidopen.http.accesslog import DiscreetAccessLogger
 from bidopen.http.auth import require
 from bidopen.http.middleware import error_middleware
 from bidopen.http.pages import add_page_routes
+from bidopen.http.ratelimit import public_rate_limit
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
@@ -43,7 +44,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     """Build the application; nothing is opened until its cleanup contexts run."""
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    app = web.Application(middlewares=[error_middleware], client_max_size=1024**2)
+    app = web.Application(
+        middlewares=[error_middleware, public_rate_limit(config.public_requests_per_minute)],
+        client_max_size=1024**2,
+    )
     db = Database(config.database_url)
     signer = ServerSigner.load_or_create(config.server_key_path)
     accounts = Accounts(

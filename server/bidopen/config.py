@@ -32,6 +32,7 @@ class Config:
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()
     max_bid_bytes: int = 2 * GIB
+    public_requests_per_minute: int = 600
     public_messages_per_minute: int = 30
     public_max_message_bytes: int = 512
     public_max_connections_per_ip: int = 50
@@ -54,6 +55,7 @@ class Config:
         if self.max_bid_bytes < 1024:
             raise ConfigError("max_bid_bytes must be at least 1024")
         for name in (
+            "public_requests_per_minute",
             "public_messages_per_minute",
             "public_max_message_bytes",
             "public_max_connections_per_ip",

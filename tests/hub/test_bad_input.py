@@ -228,3 +228,26 @@ async def test_foreign_origin_http_handshake(hub_process: HubProcess) -> None:
         ) as response,
     ):
         assert response.status == 400
+
+
+async def test_anonymous_requests_are_rate_limited(tmp_path: Path) -> None:
+    hub = HubProcess(
+        tmp_path / "data",
+        f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}",
+        tmp_path / "hub.log",
+        extra_env={"BIDOPEN_PUBLIC_REQUESTS_PER_MINUTE": "60"},
+    )
+    hub.start()
+    try:
+        async with aiohttp.ClientSession(base_url=hub.base_url) as http:
+            api = HubApi(http)
+            await api.login_host(hub.host_user, hub.host_password)
+            # The burst is 10 requests; the start-up probe and the login took two of them.
+            answers = [await api.call("GET", "/api/tenders") for _ in range(12)]
+            refused = [answer for answer in answers if answer[0] != 200]
+            assert refused, "a burst beyond the limit is refused"
+            assert_error(*refused[0], 429, "rate_limited")
+            # A caller with a token is not counted against the address.
+            await api.call("GET", "/api/tenders", headers=api.host_auth, expect=200)
+    finally:
+        hub.stop()
