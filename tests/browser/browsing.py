@@ -14,6 +14,9 @@ from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Download, Page, expect
 
+from bidopen.client import BidderClient, HostClient, LotSpec, TenderDraft, seal_in_memory
+from bidseal import generate_keys
+
 BEIJING = timezone(timedelta(hours=8))
 SCREEN_SIZE = {"width": 1920, "height": 1080}
 LAPTOP_SIZE = {"width": 1366, "height": 768}
@@ -196,3 +199,66 @@ async def downloaded_json(download: Download) -> Any:
 
 def soon(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+@dataclass
+class ScriptedBidder:
+    """A bidder played by the Python client (the page under test is someone else's)."""
+
+    client: BidderClient
+    sealed: bytes
+
+
+@dataclass
+class ScriptedOpening:
+    """A session driven from Python up to the decryption window, for tests of one page."""
+
+    host: HostClient
+    tender: str
+    bidders: list[ScriptedBidder]
+
+    async def close(self) -> None:
+        for bidder in self.bidders:
+            await bidder.client.close()
+        await self.host.close()
+
+
+async def wait_past_deadline(host: HostClient, tender: str, within_s: float) -> None:
+    """Poll the host's view until the scheduler's deadline tick has been logged."""
+    for _ in range(int(within_s / 0.25)):
+        if (await host.snapshot(tender)).view["phase"] != "scheduled":
+            return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"{tender} still before its deadline after {within_s} s")
+
+
+async def opening_in_decryption(
+    base_url: str, user: str, password: str, prices: list[str], *, lead_s: float = 8
+) -> ScriptedOpening:
+    """Create a tender, have one scripted bidder per price seal and submit, pass the
+    deadline and open the decryption window; nobody has decrypted yet."""
+    host = HostClient(base_url)
+    await host.login(user, password)
+    draft = TenderDraft(
+        title="城区供水管网改造工程",
+        lots=(LotSpec(id="1", name="第一标段"),),
+        deadline=soon(lead_s),
+    )
+    tender = (await host.create_tender(draft)).id
+    bidders = []
+    for n, price in enumerate(prices, start=1):
+        client = BidderClient(base_url, generate_keys())
+        await client.register(f"投标人{n}有限公司", f"联系人{n}")
+        await client.login()
+        sealed, _ = seal_in_memory(
+            client.keys,
+            client.context(tender, "1"),
+            b"bid document",
+            {"price": price, "duration_days": "100"},
+        )
+        await client.submit(tender, "1", sealed)
+        await client.sign_in(tender)
+        bidders.append(ScriptedBidder(client, sealed))
+    await wait_past_deadline(host, tender, lead_s + 30)
+    await host.start_decryption(tender)
+    return ScriptedOpening(host, tender, bidders)
