@@ -79,7 +79,7 @@ class VideoHub:
 
 @contextlib.asynccontextmanager
 async def running_hub(settings: VideoSettings | None = None) -> AsyncIterator[VideoHub]:
-    relays = VideoRelays(settings or VideoSettings(media_timeout_seconds=1.0))
+    relays = VideoRelays(settings or VideoSettings())
     app = web.Application(middlewares=[hub_errors])
     add_video_routes(app, relays, token_check)
     app.cleanup_ctx.append(video_cleanup_ctx)
