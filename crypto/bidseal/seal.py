@@ -150,7 +150,7 @@ def _seal_body(
     current_len = read_block(document, current)
     index = size = body_len = 0
     with InOrderWorker(
-        slots=3, buffer_size=chunk_size + TAG_LEN, job=chunk_hash, on_result=body_hash.update
+        slots=2, buffer_size=chunk_size + TAG_LEN, job=chunk_hash, on_result=body_hash.update
     ) as hasher:
         while True:
             ahead_len = read_block(document, ahead) if current_len == chunk_size else 0
