@@ -51,6 +51,7 @@ class SimulatedBidder:
         self.client = BidderClient(base_url, generate_keys(), session=session)
         self.sealed: bytes = b""
         self.bid_sha256: str = ""
+        self.late = False
         self.objection_id: str | None = None
 
     @property
@@ -70,25 +71,39 @@ class SimulatedBidder:
         self.sealed, result = seal_in_memory(
             self.client.keys, self.client.context(tender_id, lot), document, items
         )
-        receipt = await self.client.submit(tender_id, lot, self.sealed)
+        try:
+            receipt = await self.client.submit(tender_id, lot, self.sealed)
+        except ClientError as error:
+            # A bid that misses the deadline is a finding of the run, not a reason to stop it.
+            if error.code != "deadline_passed":
+                raise
+            self.late = True
+            return
         if receipt.payload.get("bid_sha256") != result.bid_sha256:
             raise ClientError("document_invalid", "the receipt names another sealed file")
         self.bid_sha256 = result.bid_sha256
         await self.client.sign_in(tender_id)
 
     async def decrypt(self, tender_id: str, lot: str) -> bool:
-        """Hand over the data key; a failing bidder hands over a wrong one (a lost key file)."""
-        if not self.role.fails_to_decrypt:
-            await self.client.decrypt(tender_id, lot, self.sealed)
-            return True
+        """Hand over the data key; a failing bidder hands over a wrong one (a lost key file).
+
+        True if the hub opened the bid; a hub too slow for the window is a finding, not a crash.
+        """
+        if self.late:
+            return False
         try:
+            if not self.role.fails_to_decrypt:
+                await self.client.decrypt(tender_id, lot, self.sealed)
+                return True
             await self.client.send_data_key(tender_id, lot, secrets.token_bytes(32))
         except ClientError as error:
-            if error.code != "wrong_data_key":
+            if error.code not in ("wrong_data_key", "window_closed", "illegal_in_phase"):
                 raise
         return False
 
     async def respond_to_readout(self, tender_id: str) -> None:
+        if self.late:
+            return
         if self.role.objects:
             self.objection_id = await self.client.object(
                 tender_id, f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
@@ -107,4 +122,10 @@ async def all_of(
         async with gate:
             return await step(bidder)
 
-    return list(await asyncio.gather(*(one(bidder) for bidder in bidders)))
+    try:
+        # A task group: the first failure cancels the other bidders' steps.
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(bidder)) for bidder in bidders]
+    except ExceptionGroup as failures:
+        raise failures.exceptions[0] from None
+    return [task.result() for task in tasks]

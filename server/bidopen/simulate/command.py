@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from bidopen.client import ClientError
-from bidopen.simulate.run import SimulationError, SimulationOptions, simulate
+from bidopen.simulate.options import SimulationOptions
+from bidopen.simulate.run import SimulationError, simulate
 
 PASSWORD_ENV = "BIDOPEN_HOST_PASSWORD"
 
@@ -42,6 +43,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--data-dir", type=Path, help="keep the spawned hub's data here (default: a temp folder)"
     )
+    parser.add_argument(
+        "--quiet", action="store_true", help="no progress lines on stderr, only the report"
+    )
     parser.set_defaults(func=run_simulate)
 
 
@@ -57,6 +61,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             host_password=os.environ.get(PASSWORD_ENV),
             lead_seconds=args.lead,
             data_dir=args.data_dir,
+            progress=not args.quiet,
         )
     except ValueError as error:
         print(f"bidopen simulate: {error}", file=sys.stderr)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import resource
 import sys
 from pathlib import Path
 
 
 def own_peak_kib() -> int:
-    """This process's peak RSS in KiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak // 1024 if sys.platform == "darwin" else peak
+    """This process's peak RSS in KiB.
+
+    VmHWM where Linux has it: ru_maxrss also counts the parent's pages a forked child held
+    before it exec'd, which would charge every worker with its parent's size.
+    """
+    peak = process_peak_kib(os.getpid())
+    if peak is not None:
+        return peak
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return usage // 1024 if sys.platform == "darwin" else usage  # bytes on macOS
 
 
 def process_peak_kib(pid: int) -> int | None:
@@ -23,7 +31,3 @@ def process_peak_kib(pid: int) -> int | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return None
-
-
-def to_mib(kib: int) -> float:
-    return round(kib / 1024, 1)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 from dataclasses import dataclass
 from typing import Any
 
 from bidopen.simulate.limits import raise_open_files
+from bidopen.simulate.memory import own_peak_kib
 from bidopen.simulate.viewer import FAILED, JOINED, CheapViewer, ViewerPlan, ViewerState
 
 # Handshakes in flight per worker: enough to fill thousands of seats in seconds without
@@ -125,7 +125,7 @@ class Crowd:
             "joined": self.joined,
             "errors": sum(1 for s in self.states if s.error is not None),
             "sightings": sightings,
-            "max_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "max_rss_kib": own_peak_kib(),
         }
 
     def close(self) -> None:

@@ -1,0 +1,90 @@
+"""What a simulation run is asked to do, and how its crowd reaches the hub."""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bidopen.simulate.bidders import assign_roles
+from bidopen.simulate.viewer import ViewerPlan
+
+READ_OUT = "event/read_out"
+RECORD_PUBLISHED = "event/record_published"
+# A hub caps public sockets per address (default 50): stay under it when spreading.
+VIEWERS_PER_ADDRESS = 40
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    bidders: int
+    viewers: int
+    failing: int = 0
+    objecting: int = 0
+    url: str | None = None
+    host_user: str | None = None
+    host_password: str | None = None
+    lead_seconds: float | None = None
+    data_dir: Path | None = None
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.bidders < 1:
+            raise ValueError("--bidders must be at least 1")
+        if self.viewers < 0:
+            raise ValueError("--viewers must not be negative")
+        assign_roles(self.bidders, self.failing, self.objecting)
+        if self.url is not None:
+            parts = urlsplit(self.url)
+            if parts.scheme != "http" or not parts.hostname:
+                raise ValueError("--url must be http://host[:port] (the viewers speak plain HTTP)")
+            if not (self.host_user and self.host_password):
+                raise ValueError("with --url, give the host account (--host-user and its password)")
+        if self.lead_seconds is not None and self.lead_seconds < 1:
+            raise ValueError("--lead must be at least 1 second")
+
+    def lead(self, registration_seconds: float) -> float:
+        """Seconds from creating the tender to its deadline: room for every upload.
+
+        An upload costs the hub about twice what registering a bidder did (fsync of the
+        file and of the database), so the run measures the second to predict the first.
+        """
+        if self.lead_seconds is not None:
+            return self.lead_seconds
+        return 3.0 + 2.0 * registration_seconds
+
+    @property
+    def decryption_minutes(self) -> int:
+        # With no failing bidder the host closes the window early, so room costs nothing;
+        # with one, the whole window is waited out.
+        return 1 + self.bidders // 150
+
+
+def viewer_plan(base_url: str, session_id: str) -> ViewerPlan:
+    parts = urlsplit(base_url)
+    if parts.hostname is None:
+        raise ValueError(f"no host in {base_url!r}")
+    return ViewerPlan(
+        host=parts.hostname,
+        port=parts.port or 80,
+        path="/socket.io/?EIO=4&transport=websocket",
+        origin=f"{parts.scheme}://{parts.netloc}",
+        namespace="/public",
+        connect_auth={"session_id": session_id},
+        ready_event="snapshot",
+        watch=frozenset({READ_OUT, RECORD_PUBLISHED}),
+    )
+
+
+def loopback_sources(base_url: str, clients: int, per_address: int) -> tuple[str, ...]:
+    """127.x source addresses for `clients`, so a hub's per-address limits see many callers.
+
+    Only for a hub on loopback under Linux, where all of 127.0.0.0/8 is local.
+    """
+    host = urlsplit(base_url).hostname or ""
+    if not host.startswith("127.") or not sys.platform.startswith("linux"):
+        return ()
+    count = max(1, math.ceil(clients / per_address))
+    return tuple(f"127.1.{i // 250}.{i % 250 + 1}" for i in range(count))
