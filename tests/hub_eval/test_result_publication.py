@@ -1,0 +1,217 @@
+"""A lot's evaluation result over REST: signed, logged and public; by the host only, once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from evaluation_kit import (
+    LOT,
+    OpenedSession,
+    reach_report_stage,
+    result_body,
+    run_opening,
+    server_key,
+)
+from hubtesting import HubApi, parse_iso
+
+from bidopen.store.eventlog import StoredEvent, verify_chain
+from bidseal import verify_document
+
+# The `hub_process` fixture of tests/conftest.py (a HubProcess); not imported by name,
+# since every test folder's conftest module is called `conftest`.
+HubProcess = Any
+
+RESULT_PATH = "/api/sessions/{tid}/results/" + LOT
+
+
+async def opened(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> tuple[HubApi, OpenedSession]:
+    api = HubApi(hub_client)
+    session = await run_opening(api, hub_process.host_user, hub_process.host_password)
+    return api, session
+
+
+async def chained_log(api: HubApi, tid: str) -> list[StoredEvent]:
+    _, body = await api.call("GET", f"/api/sessions/{tid}/log", headers=api.host_auth, expect=200)
+    return [
+        StoredEvent(tid, e["seq"], e["kind"], e["at"], e["payload"], e["prev_hash"], e["hash"])
+        for e in body["events"]
+    ]
+
+
+async def nothing_published(api: HubApi, tid: str, log_length: int) -> None:
+    """The state a refused request must leave: no result document, no new event."""
+    status, body = await api.call("GET", RESULT_PATH.format(tid=tid))
+    assert (status, body["error"]["code"]) == (404, "record_not_published")
+    assert len(await chained_log(api, tid)) == log_length
+    assert (await api.snapshot(tid))["view"]["results"] == []
+
+
+async def test_published_result_is_signed_logged_and_public(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    api, session = await opened(hub_process, hub_client)
+    tid = session.tender_id
+    await reach_report_stage(api, session)
+    body = result_body(session, publicity_days=5)
+
+    _, answer = await api.host(tid, "publish_result", body)
+
+    # The signed document verifies with the server's key and says exactly what was asked.
+    _, document = await api.call("GET", RESULT_PATH.format(tid=tid), expect=200)
+    payload = verify_document(document, "evaluation-result", await server_key(api))
+    assert payload["format"] == "bidopen-evaluation-result/1"
+    assert payload["tender"] == {"id": tid, "code": tid, "title": "某某道路改造工程施工"}
+    for field in ("lot", "ranked", "winner", "reasons", "publicity_days"):
+        assert payload[field] == body[field], field
+    # The log's event names that very document by its hash, and the chain still verifies.
+    log = await chained_log(api, tid)
+    verify_chain(log)
+    event = log[-1]
+    assert event.kind == "result_published"
+    assert [m["seq"] for m in answer["events"]] == [event.seq]
+    assert event.payload["sha256"] == hashlib.sha256(document["payload"].encode()).hexdigest()
+    assert event.payload["reasons"] == body["reasons"]
+    # What a tender's public page reads: no token, the result with its publicity end.
+    public = (await api.snapshot(tid))["view"]
+    assert public["phase"] == "result_published"
+    [shown] = public["results"]
+    assert (shown["winner"], shown["ranked"], shown["reasons"]) == (
+        body["winner"],
+        body["ranked"],
+        body["reasons"],
+    )
+    published_at = parse_iso(str(payload["published_at"]))
+    assert parse_iso(shown["publicity_ends_at"]) == published_at + timedelta(days=5)
+    _, tender = await api.call("GET", f"/api/tenders/{tid}", expect=200)
+    assert tender["phase"] == "result_published"
+    public_events = await api.events(tid)
+    assert public_events[-1]["kind"] == "result_published"
+    assert public_events[-1]["data"]["reasons"] == body["reasons"]
+
+
+async def test_a_bidder_can_neither_publish_nor_change_a_result(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    api, session = await opened(hub_process, hub_client)
+    tid = session.tender_id
+    await reach_report_stage(api, session)
+    winner = session.named("乙路桥公司")
+    body = result_body(session)
+    path = f"/api/sessions/{tid}/host/publish_result"
+    before = len(await chained_log(api, tid))
+
+    # A bidder's token, even the would-be winner's, is the wrong role for a host command.
+    status, refusal = await api.call("POST", path, headers=winner.auth, json=body)
+    assert (status, refusal["error"]["code"]) == (403, "forbidden")
+    status, refusal = await api.call("POST", path, json=body)
+    assert (status, refusal["error"]["code"]) == (401, "unauthenticated")
+    await nothing_published(api, tid, before)
+
+    await api.host(tid, "publish_result", body)
+    _, published = await api.call("GET", RESULT_PATH.format(tid=tid), expect=200)
+    after = len(await chained_log(api, tid))
+    assert after == before + 1
+
+    # Changing it: a bidder is refused as before; the host too, since a result is final.
+    changed = {**body, "winner": session.named("甲建设集团").id}
+    changed["reasons"] = {
+        winner.id: {"clause": "第三章 2.2.4(1)", "text": "改判。"},
+        session.named("丙工程有限公司").id: body["reasons"][session.named("丙工程有限公司").id],
+    }
+    status, refusal = await api.call("POST", path, headers=winner.auth, json=changed)
+    assert (status, refusal["error"]["code"]) == (403, "forbidden")
+    # Every lot has its result, so the session is past the phase that takes one.
+    status, refusal = await api.host(tid, "publish_result", changed, expect=None)
+    assert (status, refusal["error"]["code"]) == (409, "illegal_in_phase"), refusal
+    assert "result_published" in refusal["error"]["message"]
+    # No route rewrites or deletes a published result.
+    for method in ("PUT", "DELETE", "POST"):
+        status, refusal = await api.call(
+            method, RESULT_PATH.format(tid=tid), headers=winner.auth, json=changed
+        )
+        assert (status, refusal["error"]["code"]) == (405, "method_not_allowed"), method
+    _, still = await api.call("GET", RESULT_PATH.format(tid=tid), expect=200)
+    assert still == published
+    assert len(await chained_log(api, tid)) == after
+    [shown] = (await api.snapshot(tid))["view"]["results"]
+    assert shown["winner"] == winner.id
+
+
+def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[str, Any]:
+    """`body` with one mistake a host could make."""
+    loser = session.named("丙工程有限公司").id
+    if fault == "reason-missing":
+        return {**body, "reasons": {b: r for b, r in body["reasons"].items() if b != loser}}
+    if fault == "blank-sentence":
+        return {**body, "reasons": {**body["reasons"], loser: {"clause": "第三章", "text": "  "}}}
+    if fault == "publicity-under-3-days":
+        return {**body, "publicity_days": 2}
+    if fault == "winner-not-ranked":
+        return {**body, "winner": "BDNOBODY"}
+    if fault == "ranked-not-a-list":
+        return {**body, "ranked": body["ranked"][0]}
+    raise AssertionError(fault)
+
+
+# The hub builds PublishResult inside its transaction (service/opening.py, _publish_result)
+# without turning the command's own field checks into a HubError, so they answer 500
+# internal_error; the other host commands answer validation_failed (service/commands.py).
+_UNMAPPED_CHECK = pytest.mark.xfail(
+    strict=True, reason="PublishResult field checks are not mapped to validation_failed"
+)
+
+# (fault, HTTP status, error code, a word the message must contain)
+BAD_RESULTS = [
+    ("reason-missing", 422, "invalid_argument", "missing"),
+    ("blank-sentence", 422, "validation_failed", "reason.text"),
+    pytest.param(
+        "publicity-under-3-days", 422, "validation_failed", "publicity_days", marks=_UNMAPPED_CHECK
+    ),
+    pytest.param("winner-not-ranked", 422, "validation_failed", "winner", marks=_UNMAPPED_CHECK),
+    ("ranked-not-a-list", 422, "validation_failed", "ranked"),
+]
+
+
+@pytest.mark.parametrize(("fault", "status", "code", "named"), BAD_RESULTS)
+async def test_a_bad_result_is_refused_clearly_and_changes_nothing(
+    hub_process: HubProcess,
+    hub_client: aiohttp.ClientSession,
+    fault: str,
+    status: int,
+    code: str,
+    named: str,
+) -> None:
+    api, session = await opened(hub_process, hub_client)
+    tid = session.tender_id
+    await reach_report_stage(api, session)
+    before = len(await chained_log(api, tid))
+
+    bad = spoiled(fault, result_body(session), session)
+    got, refusal = await api.host(tid, "publish_result", bad, expect=None)
+
+    assert (got, refusal["error"]["code"]) == (status, code), refusal
+    assert named in refusal["error"]["message"]
+    assert refusal["error"]["message_zh"]
+    await nothing_published(api, tid, before)
+    # The refusal left the lot open: the correct result still goes through.
+    await api.host(tid, "publish_result", result_body(session))
+
+
+async def test_no_result_before_the_report_stage(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    api, session = await opened(hub_process, hub_client)
+    tid = session.tender_id
+    await api.host(tid, "set_evaluation_stage", {"stage": "scoring"})
+    before = len(await chained_log(api, tid))
+    status, refusal = await api.host(tid, "publish_result", result_body(session), expect=None)
+    assert (status, refusal["error"]["code"]) == (409, "illegal_in_phase"), refusal
+    await nothing_published(api, tid, before)
+    assert json.dumps(refusal, ensure_ascii=False).count("report") >= 1
