@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -60,11 +62,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     sessions = SessionService(db, clock)
     opening = Opening(db, clock, sessions, signer)
     realtime = RealtimeHub(config, accounts, opening)
+    bidding = Bidding(
+        db, clock, sessions, signer, bids_dir=config.bids_dir, max_bid_bytes=config.max_bid_bytes
+    )
     scheduler = Scheduler(
         db,
         clock,
         sessions,
-        tick=_ticker(opening),
+        tick=_ticker(opening, bidding),
         record_outage=opening.record_outage,
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
@@ -79,9 +84,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.ACCOUNTS] = accounts
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
-    app[keys.BIDDING] = Bidding(
-        db, clock, sessions, signer, bids_dir=config.bids_dir, max_bid_bytes=config.max_bid_bytes
-    )
+    app[keys.BIDDING] = bidding
     app[keys.DECRYPTION] = Decryption(db, clock, sessions, bids_dir=config.bids_dir)
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
@@ -107,8 +110,15 @@ def public_origin(config: Config) -> str:
     return f"http://{config.host}:{config.port}"
 
 
-def _ticker(opening: Opening) -> Callable[[str], Awaitable[None]]:
+# How long the deadline tick waits for uploads stored in time to commit their rows.
+SETTLE_SECONDS = 30.0
+
+
+def _ticker(opening: Opening, bidding: Bidding) -> Callable[[str], Awaitable[None]]:
     async def tick(session_id: str) -> None:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(SETTLE_SECONDS):
+                await bidding.settled(session_id)
         await opening.tick(session_id)
 
     return tick

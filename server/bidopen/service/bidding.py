@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +45,37 @@ def _open_for_bids(state: OpeningSession, lot_id: str) -> None:
         raise HubError("lot_not_found")
 
 
+class FinishingUploads:
+    """Uploads of this process whose file is stored in time but whose row is not committed.
+
+    The deadline tick waits for them, so that a slow commit queue cannot turn a bid that
+    was stored before the deadline into a refused one.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+        self._changed = asyncio.Condition()
+
+    @contextmanager
+    def finishing(self, tender_id: str) -> Iterator[None]:
+        self._counts[tender_id] = self._counts.get(tender_id, 0) + 1
+        try:
+            yield
+        finally:
+            self._counts[tender_id] -= 1
+            if not self._counts[tender_id]:
+                del self._counts[tender_id]
+            asyncio.get_running_loop().create_task(self._notify())
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def settled(self, tender_id: str) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: tender_id not in self._counts)
+
+
 class Bidding:
     def __init__(
         self,
@@ -60,6 +93,11 @@ class Bidding:
         self._signer = signer
         self._bids_dir = bids_dir
         self.max_bid_bytes = max_bid_bytes
+        self._uploads = FinishingUploads()
+
+    async def settled(self, tender_id: str) -> None:
+        """Wait until uploads stored before the deadline have committed (the deadline tick)."""
+        await self._uploads.settled(tender_id)
 
     async def check_open(self, tender_id: str, lot_id: str) -> OpeningSession:
         """Refuse early (before reading a byte) when the tender cannot take this bid now."""
@@ -81,7 +119,8 @@ class Bidding:
         The bytes stream through the reader into a temporary file; nothing keeps the
         whole file in memory, and any refusal removes what was written.
         """
-        await self.check_open(target.tender_id, target.lot_id)
+        state = await self.check_open(target.tender_id, target.lot_id)
+        assert state.deadline is not None
         if declared_length is not None and declared_length > self.max_bid_bytes:
             raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
         incoming = IncomingFile(self._bids_dir)
@@ -104,7 +143,6 @@ class Bidding:
             if b64u_encode(info.signer_key) != target.bidder.signing_key:
                 raise HubError("signer_key_mismatch")
             await incoming.make_durable()
-            received_at = self._clock.now()
             final = (
                 self._bids_dir
                 / target.tender_id
@@ -113,7 +151,13 @@ class Bidding:
                 / f"{info.bid_sha256}-{secrets.token_hex(4)}.bid"
             )
             await incoming.commit(final)
-            return await self._record(target, info.bid_sha256, incoming.size, final, received_at)
+            received_at = self._clock.now()
+            if received_at >= state.deadline:
+                raise HubError("deadline_passed")
+            with self._uploads.finishing(target.tender_id):
+                return await self._record(
+                    target, info.bid_sha256, incoming.size, final, received_at
+                )
         except InvalidSealedBid as exc:
             raise HubError("invalid_sealed_bid") from exc
         except BaseException:
