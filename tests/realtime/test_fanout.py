@@ -8,6 +8,7 @@ import math
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ import pytest
 import redis.asyncio
 import socketio
 from aiohttp import web
+from playwright.async_api import async_playwright
 from socketio import packet as sio_packet
 
 from bidopen.realtime.fanout import (
@@ -116,17 +118,24 @@ class Hub:
         await self.sio.emit(event, payload, to=room, namespace=NAMESPACE)
 
 
-async def start_hub(limits: FanoutLimits | None = None) -> tuple[Hub, web.AppRunner]:
-    sio = socketio.AsyncServer(async_mode="aiohttp")
-    fanout = PublicFanout(sio, limits)
-    app = web.Application()
-    sio.attach(app)
+async def serve_app(sio: Any, app: web.Application | None = None) -> tuple[str, web.AppRunner]:
+    """Serve `sio` on a free port of 127.0.0.1."""
+    if app is None:
+        app = web.Application()
+        sio.attach(app)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    hub = Hub(sio, fanout, f"http://{host}:{port}")
+    return f"http://{host}:{port}", runner
+
+
+async def start_hub(limits: FanoutLimits | None = None) -> tuple[Hub, web.AppRunner]:
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    fanout = PublicFanout(sio, limits)
+    url, runner = await serve_app(sio)
+    hub = Hub(sio, fanout, url)
 
     @sio.on("connect", namespace=NAMESPACE)  # type: ignore[untyped-decorator]
     async def connect(sid: str, environ: Any, auth: Any) -> None:
@@ -404,13 +413,8 @@ class OtherPacket(sio_packet.Packet):  # type: ignore[misc]
 
 
 async def serve(sio: Any) -> tuple[str, web.AppRunner]:
-    app = web.Application()
-    sio.attach(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
+    """Serve `sio` with its clients put in ROOM of /public and of /host."""
+    url, runner = await serve_app(sio)
 
     def joins(namespace: str) -> Any:
         async def connect(sid: str, environ: Any, auth: Any) -> None:
@@ -424,7 +428,7 @@ async def serve(sio: Any) -> tuple[str, web.AppRunner]:
     sio.on("connect", joins(NAMESPACE), namespace=NAMESPACE)
     sio.on("connect", joins("/host"), namespace="/host")
     sio.on("ping-me", answer, namespace="/host")
-    return f"http://{host}:{port}", runner
+    return url, runner
 
 
 async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_public_rooms() -> None:
@@ -487,3 +491,80 @@ async def test_redis_manager_delivers_on_every_node_through_each_nodes_fanout() 
                     await viewer.client.disconnect()
         await sio.shutdown()
         await runner.cleanup()
+
+
+# --- a browser's socket.io-client, which negotiates permessage-deflate ---------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+SOCKET_IO_BUNDLE = (
+    Path(__file__).resolve().parents[2] / "client_web/static/vendor/socket.io.bundle.js"
+)
+BROWSER_PAGE = """<!doctype html><meta charset="utf-8"><script type="module">
+import { io } from "/socket.io.bundle.js";
+window.received = { websocket: [], upgraded: [] };
+for (const [name, transports] of [["websocket", ["websocket"]], ["upgraded", undefined]]) {
+  const socket = io("/public", { transports, forceNew: true, auth: { room: "session-1" } });
+  socket.on("readout", (message) => window.received[name].push(message));
+}
+</script>"""
+
+
+def arrived(count: int) -> str:
+    return f"Object.values(window.received).every((seen) => seen.length === {count})"
+
+
+async def page_handler(request: web.Request) -> web.Response:
+    return web.Response(text=BROWSER_PAGE, content_type="text/html")
+
+
+async def bundle_handler(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(SOCKET_IO_BUNDLE)
+
+
+@pytest.mark.browser
+async def test_a_browser_gets_fast_frames_between_compressed_ones(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+    sio = socketio.AsyncServer(async_mode="aiohttp")
+    fanout = PublicFanout(sio)
+    app = web.Application()
+    sio.attach(app)
+    app.router.add_get("/", page_handler)
+    app.router.add_get("/socket.io.bundle.js", bundle_handler)
+
+    extensions: list[str] = []
+
+    async def connect(sid: str, environ: Any, auth: Any) -> None:
+        extensions.append(environ.get("HTTP_SEC_WEBSOCKET_EXTENSIONS", ""))
+        await sio.enter_room(sid, auth["room"], namespace=NAMESPACE)
+
+    sio.on("connect", connect, namespace=NAMESPACE)
+    url, runner = await serve_app(sio, app)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page()
+        await page.goto(url)
+        for _ in range(500):
+            sockets = [eio_sid for _, eio_sid in sio.manager.get_participants(NAMESPACE, ROOM)]
+            if len(sockets) == 2 and all(sio.eio.sockets[s].upgraded for s in sockets):
+                break
+            await asyncio.sleep(0.02)
+
+        # emit compresses with the connection's shared deflate context; the fast frame is
+        # sent uncompressed in between, which must leave that context intact.
+        await sio.emit("readout", {"seq": 1, "text": "第一"}, to=ROOM, namespace=NAMESPACE)
+        await page.wait_for_function(arrived(1))
+        report = await fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 2, "text": "第二"})
+        await page.wait_for_function(arrived(2))
+        await sio.emit("readout", {"seq": 3, "text": "第三"}, to=ROOM, namespace=NAMESPACE)
+        await page.wait_for_function(arrived(3))
+        received = await page.evaluate("window.received")
+        await browser.close()
+    await runner.cleanup()
+
+    assert any("permessage-deflate" in offered for offered in extensions)
+    assert report.direct == 2
+    expected = [{"seq": 1, "text": "第一"}, {"seq": 2, "text": "第二"}, {"seq": 3, "text": "第三"}]
+    assert received == {"websocket": expected, "upgraded": expected}

@@ -1,4 +1,4 @@
-"""The public fan-out: one function, so a faster path (one pre-encoded frame) can replace it."""
+"""The public fan-out: one function; the hub's client manager makes its emit the fast path."""
 
 from __future__ import annotations
 

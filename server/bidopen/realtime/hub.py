@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bidopen.config import Config
 from bidopen.realtime.broadcast import broadcast_public
+from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
 from bidopen.realtime.limits import PublicLimits
 from bidopen.realtime.namespaces import (
     BidderNamespace,
@@ -36,10 +37,11 @@ class RealtimeHub:
     """
 
     def __init__(self, config: Config, accounts: Accounts, opening: Opening) -> None:
+        # Both managers send public room events through the fast fan-out on each node.
         manager = (
-            socketio.AsyncRedisManager(config.redis_url, channel=config.redis_channel)
+            FanoutRedisManager(config.redis_url, channel=config.redis_channel)
             if config.redis_url
-            else None
+            else FanoutManager()
         )
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
