@@ -522,9 +522,8 @@ async def bundle_handler(request: web.Request) -> web.FileResponse:
 
 
 @pytest.mark.browser
-async def test_a_browser_gets_fast_frames_between_compressed_ones(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
+async def test_a_browser_gets_fast_frames_between_compressed_ones() -> None:
     sio = socketio.AsyncServer(async_mode="aiohttp")
     fanout = PublicFanout(sio)
     app = web.Application()
