@@ -1,0 +1,324 @@
+"""Benchmark of the public broadcast: our fan-out against python-socketio's room emit.
+
+One server process holds two namespaces configured as the hub configures its own:
+`/public` goes through `FanoutManager` (the fast path), `/plain` through python-socketio's
+stock `emit(..., to=room)`.  For each audience size and each namespace, a crowd of cheap
+viewers in worker processes (bench/loadgen.py) joins one room; the benchmark then asks the
+server, over HTTP, for a number of broadcasts.  The server stamps the wall clock just before
+it emits; every viewer stamps the wall clock when the event reaches it.  Printed as JSON:
+time to the last viewer, viewer p50/p99, deliveries per second, medians over every
+broadcast of every run.
+
+    python bench/bench_broadcast.py                       # 1000, 2000, 5000 viewers, 5 runs
+    python bench/bench_broadcast.py --viewers 5000 --runs 1 --payload readout
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import aiohttp
+import socketio
+from aiohttp import web
+
+from bidopen.realtime.fanout import FanoutManager
+from bidopen.simulate.limits import raise_open_files
+from bidopen.simulate.memory import process_peak_kib
+from bidopen.simulate.server_process import free_port
+from bidopen.simulate.stats import Spread, percentile
+from loadgen import Audience, AudienceSpec
+
+ROOM = "bench"
+MODES = {"fanout": "/public", "emit": "/plain"}
+_START_TIMEOUT_S = 30.0
+# Quiet time between two broadcasts, so that each one starts from an idle server.
+_PAUSE_S = 0.3
+
+
+# --- the server process -----------------------------------------------------------
+
+
+def readout_payload(kind: str, bidders: int) -> dict[str, Any]:
+    """A doorbell (what the hub sends for most events) or a whole read-out of `bidders`."""
+    if kind == "doorbell":
+        return {"kind": "read_out", "data": {"lots": 1}}
+    return {
+        "kind": "read_out",
+        "data": {
+            "lots": [
+                {
+                    "lot": "lot-1",
+                    "bids": [
+                        {
+                            "bidder": f"bidder-{index:04d}",
+                            "name": f"第{index}投标有限公司",
+                            "price": f"{12_345_678 + index * 1_001}.00",
+                            "duration_days": 365,
+                            "quality": "合格",
+                        }
+                        for index in range(bidders)
+                    ],
+                }
+            ]
+        },
+    }
+
+
+def create_bench_app() -> web.Application:
+    # The hub's own settings, less what does not touch a broadcast (origins, message size).
+    manager = FanoutManager()
+    sio = socketio.AsyncServer(
+        async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False
+    )
+
+    for namespace in MODES.values():
+
+        async def connect(sid: str, environ: Any, auth: Any, namespace: str = namespace) -> None:
+            if not isinstance(auth, dict) or auth.get("room") != ROOM:
+                raise socketio.exceptions.ConnectionRefusedError("unknown room")
+            await sio.enter_room(sid, ROOM, namespace=namespace)
+
+        sio.on("connect", connect, namespace=namespace)
+
+    async def broadcast(request: web.Request) -> web.Response:
+        order = await request.json()
+        namespace = MODES[order["mode"]]
+        message = {"seq": order["seq"], **readout_payload(order["payload"], order["bidders"])}
+        before = manager.fanout.totals
+        sent_ns = time.time_ns()
+        await sio.emit(order["event"], message, to=ROOM, namespace=namespace)
+        returned_ns = time.time_ns()
+        direct = manager.fanout.totals.direct - before.direct
+        return web.json_response(
+            {"sent_ns": sent_ns, "returned_ns": returned_ns, "written_directly": direct}
+        )
+
+    async def health(request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    sio.attach(app)
+    app.router.add_post("/bench/broadcast", broadcast)
+    app.router.add_get("/bench/health", health)
+    return app
+
+
+def serve(port: int) -> None:
+    raise_open_files(65_536)
+    web.run_app(create_bench_app(), host="127.0.0.1", port=port, print=None, backlog=4096)
+
+
+# --- the driver -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One broadcast to one crowd."""
+
+    mode: str
+    viewers: int
+    last_ms: float
+    p50_ms: float
+    p99_ms: float
+    emit_returned_ms: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Medians over the samples of one (mode, viewers) cell."""
+
+    mode: str
+    viewers: int
+    samples: int
+    last_ms_median: float
+    last_ms_p99: float
+    last_ms_max: float
+    p50_ms_median: float
+    p99_ms_median: float
+    deliveries_per_s_median: int
+    emit_returned_ms_median: float
+
+
+def summarise(samples: Sequence[Sample]) -> Summary:
+    last = sorted(s.last_ms for s in samples)
+    median_last = statistics.median(last)
+    return Summary(
+        mode=samples[0].mode,
+        viewers=samples[0].viewers,
+        samples=len(samples),
+        last_ms_median=round(median_last, 1),
+        last_ms_p99=round(percentile(last, 0.99), 1),
+        last_ms_max=round(last[-1], 1),
+        p50_ms_median=round(statistics.median(s.p50_ms for s in samples), 1),
+        p99_ms_median=round(statistics.median(s.p99_ms for s in samples), 1),
+        deliveries_per_s_median=round(samples[0].viewers / (median_last / 1000)),
+        emit_returned_ms_median=round(statistics.median(s.emit_returned_ms for s in samples), 1),
+    )
+
+
+class BenchServer:
+    """The server child process, on a free port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> BenchServer:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--serve", str(self.port)
+        )
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + _START_TIMEOUT_S
+        async with aiohttp.ClientSession() as http:
+            while loop.time() < give_up:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"bench server exited with {self.process.returncode}")
+                try:
+                    async with http.get(f"{self.url}/bench/health") as response:
+                        if response.status == 200:
+                            return self
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        raise RuntimeError("bench server did not answer in time")
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
+
+
+async def measure(
+    server: BenchServer, http: aiohttp.ClientSession, mode: str, viewers: int, args: Any
+) -> list[Sample]:
+    events = tuple(f"readout-{index}" for index in range(args.broadcasts))
+    spec = AudienceSpec(server.port, MODES[mode], viewers, {"room": ROOM}, args.viewers_per_worker)
+    sent: dict[str, tuple[int, int]] = {}
+    async with Audience(spec) as audience:
+        for seq, event in enumerate(events, start=1):
+            await asyncio.sleep(_PAUSE_S)
+            order = {
+                "mode": mode,
+                "event": event,
+                "seq": seq,
+                "payload": args.payload,
+                "bidders": args.bidders,
+            }
+            async with http.post(f"{server.url}/bench/broadcast", json=order) as response:
+                answer = await response.json()
+            sent[event] = (answer["sent_ns"], answer["returned_ns"])
+            # Proof of the path taken: the fan-out writes to every viewer, emit to none.
+            expected_direct = viewers if mode == "fanout" else 0
+            assert answer["written_directly"] == expected_direct, (mode, answer)
+            await audience.saw(event)
+        seen = {event: await audience.arrivals(event) for event in events}
+    samples = []
+    for event, (sent_ns, returned_ns) in sent.items():
+        spread = Spread.after(sent_ns, seen[event].arrivals_ns)
+        assert spread is not None and spread.count == viewers, (event, spread)
+        frames = seen[event].frames
+        assert len(frames) == 1, f"viewers got different frames for {event}: {frames}"
+        samples.append(
+            Sample(
+                mode=mode,
+                viewers=viewers,
+                last_ms=spread.max_ms,
+                p50_ms=spread.p50_ms,
+                p99_ms=spread.p99_ms,
+                emit_returned_ms=round((returned_ns - sent_ns) / 1e6, 1),
+            )
+        )
+    return samples
+
+
+async def run(args: Any) -> dict[str, Any]:
+    raise_open_files(65_536)
+    # The machine may be shared: the load before and after says how quiet the run was.
+    load_before = round(os.getloadavg()[0], 2)
+    samples: list[Sample] = []
+    started = time.monotonic()
+    async with BenchServer() as server, aiohttp.ClientSession() as http:
+        for run_index in range(args.runs):
+            for viewers in args.viewers:
+                # Alternate which path goes first, so neither always meets a warmer server.
+                modes = list(MODES) if run_index % 2 == 0 else list(reversed(MODES))
+                for mode in modes:
+                    cell = await measure(server, http, mode, viewers, args)
+                    samples.extend(cell)
+                    print(
+                        f"run {run_index + 1}/{args.runs} {mode:6} {viewers:5} viewers: "
+                        f"last {[s.last_ms for s in cell]} ms",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        assert server.process is not None
+        server_peak_kib = process_peak_kib(server.process.pid)
+    summaries = [
+        summarise([s for s in samples if s.mode == mode and s.viewers == viewers])
+        for viewers in args.viewers
+        for mode in MODES
+    ]
+    speedup = {
+        str(viewers): round(
+            next(s for s in summaries if s.mode == "emit" and s.viewers == viewers).last_ms_median
+            / next(
+                s for s in summaries if s.mode == "fanout" and s.viewers == viewers
+            ).last_ms_median,
+            1,
+        )
+        for viewers in args.viewers
+    }
+    return {
+        "benchmark": "public broadcast to one room, server and viewers on 127.0.0.1",
+        "settings": {
+            "viewers": args.viewers,
+            "runs": args.runs,
+            "broadcasts_per_crowd": args.broadcasts,
+            "payload": args.payload,
+            "bidders": args.bidders if args.payload == "readout" else None,
+            "payload_bytes": len(
+                json.dumps(readout_payload(args.payload, args.bidders), separators=(",", ":"))
+            ),
+        },
+        "results": [asdict(s) for s in summaries],
+        "emit_over_fanout_time_to_last": speedup,
+        "server_peak_rss_mib": None if server_peak_kib is None else round(server_peak_kib / 1024),
+        "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 2)],
+        "cpus": os.cpu_count(),
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--viewers",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=[1000, 2000, 5000],
+        help="comma-separated audience sizes (default 1000,2000,5000)",
+    )
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--broadcasts", type=int, default=3, help="broadcasts per crowd")
+    parser.add_argument("--payload", choices=["doorbell", "readout"], default="doorbell")
+    parser.add_argument("--bidders", type=int, default=300, help="rows of a readout payload")
+    parser.add_argument("--viewers-per-worker", type=int, default=2500)
+    args = parser.parse_args(argv)
+    if args.serve is not None:
+        serve(args.serve)
+        return
+    print(json.dumps(asyncio.run(run(args)), indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
