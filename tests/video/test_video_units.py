@@ -79,6 +79,12 @@ def test_settings_refuse_values_the_relay_cannot_run_with(changes: dict[str, Any
         VideoSettings(**changes)
 
 
+def test_the_viewer_limit_follows_the_encoding_unless_set() -> None:
+    assert VideoSettings().viewer_limit == 12
+    assert VideoSettings(shared_encoding=True).viewer_limit == 50
+    assert VideoSettings(max_viewers=3, shared_encoding=True).viewer_limit == 3
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [

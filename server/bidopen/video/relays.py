@@ -69,7 +69,7 @@ class VideoRelays:
             self._sweep()
 
     async def view(self, session_id: str, offer: SdpOffer) -> RTCSessionDescription:
-        limit = self.settings.max_viewers
+        limit = self.settings.viewer_limit
         # Offers being answered count too, or a burst of them would overshoot the cap.
         if self.viewer_count + self._pending_viewers >= limit:
             raise ViewerLimitReached(limit)

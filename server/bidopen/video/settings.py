@@ -13,7 +13,9 @@ class VideoSettings:
     gives the measured cost per viewer that it should be derived from.
     """
 
-    max_viewers: int = 40
+    # None: a budget measured for one core (docs/video.md), 12 viewers when each
+    # viewer has its own encoder at 640x480, 50 with shared encoding.
+    max_viewers: int | None = None
     # A public viewer (re)connects rarely; a burst covers a page reload or two.
     view_requests_per_minute: int = 6
     view_burst: int = 3
@@ -33,7 +35,7 @@ class VideoSettings:
     shared_bitrate: int = 1_000_000
 
     def __post_init__(self) -> None:
-        if self.max_viewers < 0:
+        if self.max_viewers is not None and self.max_viewers < 0:
             raise ValueError("max_viewers must not be negative")
         if self.view_requests_per_minute <= 0 or self.view_burst <= 0:
             raise ValueError("view_requests_per_minute and view_burst must be positive")
@@ -49,3 +51,10 @@ class VideoSettings:
             raise ValueError("max_sdp_bytes must be at least 1024")
         if not 100_000 <= self.shared_bitrate <= 20_000_000:
             raise ValueError("shared_bitrate must be between 100000 and 20000000 bit/s")
+
+    @property
+    def viewer_limit(self) -> int:
+        """Viewers this process serves, of all sessions together."""
+        if self.max_viewers is not None:
+            return self.max_viewers
+        return 50 if self.shared_encoding else 12

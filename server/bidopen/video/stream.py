@@ -8,7 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,10 +57,15 @@ async def stream(
     endpoint = f"{url.rstrip('/')}/api/sessions/{session_id}/video/publish"
     headers = {"Authorization": f"Bearer {token}"}
     delay = _RETRY_FIRST
+
+    def answered() -> None:
+        nonlocal delay
+        delay = _RETRY_FIRST  # a drop after a good connection is retried quickly again
+
     async with aiohttp.ClientSession(headers=headers) as http:
         while not stop.is_set():
             try:
-                await _publish_once(http, endpoint, spec, stop, check_seconds)
+                await _publish_once(http, endpoint, spec, stop, check_seconds, answered)
             except (aiohttp.ClientError, TimeoutError, _ConnectionLost) as exc:
                 logger.warning("video stream lost (%s); retrying in %.0f s", exc, delay)
                 with contextlib.suppress(TimeoutError):
@@ -78,6 +83,7 @@ async def _publish_once(
     spec: SourceSpec,
     stop: asyncio.Event,
     check_seconds: float,
+    answered: Callable[[], None],
 ) -> None:
     """One connection's life, until `stop` is set or the connection is lost."""
     opened = open_source(spec)
@@ -93,8 +99,11 @@ async def _publish_once(
         pc.addTransceiver(opened.track, direction="sendonly")
         offer = await complete_offer(pc)
         answer = await _request(http, "POST", endpoint, json={"type": offer.type, "sdp": offer.sdp})
-        publisher_id = str(answer["publisher"])
-        await pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
+        publisher_id, sdp = answer.get("publisher"), answer.get("sdp")
+        if not isinstance(publisher_id, str) or not isinstance(sdp, str):
+            raise _ConnectionLost(f"unexpected answer from the hub: {answer!r}")
+        await pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        answered()
         logger.info("publishing to %s as %s", endpoint, publisher_id)
         await _hold(http, endpoint, pc, publisher_id, ended, stop, check_seconds)
         # Said before the connection closes, so that viewers see an end, not a break.
