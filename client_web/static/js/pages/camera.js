@@ -77,10 +77,9 @@ async function logOut() {
 async function loadSessions() {
   const { tenders } = await api.get("/api/tenders?limit=200");
   const select = byId("session-select");
-  const wanted = params.get("session") ?? select.value;
-  const ordered = [...tenders].sort(
-    (a, b) => filmedRank(a.phase) - filmedRank(b.phase),
-  );
+  // A re-render (language switch) keeps the operator's choice; the first load takes the link's.
+  const wanted = select.value || params.get("session");
+  const ordered = [...tenders].sort((a, b) => filmedRank(a.phase) - filmedRank(b.phase));
   replaceChildren(
     select,
     ordered.length
@@ -232,7 +231,12 @@ function pollRelay() {
       if (id === sessionId()) relay = body;
     })
     .catch((error) => {
-      if (error instanceof ApiError && error.status === 401) location.reload();
+      // An expired sign-in: back to the login form, unless a stream would be cut by it
+      // (the publisher then stops by itself, refused, and the next poll comes here again).
+      if (error instanceof ApiError && error.status === 401 && !publishing) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        location.reload();
+      }
     })
     .finally(() => {
       renderRelay();
