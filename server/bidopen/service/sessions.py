@@ -149,7 +149,11 @@ class SessionService:
             loaded = await self.load_in(conn, session_id)
             now = self._clock.now()
             if not isinstance(command, Command):
-                command = await command(conn, loaded.state, now)
+                try:
+                    command = await command(conn, loaded.state, now)
+                except SessionError as exc:
+                    # A command whose fields the core refuses is a refusal too, not a crash.
+                    raise from_session_error(exc) from exc
             return await self._decide_and_append(conn, session_id, loaded, command, now, effect)
 
     @staticmethod
