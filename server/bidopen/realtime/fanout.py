@@ -11,6 +11,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from engineio import exceptions as eio_exceptions
 from engineio import json as eio_json
 from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
@@ -22,6 +23,8 @@ FANOUT_NAMESPACES = frozenset({"/public"})
 # Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
 _EVENT_MESSAGE = "42"
 _FIN_TEXT = 0x81
+# What became of one recipient of a broadcast (indexes into the tally).
+_DIRECT, _QUEUED, _DROPPED, _GONE = range(4)
 
 
 def encode_event_message(namespace: str, event: str, payload: Any) -> str:
@@ -151,41 +154,54 @@ class PublicFanout:
         """
         message = encode_event_message(namespace, event, payload)
         frame = encode_text_frame(message)
+        # One engine.io packet for every queued viewer: it caches its encoding, as in emit.
+        packet = eio_packet.Packet(eio_packet.MESSAGE, message[1:])
         recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
-        limits = self._limits
-        direct = queued = dropped = 0
+        batch_size = self._limits.batch_size
+        tally = [0, 0, 0, 0]
         for index, eio_sid in enumerate(recipients):
-            if index and index % limits.batch_size == 0:
+            if index and index % batch_size == 0:
                 await asyncio.sleep(0)
             viewer = self._viewers.get(eio_sid)
-            if viewer is not None and _writable(viewer.eio_socket):
-                transport = viewer.transport
-                if transport.is_closing():
-                    continue
-                assert isinstance(transport, asyncio.WriteTransport)
-                if transport.get_write_buffer_size() > limits.max_buffered_bytes:
-                    # Close the TCP connection: a close frame would wait behind the very
-                    # backlog that makes this viewer too slow.
-                    transport.abort()
-                    dropped += 1
-                elif not _queue_idle(viewer.eio_socket.queue):
-                    await self._sio.eio.send_packet(eio_sid, _eio_message(message))
-                    queued += 1
-                else:
-                    transport.write(frame)
-                    direct += 1
-            elif (eio_socket := self._sio.eio.sockets.get(eio_sid)) is not None:
-                if eio_socket.queue.qsize() >= limits.max_queued_packets:
-                    await eio_socket.close(
-                        wait=False, reason=self._sio.eio.reason.SERVER_DISCONNECT
-                    )
-                    dropped += 1
-                else:
-                    await self._sio.eio.send_packet(eio_sid, _eio_message(message))
-                    queued += 1
-        report = FanoutReport(direct=direct, queued=queued, dropped=dropped)
+            outcome = None if viewer is None else self._write(viewer, frame)
+            if outcome is None:
+                outcome = await self._queue(eio_sid, packet)
+            tally[outcome] += 1
+        report = FanoutReport(direct=tally[_DIRECT], queued=tally[_QUEUED], dropped=tally[_DROPPED])
         self._totals = self._totals + report
         return report
+
+    def _write(self, viewer: _DirectViewer, frame: bytes) -> int | None:
+        """Write the frame straight to the viewer's socket; None if it must be queued."""
+        if not _writable(viewer.eio_socket):
+            return None
+        transport = viewer.transport
+        if transport.is_closing():
+            return _GONE
+        assert isinstance(transport, asyncio.WriteTransport)
+        if transport.get_write_buffer_size() > self._limits.max_buffered_bytes:
+            # Close the TCP connection: a close frame would wait behind the very backlog
+            # that makes this viewer too slow.
+            transport.abort()
+            return _DROPPED
+        if not _queue_idle(viewer.eio_socket.queue):
+            return None
+        transport.write(frame)
+        return _DIRECT
+
+    async def _queue(self, eio_sid: str, packet: Any) -> int:
+        """Hand the packet to engine.io's queue for this session, as emit does."""
+        eio_socket = self._sio.eio.sockets.get(eio_sid)
+        if eio_socket is None or eio_socket.closing or eio_socket.closed:
+            return _GONE
+        if eio_socket.queue.qsize() >= self._limits.max_queued_packets:
+            await eio_socket.close(wait=False, reason=self._sio.eio.reason.SERVER_DISCONNECT)
+            return _DROPPED
+        try:
+            await self._sio.eio.send_packet(eio_sid, packet)
+        except eio_exceptions.SocketIsClosedError:
+            return _GONE
+        return _QUEUED
 
     def _tracked_websocket(self, handler: Any, server: Any) -> _TrackedWebSocket:
         return _TrackedWebSocket(handler, server, self._viewers)
@@ -212,21 +228,19 @@ def _queue_idle(queue: asyncio.Queue[Any]) -> bool:
     return unfinished == 0
 
 
-def _eio_message(message: str) -> Any:
-    return eio_packet.Packet(eio_packet.MESSAGE, message[1:])
-
-
 class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
     """engine.io's aiohttp websocket wrapper, registering the session while it is open."""
 
     def __init__(self, handler: Any, server: Any, viewers: dict[str, _DirectViewer]) -> None:
-        # engine.io passes the bound ``_websocket_handler`` of the session's socket.
-        eio_socket = handler.__self__
+        # engine.io passes the bound ``_websocket_handler`` of the session's socket; if a
+        # future engine.io does not, the session simply keeps engine.io's own path.
+        eio_socket = getattr(handler, "__self__", None)
 
         async def tracked(ws: _TrackedWebSocket) -> None:
             request: web.Request = ws.environ["aiohttp.request"]
             transport = request.transport
-            if transport is None:
+            if eio_socket is None or transport is None:
+                await handler(ws)
                 return
             viewers[eio_socket.sid] = _DirectViewer(eio_socket, transport)
             try:
