@@ -15,10 +15,12 @@ from bidopen.client.base import HubClient
 from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
 from bidopen.client.host import CommandResult
+from bidopen.client.rest import HubHttp
 from bidseal import (
     BidContext,
     BidderKeys,
     InvalidSealedBid,
+    PublicBundle,
     SealHeader,
     SealResult,
     open_rehearsal_envelope,
@@ -84,17 +86,8 @@ class BidderClient(HubClient):
 
     async def register(self, org_name: str, contact: str) -> str:
         """Register the public keys; the private keys never leave this machine."""
-        body = {
-            "org_name": org_name,
-            "contact": contact,
-            "public_bundle": self.keys.public.to_json(),
-        }
-        answer = await self.http.post("/api/bidders", body)
-        bidder_id = answer.get("bidder_id") if isinstance(answer, dict) else None
-        if not isinstance(bidder_id, str):
-            raise ClientError("bad_response", "the registration answer has no bidder_id")
-        self._bidder_id = bidder_id
-        return bidder_id
+        self._bidder_id = await _register(self.http, self.keys.public, org_name, contact)
+        return self._bidder_id
 
     async def login(self) -> None:
         """Sign the hub's challenge with the signing key and take the bearer token."""
@@ -204,6 +197,20 @@ class BidderClient(HubClient):
             f"/api/bidders/me/rehearsal/{rehearsal_id}", {"key": b64u_encode(key)}
         )
         return bool(_member(answer, "passed"))
+
+
+async def _register(http: HubHttp, bundle: PublicBundle, org_name: str, contact: str) -> str:
+    body = {"org_name": org_name, "contact": contact, "public_bundle": bundle.to_json()}
+    bidder_id = _member(await http.post("/api/bidders", body), "bidder_id")
+    if not isinstance(bidder_id, str):
+        raise ClientError("bad_response", "the registration answer has no bidder_id")
+    return bidder_id
+
+
+async def register_bidder(base_url: str, bundle: PublicBundle, org_name: str, contact: str) -> str:
+    """Register a public key bundle alone (no private key needed); returns the bidder id."""
+    async with HubHttp(base_url) as http:
+        return await _register(http, bundle, org_name, contact)
 
 
 def _member(answer: Any, name: str) -> Any:

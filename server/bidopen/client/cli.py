@@ -1,11 +1,13 @@
-"""The `bidder` and `host` command groups, built on the client library."""
+"""The `bidder` and `host` command groups of `bidopen`, built on the client library."""
 
 from __future__ import annotations
 
 import argparse
 
+from bidopen.client.cli_bidder import register_bidder_commands
+from bidopen.client.cli_host import register_host_commands
+
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    for name in ("bidder", "host"):
-        parser = subparsers.add_parser(name, help=f"{name} commands")
-        parser.set_defaults(func=lambda args: 2)
+    register_bidder_commands(subparsers)
+    register_host_commands(subparsers)

@@ -150,12 +150,14 @@ class Simulation:
             for lot in deadline.data.get("quorum_warnings", []):
                 # Fewer than 3 bids: the simulation continues, as the rules allow, and says so.
                 await host.decide_quorum(tender_id, lot, "continue", "模拟开标：继续开标")
-            await host.start_decryption(tender_id)
-            with self.clock.phase("bids_decrypted"):
-                opened = await all_of(bidders, lambda b: b.decrypt(tender_id, LOT))
+            # The host starts once the hall is full, so that seating the crowd does not eat
+            # into the bidders' decryption window.
             joined = await seating
         finally:
             seating.cancel()
+        await host.start_decryption(tender_id)
+        with self.clock.phase("bids_decrypted"):
+            opened = await all_of(bidders, lambda b: b.decrypt(tender_id, LOT))
         read_out = await self._read_out(host, tender_id, feed, all(opened))
         if not await pool.wait_complete(READ_OUT, _CROWD_TIMEOUT_S):
             self.problems.append("not every viewer received the read-out in time")
