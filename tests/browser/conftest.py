@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+WEB_ROOT = Path(__file__).resolve().parents[2] / "client_web"
 
 # Every page test leaves pictures behind for a person to look at; they are git-ignored.
 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -75,3 +79,35 @@ def screenshot(request: pytest.FixtureRequest) -> Shooter:
         return path
 
     return shoot
+
+
+class _QuietFiles(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_site() -> Iterator[str]:
+    """client_web/ over plain HTTP on 127.0.0.1 (a secure context), for tests of pure modules
+    that need no hub: /static/... resolves exactly as the hub serves it."""
+    handler = functools.partial(_QuietFiles, directory=str(WEB_ROOT))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="static-site", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+async def module_browser(chromium: Browser, static_site: str) -> AsyncIterator[Browsers]:
+    """Pages on the static site; a JavaScript exception on any of them fails the test."""
+    opened = Browsers(chromium, static_site)
+    try:
+        yield opened
+    finally:
+        for context in opened.contexts:
+            await context.close()
+    assert opened.uncaught() == [], "uncaught JavaScript errors"

@@ -127,11 +127,14 @@ export function formatDuration(milliseconds) {
   return hours > 0 ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${pad(minutes)}:${pad(secs)}`;
 }
 
-/** A countdown in words for long waits ("3天 04:05:06"), digits for the last day. */
+/** A countdown: "MM:SS", "H:MM:SS", and with days "3天 04:05:06" (the clock part always whole). */
 export function formatCountdown(milliseconds) {
-  const days = Math.floor(Math.max(0, milliseconds) / 86_400_000);
-  const rest = formatDuration(Math.max(0, milliseconds) - days * 86_400_000);
-  return days > 0 ? t("time.days", { days, rest }) : rest;
+  const left = Math.max(0, milliseconds);
+  const days = Math.floor(left / 86_400_000);
+  if (days === 0) return formatDuration(left);
+  const rest = formatDuration(left - days * 86_400_000);
+  const clock = rest.split(":").length === 2 ? `00:${rest}` : rest.padStart(8, "0");
+  return t("time.days", { days, rest: clock });
 }
 
 /** A byte count for people (1.5 MB). */

@@ -1,0 +1,153 @@
+"""The pure parts of the page modules, run in chromium: ordering by seq, folding, times, speech."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from browsing import Browsers
+from playwright.async_api import Page
+
+pytestmark = pytest.mark.browser
+
+
+async def module_page(browsers: Browsers) -> Page:
+    page = await browsers.page("modules")
+    # A blank document of the site's origin: the modules load as the pages load them.
+    await page.goto("/static/img/favicon.svg")
+    return page
+
+
+async def run(page: Page, module: str, body: str, arg: Any = None) -> Any:
+    """Evaluate `body`, an async function of the imported module `m` and of `arg`, in the page."""
+    return await page.evaluate(
+        f"(arg) => import('{module}').then(async (m) => ({body})(m, arg))", arg
+    )
+
+
+def at(minute: int) -> str:
+    return f"2026-01-01T01:{minute:02d}:00.000000Z"
+
+
+async def test_sequencer_delivers_once_in_order_and_reports_gaps(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    result = await run(
+        page,
+        "/static/js/sequencer.js",
+        """async (m) => {
+          const s = new m.EventSequencer(0);
+          const seqs = (r) => ({ ready: r.ready.map((e) => e.seq), gap: r.gap });
+          const steps = [];
+          steps.push(seqs(s.offer([{ seq: 1 }, { seq: 2 }])));
+          steps.push(seqs(s.offer([{ seq: 4 }])));
+          steps.push(seqs(s.offer([{ seq: 2 }, { seq: 3 }])));
+          steps.push(seqs(s.offer([{ seq: 6 }, { seq: 5 }, { seq: "x" }, {}])));
+          s.resetTo(10);
+          steps.push(seqs(s.offer([{ seq: 9 }, { seq: 11 }])));
+          return steps;
+        }""",
+    )
+    assert result == [
+        {"ready": [1, 2], "gap": False},
+        {"ready": [], "gap": True},
+        {"ready": [3, 4], "gap": False},
+        {"ready": [5, 6], "gap": False},
+        {"ready": [11], "gap": False},
+    ]
+
+
+async def test_view_folding_of_a_pause_freezes_the_countdown(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    scheduled = {
+        "at": at(0),
+        "tender_id": "T",
+        "code": "T",
+        "title": "t",
+        "readout_items": [],
+        "lots": [{"id": "1", "name": "一"}],
+        "deadline": at(1),
+        "signin_opens_at": at(0),
+    }
+    events = [
+        {"seq": 1, "kind": "session_scheduled", "data": scheduled},
+        {
+            "seq": 2,
+            "kind": "deadline_passed",
+            "data": {"at": at(1), "deadline": at(1), "counts": {"1": 3}, "quorum_warnings": []},
+        },
+        {"seq": 3, "kind": "decryption_started", "data": {"at": at(2), "ends_at": at(32)}},
+        {"seq": 4, "kind": "bid_decrypted", "data": {"at": at(3), "lot": "1"}},
+        {"seq": 5, "kind": "session_paused", "data": {"at": at(22), "reason": "断网"}},
+        {"seq": 6, "kind": "some_future_kind", "data": {}},
+    ]
+    result = await run(
+        page,
+        "/static/js/session-view.js",
+        """async (m, events) => {
+          const opening = m.applyEvents(m.emptyView(), events.slice(0, 2)).phase;
+          const paused = m.applyEvents(m.emptyView(), events.slice(0, 5));
+          const v = m.applyEvent(paused, events[5]);
+          return { opening, phase: v.phase, seq: v.seq, progress: m.progress(v),
+                   countdown: m.countdownTarget(v), unchanged: paused.seq === 5 };
+        }""",
+        events,
+    )
+    assert result == {
+        "opening": "opening",
+        "phase": "decryption",
+        "seq": 6,
+        "progress": {"signedIn": 0, "bids": 3, "decrypted": 1},
+        # Ten minutes were left when the host paused; the screen shows them, frozen.
+        "countdown": {"kind": "decryption", "at": None, "frozenMs": 600_000},
+        "unchanged": True,
+    }
+
+
+async def test_beijing_time_and_countdown_text(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    form = await run(
+        page,
+        "/static/js/host/tender-form.js",
+        """async (m) => [
+          m.beijingInstant("2026-12-01T09:30"),
+          m.beijingInstant("2026-12-01T09:30:15"),
+          m.beijingLocalValue("2026-12-01T01:30:15.000Z"),
+          m.beijingInstant(""),
+        ]""",
+    )
+    assert form == [
+        "2026-12-01T01:30:00.000Z",
+        "2026-12-01T01:30:15.000Z",
+        "2026-12-01T09:30:15",
+        None,
+    ]
+    texts = await run(
+        page,
+        "/static/js/i18n.js",
+        """async (m) => [m.formatCountdown(59_000), m.formatCountdown(3_723_000),
+                         m.formatCountdown(2 * 86_400_000 + 5_000), m.formatCountdown(-5),
+                         m.formatDateTime("2026-12-01T01:30:15.000Z")]""",
+    )
+    assert texts == ["00:59", "1:02:03", "2天 00:00:05", "00:00", "2026/12/01 09:30:15"]
+
+
+async def test_read_out_is_spoken_with_units_after_values(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    lines = await run(
+        page,
+        "/static/js/readout-table.js",
+        """async (m) => m.spokenReadout({
+          lots: [{ id: "1", name: "第一标段" }],
+          readout_items: [{ key: "price", label_zh: "投标报价（元）", label_en: "Price" },
+                          { key: "duration_days", label_zh: "工期（日历天）", label_en: "Days" }],
+          bidder_names: { B1: "甲公司" },
+          readout: [{ lot: "1", lines: [
+            { bidder: "B1", status: "opened", items: { price: "100.50", duration_days: "90" } },
+            { bidder: "B2", status: "revoked", items: null }] }],
+        }).lines""",
+    )
+    assert lines == [
+        "第一标段。",
+        "投标人甲公司，投标报价 100.50 元，工期 90 日历天。",
+        "投标人B2，撤销。",
+    ]

@@ -1,0 +1,128 @@
+"""Every page: two languages, the keyboard, text never parsed as HTML, hall and laptop sizes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from browsing import LAPTOP_SIZE, SCREEN_SIZE, Browsers, Shooter, soon
+from playwright.async_api import Page, expect
+
+from bidopen.client import HostClient, LotSpec, TenderDraft
+
+pytestmark = pytest.mark.browser
+
+HOSTILE_TITLE = '<img src=x onerror="window.__injected=1">桥梁<b>加固</b>工程'
+
+# Controls without a name a screen reader can say; empty means every control is named.
+UNNAMED_CONTROLS = """
+() => [...document.querySelectorAll('button, input, select, textarea, a[href]')]
+  .filter((node) => node.offsetParent !== null)
+  .filter((node) => {
+    const label = node.labels?.length ? [...node.labels].map((l) => l.textContent).join('') : '';
+    const name = (node.getAttribute('aria-label') || label || node.textContent || node.title || '');
+    return name.trim() === '';
+  })
+  .map((node) => node.outerHTML.slice(0, 80))
+"""
+
+
+async def create_tender(base_url: str, user: str, password: str, title: str) -> str:
+    host = HostClient(base_url)
+    try:
+        await host.login(user, password)
+        draft = TenderDraft(
+            title=title, lots=(LotSpec(id="1", name="第一标段"),), deadline=soon(3600)
+        )
+        return (await host.create_tender(draft)).id
+    finally:
+        await host.close()
+
+
+def page_paths(tender: str) -> dict[str, str]:
+    return {
+        "index": "/",
+        "bidder": "/bidder",
+        "host": "/host",
+        "screen": f"/screen/{tender}",
+        "tender": f"/tender/{tender}",
+    }
+
+
+async def check_page(page: Page) -> None:
+    assert await page.evaluate("document.documentElement.lang") == "zh-CN"
+    # Nothing sticks out sideways, at the hall's size or a laptop's.
+    overflow = await page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    assert await page.evaluate(UNNAMED_CONTROLS) == []
+
+
+async def test_every_page_renders_named_and_unclipped(
+    browsers: Browsers, hub_process: Any, screenshot: Shooter
+) -> None:
+    tender = await create_tender(
+        hub_process.base_url, hub_process.host_user, hub_process.host_password, "体育中心改造工程"
+    )
+    for size in (SCREEN_SIZE, LAPTOP_SIZE):
+        for name, path in page_paths(tender).items():
+            page = await browsers.page(name, size=size)
+            await page.goto(path)
+            await page.wait_for_load_state("networkidle")
+            await check_page(page)
+            await screenshot(page, f"{name}-{size['width']}x{size['height']}")
+            await page.context.close()
+
+
+async def test_language_switch_and_keyboard(browsers: Browsers, hub_process: Any) -> None:
+    tender = await create_tender(
+        hub_process.base_url, hub_process.host_user, hub_process.host_password, "体育中心改造工程"
+    )
+    screen = await browsers.page("screen")
+    await screen.goto(f"/screen/{tender}")
+    await expect(screen.locator("#phase-label")).to_have_text("等待开标")
+
+    # The language switch is reachable from the keyboard and shows where the focus is.
+    for _ in range(10):
+        await screen.keyboard.press("Tab")
+        if await screen.evaluate("document.activeElement.id") == "lang-switch":
+            break
+    else:
+        pytest.fail("Tab never reached the language switch")
+    outline = await screen.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
+    await screen.keyboard.press("Enter")
+    assert await screen.evaluate("document.documentElement.lang") == "en"
+    await expect(screen.locator("#phase-label")).to_have_text("Waiting for the opening")
+    await expect(screen.locator("#speech-toggle")).to_have_text("Mute")
+
+    # The choice is remembered by the next page, which starts in English.
+    bidder = await screen.context.new_page()
+    await bidder.goto("/bidder")
+    assert await bidder.evaluate("document.documentElement.lang") == "en"
+    await expect(bidder.locator("#login-form h2")).to_have_text("Log in")
+    await bidder.close()
+
+    # The mute switch is a toggle button that says its state.
+    await screen.click("#speech-toggle")
+    await expect(screen.locator("#speech-toggle")).to_have_attribute("aria-pressed", "false")
+    await expect(screen.locator("#speech-toggle")).to_have_text("Read aloud")
+
+
+async def test_text_from_users_is_shown_as_text(browsers: Browsers, hub_process: Any) -> None:
+    tender = await create_tender(
+        hub_process.base_url, hub_process.host_user, hub_process.host_password, HOSTILE_TITLE
+    )
+    screen = await browsers.page("screen")
+    await screen.goto(f"/screen/{tender}")
+    await expect(screen.locator("#tender-title")).to_have_text(HOSTILE_TITLE)
+    public = await browsers.page("tender")
+    await public.goto(f"/tender/{tender}")
+    await expect(public.locator("#tender-heading")).to_have_text(HOSTILE_TITLE)
+    index = await browsers.page("index")
+    await index.goto("/")
+    await expect(index.locator("#tender-list")).to_contain_text(HOSTILE_TITLE)
+    for page in (screen, public, index):
+        assert await page.evaluate("window.__injected") is None
+        assert await page.locator("main img, main b").count() == 0
