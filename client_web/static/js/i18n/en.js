@@ -54,6 +54,7 @@ export default Object.freeze({
   "stage.scoring": "Scoring",
   "stage.report": "Evaluation report",
 
+  "screen.facts": "This tender",
   "screen.title": "Bid opening big screen",
   "screen.server_time": "Beijing time",
   "screen.mute": "Mute",

@@ -54,6 +54,7 @@ export default Object.freeze({
   "stage.scoring": "综合评分",
   "stage.report": "评标报告",
 
+  "screen.facts": "本项目",
   "screen.title": "开标大屏",
   "screen.server_time": "北京时间",
   "screen.mute": "静音",

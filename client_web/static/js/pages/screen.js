@@ -4,8 +4,16 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
-import { formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
-import { bootPage, connectionIndicator, pathParameter, phaseName, showCountdown, when } from "../page.js";
+import { currentLanguage, formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
+import {
+  bootPage,
+  connectionIndicator,
+  itemLabel,
+  pathParameter,
+  phaseName,
+  showCountdown,
+  when,
+} from "../page.js";
 import { bidderName, readoutTables, spokenReadout } from "../readout-table.js";
 import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
@@ -82,6 +90,23 @@ function renderNotice() {
   const text = noticeText();
   setText(notice, text);
   show(notice, Boolean(text));
+}
+
+/** Before the read-out the hall sees what will be read: the lots, the items, the windows. */
+function renderFacts() {
+  const section = byId("facts");
+  show(section, !view.readout && view.lots.length > 0);
+  if (view.readout) return;
+  const language = currentLanguage();
+  const facts = [
+    [t("tender.lots"), view.lots.map((lot) => lot.name).join("、")],
+    [t("tender.readout_items"), view.readout_items.map((item) => itemLabel(item, language)).join("、")],
+    [t("tender.signin_opens"), when(view.signin_opens_at)],
+  ];
+  replaceChildren(
+    byId("facts-list"),
+    facts.map(([term, value]) => el("div", {}, el("dt", { text: term }), el("dd", { text: value }))),
+  );
 }
 
 function renderReadout() {
@@ -165,6 +190,7 @@ function render() {
   renderHeader();
   renderPhase();
   renderNotice();
+  renderFacts();
   renderReadout();
   renderObjections();
   renderRecord();
