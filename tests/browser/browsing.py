@@ -174,12 +174,16 @@ async def register_with_key_file(
     return str(await page.evaluate("window.bidopenBidder.bidderId()"))
 
 
-async def host_command(page: Page, command: str) -> None:
-    """Press the button of one of the host's controls and wait for the hub's acceptance."""
+async def host_command(page: Page, command: str, **fields: str) -> None:
+    """Fill in and press one of the host's controls, and wait for the hub's acceptance."""
     form = page.locator(f"#controls form[data-command={command}]")
     await expect(form).to_be_visible(timeout=SLOW)
+    for name, value in fields.items():
+        await form.locator(f"[name={name}]").fill(value)
     await form.locator("button[type=submit]").click()
-    await expect(page.locator("#session-message")).to_have_class("message ok", timeout=SLOW)
+    message = page.locator("#session-message")
+    await expect(message).to_be_visible(timeout=SLOW)
+    await expect(message).to_have_class("message ok")
 
 
 async def indexed_key_files(page: Page) -> list[dict[str, Any]]:

@@ -133,6 +133,15 @@ async def test_whole_opening_across_browsers(
     await host_command(host, "start_decryption")
     await expect(screen.locator("#phase-label")).to_contain_text("解密")
 
+    # The host pauses (the countdown freezes everywhere), resumes, and extends the window.
+    await host_command(host, "pause", reason="投标人反映网络中断，暂停核实")
+    await expect(a.locator("#phase")).to_contain_text("已暂停")
+    await expect(screen.locator("#countdown-caption")).to_contain_text("暂停核实")
+    await host_command(host, "resume")
+    await expect(a.locator("#decrypt-list button")).to_be_enabled()
+    await host_command(host, "extend_decryption", minutes="5", reason="网络恢复，顺延五分钟")
+    await expect(screen.locator("#notice")).to_contain_text("网络恢复，顺延五分钟")
+
     # Each bidder unwraps its data key in its own browser; prices stay hidden until all are in.
     await b.click("#signin-button")
     for page in (a, b):

@@ -68,6 +68,7 @@ export function showMessage(node, text, kind = "info") {
 
 export function clearMessage(node) {
   node.hidden = true;
+  node.className = "message";
   node.textContent = "";
 }
 
