@@ -1,0 +1,74 @@
+"""After the opening: the big screen follows the evaluation and shows the result and reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from browsing import SLOW, Browsers, Shooter, opening_in_decryption
+from playwright.async_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
+    browsers: Browsers, hub_process: Any, screenshot: Shooter
+) -> None:
+    opening = await opening_in_decryption(
+        hub_process.base_url,
+        hub_process.host_user,
+        hub_process.host_password,
+        ["980000.00", "1010000.00", "995000.00"],
+    )
+    try:
+        host, tender = opening.host, opening.tender
+        for bidder in opening.bidders:
+            await bidder.client.decrypt(tender, "1", bidder.sealed)
+        await host.close_decryption(tender)
+        for bidder in opening.bidders:
+            await bidder.client.confirm(tender)
+        await host.close_confirmation(tender)
+        await host.publish_record(tender)
+
+        screen = await browsers.page("screen")
+        await screen.goto(f"/screen/{tender}")
+        await expect(screen.locator("#record")).to_be_visible()
+
+        await host.command(tender, "set_evaluation_stage", {"stage": "technical"})
+        await expect(screen.locator("#evaluation-stage")).to_have_text("技术评审", timeout=SLOW)
+        # The stage began while the screen watched, so it can count the time spent in it.
+        await expect(screen.locator("#countdown-caption")).to_have_text("本阶段已用时")
+        await host.command(tender, "set_evaluation_stage", {"stage": "report"})
+        await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
+
+        winner, second, third = (bidder.client.bidder_id for bidder in opening.bidders)
+        reasons = {
+            second: {"clause": "第3.2条", "text": "报价高于评标基准价，得分较低"},
+            third: {"clause": "第4.1条", "text": "技术方案得分低于中标候选人"},
+        }
+        await host.command(
+            tender,
+            "publish_result",
+            {
+                "lot": "1",
+                "ranked": [winner, third, second],
+                "winner": winner,
+                "reasons": reasons,
+                "publicity_days": 3,
+            },
+        )
+        result = screen.locator("#results article[data-lot='1']")
+        await expect(result).to_contain_text(winner, timeout=SLOW)
+        for reason in reasons.values():
+            await expect(result).to_contain_text(reason["text"])
+        await screenshot(screen, "result")
+
+        public = await browsers.page("tender")
+        await public.goto(f"/tender/{tender}")
+        await expect(public.locator("#results")).to_contain_text("报价高于评标基准价")
+        await expect(public.locator("#countdown-caption")).to_have_text("公示期剩余")
+        # Three days of publicity: the countdown names days.
+        await expect(public.locator("#countdown")).to_contain_text("天")
+        await screenshot(public, "result")
+    finally:
+        await opening.close()
