@@ -160,10 +160,8 @@ def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[st
     raise AssertionError(fault)
 
 
-# The hub builds PublishResult inside its transaction (service/opening.py, _publish_result)
-# without turning the command's own field checks into a HubError, so they answer 500
-# internal_error; the other host commands answer validation_failed (service/commands.py).
-# (fault, HTTP status, error code, a word the message must contain)
+# (fault, HTTP status, error code, a word the message must contain). Field checks that
+# PublishResult makes while the hub builds it in its transaction answer invalid_argument.
 BAD_RESULTS = [
     ("reason-missing", 422, "invalid_argument", "missing"),
     ("blank-sentence", 422, "validation_failed", "reason.text"),
