@@ -12,14 +12,14 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Download, Page, expect
+from playwright.async_api import Browser, BrowserContext, Download, Page, ViewportSize, expect
 
 from bidopen.client import BidderClient, HostClient, LotSpec, TenderDraft, seal_in_memory
 from bidseal import generate_keys
 
 BEIJING = timezone(timedelta(hours=8))
-SCREEN_SIZE = {"width": 1920, "height": 1080}
-LAPTOP_SIZE = {"width": 1366, "height": 768}
+SCREEN_SIZE: ViewportSize = {"width": 1920, "height": 1080}
+LAPTOP_SIZE: ViewportSize = {"width": 1366, "height": 768}
 # Long enough for a slow machine, short enough to wait for.
 SLOW = 30_000
 
@@ -43,7 +43,7 @@ class Browsers:
     contexts: list[BrowserContext] = field(default_factory=list)
 
     async def page(
-        self, name: str, *, size: dict[str, int] | None = None, lang: str = "zh-CN"
+        self, name: str, *, size: ViewportSize | None = None, lang: str = "zh-CN"
     ) -> Page:
         context = await self.browser.new_context(
             base_url=self.base_url,
