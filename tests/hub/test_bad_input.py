@@ -13,7 +13,7 @@ import socketio
 from hubtesting import Bidder, HubApi, seal_bid
 
 from bidseal import generate_keys, sign_challenge
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 MAX_BID = 16 * 1024
 

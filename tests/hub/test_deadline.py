@@ -12,7 +12,7 @@ from hubtesting import Bidder, HubApi, parse_iso, seal_bid
 
 from bidseal import verify_document
 from bidseal.codec import b64u_decode
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 
 def stored_files(data_dir: Path) -> list[Path]:

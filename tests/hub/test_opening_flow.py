@@ -14,7 +14,7 @@ from hubtesting import HubApi, data_key_of, parse_iso, seal_bid
 from bidopen.store.eventlog import GENESIS_HASH, StoredEvent, verify_chain
 from bidseal import verify_document
 from bidseal.codec import b64u_decode
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
 

@@ -10,7 +10,7 @@ import pytest
 import socketio
 from hubtesting import HubApi, data_key_of, seal_bid
 
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import asyncpg
 import socketio
 from hubtesting import HubApi, seal_bid
 
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 CANARY_PRICE = "7364519.27"
 CANARY_NAME = "金丝雀测试建设有限公司"

@@ -18,7 +18,7 @@ from bidopen.store import eventlog
 from bidopen.store.db import Database, is_unique_violation
 from bidopen.store.eventlog import GENESIS_HASH, BrokenChain, NewEvent, chain, verify_chain
 from bidopen.store.tenders import insert_tender
-from conftest import HubProcess
+from hubprocess import HubProcess
 
 NOW = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
 

@@ -13,7 +13,7 @@ import pytest
 import socketio
 from hubtesting import HubApi
 
-from conftest import HubProcess, _create_pg_database, _drop_pg_database, pg_url
+from hubprocess import HubProcess, _create_pg_database, _drop_pg_database, pg_url
 
 pytestmark = pytest.mark.postgres
 
