@@ -25,6 +25,14 @@ export class Speaker {
     this.listeners = new Set();
   }
 
+  /**
+   * Chromium speaks only after someone has interacted with the page once
+   * (a click or a key); until then a hall screen must ask for that click.
+   */
+  get waitingForActivation() {
+    return this.available && !this.muted && navigator.userActivation?.hasBeenActive === false;
+  }
+
   onChange(listener) {
     this.listeners.add(listener);
   }

@@ -57,6 +57,7 @@ export default Object.freeze({
   "screen.facts": "This tender",
   "screen.title": "Bid opening big screen",
   "screen.server_time": "Beijing time",
+  "screen.enable_speech": "Click to enable read-aloud",
   "screen.mute": "Mute",
   "screen.unmute": "Read aloud",
   "screen.progress": "Progress",

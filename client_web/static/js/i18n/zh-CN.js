@@ -57,6 +57,7 @@ export default Object.freeze({
   "screen.facts": "本项目",
   "screen.title": "开标大屏",
   "screen.server_time": "北京时间",
+  "screen.enable_speech": "点击启用语音播报",
   "screen.mute": "静音",
   "screen.unmute": "开启播报",
   "screen.progress": "进度",

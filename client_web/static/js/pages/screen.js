@@ -219,12 +219,20 @@ function bindSpeechToggle() {
   const label = byId("speech-toggle-text");
   const renderButton = () => {
     button.setAttribute("aria-pressed", String(!speaker.muted));
-    setText(label, speaker.muted ? t("screen.unmute") : t("screen.mute"));
+    const key = speaker.muted ? "screen.unmute" : speaker.waitingForActivation ? "screen.enable_speech" : "screen.mute";
+    setText(label, t(key));
+    button.classList.toggle("attention", speaker.waitingForActivation);
   };
-  button.addEventListener("click", () => speaker.setMuted(!speaker.muted));
+  button.addEventListener("click", () => {
+    // The first click only lets the browser speak; it does not mute.
+    if (button.classList.contains("attention")) renderButton();
+    else speaker.setMuted(!speaker.muted);
+  });
   speaker.onChange(renderButton);
   onLanguageChange(renderButton);
   renderButton();
+  // Any click or key in the hall counts as the activation the browser wants.
+  for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, () => setTimeout(renderButton), { once: true });
 }
 
 async function main() {
@@ -258,8 +266,10 @@ async function main() {
     },
     onState: setState,
     onError: (error) => {
-      if (error?.code === "tender_not_found") setText(byId("phase-label"), t("screen.no_tender"));
-      else console.warn("feed:", describeError(error));
+      if (error?.code === "tender_not_found") {
+        setText(byId("phase-label"), t("screen.no_tender"));
+        feed.stop();
+      } else console.warn("feed:", describeError(error));
     },
   });
   feed.start();
