@@ -147,8 +147,11 @@ async def create_tender(page: Page, title: str, deadline: datetime) -> str:
     return await page.locator("#session-code").inner_text()
 
 
-async def register_with_new_keys(page: Page, org: str, contact: str, passphrase: str) -> str:
-    """Register in the bidder room with keys made in the browser; returns the bidder id."""
+async def register_with_new_keys(
+    page: Page, org: str, contact: str, passphrase: str, *, keep_key_file: Path | None = None
+) -> str:
+    """Register in the bidder room with keys made in the browser; returns the bidder id.
+    The key file the page downloads is saved as `keep_key_file` when one is given."""
     await page.fill("#reg-org", org)
     await page.fill("#reg-contact", contact)
     await page.fill("#reg-passphrase", passphrase)
@@ -157,6 +160,9 @@ async def register_with_new_keys(page: Page, org: str, contact: str, passphrase:
         await page.click("#register-form button[type=submit]")
     key_file = await download.value
     assert key_file.suggested_filename.startswith("bidder-key-")
+    if keep_key_file is not None:
+        keep_key_file.parent.mkdir(parents=True, exist_ok=True)
+        await key_file.save_as(keep_key_file)
     await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
     return str(await page.evaluate("window.bidopenBidder.bidderId()"))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -126,3 +128,17 @@ async def test_text_from_users_is_shown_as_text(browsers: Browsers, hub_process:
     for page in (screen, public, index):
         assert await page.evaluate("window.__injected") is None
         assert await page.locator("main img, main b").count() == 0
+
+
+async def test_countdown_follows_the_server_clock_not_the_computers(
+    browsers: Browsers, hub_process: Any
+) -> None:
+    tender = await create_tender(
+        hub_process.base_url, hub_process.host_user, hub_process.host_password, "体育中心改造工程"
+    )
+    screen = await browsers.page("screen")
+    # This PC's clock is two hours fast; the deadline is an hour away on the server's.
+    await screen.clock.install(time=datetime.now(UTC) + timedelta(hours=2))
+    await screen.goto(f"/screen/{tender}")
+    countdown = screen.locator("#countdown")
+    await expect(countdown).to_have_text(re.compile(r"^5\d:\d\d$"))
