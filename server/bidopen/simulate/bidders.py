@@ -44,10 +44,16 @@ class SimulatedBidder:
     """One bidder's client and its part in the opening."""
 
     def __init__(
-        self, index: int, role: BidderRole, base_url: str, session: aiohttp.ClientSession
+        self,
+        index: int,
+        role: BidderRole,
+        base_url: str,
+        session: aiohttp.ClientSession,
+        org_name: str | None = None,
     ) -> None:
         self.index = index
         self.role = role
+        self.org_name = org_name or f"模拟投标人 {index + 1:03d}"
         self.client = BidderClient(base_url, generate_keys(), session=session)
         self.sealed: bytes = b""
         self.bid_sha256: str = ""
@@ -66,6 +72,8 @@ class SimulatedBidder:
         await self.client.login()
 
     async def bid(self, tender_id: str, lot: str) -> None:
+        self.late = False
+        self.objection_id = None
         document = f"simulated bid document of bidder {self.index + 1}\n".encode() * 16
         items = {"price": self.price, "duration_days": str(180 + self.index % 60)}
         self.sealed, result = seal_in_memory(

@@ -1,0 +1,170 @@
+"""The demo `bidopen serve --demo` runs: one simulated opening after another, to watch live.
+
+Each round creates a tender whose deadline is about two minutes away; five demo bidders
+seal and upload during the countdown, sign in, and decrypt once the host opens the window
+(one of them hands over a wrong key, so its bid is revoked when the window ends); after
+the read-out one bidder objects, the demo host answers, everyone confirms, and the signed
+record is published. A newcomer watching the big screen sees a whole opening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+
+from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
+from bidopen.simulate.bidders import BidderRole, SimulatedBidder
+
+log = logging.getLogger("bidopen.demo")
+
+# The same default account `bidopen serve --demo` creates (BIDOPEN_BOOTSTRAP_HOST wins).
+DEMO_HOST = "demo:demo-host-passphrase"
+LOT = "1"
+COUNTDOWN = timedelta(minutes=2)
+# Pauses that let a person at the big screen follow each step.
+STEP_S = 4.0
+SHOW_RECORD_S = 45.0
+RETRY_S = 15.0
+
+DEMO_BIDDERS = (
+    ("华夏建设集团有限公司", BidderRole(fails_to_decrypt=False, objects=False)),
+    ("江南路桥工程有限公司", BidderRole(fails_to_decrypt=False, objects=True)),
+    ("北方市政工程有限公司", BidderRole(fails_to_decrypt=True, objects=False)),
+    ("东方交通建设有限公司", BidderRole(fails_to_decrypt=False, objects=False)),
+    ("西部城建股份有限公司", BidderRole(fails_to_decrypt=False, objects=False)),
+)
+
+
+def demo_account() -> tuple[str, str]:
+    user, _, password = os.environ.get("BIDOPEN_BOOTSTRAP_HOST", DEMO_HOST).partition(":")
+    return user, password
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Sleep, but end the round at once when the hub shuts down."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    if stop.is_set():
+        raise asyncio.CancelledError
+
+
+async def _one_by_one(
+    stop: asyncio.Event,
+    bidders: list[SimulatedBidder],
+    step: Callable[[SimulatedBidder], Awaitable[object]],
+    spread_s: float,
+) -> None:
+    # Staggered, so the big screen shows progress rather than one jump.
+    for bidder in random.sample(bidders, len(bidders)):
+        await _pause(stop, random.uniform(0.3, 1.0) * spread_s / len(bidders))
+        await step(bidder)
+
+
+class DemoRound:
+    """One opening, from creating the tender to the published record."""
+
+    def __init__(
+        self, host: HostClient, bidders: list[SimulatedBidder], stop: asyncio.Event, number: int
+    ) -> None:
+        self.host = host
+        self.bidders = bidders
+        self.stop = stop
+        self.number = number
+
+    async def run(self) -> None:
+        tender = await self.host.create_tender(
+            TenderDraft(
+                title=f"演示项目第{self.number}期：市政道路改造工程 (demo opening {self.number})",
+                lots=(LotSpec(LOT, "标段一 Lot 1"),),
+                deadline=datetime.now(UTC) + COUNTDOWN,
+                decryption_minutes=1,
+                confirmation_minutes=1,
+            )
+        )
+        log.info("demo opening %s: deadline %s", tender.id, tender.deadline.isoformat())
+        live = await self.host.follow(tender.id)
+        feed = live.feed
+        await _one_by_one(
+            self.stop,
+            self.bidders,
+            lambda b: b.bid(tender.id, LOT),
+            COUNTDOWN.total_seconds() * 0.6,
+        )
+        await feed.wait_for("deadline_passed")
+        await _pause(self.stop, STEP_S)
+        await self.host.start_decryption(tender.id)
+        await _one_by_one(self.stop, self.bidders, lambda b: b.decrypt(tender.id, LOT), 20.0)
+        # The wrong key keeps one bid sealed: the window runs its minute, then reads out.
+        await feed.wait_for("read_out")
+        await _pause(self.stop, STEP_S * 2)
+        await self._confirm(tender.id, feed)
+        await self.host.publish_record(tender.id)
+        log.info("demo opening %s: record published", tender.id)
+        await live.close()
+
+    async def _confirm(self, tender_id: str, feed: SessionFeed) -> None:
+        await _one_by_one(
+            self.stop, self.bidders, lambda b: b.respond_to_readout(tender_id), STEP_S * 2
+        )
+        for bidder in self.bidders:
+            if bidder.objection_id is None:
+                continue
+            await _pause(self.stop, STEP_S * 2)
+            await self.host.answer_objection(
+                tender_id,
+                bidder.objection_id,
+                "主持人答复：经核对开标一览表，唱标内容无误。The read-out matches the bid form.",
+            )
+            await _pause(self.stop, STEP_S)
+            await bidder.client.confirm(tender_id)
+        while len(feed.seen("bidder_confirmed")) < len(self.bidders):
+            await feed.wait_for("bidder_confirmed")
+        await _pause(self.stop, STEP_S)
+        await self.host.close_confirmation(tender_id)
+
+
+async def run_demo(base_url: str, stop: asyncio.Event) -> None:
+    """Run demo openings until `stop` is set; a failed round is logged and the next begins."""
+    user, password = demo_account()
+    number = 0
+    async with aiohttp.ClientSession() as http:
+        host = HostClient(base_url, session=http)
+        bidders: list[SimulatedBidder] = []
+        try:
+            while not stop.is_set():
+                number += 1
+                try:
+                    if host.token is None:
+                        await host.login(user, password)
+                    if not bidders:
+                        bidders = [
+                            SimulatedBidder(i, role, base_url, http, org_name=name)
+                            for i, (name, role) in enumerate(DEMO_BIDDERS)
+                        ]
+                        for bidder in bidders:
+                            await bidder.register()
+                    else:
+                        # Tokens last hours; a demo runs for days.
+                        for bidder in bidders:
+                            await bidder.client.login()
+                    await DemoRound(host, bidders, stop, number).run()
+                    await _pause(stop, SHOW_RECORD_S)
+                except ClientError as error:
+                    # The demo must never take the hub down: log, wait, begin a new round.
+                    log.warning("demo opening %d stopped: %s", number, error)
+                    host.http.token = None
+                    await _pause(stop, RETRY_S)
+        except asyncio.CancelledError:
+            if not stop.is_set():
+                raise
+        finally:
+            await host.close()
+            for bidder in bidders:
+                await bidder.client.close()
