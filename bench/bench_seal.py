@@ -6,8 +6,8 @@ Each operation runs in a fresh subprocess so that its peak RSS (ru_maxrss) is
 its own. The raw figures run the same primitives over the same number of
 bytes in chunks of the same size, from memory, so the ratios show what the
 format (SHA-256 of every sealed chunk) and the file handling cost on top of
-the cipher. "-one-thread" runs the same code with the helper thread of
-bidseal.overlap turned off; "copy" reads and writes the same bytes with no crypto.
+the cipher. "copy" reads and writes the same bytes with no crypto: the file
+I/O floor.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-import bidseal.overlap
 from bidseal import (
     BidContext,
     BidderKeys,
@@ -45,7 +44,7 @@ RAW = (
     "raw-aes-gcm-encrypt+sha256",
     "raw-sha256+aes-gcm-decrypt",
 )
-FORMAT = ("copy", "seal", "seal-one-thread", "verify", "open", "open-one-thread")
+FORMAT = ("copy", "seal", "verify", "open")
 OPERATIONS = RAW + FORMAT
 
 
@@ -75,9 +74,6 @@ def run_raw(operation: str, size: int, chunk_size: int) -> None:
 
 
 def run_format(operation: str, chunk_size: int, folder: Path) -> None:
-    if operation.endswith("-one-thread"):
-        bidseal.overlap.OVERLAP_MIN_CHUNK = 1 << 62
-        operation = operation.removesuffix("-one-thread")
     keys = bench_keys()
     document, sealed, opened = folder / "document", folder / "sealed", folder / "opened"
     if operation == "copy":
@@ -194,8 +190,6 @@ def main() -> int:
             "seal/copy": ratio("seal", "copy"),
             "open/copy": ratio("open", "copy"),
             "copy/raw-aes-gcm-encrypt": ratio("copy", "raw-aes-gcm-encrypt"),
-            "seal/seal-one-thread": ratio("seal", "seal-one-thread"),
-            "open/open-one-thread": ratio("open", "open-one-thread"),
             "raw-aes-gcm-encrypt+sha256/raw-aes-gcm-encrypt": ratio(
                 "raw-aes-gcm-encrypt+sha256", "raw-aes-gcm-encrypt"
             ),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -22,7 +21,6 @@ from bidseal.format import (
     summary_key,
 )
 from bidseal.keys import BidderKeys
-from bidseal.overlap import InOrderWorker
 from bidseal.reader import SealedBidInfo, SealedBidReader
 from bidseal.streams import read_block
 from bidseal.summary import decode_summary
@@ -76,22 +74,16 @@ def unwrap_data_key(
 
 
 class _ChunkOpener:
-    """Collects each chunk's bytes from the reader; a helper thread decrypts and writes it.
+    """Collects each chunk's bytes from the reader and decrypts it once its end is known."""
 
-    The reader hashes on this thread (SHA-256 costs more than AES-GCM), while
-    the previous chunk is decrypted and written on the helper.
-    """
-
-    def __init__(self, data_key: bytes, out: BinaryIO | None, stack: ExitStack) -> None:
+    def __init__(self, data_key: bytes, out: BinaryIO | None) -> None:
         self._data_key = data_key
         self._out = out
-        self._stack = stack
         self._cipher = AESGCM(body_key(data_key))
         self._nonce_prefix = b""
         self._header_hash = b""
+        self._sealed = bytearray()
         self._plain = bytearray()
-        self._worker: InOrderWorker[None] | None = None
-        self._current = bytearray()
         self._fill = 0
         self.summary: dict[str, object] | None = None
 
@@ -105,44 +97,28 @@ class _ChunkOpener:
             raise InvalidSealedBid from exc
         self._nonce_prefix = header.nonce_prefix
         self._header_hash = header_hash
+        self._sealed = bytearray(header.chunk_size + TAG_LEN)
         self._plain = bytearray(header.chunk_size)
-        # Two slots: one being filled here, one being decrypted on the helper.
-        self._worker = self._stack.enter_context(
-            InOrderWorker(
-                slots=2,
-                buffer_size=header.chunk_size + TAG_LEN,
-                job=self._decrypt,
-                on_result=lambda _: None,
-            )
-        )
-
-    def _decrypt(self, chunk: memoryview, index: int, last: bool) -> None:
-        plain = memoryview(self._plain)[: len(chunk) - TAG_LEN]
-        try:
-            self._cipher.decrypt_into(
-                chunk_nonce(self._nonce_prefix, index, last), chunk, self._header_hash, plain
-            )
-        except InvalidTag as exc:
-            raise InvalidSealedBid from exc
-        if self._out is not None:
-            self._out.write(plain)
 
     def chunk_bytes(self, data: memoryview) -> None:
-        assert self._worker is not None
-        if self._fill == 0:
-            self._current = self._worker.buffer()
         end = self._fill + len(data)
-        self._current[self._fill : end] = data
+        self._sealed[self._fill : end] = data
         self._fill = end
 
     def chunk_end(self, index: int, last: bool) -> None:
-        assert self._worker is not None
-        self._worker.submit(self._fill, index, last)
+        plain = memoryview(self._plain)[: self._fill - TAG_LEN]
+        try:
+            self._cipher.decrypt_into(
+                chunk_nonce(self._nonce_prefix, index, last),
+                memoryview(self._sealed)[: self._fill],
+                self._header_hash,
+                plain,
+            )
+        except InvalidTag as exc:
+            raise InvalidSealedBid from exc
         self._fill = 0
-
-    def finish(self) -> None:
-        if self._worker is not None:
-            self._worker.finish()
+        if self._out is not None:
+            self._out.write(plain)
 
 
 def open_sealed(sealed: BinaryIO, data_key: bytes, out: BinaryIO | None = None) -> OpenedBid:
@@ -154,15 +130,13 @@ def open_sealed(sealed: BinaryIO, data_key: bytes, out: BinaryIO | None = None) 
     """
     if len(data_key) != DATA_KEY_LEN:
         raise InvalidSealedBid
-    with ExitStack() as stack:
-        opener = _ChunkOpener(data_key, out, stack)
-        reader = SealedBidReader(opener)
-        block = bytearray(_READ_BLOCK)
-        view = memoryview(block)
-        while count := read_block(sealed, block):
-            reader.feed(view[:count])
-        info = reader.finish()
-        opener.finish()
+    opener = _ChunkOpener(data_key, out)
+    reader = SealedBidReader(opener)
+    block = bytearray(_READ_BLOCK)
+    view = memoryview(block)
+    while count := read_block(sealed, block):
+        reader.feed(view[:count])
+    info = reader.finish()
     assert opener.summary is not None
     return OpenedBid(summary=opener.summary, size=info.size, bid_sha256=info.bid_sha256, info=info)
 

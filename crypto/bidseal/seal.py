@@ -31,7 +31,6 @@ from bidseal.format import (
     to_be_signed,
 )
 from bidseal.keys import BidderKeys
-from bidseal.overlap import InOrderWorker
 from bidseal.p256 import sign_raw
 from bidseal.streams import read_block
 from bidseal.summary import encode_summary
@@ -135,47 +134,34 @@ def _seal_body(
     header_hash: bytes,
     chunk_size: int,
 ) -> tuple[bytes, int, int]:
-    """Encrypt the chunks; returns (body_digest, plaintext size, body bytes written).
-
-    SHA-256 of each sealed chunk costs several times its AES-GCM encryption,
-    so it runs on a helper thread while this one reads, encrypts and writes.
-    """
+    """Encrypt the chunks; returns (body_digest, plaintext size, body bytes written)."""
     # Two plaintext buffers: reading one chunk ahead is how we learn which chunk is last.
     current, ahead = bytearray(chunk_size), bytearray(chunk_size)
+    sealed = bytearray(chunk_size + TAG_LEN)
     body_hash = hashlib.sha256()
-
-    def chunk_hash(chunk: memoryview, index: int, last: bool) -> bytes:
-        return hashlib.sha256(chunk).digest()
-
     current_len = read_block(document, current)
     index = size = body_len = 0
-    with InOrderWorker(
-        slots=2, buffer_size=chunk_size + TAG_LEN, job=chunk_hash, on_result=body_hash.update
-    ) as hasher:
-        while True:
-            ahead_len = read_block(document, ahead) if current_len == chunk_size else 0
-            last = ahead_len == 0
-            if not last and index + 1 >= MAX_CHUNKS:
-                raise ValueError("document too large for this chunk size")
-            out_len = current_len + TAG_LEN
-            chunk = memoryview(hasher.buffer())[:out_len]
-            cipher.encrypt_into(
-                chunk_nonce(nonce_prefix, index, last),
-                memoryview(current)[:current_len],
-                header_hash,
-                chunk,
-            )
-            hasher.submit(out_len, index, last)
-            out.write(chunk)
-            size += current_len
-            body_len += out_len
-            if last:
-                break
-            current, ahead = ahead, current
-            current_len = ahead_len
-            index += 1
-        hasher.finish()
-    return body_hash.digest(), size, body_len
+    while True:
+        ahead_len = read_block(document, ahead) if current_len == chunk_size else 0
+        last = ahead_len == 0
+        if not last and index + 1 >= MAX_CHUNKS:
+            raise ValueError("document too large for this chunk size")
+        chunk = memoryview(sealed)[: current_len + TAG_LEN]
+        cipher.encrypt_into(
+            chunk_nonce(nonce_prefix, index, last),
+            memoryview(current)[:current_len],
+            header_hash,
+            chunk,
+        )
+        out.write(chunk)
+        body_hash.update(hashlib.sha256(chunk).digest())
+        size += current_len
+        body_len += len(chunk)
+        if last:
+            return body_hash.digest(), size, body_len
+        current, ahead = ahead, current
+        current_len = ahead_len
+        index += 1
 
 
 def seal_file(
