@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -114,9 +115,14 @@ async def test_screen_fills_a_gap_in_pushed_events_from_the_log(
 
         first, second, _ = opening.bidders
         await first.client.decrypt(opening.tender, "1", first.sealed)
-        # The push was lost: nothing tells the screen yet.
-        await expect(screen.locator("#stat-decrypted")).to_have_text("0 / 3")
+        # The push goes out after the commit; wait until the route has swallowed it.
+        for _ in range(200):
+            if dropped:
+                break
+            await asyncio.sleep(0.05)
         assert len(dropped) == 1
+        # The push was lost: nothing tells the screen.
+        await expect(screen.locator("#stat-decrypted")).to_have_text("0 / 3")
 
         # The next push reveals the hole; the screen reads the missing event from the log.
         await second.client.decrypt(opening.tender, "1", second.sealed)
