@@ -6,7 +6,14 @@ let serverKey = null;
 
 /** The server's public signing key (b64u point), fetched once per page. */
 export async function trustedServerKey(api) {
-  serverKey ??= api.get("/api/server-key").then((description) => description.key);
+  serverKey ??= api.get("/api/server-key").then(
+    (description) => description.key,
+    (error) => {
+      // A failed fetch is not remembered: the next document asks again.
+      serverKey = null;
+      throw error;
+    },
+  );
   return serverKey;
 }
 
