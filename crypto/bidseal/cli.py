@@ -198,14 +198,14 @@ def _positive(text: str) -> int:
 def register(subparsers: Any) -> None:
     """Add keygen, seal, open and inspect to an argparse subparsers object.
 
-    Each subcommand sets ``handler``: call ``args.handler(args)`` and exit with
+    Each subcommand sets ``func``: call ``args.func(args)`` and exit with
     what it returns (0 on success, 1 on any refusal, with a message on stderr).
     """
     keygen = subparsers.add_parser("keygen", help="make a bidder key pair folder")
     keygen.add_argument("--out", required=True, metavar="KEYDIR")
     keygen.add_argument("--passphrase-file", metavar="FILE")
     keygen.add_argument("--iterations", type=_positive, default=DEFAULT_ITERATIONS)
-    keygen.set_defaults(handler=_guarded(_keygen))
+    keygen.set_defaults(func=_guarded(_keygen))
 
     seal = subparsers.add_parser("seal", help="seal a bid document to your own key")
     seal.add_argument("document", metavar="DOCUMENT")
@@ -221,7 +221,7 @@ def register(subparsers: Any) -> None:
         help=f"plaintext bytes per chunk, {CHUNK_SIZE_MIN}..{CHUNK_SIZE_MAX}",
     )
     seal.add_argument("--force", action="store_true", help="replace an existing output file")
-    seal.set_defaults(handler=_guarded(_seal))
+    seal.set_defaults(func=_guarded(_seal))
 
     opener = subparsers.add_parser("open", help="decrypt one of your sealed bids")
     opener.add_argument("sealed", metavar="SEALED")
@@ -230,17 +230,17 @@ def register(subparsers: Any) -> None:
     opener.add_argument("--summary-out", metavar="SUMMARY.json")
     opener.add_argument("--passphrase-file", metavar="FILE")
     opener.add_argument("--force", action="store_true", help="replace existing output files")
-    opener.set_defaults(handler=_guarded(_open))
+    opener.set_defaults(func=_guarded(_open))
 
     inspect = subparsers.add_parser("inspect", help="check a sealed file without decrypting it")
     inspect.add_argument("sealed", metavar="SEALED")
     inspect.add_argument("--json", action="store_true")
-    inspect.set_defaults(handler=_guarded(_inspect))
+    inspect.set_defaults(func=_guarded(_inspect))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bidseal", description="Sealed bids (bidseal/1).")
     register(parser.add_subparsers(required=True, metavar="COMMAND"))
     args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    handler: Handler = args.func
     return handler(args)

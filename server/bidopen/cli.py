@@ -6,18 +6,16 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+import bidopen.client.cli as client_cli
+import bidopen.serve as serve
+import bidopen.video.stream as stream
+import bidseal.cli as seal_cli
+from bidopen.simulate import register as register_simulate
+
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 
 def _registrars() -> list[Register]:
-    # Imported here so that `bidopen keygen` does not pay for importing aiortc.
-    from bidseal import cli as seal_cli
-
-    from bidopen import serve
-    from bidopen.client import cli as client_cli
-    from bidopen.simulate import register as register_simulate
-    from bidopen.video import stream
-
     return [
         seal_cli.register,
         serve.register,
