@@ -38,9 +38,16 @@ def bidder(name: str) -> Actor:
     return Actor(role=Role.BIDDER, id=name)
 
 
+def org(name: str) -> str:
+    """The organisation test bidder `name` registered as (what the app reads at the deadline)."""
+    return f"{name}号建设工程有限公司"
+
+
 def bid(lot: str, name: str, receipt_no: int) -> BidEntry:
     digest = hashlib.sha256(f"{lot}/{name}".encode()).hexdigest()
-    return BidEntry(lot=lot, bidder=name, bid_sha256=digest, receipt_no=receipt_no)
+    return BidEntry(
+        lot=lot, bidder=name, bidder_name=org(name), bid_sha256=digest, receipt_no=receipt_no
+    )
 
 
 def bids(plan: Mapping[str, tuple[str, ...]]) -> tuple[BidEntry, ...]:

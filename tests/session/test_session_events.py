@@ -88,6 +88,11 @@ BAD_PAYLOADS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "object for a list": lambda p: {**p, "signed_in": {}},
     "bad nested bid": lambda p: {**p, "bids": [{**p["bids"][0], "bid_sha256": "XYZ"}]},
     "nested bid missing receipt": lambda p: {**p, "bids": [_without(p["bids"][0], "receipt_no")]},
+    "name with a line break": lambda p: {
+        **p,
+        "bids": [{**p["bids"][0], "bidder_name": "甲公司\n乙公司"}],
+    },
+    "name as a number": lambda p: {**p, "bids": [{**p["bids"][0], "bidder_name": 7}]},
     "not an object": lambda p: [p],
 }
 
@@ -123,3 +128,28 @@ def test_evolve_rejects_an_event_out_of_order_and_changes_nothing() -> None:
     with pytest.raises(SessionError):
         evolve(run.state, read_out)
     assert run.state.seq == 1
+
+
+def _unnamed(value: Any) -> Any:
+    """A payload as written before bidder names were kept: no `bidder_name` anywhere."""
+    if isinstance(value, dict):
+        return {k: _unnamed(v) for k, v in value.items() if k != "bidder_name"}
+    if isinstance(value, list):
+        return [_unnamed(item) for item in value]
+    return value
+
+
+def test_a_log_written_before_names_were_kept_still_replays() -> None:
+    run = run_to(Phase.RESULT_PUBLISHED)
+    stored = [(event.kind, json.dumps(_unnamed(event.to_payload()))) for event in run.log]
+    assert all("bidder_name" not in text for _, text in stored)
+    old = replay(event_from_payload(kind, json.loads(text)) for kind, text in stored)
+    assert old.phase is Phase.RESULT_PUBLISHED and old.seq == run.state.seq
+    assert old.bidder_names == {} and run.state.bidder_names != {}
+    assert {bid.bidder_name for bid in old.bids.values()} == {""}
+    lines = [line for lot in old.readout for line in lot.lines]
+    assert lines and {line.bidder_name for line in lines} == {""}
+    assert {o.bidder_name for o in old.objections.values()} == {""}
+    # Apart from the names, the old log leads to the same session.
+    assert [bid.key for bid in old.ordered_bids] == [bid.key for bid in run.state.ordered_bids]
+    assert old.record == run.state.record and old.results == run.state.results

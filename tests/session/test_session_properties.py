@@ -10,7 +10,7 @@ from hypothesis import event as count_outcome
 from hypothesis import strategies as st
 from session_kit import HOST, SHA, SIG, SYSTEM, Run, bidder, bids, price
 
-from bidopen.session import OpeningSession, Phase, decide, evolve, replay
+from bidopen.session import OpeningSession, Phase, decide, evolve, public_view, replay
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
 from bidopen.session.events import DeadlinePassed, Event, event_from_payload
@@ -126,6 +126,10 @@ def test_random_legal_sequences(data: st.DataObject) -> None:
         assert decide(run.state, command, run.now) == events  # pure: same input, same events
         run.state = _apply(run.state, events)
         run.log.extend(events)
+        # The hall learns who bid (ids and organisations) only from the read-out on.
+        if run.state.read_out_at is None:
+            screen = json.dumps(public_view(run.state), ensure_ascii=False)
+            assert not any(name in screen for name in BIDDERS)
 
     count_outcome(f"ended in {run.state.phase}")  # shown by --hypothesis-show-statistics
     assert run.state.seq == len(run.log)

@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from session_kit import HOST, SYSTEM, THIN, Run, bidder, run_to
+from session_kit import HOST, SYSTEM, THIN, Run, bidder, org, run_to
 
 from bidopen.session import Phase, build_record, replay
 from bidopen.session import commands as c
@@ -34,7 +34,7 @@ def _busy_opening() -> Run:
 
 def test_the_record_holds_every_part_of_the_opening() -> None:
     record: Any = build_record(_busy_opening().state)
-    assert record["format"] == "bidopen-opening-record/1"
+    assert record["format"] == "bidopen-opening-record/2"
     assert record["tender"]["code"] == "ZB-2026-001"
     assert record["quorum_warnings"] == ["L1"]
     assert [(q["lot"], q["choice"], q["reason"]) for q in record["quorum_decisions"]] == [
@@ -62,6 +62,23 @@ def test_the_record_holds_every_part_of_the_opening() -> None:
     assert lines[("L1", "B")]["items"] is None
     assert all(record["times"][name] for name in record["times"])
     assert record["aborted"] is None
+
+
+def test_the_record_names_every_bidder_by_id_and_organisation() -> None:
+    run = _busy_opening()
+    record: Any = build_record(run.state)
+    assert [(b["lot"], b["bidder"], b["bidder_name"]) for b in record["bids"]] == [
+        ("L1", "A", org("A")),
+        ("L1", "B", org("B")),
+        ("L2", "A", org("A")),
+        ("L2", "B", org("B")),
+        ("L2", "C", org("C")),
+    ]
+    lines = [line for lot in record["readout"] for line in lot["lines"]]
+    assert [(line["bidder"], line["bidder_name"]) for line in lines] == [
+        (b["bidder"], b["bidder_name"]) for b in record["bids"]
+    ]
+    assert [(o["bidder"], o["bidder_name"]) for o in record["objections"]] == [("C", org("C"))]
 
 
 def test_equal_logs_give_byte_equal_records() -> None:

@@ -15,6 +15,7 @@ from session_kit import (
     Run,
     bidder,
     continue_thin,
+    org,
     price,
     run_to,
 )
@@ -57,6 +58,8 @@ def test_a_whole_opening_from_schedule_to_published_result() -> None:
     assert passed.counts == {"L1": 3, "L2": 3}
     assert passed.signed_in == ("A", "B")  # a sign-in without a bid takes no part
     assert passed.quorum_warnings == ()
+    # The deadline event is where the log first names each bidder's organisation.
+    assert {(b.bidder, b.bidder_name) for b in passed.bids} == {(n, org(n)) for n in "ABC"}
     assert phase_of(run) is Phase.OPENING
     assert run.state.next_deadline is None  # the host starts decryption, not the clock
 
@@ -69,7 +72,14 @@ def test_a_whole_opening_from_schedule_to_published_result() -> None:
     assert isinstance(readout, e.ReadOut)
     assert [lot.lot for lot in readout.lots] == ["L1", "L2"]
     first = readout.lots[0].lines[0]
-    assert (first.bidder, first.status, first.items) == ("A", BidStatus.OPENED, price("L1", "A"))
+    assert (first.bidder, first.bidder_name, first.status, first.items) == (
+        "A",
+        org("A"),
+        BidStatus.OPENED,
+        price("L1", "A"),
+    )
+    assert all(line.bidder_name == org(line.bidder) for lot in readout.lots for line in lot.lines)
+    assert run.state.read_out_seq == run.log.index(readout) + 1  # its seq in the log
     assert phase_of(run) is Phase.CONFIRMATION
     assert run.state.next_deadline == run.now + timedelta(minutes=15)
 
@@ -130,6 +140,9 @@ def test_thin_lot_stopped_takes_no_further_part() -> None:
         {"id": "L1", "name": "一标段 施工", "bid_count": 2, "stopped": True},
         {"id": "L2", "name": "二标段 监理", "bid_count": 3, "stopped": False},
     ]
+    # A stopped lot's bidders are named in the record, though they were never read out.
+    bids: Any = record["bids"]
+    assert [(b["lot"], b["bidder_name"]) for b in bids][:2] == [("L1", org("A")), ("L1", org("B"))]
 
 
 def test_empty_lot_is_stopped_automatically_and_all_stopped_ends_the_session() -> None:
@@ -291,6 +304,8 @@ def test_objections_must_be_answered_before_the_record() -> None:
     run.do(c.RaiseObjection(actor=bidder("A"), bidder="A", lot="L1", text="解密超时"))
     run.sign_in("C").decrypt_all().close_decryption()
     run.do(c.RaiseObjection(actor=bidder("C"), bidder="C", lot=None, text="报价读错"))
+    raised = run.log[-1]
+    assert isinstance(raised, e.ObjectionRaised) and raised.bidder_name == org("C")
     assert set(run.state.objections) == {"O1", "O2"}
     run.do(c.AnswerObjection(actor=HOST, objection_id="O1", text="已延长"))
     run.end_confirmation()
@@ -305,9 +320,9 @@ def test_objections_must_be_answered_before_the_record() -> None:
     run.do(publish)
     assert phase_of(run) is Phase.CLOSED
     objections: Any = record["objections"]
-    assert [(o["id"], o["phase"], o["answer"]) for o in objections] == [
-        ("O1", "decryption", "已延长"),
-        ("O2", "confirmation", "经核对无误"),
+    assert [(o["id"], o["bidder_name"], o["phase"], o["answer"]) for o in objections] == [
+        ("O1", org("A"), "decryption", "已延长"),
+        ("O2", org("C"), "confirmation", "经核对无误"),
     ]
 
 

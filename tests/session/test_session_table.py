@@ -2,6 +2,7 @@
 
 import dataclasses
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from session_kit import (
@@ -12,7 +13,10 @@ from session_kit import (
     SHA,
     SIG,
     SYSTEM,
+    Run,
+    bid,
     bidder,
+    org,
     run_to,
     schedule_command,
 )
@@ -216,3 +220,40 @@ def test_actor_table(name: str, kind: str) -> None:
     column = _legal_column(name)
     expected = EXPECTED[name][column] if kind in ALLOWED[name] else "not_permitted"
     assert _outcome(column, _with_actor(_sample(name), kind)) == expected
+
+
+# What the deadline tick may name: each row's bids as (lot, bidder, bidder_name), and "ok" or
+# the code of the refusal. "" is what a log written before names were kept replays with.
+NAME_TABLE: dict[str, tuple[tuple[tuple[str, str, object], ...], str]] = {
+    "every bidder named": ((("L1", "A", org("A")), ("L2", "A", org("A"))), "ok"),
+    "no name": ((("L1", "A", ""), ("L2", "A", "")), "ok"),
+    "longest name": ((("L1", "A", "名" * 200),), "ok"),
+    "name too long": ((("L1", "A", "名" * 201),), "invalid_argument"),
+    "line break in a name": ((("L1", "A", "甲公司\n乙公司"),), "invalid_argument"),
+    "name not text": ((("L1", "A", 7),), "invalid_argument"),
+    "two names for one bidder": (
+        (("L1", "A", org("A")), ("L2", "A", org("B"))),
+        "invalid_argument",
+    ),
+}
+
+
+def _deadline_outcome(entries: tuple[tuple[str, str, object], ...]) -> str:
+    run = Run().schedule().until(DEADLINE)
+    try:
+        bids = tuple(
+            dataclasses.replace(bid(lot, name, i + 1), bidder_name=bidder_name)
+            for i, (lot, name, bidder_name) in enumerate(entries)
+        )
+        events = decide(run.state, c.Tick(actor=SYSTEM, bids=bids), run.now)
+    except SessionError as error:
+        return error.code
+    logged: Any = events[0].to_payload()["bids"]
+    assert [(b["lot"], b["bidder"], b["bidder_name"]) for b in logged] == list(entries)
+    return "ok"
+
+
+@pytest.mark.parametrize("row", NAME_TABLE)
+def test_deadline_names_table(row: str) -> None:
+    entries, expected = NAME_TABLE[row]
+    assert _deadline_outcome(entries) == expected

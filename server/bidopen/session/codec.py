@@ -101,10 +101,17 @@ def decode_dataclass(cls: type[T], raw: JSON, where: str) -> T:
     if not isinstance(raw, dict):
         raise MalformedEvent(f"{where} must be an object")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    if set(raw) != set(names):
-        raise MalformedEvent(f"{where} must have exactly the fields {', '.join(names)}")
-    values = {name: decode(hints[name], raw[name], f"{where}.{name}") for name in names}
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    names = [f.name for f in fields]
+    # A field added after logs were first written has a default; older payloads lack it.
+    later = [f.name for f in fields if f.default is not dataclasses.MISSING]
+    if not set(names) - set(later) <= set(raw) <= set(names):
+        raise MalformedEvent(
+            f"{where} must have the fields {', '.join(names)} (may lack: {', '.join(later) or '-'})"
+        )
+    values = {
+        name: decode(hints[name], raw[name], f"{where}.{name}") for name in names if name in raw
+    }
     try:
         return cls(**values)
     except SessionError as error:  # a value object refused a stored field

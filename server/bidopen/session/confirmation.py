@@ -39,7 +39,12 @@ def raise_objection(state: OpeningSession, cmd: c.RaiseObjection, now: datetime)
     objection_id = f"O{len(state.objections) + 1}"
     return [
         e.ObjectionRaised(
-            at=now, objection_id=objection_id, bidder=cmd.bidder, lot=cmd.lot, text=cmd.text
+            at=now,
+            objection_id=objection_id,
+            bidder=cmd.bidder,
+            bidder_name=state.name_of(cmd.bidder),
+            lot=cmd.lot,
+            text=cmd.text,
         )
     ]
 

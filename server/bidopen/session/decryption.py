@@ -132,11 +132,13 @@ def _close(
             f"summaries must cover exactly the decrypted bids (missing {missing}, extra {extra})"
         )
     outcomes = tuple(_classify(state, bid) for bid in bids)
+    names = state.bidder_names
     lots = []
     for lot in state.lots:
         lines = tuple(
             ReadoutLine(
                 bidder=outcome.bidder,
+                bidder_name=names.get(outcome.bidder, ""),
                 status=outcome.status,
                 items=_readout_items(state, summaries, outcome),
             )

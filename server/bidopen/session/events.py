@@ -177,6 +177,7 @@ class ObjectionRaised(Event):
     kind = "objection_raised"
     objection_id: str
     bidder: str
+    bidder_name: str = ""  # "" in logs written before names were kept
     lot: str | None
     text: str
 

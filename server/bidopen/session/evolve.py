@@ -100,7 +100,11 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
         case e.DeadlinePassed():
             bids = {
                 (b.lot, b.bidder): Bid(
-                    lot=b.lot, bidder=b.bidder, bid_sha256=b.bid_sha256, receipt_no=b.receipt_no
+                    lot=b.lot,
+                    bidder=b.bidder,
+                    bidder_name=b.bidder_name,
+                    bid_sha256=b.bid_sha256,
+                    receipt_no=b.receipt_no,
                 )
                 for b in event.bids
             }
@@ -169,7 +173,7 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
         case e.ReadOut():
             if s.decryption_closed_at is None or s.read_out_at is not None:
                 raise EventRejected("the read-out follows the close of decryption, once")
-            return replace(s, readout=event.lots, read_out_at=event.at)
+            return replace(s, readout=event.lots, read_out_at=event.at, read_out_seq=s.seq + 1)
         case e.ConfirmationStarted():
             if s.read_out_at is None:
                 raise EventRejected("confirmation starts after the read-out")
@@ -185,6 +189,7 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
             objection = Objection(
                 id=event.objection_id,
                 bidder=event.bidder,
+                bidder_name=event.bidder_name,
                 lot=event.lot,
                 text=event.text,
                 phase=s.phase,

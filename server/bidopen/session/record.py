@@ -7,7 +7,8 @@ from .errors import IllegalInPhase
 from .phases import Phase
 from .state import OpeningSession
 
-RECORD_FORMAT = "bidopen-opening-record/1"
+# 2: every bid, read-out line and objection names the bidder's organisation as well as its id.
+RECORD_FORMAT = "bidopen-opening-record/2"
 
 
 def build_record(state: OpeningSession) -> dict[str, JSON]:
@@ -55,6 +56,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
             {
                 "lot": bid.lot,
                 "bidder": bid.bidder,
+                "bidder_name": bid.bidder_name,
                 "bid_sha256": bid.bid_sha256,
                 "receipt_no": bid.receipt_no,
                 "signed_in_at": _instant(state.signed_in.get(bid.bidder)),

@@ -90,6 +90,11 @@ def _ordered_bids(state: OpeningSession, bids: tuple[BidEntry, ...]) -> tuple[Bi
         if bid.lot not in order:
             raise InvalidArgument(f"bid of {bid.bidder!r} names unknown lot {bid.lot!r}")
     check_unique("bids (lot, bidder)", (f"{bid.lot}\x00{bid.bidder}" for bid in bids))
+    names: dict[str, str] = {}
+    for bid in bids:
+        # One registration, one name: two names for a bidder would make the record ambiguous.
+        if names.setdefault(bid.bidder, bid.bidder_name) != bid.bidder_name:
+            raise InvalidArgument(f"bidder {bid.bidder!r} is named differently in two bids")
     return tuple(sorted(bids, key=lambda bid: (order[bid.lot], bid.receipt_no, bid.bidder)))
 
 

@@ -24,6 +24,7 @@ BidKey = tuple[str, str]  # (lot, bidder)
 class Bid:
     lot: str
     bidder: str
+    bidder_name: str = ""
     bid_sha256: str
     receipt_no: int
     decrypted_at: datetime | None = None
@@ -80,6 +81,7 @@ class PlatformFault:
 class Objection:
     id: str
     bidder: str
+    bidder_name: str = ""
     lot: str | None
     text: str
     phase: Phase
@@ -156,6 +158,8 @@ class OpeningSession:
     decryption_closed_by_host: bool = False
     readout: tuple[LotReadout, ...] = ()
     read_out_at: datetime | None = None
+    # The read-out's place in the log: events after it may name bidders to everyone.
+    read_out_seq: int | None = None
     confirmation_started_at: datetime | None = None
     confirmations: Mapping[str, datetime] = field(default_factory=dict)
     objections: Mapping[str, Objection] = field(default_factory=dict)
@@ -192,6 +196,15 @@ class OpeningSession:
     def bidders(self) -> frozenset[str]:
         """Bidders with a bid in this session; empty before the deadline by design."""
         return frozenset(bidder for _, bidder in self.bids)
+
+    @property
+    def bidder_names(self) -> Mapping[str, str]:
+        """Bidder id -> organisation name, for every bidder whose name the log holds."""
+        return {bid.bidder: bid.bidder_name for bid in self.ordered_bids if bid.bidder_name}
+
+    def name_of(self, bidder: str) -> str:
+        """The organisation name of a bidder with a bid here; "" when the log holds none."""
+        return next((bid.bidder_name for bid in self.bids.values() if bid.bidder == bidder), "")
 
     @property
     def stopped_lots(self) -> frozenset[str]:

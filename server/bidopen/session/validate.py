@@ -27,6 +27,14 @@ def check_text(name: str, value: object, limit: int = MAX_TEXT_LENGTH) -> None:
         raise InvalidArgument(f"{name} must be non-blank text of at most {limit} characters")
 
 
+def check_name(name: str, value: object) -> None:
+    """An organisation's name as registered; empty only in logs written before names were kept."""
+    if not isinstance(value, str) or len(value) > MAX_LABEL_LENGTH:
+        raise InvalidArgument(f"{name} must be text of at most {MAX_LABEL_LENGTH} characters")
+    if any(ord(ch) < 0x20 for ch in value):
+        raise InvalidArgument(f"{name} must not contain control characters")
+
+
 def check_code(name: str, value: object) -> None:
     if not isinstance(value, str) or not _CODE.fullmatch(value):
         raise InvalidArgument(f"{name} must be a code like wrong_key ([a-z][a-z0-9_]{{0,39}})")

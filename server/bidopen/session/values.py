@@ -10,6 +10,7 @@ from .validate import (
     check_code,
     check_id,
     check_int,
+    check_name,
     check_sha256,
     check_text,
 )
@@ -102,16 +103,23 @@ class ReadoutItem:
 
 @dataclass(frozen=True, kw_only=True)
 class BidEntry:
-    """A bid stored before the deadline, as the app hands it over at the deadline tick."""
+    """A bid stored before the deadline, as the app hands it over at the deadline tick.
+
+    `bidder_name` is the organisation as registered; the deadline event is the first place
+    the log names it, so the record and every replay carry it.
+    """
 
     lot: str
     bidder: str
+    # "" only in logs written before names were kept, so those logs still replay.
+    bidder_name: str = ""
     bid_sha256: str
     receipt_no: int
 
     def __post_init__(self) -> None:
         check_id("bid.lot", self.lot)
         check_id("bid.bidder", self.bidder)
+        check_name("bid.bidder_name", self.bidder_name)
         check_sha256("bid.bid_sha256", self.bid_sha256)
         check_int("bid.receipt_no", self.receipt_no, 1, 2**63 - 1)
 
@@ -143,6 +151,7 @@ class ReadoutLine:
     """One bid as read out: items only for opened bids, None for the others."""
 
     bidder: str
+    bidder_name: str = ""  # "" in read-outs logged before names were kept
     status: BidStatus
     items: Mapping[str, str] | None
 

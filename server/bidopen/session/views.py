@@ -1,7 +1,7 @@
 """What each audience may see of a session: public big screen, one bidder, the host."""
 
 from .codec import JSON, encode
-from .state import OpeningSession
+from .state import Objection, OpeningSession
 
 
 def public_view(state: OpeningSession) -> dict[str, JSON]:
@@ -43,12 +43,14 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
     view["platform_fault_count"] = len(state.faults)
     view["objection_count"] = len(state.objections)
     view["answered_count"] = len(state.objections) - len(state.unanswered)
+    view["objections"] = [_public_objection(state, o) for o in state.objections.values()]
     view["confirmed_count"] = len(state.confirmations)
     if state.read_out_at is None:
         return view
     # From the read-out on, names, statuses and the read-out items are public.
     view["read_out_at"] = encode(state.read_out_at)
     view["readout"] = encode(state.readout)
+    view["bidder_names"] = encode(state.bidder_names)
     view["deemed_accepted"] = list(state.deemed_accepted)
     view["record"] = encode(state.record)
     view["evaluation_stage"] = encode(state.evaluation_stage)
@@ -56,6 +58,23 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
         encode(state.results[lot.id]) for lot in state.lots if lot.id in state.results
     ]
     return view
+
+
+def _public_objection(state: OpeningSession, objection: Objection) -> dict[str, JSON]:
+    """An objection and its answer for the big screen; the objector only from the read-out on."""
+    shown: dict[str, JSON] = {
+        "id": objection.id,
+        "lot": objection.lot,
+        "text": objection.text,
+        "raised_at": encode(objection.raised_at),
+        "answer": objection.answer,
+        "answered_at": encode(objection.answered_at),
+    }
+    # Before the read-out, naming the objector would tell the hall that it bid.
+    if state.read_out_at is not None:
+        shown["bidder"] = objection.bidder
+        shown["bidder_name"] = objection.bidder_name
+    return shown
 
 
 def bidder_view(state: OpeningSession, bidder: str) -> dict[str, JSON]:
@@ -71,6 +90,7 @@ def bidder_view(state: OpeningSession, bidder: str) -> dict[str, JSON]:
     )
     view["you"] = {
         "bidder": bidder,
+        "bidder_name": state.name_of(bidder),
         "signed_in_at": encode(state.signed_in.get(bidder)),
         "confirmed_at": encode(state.confirmations.get(bidder)),
         "bids": [
@@ -96,10 +116,12 @@ def host_view(state: OpeningSession) -> dict[str, JSON]:
     if state.deadline_passed_at is None:
         return view
     view["pending_quorum"] = list(state.pending_quorum)
+    view["bidder_names"] = encode(state.bidder_names)
     view["bids"] = [
         {
             "lot": bid.lot,
             "bidder": bid.bidder,
+            "bidder_name": bid.bidder_name,
             "bid_sha256": bid.bid_sha256,
             "receipt_no": bid.receipt_no,
             "lot_stopped": bid.lot in state.stopped_lots,
