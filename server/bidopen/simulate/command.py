@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 
 from bidopen.client import ClientError
 from bidopen.simulate.options import SimulationOptions
+from bidopen.simulate.report import summarize
 from bidopen.simulate.run import SimulationError, simulate
 
 PASSWORD_ENV = "BIDOPEN_HOST_PASSWORD"
@@ -44,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--data-dir", type=Path, help="keep the spawned hub's data here (default: a temp folder)"
     )
     parser.add_argument(
+        "--runs",
+        type=int,
+        default=1,
+        help="openings in a row on one hub; the report then gives the median figures",
+    )
+    parser.add_argument(
         "--quiet", action="store_true", help="no progress lines on stderr, only the report"
     )
     parser.set_defaults(func=run_simulate)
@@ -62,14 +70,18 @@ def run_simulate(args: argparse.Namespace) -> int:
             lead_seconds=args.lead,
             data_dir=args.data_dir,
             progress=not args.quiet,
+            runs=args.runs,
         )
     except ValueError as error:
         print(f"bidopen simulate: {error}", file=sys.stderr)
         return 2
+    # python-socketio logs harmless noise when the host's socket closes mid-write.
+    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)
     try:
-        report = asyncio.run(simulate(options))
+        reports = asyncio.run(simulate(options))
     except (SimulationError, ClientError) as error:
         print(f"bidopen simulate: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
-    return 0 if report.ok else 1
+    summary = reports[0].to_json() if len(reports) == 1 else summarize(reports)
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    return 0 if summary["ok"] else 1

@@ -29,8 +29,11 @@ class SimulationOptions:
     lead_seconds: float | None = None
     data_dir: Path | None = None
     progress: bool = False
+    runs: int = 1
 
     def __post_init__(self) -> None:
+        if self.runs < 1:
+            raise ValueError("--runs must be at least 1")
         if self.bidders < 1:
             raise ValueError("--bidders must be at least 1")
         if self.viewers < 0:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bidopen.simulate.stats import Spread
@@ -54,6 +55,7 @@ class SimulationReport:
     phase_ms: Mapping[str, float]
     rss_kib: Mapping[str, int | None]
     problems: tuple[str, ...]
+    machine: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -99,5 +101,22 @@ class SimulationReport:
                 name: None if kib is None else round(kib / 1024, 1)
                 for name, kib in self.rss_kib.items()
             },
+            "machine": dict(self.machine),
             "problems": list(self.problems),
         }
+
+
+def summarize(reports: Sequence[SimulationReport]) -> dict[str, Any]:
+    """Several runs: each report, and the median of each read-out figure across them."""
+    each = [report.to_json() for report in reports]
+    medians: dict[str, float | None] = {}
+    for name in ("readout_to_viewer_p50", "readout_to_viewer_p99", "readout_to_last_viewer"):
+        values = sorted(v for r in each if (v := r["timings_ms"][name]) is not None)
+        medians[name] = round(statistics.median(values), 1) if values else None
+    return {
+        "ok": all(report.ok for report in reports),
+        "runs": len(reports),
+        "median_ms": medians,
+        "peak_rss_mib": max(r["peak_rss_mib"] for r in each),
+        "reports": each,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import secrets
 import shutil
 import sys
@@ -252,13 +253,19 @@ async def _run(
         return await Simulation(options, url.rstrip("/"), server, clock).run(sessions)
 
 
-async def simulate(options: SimulationOptions) -> SimulationReport:
-    """Run one opening; start a hub in its own process unless `options.url` names one."""
+async def simulate(options: SimulationOptions) -> list[SimulationReport]:
+    """Run `options.runs` openings on one hub, started in its own process unless given a URL."""
     raise_open_files(options.viewers + 4096)
-    clock = Stopwatch(options.progress)
+    machine = machine_load()
     if options.url is not None:
         try:
-            return await _run(options, options.url, None, clock)
+            return [
+                dataclasses.replace(
+                    await _run(options, options.url, None, Stopwatch(options.progress)),
+                    machine=machine,
+                )
+                for _ in range(options.runs)
+            ]
         except ClientError as error:
             raise SimulationError(str(error)) from error
     # A failed run keeps its folder (hub log, database) for a look; a good one leaves nothing.
@@ -275,15 +282,26 @@ async def simulate(options: SimulationOptions) -> SimulationReport:
         },
         log_path=data_dir / "server.log",
     )
+    reports: list[SimulationReport] = []
     try:
+        clock = Stopwatch(options.progress)
         with clock.phase("hub_started"):
             await server.start()
         hosted = dataclasses.replace(options, host_user="simulation", host_password=password)
-        report = await _run(hosted, server.url, server, clock)
+        for _ in range(options.runs):
+            report = await _run(hosted, server.url, server, clock)
+            reports.append(dataclasses.replace(report, machine=machine))
+            clock = Stopwatch(options.progress)
     except (ClientError, SimulationError, ServerStartError) as error:
         raise SimulationError(f"{error} (hub log: {server.log_path})") from error
     finally:
         await server.stop()
-    if options.data_dir is None and report.ok:
+    if options.data_dir is None and all(report.ok for report in reports):
         shutil.rmtree(data_dir, ignore_errors=True)
-    return report
+    return reports
+
+
+def machine_load() -> dict[str, float]:
+    """CPUs and load when the run began: figures from a busy machine are read with care."""
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    return {"cpus": float(os.cpu_count() or 0), "load_average_1m": round(load[0], 2)}
