@@ -81,14 +81,19 @@ async def _fail_to_decrypt(party: Party, tender_id: str) -> tuple[Attendance, st
     return seen, refused.value.code
 
 
+async def _until_seen(feed: SessionFeed, counts: dict[str, int]) -> None:
+    """Read on until the feed has shown at least so many events of each kind, in any order."""
+    while any(len(feed.seen(kind)) < number for kind, number in counts.items()):
+        await feed.next()
+
+
 async def _run_host(host: HostClient, tender_id: str, feed: SessionFeed) -> dict[str, Any]:
     """The host's part; returns what the host's console showed at each step."""
     shown: dict[str, Any] = {}
     deadline = await feed.wait_for("deadline_passed")
     shown["counts"] = deadline.data["counts"]
     await host.start_decryption(tender_id)
-    for kind in ("decryption_failed", *["bid_decrypted"] * 4):
-        await feed.wait_for(kind)
+    await _until_seen(feed, {"bid_decrypted": 4, "decryption_failed": 1})
     with pytest.raises(ClientError) as early:
         await host.close_decryption(tender_id)
     shown["early_close_refused"] = early.value.code
@@ -97,8 +102,7 @@ async def _run_host(host: HostClient, tender_id: str, feed: SessionFeed) -> dict
     shown["objection"] = dict(raised.data)
     await host.answer_objection(tender_id, raised.data["objection_id"], ANSWER)
     # Everyone but the silent bidder confirms; closing early must still be refused.
-    while len(feed.seen("bidder_confirmed")) < 4:
-        await feed.wait_for("bidder_confirmed")
+    await _until_seen(feed, {"bidder_confirmed": 4})
     with pytest.raises(ClientError) as early_confirmation:
         await host.close_confirmation(tender_id)
     shown["early_confirmation_refused"] = early_confirmation.value.code
