@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 from collections.abc import Mapping
@@ -181,3 +182,15 @@ class HubApi:
             expect=200,
         )
         return list(body["events"])
+
+
+async def wait_for_phase(api: HubApi, session: str, phase: str) -> dict[str, Any]:
+    """The host's snapshot once the session is in `phase` (the scheduler moves it on)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 20
+    while True:
+        snap = await api.snapshot(session, api.host_auth)
+        if snap["view"]["phase"] == phase:
+            return snap
+        assert loop.time() < end, f"phase stayed {snap['view']['phase']}, wanted {phase}"
+        await asyncio.sleep(0.2)

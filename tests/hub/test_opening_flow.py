@@ -9,7 +9,7 @@ from typing import Any
 
 import aiohttp
 import socketio
-from hubtesting import HubApi, data_key_of, parse_iso, seal_bid
+from hubtesting import HubApi, data_key_of, parse_iso, seal_bid, wait_for_phase
 
 from bidopen.store.eventlog import GENESIS_HASH, StoredEvent, verify_chain
 from bidseal import verify_document
@@ -17,17 +17,6 @@ from bidseal.codec import b64u_decode
 from hubprocess import HubProcess
 
 PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
-
-
-async def wait_for_phase(api: HubApi, session: str, phase: str) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + 20
-    while True:
-        snap = await api.snapshot(session, api.host_auth)
-        if snap["view"]["phase"] == phase:
-            return snap
-        assert loop.time() < end, f"phase stayed {snap['view']['phase']}, wanted {phase}"
-        await asyncio.sleep(0.2)
 
 
 async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientSession) -> None:
@@ -96,7 +85,12 @@ async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientS
     await api.host(tid, "close_confirmation")
     await api.host(tid, "publish_record")
     status, record = await api.call("GET", f"/api/sessions/{tid}/record", expect=200)
-    verify_document(record, "opening-record", await server_key(api))
+    signed: Any = verify_document(record, "opening-record", await server_key(api))
+    # The signed record names every bidder by id and registered organisation, bid and line.
+    registered = {bidder.id: bidder.name for bidder in bidders}
+    assert {b["bidder"]: b["bidder_name"] for b in signed["bids"]} == registered
+    lines = [line for lot in signed["readout"] for line in lot["lines"]]
+    assert {line["bidder"]: line["bidder_name"] for line in lines} == registered
 
     await check_log(api, tid)
     await asyncio.sleep(0.3)

@@ -21,7 +21,9 @@ BIDDER_COMMANDS = ("confirm", "object")
 
 
 def _applied(events: list[StoredEvent]) -> dict[str, Any]:
-    return {"events": event_messages(HOST, events), "seq": events[-1].seq if events else None}
+    # Hosts receive every event whole, wherever the read-out is.
+    messages = event_messages(HOST, events, read_out_seq=None)
+    return {"events": messages, "seq": events[-1].seq if events else None}
 
 
 @routes.post("/api/sessions/{session_id}/host/{command}")
@@ -52,11 +54,14 @@ async def bidder_command(request: web.Request) -> web.Response:
     if name not in BIDDER_COMMANDS:
         raise HubError("not_found", f"No bidder command {name!r}.")
     body = await json_body(request)
-    events = await request.app[OPENING].bidder_command(
-        request.match_info["session_id"], principal.subject, name, body
-    )
+    session_id = request.match_info["session_id"]
+    opening = request.app[OPENING]
+    events = await opening.bidder_command(session_id, principal.subject, name, body)
     return web.json_response(
-        {"seq": events[-1].seq if events else None, "events": event_messages(BIDDER, events)}
+        {
+            "seq": events[-1].seq if events else None,
+            "events": await opening.messages(session_id, BIDDER, events),
+        }
     )
 
 

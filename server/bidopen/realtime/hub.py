@@ -22,6 +22,7 @@ from bidopen.realtime.origins import origin_checker
 from bidopen.service.accounts import Accounts
 from bidopen.service.opening import Opening
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
+from bidopen.session.state import OpeningSession
 from bidopen.store.eventlog import StoredEvent
 
 log = logging.getLogger("bidopen.realtime")
@@ -69,18 +70,26 @@ class RealtimeHub:
     def attach(self, app: web.Application) -> None:
         self.sio.attach(app)
 
-    async def publish(self, session_id: str, events: Sequence[StoredEvent]) -> None:
+    async def publish(
+        self, session_id: str, events: Sequence[StoredEvent], state: OpeningSession
+    ) -> None:
+        read_out_seq = state.read_out_seq
         for event in events:
             await self.sio.emit(
-                "event", event_message(HOST, event), room=session_id, namespace=NAMESPACES[HOST]
+                "event",
+                event_message(HOST, event, read_out_seq=read_out_seq),
+                room=session_id,
+                namespace=NAMESPACES[HOST],
             )
             await self.sio.emit(
                 "event",
-                event_message(BIDDER, event),
+                event_message(BIDDER, event, read_out_seq=read_out_seq),
                 room=session_id,
                 namespace=NAMESPACES[BIDDER],
             )
-            await broadcast_public(self.sio, session_id, event_message(PUBLIC, event))
+            await broadcast_public(
+                self.sio, session_id, event_message(PUBLIC, event, read_out_seq=read_out_seq)
+            )
 
     async def close(self) -> None:
         """Disconnect every socket this node holds, then stop the server's background tasks."""

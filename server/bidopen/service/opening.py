@@ -23,6 +23,7 @@ from bidopen.session.events import Event
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Actor, BidEntry, Role
+from bidopen.store import bidders as bidder_store
 from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
 from bidopen.store.documents import add_document, latest_document
@@ -62,17 +63,23 @@ class Opening:
 
         async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
             if state.phase is Phase.SCHEDULED and state.deadline and now >= state.deadline:
-                rows = await bid_store.current_bids(conn, session_id)
+                rows = [
+                    r
+                    for r in await bid_store.current_bids(conn, session_id)
+                    if r.received_at < state.deadline
+                ]
                 signins = await bid_store.signins_of(conn, session_id)
+                # Names enter the log here, with the bids, so the record and replays carry them.
+                names = await bidder_store.bidder_names(conn, sorted({r.bidder_id for r in rows}))
                 entries = tuple(
                     BidEntry(
                         lot=r.lot_id,
                         bidder=r.bidder_id,
+                        bidder_name=names.get(r.bidder_id, ""),
                         bid_sha256=r.bid_sha256,
                         receipt_no=r.receipt_no,
                     )
                     for r in rows
-                    if r.received_at < state.deadline
                 )
                 # Only sign-ins of bidders who bid are kept; the rest never enter the log.
                 bidders = {e.bidder for e in entries}
@@ -219,14 +226,23 @@ class Opening:
         self, session_id: str, role: str, after: int, limit: int = 500
     ) -> dict[str, Any]:
         stored = await self._sessions.events(session_id, after=after)
-        if not stored and after == 0 and not (await self._sessions.load(session_id)).seq:
+        # Loaded after the events, so it knows of a read-out among them.
+        loaded = await self._sessions.load(session_id)
+        if not stored and after == 0 and not loaded.seq:
             raise HubError("tender_not_found")
         page = stored[:limit]
         return {
-            "events": event_messages(role, page),
+            "events": event_messages(role, page, read_out_seq=loaded.state.read_out_seq),
             "more": len(stored) > limit,
             "last_seq": stored[-1].seq if stored else after,
         }
+
+    async def messages(
+        self, session_id: str, role: str, events: list[StoredEvent]
+    ) -> list[dict[str, Any]]:
+        """`events` of this session as `role` may receive them, e.g. in a command's answer."""
+        loaded = await self._sessions.load(session_id)
+        return event_messages(role, events, read_out_seq=loaded.state.read_out_seq)
 
     async def log(self, session_id: str) -> list[StoredEvent]:
         """The whole chained log (hosts and auditors verify the hash chain from it)."""

@@ -33,9 +33,14 @@ Effect = Callable[[AsyncConnection, OpeningSession, Sequence[Event]], Awaitable[
 
 
 class Publisher(Protocol):
-    """Where committed events go (the socket rooms); the log stays the truth if this fails."""
+    """Where committed events go (the socket rooms); the log stays the truth if this fails.
 
-    async def publish(self, session_id: str, events: Sequence[StoredEvent]) -> None: ...
+    `state` is the session after `events`: what a role may read of an event depends on it.
+    """
+
+    async def publish(
+        self, session_id: str, events: Sequence[StoredEvent], state: OpeningSession
+    ) -> None: ...
 
 
 class StateListener(Protocol):
@@ -190,7 +195,7 @@ class SessionService:
             listener.session_changed(session_id, loaded.state)
         for publisher in self._publishers:
             try:
-                await publisher.publish(session_id, stored)
+                await publisher.publish(session_id, stored, loaded.state)
             except Exception:
                 # Clients catch up from the log by seq; a failed doorbell loses nothing.
                 log.exception("publishing session %s events failed", session_id)

@@ -12,8 +12,8 @@ PUBLIC = "public"
 ROLES = (HOST, BIDDER, PUBLIC)
 
 # For bidders and the public, these kinds carry only the fields listed; the others are sent
-# whole. The core's public view names no bidder before the read-out and lists no
-# objections at all, and the events these roles receive keep to the same rule.
+# whole. The core's public view names no bidder before the read-out, and the events these
+# roles receive keep to the same rule. Objections and answers are public text.
 REDACTED: dict[str, tuple[str, ...]] = {
     "deadline_passed": ("at", "deadline", "counts", "quorum_warnings"),
     "bidder_signed_in": ("at",),
@@ -21,19 +21,32 @@ REDACTED: dict[str, tuple[str, ...]] = {
     "decryption_failed": ("at", "lot"),
     "platform_fault_recorded": ("at", "reported_by"),
     "bidder_confirmed": ("at",),
-    "objection_raised": ("at", "objection_id", "lot"),
-    "objection_answered": ("at", "objection_id"),
+    "objection_raised": ("at", "objection_id", "lot", "text"),
+    "objection_answered": ("at", "objection_id", "text"),
+}
+
+# From the read-out on every bidder is named in public, so these kinds may name theirs too.
+NAMED_AFTER_READ_OUT: dict[str, tuple[str, ...]] = {
+    "objection_raised": ("bidder", "bidder_name"),
 }
 
 
-def event_message(role: str, event: StoredEvent) -> dict[str, Any]:
-    """The socket and catch-up form of one event: `{"seq", "kind", "data"}`."""
+def event_message(role: str, event: StoredEvent, *, read_out_seq: int | None) -> dict[str, Any]:
+    """The socket and catch-up form of one event: `{"seq", "kind", "data"}`.
+
+    `read_out_seq` is the seq of the session's read-out (None before it): the redaction of an
+    event depends on whether it came after the read-out.
+    """
     data = event.payload
     keep = REDACTED.get(event.kind)
     if role != HOST and keep is not None:
+        if read_out_seq is not None and event.seq > read_out_seq:
+            keep = keep + NAMED_AFTER_READ_OUT.get(event.kind, ())
         data = {name: data[name] for name in keep if name in data}
     return {"seq": event.seq, "kind": event.kind, "data": data}
 
 
-def event_messages(role: str, events: list[StoredEvent]) -> list[dict[str, Any]]:
-    return [event_message(role, event) for event in events]
+def event_messages(
+    role: str, events: list[StoredEvent], *, read_out_seq: int | None
+) -> list[dict[str, Any]]:
+    return [event_message(role, event, read_out_seq=read_out_seq) for event in events]
