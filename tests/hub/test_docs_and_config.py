@@ -8,6 +8,7 @@ import pytest
 
 from bidopen.config import Config, ConfigError, load_config, settings
 from bidopen.errors import CODES, HubError, error_payload, from_session_error
+from bidopen.service.views import NAMED_AFTER_READ_OUT, REDACTED
 from bidopen.session.errors import ERROR_CODES, IllegalInPhase
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -23,6 +24,17 @@ def test_every_error_code_is_documented() -> None:
     text = (DOCS / "protocol.md").read_text()
     missing = [code for code in CODES if f"`{code}`" not in text]
     assert not missing
+
+
+def test_what_bidders_and_the_public_receive_of_each_event_is_documented() -> None:
+    text = (DOCS / "protocol.md").read_text()
+    section = text[text.index("### 5.3") : text.index("### 5.4")]
+    rows = [line.split("|")[1:3] for line in section.splitlines() if line.startswith("| `")]
+    for kind, kept in REDACTED.items():
+        cells = [fields for kinds, fields in rows if f"`{kind}`" in kinds]
+        assert len(cells) == 1, kind
+        for field in (*kept, *NAMED_AFTER_READ_OUT.get(kind, ())):
+            assert f"`{field}`" in cells[0], (kind, field)
 
 
 def test_every_session_error_code_maps_to_itself() -> None:
