@@ -213,7 +213,7 @@ def test_options_are_checked() -> None:
         SimulationOptions(bidders=1, viewers=1, url="https://hub.example", host_user="h")
     options = SimulationOptions(bidders=300, viewers=5000)
     assert options.lead(registration_seconds=5.0) == 13.0
-    assert options.decryption_minutes == 3
+    assert options.window_minutes == 4
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="all of 127/8 is local on Linux")

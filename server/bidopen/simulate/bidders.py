@@ -15,6 +15,8 @@ from bidseal import generate_keys
 
 T = TypeVar("T")
 
+# Refusals that mean a window ended before this bidder's request: a finding, not a crash.
+_TOO_LATE = ("window_closed", "illegal_in_phase")
 # Requests in flight at once: enough to load the hub, few enough not to queue for seconds.
 _CONCURRENCY = 32
 
@@ -105,19 +107,35 @@ class SimulatedBidder:
                 return True
             await self.client.send_data_key(tender_id, lot, secrets.token_bytes(32))
         except ClientError as error:
-            if error.code not in ("wrong_data_key", "window_closed", "illegal_in_phase"):
+            if error.code not in ("wrong_data_key", *_TOO_LATE):
                 raise
         return False
 
-    async def respond_to_readout(self, tender_id: str) -> None:
+    async def respond_to_readout(self, tender_id: str) -> bool:
+        """Object or confirm; False if the window had already ended (the hub was too slow)."""
         if self.late:
-            return
-        if self.role.objects:
-            self.objection_id = await self.client.object(
-                tender_id, f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
-            )
-        else:
+            return True
+        try:
+            if self.role.objects:
+                self.objection_id = await self.client.object(
+                    tender_id, f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
+                )
+            else:
+                await self.client.confirm(tender_id)
+        except ClientError as error:
+            if error.code not in _TOO_LATE:
+                raise
+            return False
+        return True
+
+    async def confirm(self, tender_id: str) -> bool:
+        try:
             await self.client.confirm(tender_id)
+        except ClientError as error:
+            if error.code not in _TOO_LATE:
+                raise
+            return False
+        return True
 
 
 async def all_of(

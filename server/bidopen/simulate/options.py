@@ -59,10 +59,14 @@ class SimulationOptions:
         return 3.0 + 2.0 * registration_seconds
 
     @property
-    def decryption_minutes(self) -> int:
-        # With no failing bidder the host closes the window early, so room costs nothing;
-        # with one, the whole window is waited out.
-        return 1 + self.bidders // 150
+    def window_minutes(self) -> int:
+        """Length of the decryption and the confirmation windows.
+
+        Every decryption and confirmation is an event broadcast to the whole crowd, so
+        hundreds of bidders need minutes. The host closes a window early once everyone is
+        done, so room costs nothing unless a bidder fails to decrypt.
+        """
+        return 1 + self.bidders // 100
 
 
 def viewer_plan(base_url: str, session_id: str) -> ViewerPlan:

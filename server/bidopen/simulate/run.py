@@ -109,8 +109,8 @@ class Simulation:
                     title=f"模拟开标 simulated opening ({options.bidders} bidders)",
                     lots=(LotSpec(LOT, "标段一 lot 1"),),
                     deadline=datetime.now(UTC) + timedelta(seconds=lead),
-                    decryption_minutes=options.decryption_minutes,
-                    confirmation_minutes=1,
+                    decryption_minutes=options.window_minutes,
+                    confirmation_minutes=options.window_minutes,
                 )
             )
             self.clock.say(f"tender {tender.id}, deadline in {lead:.1f} s")
@@ -212,14 +212,14 @@ class Simulation:
             await host.close_decryption(tender_id)
         # Otherwise the window runs out and the hub's scheduler closes it, classifying the
         # bids left encrypted (the hub counts windows in whole minutes).
-        read_out = await _wait(feed, "read_out", self.options.decryption_minutes * 60 + _SLACK_S)
+        read_out = await _wait(feed, "read_out", self.options.window_minutes * 60 + _SLACK_S)
         self.clock.say("read out")
         return read_out
 
     async def _confirm(
         self, host: HostClient, tender_id: str, feed: SessionFeed, bidders: list[SimulatedBidder]
     ) -> None:
-        await all_of(bidders, lambda b: b.respond_to_readout(tender_id))
+        in_time = await all_of(bidders, lambda b: b.respond_to_readout(tender_id))
         objectors = [b for b in bidders if b.objection_id is not None]
         for _ in objectors:
             raised = await _wait(feed, "objection_raised", _SLACK_S)
@@ -228,8 +228,17 @@ class Simulation:
                 tender_id, objection_id, "主持人答复：已核实，唱标无误（模拟）"
             )
         # Answered, the objectors confirm too, so the host may close the window early.
-        await all_of(objectors, lambda b: b.client.confirm(tender_id))
-        await host.close_confirmation(tender_id)
+        in_time += await all_of(objectors, lambda b: b.confirm(tender_id))
+        late = in_time.count(False)
+        if late:
+            self.problems.append(f"{late} confirmations or objections came after the window")
+        try:
+            await host.close_confirmation(tender_id)
+        except ClientError as error:
+            # Someone's confirmation missed the window: the hub's scheduler closes it.
+            if error.code not in ("confirmation_incomplete", "illegal_in_phase"):
+                raise
+        await _wait(feed, "confirmation_closed", self.options.window_minutes * 60 + _SLACK_S)
 
 
 @contextlib.asynccontextmanager
