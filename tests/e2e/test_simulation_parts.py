@@ -212,7 +212,7 @@ def test_options_are_checked() -> None:
     with pytest.raises(ValueError, match="http"):
         SimulationOptions(bidders=1, viewers=1, url="https://hub.example", host_user="h")
     options = SimulationOptions(bidders=300, viewers=5000)
-    assert options.lead(registration_seconds=5.0) == 13.0
+    assert options.lead(registration_seconds=5.0) == 18.0
     assert options.window_minutes == 4
 
 

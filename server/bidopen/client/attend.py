@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,17 +46,24 @@ class Attendance:
         return bool(self.record.payload.get("readout") == self.read_out)
 
 
-def _check_not_ended(message: EventMessage) -> None:
+def _check_not_ended(message: EventMessage, lots: Collection[str]) -> None:
     if message.kind == "session_aborted":
         raise OpeningEnded("session_aborted", f"the host aborted the opening: {message.data}")
+    stopped = message.kind == "quorum_decided" and message.data.get("choice") == "stop"
+    if stopped and message.data.get("lot") in lots:
+        raise OpeningEnded("lot_stopped", f"lot {message.data.get('lot')} was stopped")
 
 
 async def _until(
-    feed: SessionFeed, kind: str, where: Callable[[EventMessage], bool] | None = None
+    feed: SessionFeed,
+    lots: Collection[str],
+    kind: str,
+    where: Callable[[EventMessage], bool] | None = None,
 ) -> EventMessage:
+    """The next event of `kind`; OpeningEnded if the session ends for these lots first."""
     while True:
         message = await feed.next()
-        _check_not_ended(message)
+        _check_not_ended(message, lots)
         if message.kind == kind and (where is None or where(message)):
             return message
 
@@ -94,7 +101,7 @@ async def attend(
         raise OpeningEnded("session_ended", f"the opening is {phase}")
     if phase in BEFORE_DECRYPTION:
         say("等待解密开始 waiting for the decryption window")
-        await _until(feed, "decryption_started")
+        await _until(feed, sealed, "decryption_started")
         phase = "decryption"
     if phase == "decryption" and plan.decrypt:
         for lot, header in sealed.items():
@@ -107,14 +114,14 @@ async def attend(
     if phase in AFTER_READ_OUT:
         read_out = feed.snapshot.view.get("readout")
     else:
-        read_out = (await _until(feed, "read_out")).data.get("lots")
+        read_out = (await _until(feed, sealed, "read_out")).data.get("lots")
     say("唱标 read-out received")
     objection_id = answer_text = None
     if plan.objection is not None:
         objection_id = await client.object(tender_id, plan.objection)
         say(f"已提出异议 objection {objection_id} raised; waiting for the host's answer")
         await _until(
-            feed, "objection_answered", lambda m: m.data.get("objection_id") == objection_id
+            feed, sealed, "objection_answered", lambda m: m.data.get("objection_id") == objection_id
         )
         # Others see only that it was answered; the objector reads the text in its own view.
         answer_text = _answer_in_view((await client.snapshot(tender_id)).view, objection_id)
@@ -126,7 +133,7 @@ async def attend(
         except ClientError as error:
             if error.code != "already_confirmed":
                 raise
-    await _until(feed, "record_published")
+    await _until(feed, sealed, "record_published")
     record = await client.record(tender_id)
     say(f"开标记录已发布 record published, sha256 {record.sha256}")
     return Attendance(read_out, objection_id, answer_text, record, tuple(feed.history))

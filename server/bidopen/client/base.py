@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -39,7 +39,7 @@ class HubClient:
     def token(self) -> str | None:
         return self.http.token
 
-    async def __aenter__(self) -> HubClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -72,9 +72,6 @@ class BidderClient(HubClient):
         self.keys = keys
         self._bidder_id = bidder_id
 
-    async def __aenter__(self) -> BidderClient:
-        return self
-
     @property
     def bidder_id(self) -> str:
         if self._bidder_id is None:

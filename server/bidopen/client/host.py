@@ -57,9 +57,6 @@ class HostClient(HubClient):
 
     namespace = "/host"
 
-    async def __aenter__(self) -> HostClient:
-        return self
-
     async def login(self, username: str, password: str) -> str:
         answer = await self.http.post(
             "/api/host/login", {"username": username, "password": password}

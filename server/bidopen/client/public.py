@@ -20,9 +20,6 @@ class PublicViewer(HubClient):
         self.session_id = session_id
         self._feed: SessionFeed | None = None
 
-    async def __aenter__(self) -> PublicViewer:
-        return self
-
     async def open(self) -> SessionFeed:
         live = await self.follow(self.session_id)
         self._feed = live.feed
