@@ -58,7 +58,8 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
             },
         )
         result = screen.locator("#results article[data-lot='1']")
-        await expect(result).to_contain_text(winner, timeout=SLOW)
+        # Bidders are named by organisation, as registered (投标人N有限公司 in the script).
+        await expect(result.locator("p").first).to_contain_text("投标人1有限公司", timeout=SLOW)
         for reason in reasons.values():
             await expect(result).to_contain_text(reason["text"])
         await screenshot(screen, "result")

@@ -156,6 +156,9 @@ async def test_whole_opening_across_browsers(
     await host_command(host, "close_decryption")
     rows = screen.locator("#readout tbody tr")
     await expect(rows).to_have_count(2, timeout=SLOW)
+    # The read-out names organisations, not account ids.
+    await expect(screen.locator("#readout")).to_contain_text("甲建设工程有限公司")
+    await expect(screen.locator("#readout")).to_contain_text("乙市政集团")
     await expect(screen.locator("#readout")).to_contain_text("1234567.89")
     await expect(screen.locator("#readout")).to_contain_text("1180000.00")
     spoken = await screen.evaluate("window.__spoken")
@@ -170,6 +173,8 @@ async def test_whole_opening_across_browsers(
     await b.fill("#objection-text", "乙方工期应为150日历天，请核对。")
     await b.click("#objection-form button[type=submit]")
     await expect(b.locator("#confirm-message")).to_have_class("message ok")
+    # The hall sees the objection at once, and who raised it (the read-out named every bidder).
+    await expect(screen.locator("#objection-list")).to_contain_text("乙市政集团")
     answer = host.locator("#objection-list li[data-state=open]")
     await answer.locator("textarea").fill("已核对投标文件，工期为150日历天，唱标无误。")
     await answer.locator("button[type=submit]").click()

@@ -8,7 +8,7 @@ import { lotName } from "./session-view.js";
 /** The `{seq, kind, data}` message as a sentence in the page language. */
 export function describeEvent(message, view) {
   const d = message.data ?? {};
-  const who = (id) => (id ? bidderName(view, id) : "—");
+  const who = (id, name = "") => (id ? bidderName(view, id, name) : "—");
   const lot = (id) => (id ? lotName(view, id) : t("objection.all_lots"));
   const vars = {
     title: d.title ?? "",
@@ -18,7 +18,7 @@ export function describeEvent(message, view) {
     lot: lot(d.lot),
     choice: tOr(`quorum.${d.choice}`, d.choice ?? ""),
     ends_at: when(d.ends_at),
-    bidder: who(d.bidder),
+    bidder: who(d.bidder, d.bidder_name),
     attempt: d.attempt ?? "",
     minutes: d.minutes ?? "",
     text: d.text ?? "",

@@ -7,8 +7,8 @@ import { lotName } from "./session-view.js";
 import { spokenItem } from "./speech.js";
 
 /** A bidder's display name: the organisation when the view names it, else its id. */
-export function bidderName(view, bidderId) {
-  return view.bidder_names?.[bidderId] ?? bidderId;
+export function bidderName(view, bidderId, known = "") {
+  return known || view.bidder_names?.[bidderId] || bidderId;
 }
 
 function statusText(status) {
@@ -53,7 +53,7 @@ export function readoutTables(view, { highlight = null } = {}) {
                 dataset: { bidder: line.bidder },
               },
               el("td", { class: "num", text: String(index + 1) }),
-              el("th", { attrs: { scope: "row" }, text: bidderName(view, line.bidder) }),
+              el("th", { attrs: { scope: "row" }, text: bidderName(view, line.bidder, line.bidder_name) }),
               items.map((item) =>
                 el("td", { class: "num", text: line.items ? (line.items[item.key] ?? "—") : "—" }),
               ),
@@ -77,7 +77,7 @@ export function spokenReadout(view) {
     lines.push(tIn("zh-CN", "speak.lot", { lot: lotName(view, lot.lot) }));
     where.push(null);
     lot.lines.forEach((line, index) => {
-      const bidder = bidderName(view, line.bidder);
+      const bidder = bidderName(view, line.bidder, line.bidder_name);
       if (line.items) {
         const items = (view.readout_items ?? [])
           .map((item) => spokenItem(item.label_zh, line.items[item.key] ?? ""))

@@ -171,6 +171,7 @@ function apply(view, kind, d) {
         platform_fault_count: 0,
         objection_count: 0,
         answered_count: 0,
+        objections: [],
         confirmed_count: 0,
       };
       return { ...after, phase: phaseAfterQuorum(after) };
@@ -203,6 +204,10 @@ function apply(view, kind, d) {
         ...view,
         read_out_at: d.at,
         readout: d.lots ?? [],
+        // The snapshot read after this event is the authority; meanwhile the lines name them.
+        bidder_names: Object.fromEntries(
+          (d.lots ?? []).flatMap((lot) => lot.lines).filter((line) => line.bidder_name).map((line) => [line.bidder, line.bidder_name]),
+        ),
         deemed_accepted: [],
         record: null,
         evaluation_stage: null,
@@ -212,10 +217,19 @@ function apply(view, kind, d) {
       return { ...view, phase: "confirmation", ends_at: d.ends_at };
     case "bidder_confirmed":
       return add(view, "confirmed_count");
-    case "objection_raised":
-      return add(view, "objection_count");
+    case "objection_raised": {
+      // The objector is named only from the read-out on (the hub leaves the fields out before).
+      const objection = { id: d.objection_id, lot: d.lot ?? null, text: d.text, raised_at: d.at, answer: null, answered_at: null };
+      if (d.bidder !== undefined) Object.assign(objection, { bidder: d.bidder, bidder_name: d.bidder_name ?? "" });
+      return { ...add(view, "objection_count"), objections: [...(view.objections ?? []), objection] };
+    }
     case "objection_answered":
-      return add(view, "answered_count");
+      return {
+        ...add(view, "answered_count"),
+        objections: (view.objections ?? []).map((objection) =>
+          objection.id === d.objection_id ? { ...objection, answer: d.text, answered_at: d.at } : objection,
+        ),
+      };
     case "confirmation_closed":
       return { ...view, phase: "record_due", ends_at: null, deemed_accepted: d.deemed_accepted ?? [] };
     case "record_published":

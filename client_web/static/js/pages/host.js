@@ -231,7 +231,7 @@ function renderBids() {
             "tr",
             { dataset: { lot: bid.lot, bidder: bid.bidder } },
             el("td", { text: lotName(view, bid.lot) }),
-            el("th", { attrs: { scope: "row" }, text: bidderName(view, bid.bidder) }),
+            el("th", { attrs: { scope: "row" }, text: bidderName(view, bid.bidder, bid.bidder_name) }),
             el("td", { text: bid.signed_in ? t("host.yes") : t("host.no") }),
             el("td", {
               text: bid.decrypted_at
@@ -273,7 +273,7 @@ function objectionItem(objection, stateKey) {
     el(
       "div",
       { class: "grow" },
-      el("strong", { text: `${objection.id} · ${bidderName(view, objection.bidder)}` }),
+      el("strong", { text: `${objection.id} · ${bidderName(view, objection.bidder, objection.bidder_name)}` }),
       " ",
       el("span", { class: "muted", text: `${objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")} · ${when(objection.raised_at)}` }),
       el("p", { text: objection.text }),

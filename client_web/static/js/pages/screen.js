@@ -116,34 +116,27 @@ function renderReadout() {
 }
 
 function renderObjections() {
-  const section = byId("objections");
-  const count = view.objection_count ?? 0;
-  show(section, count > 0);
-  if (count === 0) return;
-  const list = byId("objection-list");
-  // Texts become public with the record; until then the hall sees how many and how many answered.
-  if (record?.payload?.objections) {
-    replaceChildren(
-      list,
-      record.payload.objections.map((objection) =>
-        el(
-          "li",
-          {},
-          el("span", { class: "who", text: bidderName(view, objection.bidder) }),
-          el("span", { text: objection.text }),
-          el("span", {
-            class: "answer",
-            text: objection.answer ? `${t("screen.answer")}${objection.answer}` : t("screen.awaiting_answer"),
-          }),
-        ),
+  const objections = view.objections ?? [];
+  show(byId("objections"), objections.length > 0);
+  replaceChildren(
+    byId("objection-list"),
+    objections.map((objection) =>
+      el(
+        "li",
+        { dataset: { objection: objection.id } },
+        // Before the read-out the hub does not say who objected: naming them would say who bid.
+        el("span", {
+          class: "who",
+          text: objection.bidder ? bidderName(view, objection.bidder, objection.bidder_name) : t("screen.a_bidder"),
+        }),
+        el("span", { text: objection.text }),
+        el("span", {
+          class: "answer",
+          text: objection.answer ? `${t("screen.answer")}${objection.answer}` : t("screen.awaiting_answer"),
+        }),
       ),
-    );
-  } else {
-    replaceChildren(
-      list,
-      el("li", { text: t("screen.objection_counts", { raised: count, answered: view.answered_count ?? 0 }) }),
-    );
-  }
+    ),
+  );
 }
 
 function renderRecord() {
