@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,41 @@ def encode_connect(namespace: str, auth: dict[str, Any] | None = None) -> str:
     return (
         ENGINE_MESSAGE + SIO_CONNECT + _prefix(namespace) + ("" if auth is None else _dumps(auth))
     )
+
+
+# The head of an event packet as the hub writes it: `42/ns,["name",{"seq":N,"kind":"k",...`.
+_EVENT_HEAD = re.compile(
+    rb'42(?:(/[^,\[]*),)?\d*\["((?:[^"\\]|\\.)*)"(?:,\{"seq":\d+,"kind":"((?:[^"\\]|\\.)*)")?'
+)
+
+
+@dataclass(frozen=True)
+class EventHead:
+    """Namespace, event name and (for the hub's log messages) kind, read without the payload."""
+
+    namespace: str
+    name: str
+    kind: str | None
+
+
+def peek_event(packet: bytes) -> EventHead | None:
+    """Read the head of an event packet in O(head); None if it is not one.
+
+    A read-out to thousands of viewers is tens of kilobytes each: decoding it all in every
+    viewer would measure the simulation, not the hub.
+    """
+    match = _EVENT_HEAD.match(packet)
+    if match is None:
+        return None
+    namespace, name, kind = match.groups()
+    try:
+        return EventHead(
+            namespace=namespace.decode() if namespace else "/",
+            name=json.loads(b'"' + name + b'"'),
+            kind=None if kind is None else json.loads(b'"' + kind + b'"'),
+        )
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
 
 
 def decode(text: str) -> EnginePacket | SocketPacket:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,14 +39,6 @@ class ViewerPlan:
     ready_event: str | None
     watch: frozenset[str]
 
-    @functools.cached_property
-    def needles(self) -> tuple[bytes, ...]:
-        """Byte strings of which a message must contain one to be worth decoding."""
-        names = [key.partition("/")[2] or key for key in self.watch]
-        if self.ready_event is not None:
-            names.append(self.ready_event)
-        return tuple(json.dumps(name).encode("utf-8") for name in names)
-
     def to_json(self) -> dict[str, Any]:
         return {
             "host": self.host,
@@ -75,12 +65,11 @@ class ViewerPlan:
         )
 
 
-def watch_key(args: list[Any]) -> str:
+def watch_key(head: wire.EventHead) -> str:
     """`event/<kind>` for the hub's log messages, the bare event name for anything else."""
-    name = str(args[0])
-    if name == "event" and len(args) > 1 and isinstance(args[1], dict):
-        return f"event/{args[1].get('kind')}"
-    return name
+    if head.name == "event" and head.kind is not None:
+        return f"event/{head.kind}"
+    return head.name
 
 
 # What a viewer tells its owner changed: one of these, or the name of a watched event it saw.
@@ -97,10 +86,19 @@ class Sighting:
     digest: str
 
 
-def payload_digest(args: list[Any]) -> str:
-    """Same digest for the same content, whatever the key order on the wire."""
-    canonical = json.dumps(args, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+def decoded_head(packet: bytes) -> wire.EventHead | None:
+    """The slow way, for a log message whose members come in another order than the hub's."""
+    decoded = wire.decode(packet.decode("utf-8"))
+    if not isinstance(decoded, wire.SocketPacket) or not isinstance(decoded.data, list):
+        return None
+    body = decoded.data[1] if len(decoded.data) > 1 else None
+    kind = body.get("kind") if isinstance(body, dict) else None
+    return wire.EventHead(decoded.namespace, str(decoded.data[0]), kind)
+
+
+def packet_digest(packet: bytes) -> str:
+    """Viewers that received the same bytes report the same digest."""
+    return hashlib.sha256(packet).hexdigest()[:16]
 
 
 @dataclass
@@ -138,13 +136,15 @@ class CheapViewer(asyncio.Protocol):
             self._fail(f"connection lost before joining: {exc}")
 
     def data_received(self, data: bytes) -> None:
+        # Stamped on arrival, before any work of ours, so a crowd measures the hub.
+        received_ns = time.time_ns()
         try:
             if not self._upgraded:
                 data = self._read_head(data)
                 if not self._upgraded:
                     return
             for message in self._decoder.feed(data):
-                self._on_message(message.opcode, message.payload)
+                self._on_message(message.opcode, message.payload, received_ns)
         except (WebSocketProtocolError, wire.SocketIOWireError, UnicodeDecodeError) as error:
             self._fail(str(error))
             self.close()
@@ -170,11 +170,16 @@ class CheapViewer(asyncio.Protocol):
         if self._transport is not None:
             self._transport.write(encode_frame(OP_TEXT, text.encode("utf-8")))
 
-    def _on_message(self, opcode: int, payload: bytes) -> None:
+    def _on_message(self, opcode: int, payload: bytes, received_ns: int) -> None:
         if opcode == OP_TEXT:
-            # Thousands of viewers share a few CPUs with the hub: an event that names nothing
-            # we wait for is skipped undecoded (the hub's JSON is compact, names are quoted).
-            if payload.startswith(b"42") and not any(n in payload for n in self._plan.needles):
+            # Thousands of viewers share a few CPUs with the hub: events are recognised by
+            # their head and never decoded whole.
+            head = wire.peek_event(payload) if payload.startswith(b"42") else None
+            if head is not None and head.name == "event" and head.kind is None:
+                head = decoded_head(payload)
+            if head is not None:
+                if head.namespace == self._plan.namespace:
+                    self._on_event(head, payload, received_ns)
                 return
             self._on_packet(wire.decode(payload.decode("utf-8")))
         elif opcode == OP_PING and self._transport is not None:
@@ -200,18 +205,15 @@ class CheapViewer(asyncio.Protocol):
         elif packet.kind == wire.SIO_CONNECT_ERROR:
             self._fail(f"namespace refused: {packet.data}")
             self.close()
-        elif packet.kind == wire.SIO_EVENT and isinstance(packet.data, list) and packet.data:
-            self._on_event(packet.data)
         elif packet.kind == wire.SIO_DISCONNECT:
             self.close()
 
-    def _on_event(self, data: list[Any]) -> None:
-        received_ns = time.time_ns()
-        if not self._state.joined and data[0] == self._plan.ready_event:
+    def _on_event(self, head: wire.EventHead, packet: bytes, received_ns: int) -> None:
+        if not self._state.joined and head.name == self._plan.ready_event:
             self._joined()
-        key = watch_key(data)
+        key = watch_key(head)
         if key in self._plan.watch and key not in self._state.sightings:
-            self._state.sightings[key] = Sighting(key, received_ns, payload_digest(data[1:]))
+            self._state.sightings[key] = Sighting(key, received_ns, packet_digest(packet))
             self._on_change(key)
 
     def _joined(self) -> None:
