@@ -257,7 +257,8 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
 
     ``sio.emit(event, data, to=room, namespace="/public")`` then takes the fast path and
     the rest of the code does not change.  Emits with a callback, a ``skip_sid``, several
-    rooms or several arguments keep python-socketio's own path.
+    rooms or several arguments keep python-socketio's own path.  Public payloads must be
+    JSON: a binary one raises ``TypeError`` instead of becoming a binary packet.
     """
 
     def __init__(self, limits: FanoutLimits | None = None) -> None:
