@@ -169,7 +169,9 @@ class Viewer:
         self.client.on("*", self._record, namespace=NAMESPACE)
         self.client.on("disconnect", lambda *_: self.gone.set(), namespace=NAMESPACE)
 
-    async def _record(self, event: str, payload: Any) -> None:
+    async def _record(self, event: str, *args: Any) -> None:
+        # One argument is kept as it is; several (an emitted tuple) as a tuple.
+        payload = args[0] if len(args) == 1 else args
         if event == "marker":
             self._between_markers.put_nowait(self.events)
             self.events = []
@@ -455,6 +457,30 @@ async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_public_ro
         await viewer.client.disconnect()
     await host.disconnect()
     assert host_events == [{"seq": 2}]
+    await runner.cleanup()
+
+
+async def test_emits_the_fast_path_cannot_express_keep_python_socketios_path() -> None:
+    manager = FanoutManager()
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    url, runner = await serve(sio)
+    skipped, reached = Viewer(["websocket"]), Viewer(["websocket"])
+    await skipped.connect(url)
+    await reached.connect(url)
+
+    await sio.emit(
+        "readout", READOUT, to=ROOM, namespace=NAMESPACE, skip_sid=skipped.client.get_sid(NAMESPACE)
+    )
+    await sio.emit("readout", ({"seq": 1}, {"seq": 2}), to=ROOM, namespace=NAMESPACE)
+    await sio.emit("marker", {}, to=ROOM, namespace=NAMESPACE)
+
+    # Only the marker went through the fan-out (queued or direct, behind the others).
+    assert manager.fanout.totals.delivered == 2
+    two_arguments = ("readout", ({"seq": 1}, {"seq": 2}))
+    assert await skipped.until_marker() == [two_arguments]
+    assert await reached.until_marker() == [("readout", READOUT), two_arguments]
+    for viewer in (skipped, reached):
+        await viewer.client.disconnect()
     await runner.cleanup()
 
 
