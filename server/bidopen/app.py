@@ -16,6 +16,7 @@ from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
+from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
 from bidopen.http.accesslog import DiscreetAccessLogger
@@ -90,7 +91,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
 
-    for module in (account_views, tender_views, bid_views, session_views):
+    for module in (account_views, tender_views, bid_views, session_views, time_views):
         app.router.add_routes(module.routes)
     realtime.attach(app)
     _add_video(app, realtime)
