@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from browsing import Browsers
-from playwright.async_api import Page
+from playwright.async_api import Page, Route
 
 pytestmark = pytest.mark.browser
 
@@ -151,3 +153,57 @@ async def test_read_out_is_spoken_with_units_after_values(module_browser: Browse
         "投标人甲公司，投标报价 100.50 元，工期 90 日历天。",
         "投标人B2，撤销。",
     ]
+
+
+async def test_clock_offset_comes_from_the_fastest_sample(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    result = await run(
+        page,
+        "/static/js/clock.js",
+        """async (m) => [
+          m.offsetFromSamples([
+            { sentAt: 1000, receivedAt: 1400, serverTime: 9000 },
+            { sentAt: 2000, receivedAt: 2020, serverTime: 7010 },
+            { sentAt: 3000, receivedAt: 3100, serverTime: 5000 },
+          ]),
+          m.instantMs("2026-11-27T01:02:03.123456Z") - Date.UTC(2026, 10, 27, 1, 2, 3),
+          m.instantMs("2026-11-27T09:02:03+08:00") - Date.UTC(2026, 10, 27, 1, 2, 3),
+        ]""",
+    )
+    # The 20 ms round trip wins: the server's instant sits 10 ms after the request left.
+    assert result[0] == {"offset": 5000, "uncertainty": 10}
+    assert result[1] == pytest.approx(123.456)
+    assert result[2] == 0
+
+
+async def test_clock_syncs_with_api_time_and_keeps_the_shortest_round_trip(
+    module_browser: Browsers,
+) -> None:
+    """The hub (played by the route) runs 5.000 s ahead of this PC; one answer is held back
+    for 2 s after reading the clock, which would put the estimate a second off."""
+    page = await module_page(module_browser)
+    asked: list[str] = []
+
+    async def hub_time(route: Route) -> None:
+        asked.append(route.request.url)
+        now = datetime.now(UTC) + timedelta(seconds=5)
+        if len(asked) == 1:
+            await asyncio.sleep(2)
+        body = {"now": now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")}
+        await route.fulfill(json=body, headers={"Cache-Control": "no-store"})
+
+    await page.route("**/api/*", hub_time)
+    clock = await run(
+        page,
+        "/static/js/clock.js",
+        """async (m) => {
+          const clock = await new m.ServerClock().sync();
+          return { offset: clock.offset, uncertainty: clock.uncertainty, synced: clock.synced };
+        }""",
+    )
+    assert [url.split("/", 3)[3] for url in asked] == ["api/time"] * 5
+    assert clock["synced"] is True
+    # The held-back answer has a round trip of 2 s or more: had it won, the bound would be 1 s.
+    assert clock["uncertainty"] < 1000
+    # Half the round trip bounds the error (plus a millisecond of Date.now's rounding).
+    assert abs(clock["offset"] - 5000) <= clock["uncertainty"] + 1

@@ -1,5 +1,10 @@
 // The server's clock as seen from the browser: countdowns follow it, never the PC's own clock.
 
+/** Samples per synchronisation: enough that one of them usually meets no queue on the way. */
+const SAMPLES = 5;
+/** PC clocks drift (and get adjusted) by seconds a day; a few minutes keeps the error tiny. */
+const RESYNC_MS = 300_000;
+
 /**
  * Offset estimation in the manner of NTP: for each sample, the server's
  * instant is assumed to sit in the middle of the round trip; the sample with
@@ -16,21 +21,19 @@ export function offsetFromSamples(samples) {
   return { offset: best.serverTime - (best.sentAt + roundTrip / 2), uncertainty: roundTrip / 2 };
 }
 
-/** Read the server instant from a time response: the JSON body when it has one, else `Date`. */
-function serverTimeOf(body, response) {
-  for (const name of ["now", "server_time", "time"]) {
-    const value = body?.[name];
-    if (typeof value === "string" && !Number.isNaN(Date.parse(value))) return Date.parse(value);
-    if (typeof value === "number") return value;
-  }
-  // The Date header only has whole seconds; good to ±0.5 s, which a countdown tolerates.
-  const header = response.headers.get("Date");
-  if (header && !Number.isNaN(Date.parse(header))) return Date.parse(header) + 500;
-  throw new Error("the server did not say what time it is");
+/**
+ * Milliseconds since the epoch of the hub's `{"now": …}` (docs/protocol.md):
+ * `Date.parse` stops at milliseconds, so the microseconds are added back.
+ */
+export function instantMs(text) {
+  const match = typeof text === "string" ? /^(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(text) : null;
+  const whole = match ? Date.parse(`${match[1]}${match[3]}`) : NaN;
+  if (Number.isNaN(whole)) throw new Error(`the server's time ${JSON.stringify(text)} is not an instant`);
+  return whole + Number(`0.${match[2] ?? "0"}`) * 1000;
 }
 
 export class ServerClock {
-  constructor({ path = "/api/server-key", samples = 4 } = {}) {
+  constructor({ path = "/api/time", samples = SAMPLES } = {}) {
     this.path = path;
     this.sampleCount = samples;
     this.offset = 0;
@@ -49,19 +52,16 @@ export class ServerClock {
     return target - this.now();
   }
 
+  /** Ask the hub a few times in a row; a failure leaves the last offset as it was. */
   async sync() {
     const samples = [];
     for (let i = 0; i < this.sampleCount; i += 1) {
       const sentAt = Date.now();
       const response = await fetch(this.path, { cache: "no-store", headers: { Accept: "application/json" } });
       const receivedAt = Date.now();
-      let body = null;
-      try {
-        body = await response.json();
-      } catch {
-        // A time endpoint without JSON still has a Date header.
-      }
-      samples.push({ sentAt, receivedAt, serverTime: serverTimeOf(body, response) });
+      if (!response.ok) throw new Error(`${this.path} answered ${response.status}`);
+      const body = await response.json();
+      samples.push({ sentAt, receivedAt, serverTime: instantMs(body?.now) });
     }
     const { offset, uncertainty } = offsetFromSamples(samples);
     this.offset = offset;
@@ -70,8 +70,9 @@ export class ServerClock {
     return this;
   }
 
-  /** Keep re-syncing (PC clocks drift and get adjusted); failures keep the last offset. */
-  keepSynced(intervalMs = 300_000) {
+  /** Sync now (a failure keeps the PC's clock until the next try) and again every few minutes. */
+  async start(intervalMs = RESYNC_MS) {
+    await this.sync().catch((error) => console.warn("server clock:", error.message));
     const timer = setInterval(() => this.sync().catch(() => {}), intervalMs);
     return () => clearInterval(timer);
   }

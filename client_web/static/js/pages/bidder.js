@@ -297,8 +297,7 @@ async function main() {
   });
   renderRegisterMode();
   await renderStoredKeys();
-  await clock.sync().catch(() => {});
-  clock.keepSynced();
+  await clock.start();
   everySecond(clock, () => {
     renderCountdown();
     // Sign-in opens at an instant, not with an event.

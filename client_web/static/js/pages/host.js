@@ -357,8 +357,7 @@ async function main() {
     }
     loadTenders().catch(() => {});
   });
-  await clock.sync().catch(() => {});
-  clock.keepSynced();
+  await clock.start();
   everySecond(clock, renderCountdown);
   if (!(await resumeLogin())) byId("login-username").focus();
   window.bidopenHost = { view: () => view, tenderId: () => tenderId };

@@ -237,8 +237,7 @@ async function main() {
     return;
   }
   setText(byId("tender-code"), tenderId);
-  await clock.sync().catch(() => {});
-  clock.keepSynced();
+  await clock.start();
   everySecond(clock, renderClock);
   const setState = connectionIndicator();
   const feed = new SessionFeed({

@@ -108,8 +108,7 @@ async function main() {
   show(byId("tender"));
   byId("screen-link").href = `/screen/${encodeURIComponent(tenderId)}`;
   renderFacts();
-  await clock.sync().catch(() => {});
-  clock.keepSynced();
+  await clock.start();
   everySecond(clock, renderCountdown);
   mountVideoPanel(byId("video"), tenderId);
   new SessionFeed({
