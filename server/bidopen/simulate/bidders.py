@@ -17,6 +17,9 @@ T = TypeVar("T")
 
 # Refusals that mean a window ended before this bidder's request: a finding, not a crash.
 _TOO_LATE = ("window_closed", "illegal_in_phase")
+# A hub error (500, 503) under load is retried this many times in all, then it ends the run.
+_SERVER_TROUBLE = ("internal_error", "unavailable")
+_ATTEMPTS = 4
 # Requests in flight at once: enough to load the hub, few enough not to queue for seconds.
 _CONCURRENCY = 32
 
@@ -61,6 +64,23 @@ class SimulatedBidder:
         self.bid_sha256: str = ""
         self.late = False
         self.objection_id: str | None = None
+        self.server_errors = 0
+
+    async def _patiently(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Retry a request the hub failed with a server error, counting each failure.
+
+        A real client would retry too; the count goes in the report, so a hub that
+        fails under load is seen, not hidden.
+        """
+        for attempt in range(_ATTEMPTS):
+            try:
+                return await call()
+            except ClientError as error:
+                if error.code not in _SERVER_TROUBLE or attempt == _ATTEMPTS - 1:
+                    raise
+                self.server_errors += 1
+                await asyncio.sleep(0.25 * 2**attempt)
+        raise AssertionError("unreachable")
 
     @property
     def price(self) -> str:
@@ -68,9 +88,7 @@ class SimulatedBidder:
         return f"{1_000_000 + 7919 * self.index:.2f}"
 
     async def register(self) -> None:
-        await self.client.register(
-            f"模拟投标人 {self.index + 1:03d}", f"bidder{self.index + 1}@sim"
-        )
+        await self.client.register(self.org_name, f"bidder{self.index + 1}@simulation.invalid")
         await self.client.login()
 
     async def bid(self, tender_id: str, lot: str) -> None:
@@ -82,7 +100,7 @@ class SimulatedBidder:
             self.client.keys, self.client.context(tender_id, lot), document, items
         )
         try:
-            receipt = await self.client.submit(tender_id, lot, self.sealed)
+            receipt = await self._patiently(lambda: self.client.submit(tender_id, lot, self.sealed))
         except ClientError as error:
             # A bid that misses the deadline is a finding of the run, not a reason to stop it.
             if error.code != "deadline_passed":
@@ -92,7 +110,7 @@ class SimulatedBidder:
         if receipt.payload.get("bid_sha256") != result.bid_sha256:
             raise ClientError("document_invalid", "the receipt names another sealed file")
         self.bid_sha256 = result.bid_sha256
-        await self.client.sign_in(tender_id)
+        await self._patiently(lambda: self.client.sign_in(tender_id))
 
     async def decrypt(self, tender_id: str, lot: str) -> bool:
         """Hand over the data key; a failing bidder hands over a wrong one (a lost key file).
@@ -103,9 +121,10 @@ class SimulatedBidder:
             return False
         try:
             if not self.role.fails_to_decrypt:
-                await self.client.decrypt(tender_id, lot, self.sealed)
+                await self._patiently(lambda: self.client.decrypt(tender_id, lot, self.sealed))
                 return True
-            await self.client.send_data_key(tender_id, lot, secrets.token_bytes(32))
+            wrong = secrets.token_bytes(32)
+            await self._patiently(lambda: self.client.send_data_key(tender_id, lot, wrong))
         except ClientError as error:
             if error.code not in ("wrong_data_key", *_TOO_LATE):
                 raise
@@ -117,11 +136,12 @@ class SimulatedBidder:
             return True
         try:
             if self.role.objects:
-                self.objection_id = await self.client.object(
-                    tender_id, f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
+                text = f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"
+                self.objection_id = await self._patiently(
+                    lambda: self.client.object(tender_id, text)
                 )
             else:
-                await self.client.confirm(tender_id)
+                await self._patiently(lambda: self.client.confirm(tender_id))
         except ClientError as error:
             if error.code not in _TOO_LATE:
                 raise
@@ -130,7 +150,7 @@ class SimulatedBidder:
 
     async def confirm(self, tender_id: str) -> bool:
         try:
-            await self.client.confirm(tender_id)
+            await self._patiently(lambda: self.client.confirm(tender_id))
         except ClientError as error:
             if error.code not in _TOO_LATE:
                 raise

@@ -175,6 +175,11 @@ class Simulation:
             server_peak = process_peak_kib(self.server.pid)
         crowd = await pool.finish()
         self.clock.phases["total"] = (time.perf_counter() - self.clock.start) * 1000
+        server_errors = sum(b.server_errors for b in bidders)
+        if server_errors:
+            self.problems.append(
+                f"the hub answered {server_errors} requests with 500/503 (retried)"
+            )
         in_time = [b for b in bidders if not b.late]
         failing = sum(1 for b in in_time if b.role.fails_to_decrypt)
         seen = Observations(
