@@ -20,12 +20,11 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
+from bidopen.serve import DEMO_HOST
 from bidopen.simulate.bidders import BidderRole, SimulatedBidder
 
 log = logging.getLogger("bidopen.demo")
 
-# The same default account `bidopen serve --demo` creates (BIDOPEN_BOOTSTRAP_HOST wins).
-DEMO_HOST = "demo:demo-host-passphrase"
 LOT = "1"
 COUNTDOWN = timedelta(minutes=2)
 # Pauses that let a person at the big screen follow each step.
@@ -43,6 +42,7 @@ DEMO_BIDDERS = (
 
 
 def demo_account() -> tuple[str, str]:
+    """The account `bidopen serve --demo` creates: BIDOPEN_BOOTSTRAP_HOST, else its default."""
     user, _, password = os.environ.get("BIDOPEN_BOOTSTRAP_HOST", DEMO_HOST).partition(":")
     return user, password
 
