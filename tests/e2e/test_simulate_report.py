@@ -73,6 +73,10 @@ def test_small_simulation_reports_every_field(tmp_path: Path) -> None:
     assert set(memory) == {"server", "viewer_workers", "driver"}
     assert all(isinstance(mib, float) and mib > 0 for mib in memory.values())
     assert report["peak_rss_mib"] == pytest.approx(sum(memory.values()), abs=0.2)
+    cpu = report["cpu_s"]
+    assert set(cpu) == {"server", "viewer_workers", "driver"}
+    assert all(isinstance(seconds, float) and seconds > 0 for seconds in cpu.values())
+    assert report["machine"]["cpus"] >= 1
 
     # The hub's data stays where it was asked to be: the record is in its database.
     assert (tmp_path / "bidopen.db").is_file()

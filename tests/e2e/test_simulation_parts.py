@@ -146,6 +146,7 @@ def test_event_heads_are_read_without_the_payload() -> None:
     assert packet_digest(packet) != packet_digest(reordered)
     plan = viewer_plan("http://127.0.0.1:9000", "ZB-2026-000001")
     assert (plan.host, plan.port, plan.namespace) == ("127.0.0.1", 9000, "/public")
+    assert plan.needles == (b'"read_out"', b'"record_published"', b'"snapshot"')
 
 
 def _message(seq: int, kind: str = "k") -> EventMessage:

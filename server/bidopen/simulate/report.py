@@ -54,6 +54,7 @@ class SimulationReport:
     readout_spread: Spread | None
     phase_ms: Mapping[str, float]
     rss_kib: Mapping[str, int | None]
+    cpu_s: Mapping[str, float | None]
     problems: tuple[str, ...]
     machine: Mapping[str, float] = field(default_factory=dict)
 
@@ -102,6 +103,11 @@ class SimulationReport:
                 for name, kib in self.rss_kib.items()
             },
             "machine": dict(self.machine),
+            # CPU seconds each part used (the hub's counts from its start): where time went.
+            "cpu_s": {
+                name: None if seconds is None else round(seconds, 2)
+                for name, seconds in self.cpu_s.items()
+            },
             "problems": list(self.problems),
         }
 

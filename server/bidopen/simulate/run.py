@@ -20,7 +20,6 @@ import aiohttp
 from bidopen.client import ClientError, EventMessage, HostClient, LotSpec, SessionFeed, TenderDraft
 from bidopen.simulate.bidders import SimulatedBidder, all_of, assign_roles
 from bidopen.simulate.limits import raise_open_files
-from bidopen.simulate.memory import own_peak_kib, process_peak_kib
 from bidopen.simulate.options import (
     READ_OUT,
     RECORD_PUBLISHED,
@@ -32,6 +31,12 @@ from bidopen.simulate.options import (
 from bidopen.simulate.report import SimulationReport
 from bidopen.simulate.scoring import Observations, check_record, score
 from bidopen.simulate.server_process import ServerProcess, ServerStartError
+from bidopen.simulate.usage import (
+    own_cpu_seconds,
+    own_peak_kib,
+    process_cpu_seconds,
+    process_peak_kib,
+)
 from bidopen.simulate.viewer_pool import ViewerPool
 
 LOT = "1"
@@ -170,9 +175,10 @@ class Simulation:
         if not await pool.wait_complete(RECORD_PUBLISHED, _CROWD_TIMEOUT_S):
             self.problems.append("not every viewer received the record's publication in time")
         log = await host.log(tender_id)  # raises unless the hash chain verifies
-        server_peak = None
+        server_peak = server_cpu = None
         if self.server is not None and self.server.pid is not None:
             server_peak = process_peak_kib(self.server.pid)
+            server_cpu = process_cpu_seconds(self.server.pid)
         crowd = await pool.finish()
         self.clock.phases["total"] = (time.perf_counter() - self.clock.start) * 1000
         server_errors = sum(b.server_errors for b in bidders)
@@ -199,6 +205,11 @@ class Simulation:
                 "server": server_peak,
                 "viewer_workers": sum(crowd.worker_peak_kib),
                 "driver": own_peak_kib(),
+            },
+            cpu_s={
+                "server": server_cpu,
+                "viewer_workers": sum(crowd.worker_cpu_s),
+                "driver": own_cpu_seconds(),
             },
             problems=self.problems,
         )

@@ -61,6 +61,7 @@ def score(
     server: str,
     phase_ms: Mapping[str, float],
     rss_kib: Mapping[str, int | None],
+    cpu_s: Mapping[str, float | None],
     problems: Sequence[str],
 ) -> SimulationReport:
     found = list(problems)
@@ -107,5 +108,6 @@ def score(
         readout_spread=Spread.after(int(read_out_at.timestamp() * 1e9), arrivals),
         phase_ms=dict(phase_ms),
         rss_kib=dict(rss_kib),
+        cpu_s=dict(cpu_s),
         problems=tuple(found),
     )

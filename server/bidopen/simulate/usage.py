@@ -1,4 +1,4 @@
-"""Peak resident memory of the processes of a run, read from the kernel's high-water marks."""
+"""Peak memory and CPU time of the processes of a run, as the kernel counts them."""
 
 from __future__ import annotations
 
@@ -31,3 +31,20 @@ def process_peak_kib(pid: int) -> int | None:
         if line.startswith("VmHWM:"):
             return int(line.split()[1])
     return None
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of another live process, or None where /proc does not tell."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    # The command name may hold spaces; the fields after its closing parenthesis do not.
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of stat
+    return ticks / os.sysconf("SC_CLK_TCK")

@@ -28,6 +28,7 @@ class CrowdReport:
     arrivals_ns: dict[str, list[int]]
     digests: dict[str, dict[str, int]]
     worker_peak_kib: tuple[int, ...]
+    worker_cpu_s: tuple[float, ...]
 
 
 def split(total: int, workers: int) -> list[int]:
@@ -114,6 +115,7 @@ class ViewerPool:
         arrivals: dict[str, list[int]] = {event: [] for event in self._plan.watch}
         digests: dict[str, dict[str, int]] = {event: {} for event in self._plan.watch}
         peaks: list[int] = []
+        cpu: list[float] = []
         for worker in self._workers:
             await worker.send({"command": "finish"})
         for worker in self._workers:
@@ -121,12 +123,13 @@ class ViewerPool:
             joined += int(report["joined"])
             errors += int(report["errors"])
             peaks.append(int(report["max_rss_kib"]))
+            cpu.append(float(report["cpu_s"]))
             for event, seen in report["sightings"].items():
                 arrivals[event].extend(seen["received_ns"])
                 for digest, count in seen["digests"].items():
                     digests[event][digest] = digests[event].get(digest, 0) + count
         await self.close()
-        return CrowdReport(joined, errors, arrivals, digests, tuple(peaks))
+        return CrowdReport(joined, errors, arrivals, digests, tuple(peaks), tuple(cpu))
 
     async def close(self) -> None:
         for worker in self._workers:

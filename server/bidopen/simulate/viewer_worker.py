@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bidopen.simulate.limits import raise_open_files
-from bidopen.simulate.memory import own_peak_kib
+from bidopen.simulate.usage import own_cpu_seconds, own_peak_kib
 from bidopen.simulate.viewer import FAILED, JOINED, CheapViewer, ViewerPlan, ViewerState
 
 # Handshakes in flight per worker: enough to fill thousands of seats in seconds without
@@ -126,6 +126,7 @@ class Crowd:
             "errors": sum(1 for s in self.states if s.error is not None),
             "sightings": sightings,
             "max_rss_kib": own_peak_kib(),
+            "cpu_s": own_cpu_seconds(),
         }
 
     def close(self) -> None:
