@@ -4,6 +4,9 @@ import { fromUtf8, isWellFormed, utf8 } from "./bytes.js";
 import { MAX_SUMMARY_PLAINTEXT } from "./layout.js";
 import { parseStrictJson } from "./strictjson.js";
 
+/** Writers pad the summary plaintext to a multiple of this many bytes (section 2.4). */
+export const SUMMARY_PAD_TO = 1024;
+
 /**
  * @typedef {object} OpeningSummary
  * @property {Record<string, string>} items read-out items (price, duration, ...) as decimal strings
@@ -65,7 +68,12 @@ export function encodeSummary(summary) {
   if (bytes.length > MAX_SUMMARY_PLAINTEXT) {
     throw new RangeError(`the summary is ${bytes.length} bytes; at most ${MAX_SUMMARY_PLAINTEXT} are allowed`);
   }
-  return bytes;
+  // Padded with spaces to a multiple of 1 KiB (section 2.4): the summary's length is
+  // visible in the sealed file before the opening and must not tell a price's digits.
+  const padded = Math.min(MAX_SUMMARY_PLAINTEXT, Math.ceil(bytes.length / SUMMARY_PAD_TO) * SUMMARY_PAD_TO);
+  const out = new Uint8Array(padded).fill(0x20);
+  out.set(bytes);
+  return out;
 }
 
 /**

@@ -3178,6 +3178,7 @@ async function parseSealed(input) {
 }
 
 // src/bidseal/summary.js
+var SUMMARY_PAD_TO = 1024;
 function isPlainObject2(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -3207,7 +3208,10 @@ function encodeSummary(summary) {
   if (bytes.length > MAX_SUMMARY_PLAINTEXT) {
     throw new RangeError(`the summary is ${bytes.length} bytes; at most ${MAX_SUMMARY_PLAINTEXT} are allowed`);
   }
-  return bytes;
+  const padded = Math.min(MAX_SUMMARY_PLAINTEXT, Math.ceil(bytes.length / SUMMARY_PAD_TO) * SUMMARY_PAD_TO);
+  const out = new Uint8Array(padded).fill(32);
+  out.set(bytes);
+  return out;
 }
 function decodeSummary(plaintext) {
   if (plaintext.length > MAX_SUMMARY_PLAINTEXT) {
