@@ -37,7 +37,7 @@ from bidopen.simulate.usage import (
     process_cpu_seconds,
     process_peak_kib,
 )
-from bidopen.simulate.viewer_pool import ViewerPool
+from bidopen.simulate.viewer_pool import ViewerPool, ViewerPoolError
 
 LOT = "1"
 BIDDERS_PER_ADDRESS = 25
@@ -291,7 +291,7 @@ async def simulate(options: SimulationOptions) -> list[SimulationReport]:
                 )
                 for _ in range(options.runs)
             ]
-        except ClientError as error:
+        except (ClientError, ViewerPoolError) as error:
             raise SimulationError(str(error)) from error
     # A failed run keeps its folder (hub log, database) for a look; a good one leaves nothing.
     data_dir = options.data_dir or Path(tempfile.mkdtemp(prefix="bidopen-simulate-"))
@@ -317,7 +317,7 @@ async def simulate(options: SimulationOptions) -> list[SimulationReport]:
             report = await _run(hosted, server.url, server, clock)
             reports.append(dataclasses.replace(report, machine=machine))
             clock = Stopwatch(options.progress)
-    except (ClientError, SimulationError, ServerStartError) as error:
+    except (ClientError, SimulationError, ServerStartError, ViewerPoolError) as error:
         raise SimulationError(f"{error} (hub log: {server.log_path})") from error
     finally:
         await server.stop()
