@@ -151,6 +151,8 @@ async def test_a_wrong_sealed_file_at_decryption_is_refused_before_anything_is_s
         right = tmp_path / "mine.bidseal"
         right.write_bytes(mine.sealed)
         await page.locator("#decrypt-list button").click()
+        # The page asks for the file again (and empties the field first): answer when it asks.
+        await expect(page.locator("#decrypt-file-fields")).to_be_visible()
         await page.set_input_files("#decrypt-file", str(right))
         await expect(page.locator("#decrypt-message")).to_have_class("message ok", timeout=SLOW)
         await expect(page.locator("#decrypt-list")).to_contain_text("已解密")
