@@ -207,3 +207,37 @@ async def test_clock_syncs_with_api_time_and_keeps_the_shortest_round_trip(
     assert clock["uncertainty"] < 1000
     # Half the round trip bounds the error (plus a millisecond of Date.now's rounding).
     assert abs(clock["offset"] - 5000) <= clock["uncertainty"] + 1
+
+
+async def test_result_form_offers_the_lots_still_awaiting_a_result(
+    module_browser: Browsers,
+) -> None:
+    page = await module_page(module_browser)
+    opened = {"status": "opened", "items": {"price": "1"}}
+    view = {
+        "phase": "evaluation",
+        "evaluation_stage": "report",
+        "lots": [{"id": lot, "name": lot} for lot in ("1", "2", "3", "4")],
+        "lot_progress": [
+            {"lot": "3", "bids": 1, "decrypted": 1, "quorum": {"choice": "stop"}},
+        ],
+        "readout": [
+            {
+                "lot": "1",
+                "lines": [{"bidder": "A", **opened}, {"bidder": "B", "status": "revoked"}],
+            },
+            {"lot": "2", "lines": [{"bidder": "C", **opened}]},
+            {"lot": "3", "lines": [{"bidder": "D", **opened}]},
+            {"lot": "4", "lines": [{"bidder": "E", "status": "withdrawn"}]},
+        ],
+        "results": [{"lot": "2"}],
+    }
+    due = await run(
+        page,
+        "/static/js/host/result-form.js",
+        """async (m, view) => [m.lotsDue(view),
+                              m.lotsDue({ ...view, evaluation_stage: "scoring" })]""",
+        view,
+    )
+    # Lot 2 has its result, lot 3 was stopped, lot 4 has nothing opened; only A can be ranked.
+    assert due == [[{"lot": "1", "lines": [{"bidder": "A", **opened}]}], []]

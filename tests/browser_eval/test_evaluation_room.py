@@ -184,6 +184,8 @@ async def test_published_result_reaches_the_big_screen_and_the_tender_page(
     host = await browsers.page("host")
     await host_login(host, hub_process.host_user, hub_process.host_password)
     await host.click(f"#tender-list li[data-tender='{tid}'] button")
+    # The console's camera link opens the camera page on the session the host runs.
+    await expect(host.locator("#camera-link")).to_have_attribute("href", f"/camera?session={tid}")
     stage = host.locator("#controls form[data-command=set_evaluation_stage]")
     await expect(stage).to_be_visible(timeout=SLOW)
     await stage.locator("select[name=stage]").select_option("report")

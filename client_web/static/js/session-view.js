@@ -107,7 +107,8 @@ function withLot(view, lotId, change) {
 
 const add = (view, field, n = 1) => ({ ...view, [field]: (view[field] ?? 0) + n });
 
-function lotsAwaitingResult(view) {
+/** Lots still waiting for their evaluation result: not stopped, with an opened bid, none published. */
+export function lotsAwaitingResult(view) {
   const stopped = stoppedLots(view);
   const done = new Set((view.results ?? []).map((result) => result.lot));
   return view.lots

@@ -4,7 +4,7 @@ import { el, replaceChildren, show } from "../dom.js";
 import { currentLanguage, t } from "../i18n.js";
 import { busy, itemLabel } from "../page.js";
 import { bidderName } from "../readout-table.js";
-import { lotName, stoppedLots } from "../session-view.js";
+import { lotName, lotsAwaitingResult } from "../session-view.js";
 
 // The hub's limits (server/bidopen/session/commands.py and validate.py), checked here
 // first so that the host hears about a slip before anything is signed.
@@ -22,12 +22,10 @@ let fieldCounter = 0;
  */
 export function lotsDue(view) {
   if (view.phase !== "evaluation" || view.evaluation_stage !== "report") return [];
-  const stopped = stoppedLots(view);
-  const published = new Set((view.results ?? []).map((result) => result.lot));
-  return (view.readout ?? [])
-    .filter((lot) => !stopped.has(lot.lot) && !published.has(lot.lot))
-    .map((lot) => ({ lot: lot.lot, lines: lot.lines.filter((line) => line.status === "opened") }))
-    .filter((lot) => lot.lines.length > 0);
+  return lotsAwaitingResult(view).map((lot) => ({
+    lot,
+    lines: view.readout.find((entry) => entry.lot === lot).lines.filter((line) => line.status === "opened"),
+  }));
 }
 
 function problem(key, vars = {}) {

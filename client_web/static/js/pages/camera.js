@@ -3,11 +3,10 @@
 import { PublishState, publishCamera } from "/static/vendor/video.bundle.js";
 import { Api, ApiError, describeError } from "../api.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
+import { bindHostLogin, forgetHostLogin, logOutHost, resumeHostLogin } from "../host/sign-in.js";
 import { onLanguageChange, t, tOr } from "../i18n.js";
 import { bootPage, busy, clearMessage, phaseName, showMessage } from "../page.js";
 
-// The host console keeps its token under this key: a tab signed in there is signed in here.
-const TOKEN_KEY = "bidopen.host.token";
 const RELAY_POLL_MS = 3000;
 // Sessions the room is most likely filming come first in the list.
 const FILMED_PHASES = ["evaluation", "closed", "record_due", "confirmation"];
@@ -22,38 +21,6 @@ let relayTimer = null;
 
 // ---- sign-in ---------------------------------------------------------------------------
 
-async function submitLogin() {
-  const message = byId("login-message");
-  clearMessage(message);
-  try {
-    const { token } = await api.post("/api/host/login", {
-      username: byId("login-username").value.trim(),
-      password: byId("login-password").value,
-    });
-    api.token = token;
-    sessionStorage.setItem(TOKEN_KEY, token);
-    await enterCamera();
-  } catch (error) {
-    showMessage(message, describeError(error), "error");
-  } finally {
-    byId("login-password").value = "";
-  }
-}
-
-async function resumeLogin() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return false;
-  api.token = token;
-  try {
-    await enterCamera();
-    return true;
-  } catch {
-    api.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    return false;
-  }
-}
-
 async function enterCamera() {
   const me = await api.get("/api/host/me");
   show(byId("login-form"), false);
@@ -67,9 +34,7 @@ async function enterCamera() {
 
 async function logOut() {
   await publishing?.stop();
-  await api.post("/api/logout", {}).catch(() => {});
-  sessionStorage.removeItem(TOKEN_KEY);
-  location.reload();
+  await logOutHost(api);
 }
 
 // ---- the session ------------------------------------------------------------------------
@@ -234,7 +199,7 @@ function pollRelay() {
       // An expired sign-in: back to the login form, unless a stream would be cut by it
       // (the publisher then stops by itself, refused, and the next poll comes here again).
       if (error instanceof ApiError && error.status === 401 && !publishing) {
-        sessionStorage.removeItem(TOKEN_KEY);
+        forgetHostLogin(api);
         location.reload();
       }
     })
@@ -297,10 +262,7 @@ function render() {
 async function main() {
   bootPage();
   render();
-  byId("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(byId("login-form").querySelector("button"), submitLogin);
-  });
+  bindHostLogin(api, enterCamera);
   byId("publish-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy(byId("publish-start"), goLive).finally(renderPublishing);
@@ -320,7 +282,7 @@ async function main() {
     render();
     if (api.token) loadSessions().catch(() => {});
   });
-  if (!(await resumeLogin())) byId("login-username").focus();
+  if (!(await resumeHostLogin(api, enterCamera))) byId("login-username").focus();
 }
 
 main();

@@ -7,6 +7,7 @@ import { describeEvent } from "../event-text.js";
 import { FeedState, SessionFeed } from "../feed.js";
 import { HostControls } from "../host/controls.js";
 import { renderResultForm } from "../host/result-form.js";
+import { bindHostLogin, logOutHost, resumeHostLogin } from "../host/sign-in.js";
 import { bindTenderForm, readTenderForm, resetTenderForm } from "../host/tender-form.js";
 import { onLanguageChange, t, tOr } from "../i18n.js";
 import {
@@ -23,8 +24,6 @@ import { bidderName, readoutTables } from "../readout-table.js";
 import { loadPublishedRecord } from "../record.js";
 import { lotName, progress } from "../session-view.js";
 
-const TOKEN_KEY = "bidopen.host.token";
-
 const api = new Api();
 const clock = new ServerClock();
 let feed = null;
@@ -38,39 +37,6 @@ let setConnection = () => {};
 
 // ---- sign-in ---------------------------------------------------------------------------
 
-async function submitLogin() {
-  const message = byId("login-message");
-  clearMessage(message);
-  try {
-    const { token } = await api.post("/api/host/login", {
-      username: byId("login-username").value.trim(),
-      password: byId("login-password").value,
-    });
-    api.token = token;
-    // Per tab and gone when the tab closes; a reload mid-session keeps the host signed in.
-    sessionStorage.setItem(TOKEN_KEY, token);
-    await enterConsole();
-  } catch (error) {
-    showMessage(message, describeError(error), "error");
-  } finally {
-    byId("login-password").value = "";
-  }
-}
-
-async function resumeLogin() {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return false;
-  api.token = token;
-  try {
-    await enterConsole();
-    return true;
-  } catch {
-    api.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    return false;
-  }
-}
-
 async function enterConsole() {
   const me = await api.get("/api/host/me");
   show(byId("login-form"), false);
@@ -79,12 +45,6 @@ async function enterConsole() {
   for (const id of ["who", "logout", "connection"]) show(byId(id));
   resetTenderForm(clock.now());
   await loadTenders();
-}
-
-async function logOut() {
-  await api.post("/api/logout", {}).catch(() => {});
-  sessionStorage.removeItem(TOKEN_KEY);
-  location.reload();
 }
 
 // ---- tenders ---------------------------------------------------------------------------
@@ -138,6 +98,8 @@ async function selectTender(id) {
   show(byId("session"));
   byId("screen-link").href = `/screen/${encodeURIComponent(id)}`;
   byId("tender-link").href = `/tender/${encodeURIComponent(id)}`;
+  // The camera page opens on this tender, so the room films the session the host runs.
+  byId("camera-link").href = `/camera?session=${encodeURIComponent(id)}`;
   replaceChildren(byId("timeline"));
   controls = new HostControls(sendCommand);
   await loadTimeline();
@@ -338,15 +300,12 @@ async function main() {
   bindTenderForm();
   setConnection = connectionIndicator();
   setConnection(FeedState.CONNECTING);
-  byId("login-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    busy(byId("login-form").querySelector("button"), submitLogin);
-  });
+  bindHostLogin(api, enterConsole);
   byId("create-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy(byId("create-form").querySelector('button[type="submit"]'), submitCreate);
   });
-  byId("logout").addEventListener("click", logOut);
+  byId("logout").addEventListener("click", () => logOutHost(api));
   byId("record-download").addEventListener("click", () => {
     if (record?.text) download(`opening-record-${tenderId}.json`, record.text, "application/json");
   });
@@ -359,7 +318,7 @@ async function main() {
   });
   await clock.start();
   everySecond(clock, renderCountdown);
-  if (!(await resumeLogin())) byId("login-username").focus();
+  if (!(await resumeHostLogin(api, enterConsole))) byId("login-username").focus();
   window.bidopenHost = { view: () => view, tenderId: () => tenderId };
 }
 
