@@ -217,6 +217,7 @@ class ScriptedBidder:
 
     client: BidderClient
     sealed: bytes
+    lot: str = "1"
 
 
 @dataclass
@@ -243,32 +244,47 @@ async def wait_past_deadline(host: HostClient, tender: str, within_s: float) -> 
 
 
 async def opening_in_decryption(
-    base_url: str, user: str, password: str, prices: list[str], *, lead_s: float = 8
+    base_url: str,
+    user: str,
+    password: str,
+    prices: list[str],
+    *,
+    names: list[str] | None = None,
+    lots: list[str] | None = None,
+    lead_s: float | None = None,
 ) -> ScriptedOpening:
-    """Create a tender, have one scripted bidder per price seal and submit, pass the
-    deadline and open the decryption window; nobody has decrypted yet."""
+    """Create a tender, have one scripted bidder per price seal and submit (bidder n is
+    `names[n]`, default 投标人n有限公司, in lot `lots[n]`, default "1"), pass the deadline and
+    open the decryption window; nobody has decrypted yet."""
+    names = names or [f"投标人{n}有限公司" for n in range(1, len(prices) + 1)]
+    lots = lots or ["1"] * len(prices)
     host = HostClient(base_url)
     await host.login(user, password)
+    # Accounts first: the deadline then only has to wait for the uploads.
+    clients = []
+    for n, name in enumerate(names, start=1):
+        client = BidderClient(base_url, generate_keys())
+        await client.register(name, f"联系人{n}")
+        await client.login()
+        clients.append(client)
+    lead_s = lead_s if lead_s is not None else 6 + 0.4 * len(prices)
     draft = TenderDraft(
         title="城区供水管网改造工程",
-        lots=(LotSpec(id="1", name="第一标段"),),
+        lots=tuple(LotSpec(id=lot, name=f"第{lot}标段") for lot in dict.fromkeys(lots)),
         deadline=soon(lead_s),
     )
     tender = (await host.create_tender(draft)).id
     bidders = []
-    for n, price in enumerate(prices, start=1):
-        client = BidderClient(base_url, generate_keys())
-        await client.register(f"投标人{n}有限公司", f"联系人{n}")
-        await client.login()
+    for client, price, lot in zip(clients, prices, lots, strict=True):
         sealed, _ = seal_in_memory(
             client.keys,
-            client.context(tender, "1"),
+            client.context(tender, lot),
             b"bid document",
             {"price": price, "duration_days": "100"},
         )
-        await client.submit(tender, "1", sealed)
+        await client.submit(tender, lot, sealed)
         await client.sign_in(tender)
-        bidders.append(ScriptedBidder(client, sealed))
+        bidders.append(ScriptedBidder(client, sealed, lot))
     await wait_past_deadline(host, tender, lead_s + 30)
     await host.start_decryption(tender)
     return ScriptedOpening(host, tender, bidders)

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bidopen.app import create_app
@@ -32,14 +33,16 @@ def clock() -> SteppedClock:
 
 
 @pytest.fixture
-async def client(tmp_path: Path, clock: SteppedClock) -> AsyncIterator[TestClient[object, object]]:
+async def client(
+    tmp_path: Path, clock: SteppedClock
+) -> AsyncIterator[TestClient[web.Request, web.Application]]:
     config = load_config({}, data_dir=tmp_path / "data")
     async with TestClient(TestServer(create_app(config, clock=clock))) as client:
         yield client
 
 
 async def test_the_hub_says_its_own_time_to_the_microsecond(
-    client: TestClient[object, object], clock: SteppedClock
+    client: TestClient[web.Request, web.Application], clock: SteppedClock
 ) -> None:
     response = await client.get("/api/time")
     assert response.status == 200
@@ -51,14 +54,16 @@ async def test_the_hub_says_its_own_time_to_the_microsecond(
     assert await response.json() == {"now": "2026-11-27T01:02:04.123457Z"}
 
 
-async def test_anyone_may_ask_with_or_without_a_token(client: TestClient[object, object]) -> None:
+async def test_anyone_may_ask_with_or_without_a_token(
+    client: TestClient[web.Request, web.Application],
+) -> None:
     # The public big screen has no account; a host's console sends its token with everything.
     for headers in ({}, {"Authorization": "Bearer not-a-token"}):
         response = await client.get("/api/time", headers=headers)
         assert response.status == 200, await response.text()
 
 
-async def test_only_get(client: TestClient[object, object]) -> None:
+async def test_only_get(client: TestClient[web.Request, web.Application]) -> None:
     response = await client.post("/api/time", json={"now": "2000-01-01T00:00:00Z"})
     assert response.status == 405
     assert (await response.json())["error"]["code"] == "method_not_allowed"
