@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
-from browsing import SLOW, Browsers, Shooter, opening_in_decryption
+from browsing import LAPTOP_SIZE, SLOW, Browsers, Shooter, opening_in_decryption
+from hall import check_hall
 from playwright.async_api import expect
 
 pytestmark = pytest.mark.browser
@@ -31,13 +33,17 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
         await host.publish_record(tender)
 
         screen = await browsers.page("screen")
-        await screen.goto(f"/screen/{tender}")
-        await expect(screen.locator("#record")).to_be_visible()
+        laptop = await browsers.page("screen-laptop", size=LAPTOP_SIZE)
+        for page in (screen, laptop):
+            await page.goto(f"/screen/{tender}")
+            await expect(page.locator("#record")).to_be_visible()
+        await check_hall([screen, laptop], screenshot, "closed")
 
         await host.command(tender, "set_evaluation_stage", {"stage": "technical"})
         await expect(screen.locator("#evaluation-stage")).to_have_text("技术评审", timeout=SLOW)
         # The stage began while the screen watched, so it can count the time spent in it.
         await expect(screen.locator("#countdown-caption")).to_have_text("本阶段已用时")
+        await check_hall([screen, laptop], screenshot, "evaluation")
         await host.command(tender, "set_evaluation_stage", {"stage": "report"})
         await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
 
@@ -62,7 +68,18 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
         await expect(result.locator("p").first).to_contain_text("投标人1有限公司", timeout=SLOW)
         for reason in reasons.values():
             await expect(result).to_contain_text(reason["text"])
-        await screenshot(screen, "result")
+        # The ranking in its order, each with the reason it did not win; the publicity runs.
+        ranking = result.locator("tbody tr")
+        await expect(ranking).to_have_text(
+            [
+                re.compile(f"^1\\s+投标人1有限公司\\s+{winner}\\s+中标候选人$"),
+                re.compile(f"^2\\s+投标人3有限公司\\s+{third}\\s+第4.1条 技术方案得分"),
+                re.compile(f"^3\\s+投标人2有限公司\\s+{second}\\s+第3.2条 报价高于"),
+            ],
+            use_inner_text=True,
+        )
+        await expect(screen.locator("#countdown-caption")).to_have_text("公示期剩余")
+        await check_hall([screen, laptop], screenshot, "result")
 
         public = await browsers.page("tender")
         await public.goto(f"/tender/{tender}")

@@ -10,6 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from browsing import (
+    LAPTOP_SIZE,
     SLOW,
     Browsers,
     Shooter,
@@ -23,6 +24,7 @@ from browsing import (
     seal_with_cli,
     soon,
 )
+from hall import check_hall
 from playwright.async_api import Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -50,6 +52,13 @@ async def wait_for_phase(page: Page, text: str) -> None:
     await expect(page.locator("#phase")).to_contain_text(text, timeout=90_000)
 
 
+async def assert_names_nobody(pages: list[Page], names: list[str]) -> None:
+    """Before the read-out the public pages say nothing of who bid: no name, no account id."""
+    for page in pages:
+        text = await page.locator("body").inner_text()
+        assert [name for name in names if name in text] == [], page.url
+
+
 async def test_whole_opening_across_browsers(
     browsers: Browsers, hub_process: object, tmp_path: Path, screenshot: Shooter
 ) -> None:
@@ -68,6 +77,12 @@ async def test_whole_opening_across_browsers(
     await screen.goto(f"/screen/{tender}")
     await expect(screen.locator("#tender-title")).to_have_text(title)
     await expect(screen.locator("#connection")).to_have_attribute("data-state", "online")
+    # The same screen on a laptop: it may scroll there, but nothing may be cut off.
+    laptop = await browsers.page("screen-laptop", size=LAPTOP_SIZE)
+    await laptop.goto(f"/screen/{tender}")
+    await expect(laptop.locator("#connection")).to_have_attribute("data-state", "online")
+    screens = [screen, laptop]
+    await check_hall(screens, screenshot, "scheduled")
 
     # Bidder A: keys made in the browser, the document sealed in the browser.
     a = await browsers.page("bidder-a")
@@ -127,6 +142,12 @@ async def test_whole_opening_across_browsers(
     await wait_for_phase(host, "不足三家")
     await expect(screen.locator("#stat-bids")).to_have_text("2")
     await expect(screen.locator("#stat-signed-in")).to_have_text("1", timeout=SLOW)
+    # Counts are public now; who bid is not, until the read-out.
+    secrets = ["甲建设工程有限公司", "乙市政集团", bidder_a, bidder_b]
+    tender_page = await browsers.page("tender")
+    await tender_page.goto(f"/tender/{tender}")
+    await assert_names_nobody([screen, laptop, tender_page], secrets)
+    await check_hall(screens, screenshot, "quorum")
     quorum = host.locator("#controls form[data-lot='1']")
     await quorum.locator("textarea").fill("招标文件第2.3条允许两家投标人继续开标")
     await quorum.locator("button[data-choice=continue]").click()
@@ -137,10 +158,12 @@ async def test_whole_opening_across_browsers(
     await host_command(host, "pause", reason="投标人反映网络中断，暂停核实")
     await expect(a.locator("#phase")).to_contain_text("已暂停")
     await expect(screen.locator("#countdown-caption")).to_contain_text("暂停核实")
+    await check_hall(screens, screenshot, "paused")
     await host_command(host, "resume")
     await expect(a.locator("#decrypt-list button")).to_be_enabled()
     await host_command(host, "extend_decryption", minutes="5", reason="网络恢复，顺延五分钟")
     await expect(screen.locator("#notice")).to_contain_text("网络恢复，顺延五分钟")
+    await check_hall(screens, screenshot, "decryption")
 
     # Each bidder unwraps its data key in its own browser; prices stay hidden until all are in.
     await b.click("#signin-button")
@@ -150,7 +173,8 @@ async def test_whole_opening_across_browsers(
     await expect(screen.locator("#stat-decrypted")).to_have_text("2 / 2", timeout=SLOW)
     await expect(screen.locator("#readout")).to_be_hidden()
     assert "1234567.89" not in await screen.locator("body").inner_text()
-    await screenshot(screen, "screen-decryption")
+    await assert_names_nobody([screen, laptop, tender_page], secrets)
+    await check_hall(screens, screenshot, "decrypted")
 
     # The read-out appears everywhere at once, and the hall hears it in Chinese.
     await host_command(host, "close_decryption")
@@ -161,11 +185,23 @@ async def test_whole_opening_across_browsers(
     await expect(screen.locator("#readout")).to_contain_text("乙市政集团")
     await expect(screen.locator("#readout")).to_contain_text("1234567.89")
     await expect(screen.locator("#readout")).to_contain_text("1180000.00")
+    # The hall hears each organisation with its items.
     spoken = await screen.evaluate("window.__spoken")
-    assert any("1234567.89 元" in line and "180 日历天" in line for line in spoken), spoken
+    assert any(
+        "甲建设工程有限公司" in line and "1234567.89 元" in line and "180 日历天" in line
+        for line in spoken
+    ), spoken
+    assert any("乙市政集团" in line and "1180000.00 元" in line for line in spoken), spoken
+    # Each row names the organisation, its account id small beside it.
+    row_a = screen.locator(f"#readout tbody tr[data-bidder={bidder_a}]")
+    await expect(row_a.locator(".bidder-name")).to_have_text("甲建设工程有限公司")
+    await expect(row_a.locator(".bidder-id")).to_have_text(bidder_a)
     for page in (a, b, host):
         await expect(page.locator("#readout-tables tbody tr")).to_have_count(2)
-    await screenshot(screen, "screen-readout")
+    await expect(host.locator(f"#bids-table tr[data-bidder={bidder_b}] th")).to_contain_text(
+        "乙市政集团"
+    )
+    await check_hall(screens, screenshot, "readout")
 
     # A confirms; B objects, the host answers on the spot, then B confirms too.
     await a.click("#confirm-button")
@@ -173,8 +209,13 @@ async def test_whole_opening_across_browsers(
     await b.fill("#objection-text", "乙方工期应为150日历天，请核对。")
     await b.click("#objection-form button[type=submit]")
     await expect(b.locator("#confirm-message")).to_have_class("message ok")
-    # The hall sees the objection at once, and who raised it (the read-out named every bidder).
+    # The hall sees the objection at once, and who raised it (the read-out named every bidder),
+    # awaiting its answer; so does the tender page.
     await expect(screen.locator("#objection-list")).to_contain_text("乙市政集团")
+    await expect(screen.locator("#objection-list li").first).to_contain_text("待答复")
+    await expect(tender_page.locator("#objection-list")).to_contain_text("乙方工期应为150日历天")
+    await expect(host.locator("#objection-list li").first).to_contain_text("乙市政集团")
+    await check_hall(screens, screenshot, "objection")
     answer = host.locator("#objection-list li[data-state=open]")
     await answer.locator("textarea").fill("已核对投标文件，工期为150日历天，唱标无误。")
     await answer.locator("button[type=submit]").click()
@@ -190,6 +231,7 @@ async def test_whole_opening_across_browsers(
     record_hash = await screen.locator("#record-hash").inner_text()
     assert re.fullmatch(r"[0-9a-f]{64}", record_hash)
     await expect(screen.locator("#objection-list")).to_contain_text("唱标无误")
+    await check_hall(screens, screenshot, "closed")
     for page in (host, a, b):
         await expect(page.locator("#record-hash")).to_have_text(record_hash)
         await expect(page.locator("#record-verified")).to_contain_text(verified)
@@ -207,9 +249,12 @@ async def test_whole_opening_across_browsers(
     folded = await screen.evaluate("window.bidopenScreen.view()")
     assert {key: folded.get(key) for key in server} == server
 
-    tender_page = await browsers.page("tender")
-    await tender_page.goto(f"/tender/{tender}")
     await expect(tender_page.locator("#record-hash")).to_have_text(record_hash)
+    # The record's bids, read for people: each organisation with its id and its stance.
+    record_b = tender_page.locator(f"#record-summary tr[data-bidder={bidder_b}]")
+    await expect(record_b).to_contain_text("乙市政集团")
+    await expect(record_b).to_contain_text(bidder_b)
+    await expect(record_b).to_contain_text("已确认")
     for page, name in (
         (host, "host-closed"),
         (a, "bidder-a-closed"),

@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 from browsing import SLOW, Browsers, Shooter, host_login
 from evaluation_kit import LOT, OpenedSession, run_opening
+from hall import check_hall
 from hubtesting import HubApi
 from playwright.async_api import Page, expect
 
@@ -98,7 +99,8 @@ async def test_camera_page_publishes_and_the_big_screen_plays_it(
     assert abs(await screen.evaluate(SHAPE, "#video video") - camera_shape) < 0.02
     await expect(screen.locator("#video .video-status-text")).to_have_text("直播中")
     await screenshot(camera, "camera")
-    await screenshot(screen, "screen-live")
+    # Before the opening the picture shares the screen with the countdown.
+    await check_hall([screen], screenshot, "scheduled-live")
     # Everything below happens in this same document: nobody reloads the big screen.
     await screen.evaluate("window.__sameDocument = true")
 
@@ -106,6 +108,7 @@ async def test_camera_page_publishes_and_the_big_screen_plays_it(
     await camera.context.close()
     await panel_says(screen, "interrupted", "信号中断，正在恢复…")
     await expect(screen.locator("#video video")).to_be_visible()
+    await check_hall([screen], screenshot, "interrupted")
 
     # Another camera page takes over: the screen resumes by itself.
     second = await go_live(browsers, hub_process, session_id, "camera-2")
@@ -118,6 +121,7 @@ async def test_camera_page_publishes_and_the_big_screen_plays_it(
         "data-state", "idle", timeout=SLOW
     )
     await panel_says(screen, "ended", "直播已结束")
+    await check_hall([screen], screenshot, "ended")
     await second.click("#publish-start")
     await expect(second.locator("#publish-state")).to_have_attribute(
         "data-state", "live", timeout=SLOW
@@ -191,10 +195,17 @@ async def test_published_result_reaches_the_big_screen_and_the_tender_page(
     await stage.locator("select[name=stage]").select_option("report")
     await stage.locator("button[type=submit]").click()
     await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
+    # The evaluation room's picture, large, beside the stage and its clock.
+    await assert_playing(screen)
+    await check_hall([screen], screenshot, "evaluation-live")
     status, _ = await hub_api.call("GET", f"/api/sessions/{tid}/results/{LOT}")
     assert status == 404
 
     await publish_through_the_form(host, session, screenshot)
+    # The console shows what it published: the winner by name, each reason.
+    host_result = host.locator("#results-card")
+    await expect(host_result.locator(".result-winner")).to_contain_text("乙路桥公司", timeout=SLOW)
+    await expect(host_result).to_contain_text("评标价最高，综合排名第三。")
 
     # The big screen shows the result with every reason, next to the live picture.
     results = screen.locator("#results")
@@ -203,7 +214,8 @@ async def test_published_result_reaches_the_big_screen_and_the_tender_page(
     await expect(results).to_contain_text("第三章 2.2.4(1) 评标价高于中标人，综合排名第二。")
     await expect(results).to_contain_text("第三章 2.2.4(1) 评标价最高，综合排名第三。")
     await assert_playing(screen)
-    await screenshot(screen, "screen-video-and-result")
+    # The result takes the screen now; the picture goes smaller beside it.
+    await check_hall([screen], screenshot, "result-live")
 
     # The tender's public page counts the publicity period down from three days.
     public_results = public.locator("#results")

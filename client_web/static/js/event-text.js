@@ -2,7 +2,7 @@
 
 import { t, tOr } from "./i18n.js";
 import { when } from "./page.js";
-import { bidderName } from "./readout-table.js";
+import { bidderName } from "./bidders.js";
 import { lotName } from "./session-view.js";
 
 /** The `{seq, kind, data}` message as a sentence in the page language. */

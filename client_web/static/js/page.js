@@ -96,7 +96,8 @@ export function showCountdown(caption, digits, view, clock) {
     setText(digits, target.frozenMs === null ? "--:--" : formatCountdown(target.frozenMs));
     return true;
   }
-  if (target.at) {
+  // A publicity period that has run out is over, not a zero to stare at.
+  if (target.at && (target.kind !== "publicity" || clock.until(target.at) > 0)) {
     setText(caption, t(`countdown.${target.kind}`));
     setText(digits, formatCountdown(clock.until(target.at)));
     return true;

@@ -1,15 +1,11 @@
 // The read-out (唱标) as tables, one per lot, and the lines the speech synthesis reads.
 
+import { bidderLabel, bidderName } from "./bidders.js";
 import { el } from "./dom.js";
 import { currentLanguage, t, tIn, tOr } from "./i18n.js";
 import { itemLabel } from "./page.js";
 import { lotName } from "./session-view.js";
 import { spokenItem } from "./speech.js";
-
-/** A bidder's display name: the organisation when the view names it, else its id. */
-export function bidderName(view, bidderId, known = "") {
-  return known || view.bidder_names?.[bidderId] || bidderId;
-}
 
 function statusText(status) {
   return tOr(`status.${status}`, status);
@@ -53,7 +49,7 @@ export function readoutTables(view, { highlight = null } = {}) {
                 dataset: { bidder: line.bidder },
               },
               el("td", { class: "num", text: String(index + 1) }),
-              el("th", { attrs: { scope: "row" }, text: bidderName(view, line.bidder, line.bidder_name) }),
+              el("th", { attrs: { scope: "row" } }, bidderLabel(view, line.bidder, line.bidder_name)),
               items.map((item) =>
                 el("td", { class: "num", text: line.items ? (line.items[item.key] ?? "—") : "—" }),
               ),

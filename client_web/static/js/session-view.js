@@ -87,6 +87,12 @@ export function countdownTarget(view) {
       return windowed("decryption");
     case "confirmation":
       return windowed("confirmation");
+    case "evaluation":
+    case "result_published": {
+      // Once a lot's result is out, its publicity period (the latest of them) is what runs.
+      const publicity = (view.results ?? []).map((result) => result.publicity_ends_at).filter(Boolean).sort().at(-1);
+      return { kind: publicity ? "publicity" : null, at: publicity ?? null, frozenMs: null };
+    }
     default:
       return { kind: null, at: null, frozenMs: null };
   }

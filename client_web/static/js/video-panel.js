@@ -41,12 +41,13 @@ function ensureStylesheet() {
  * Options: `muted` (default true; the relay carries no sound, and browsers only
  * autoplay muted video), `labels` (texts by `PanelState` that replace the
  * translated defaults), `heading` (false for none), `socket`, `base` (hub URL
- * prefix). Every text is set as text, never HTML.
+ * prefix), `onState` (called with the new `PanelState` whenever it changes, e.g.
+ * to make room for the picture). Every text is set as text, never HTML.
  */
 export function mountVideoPanel(
   container,
   sessionId,
-  { muted = true, labels = {}, heading = true, socket = null, base = "" } = {},
+  { muted = true, labels = {}, heading = true, socket = null, base = "", onState = null } = {},
 ) {
   ensureStylesheet();
   const api = new Api({ base });
@@ -98,12 +99,14 @@ export function mountVideoPanel(
 
   function render() {
     const now = state();
+    const changed = container.dataset.videoState !== now;
     container.dataset.videoState = now;
     setText(statusText, labels[now] ?? t(`video.${now}`));
     if (headingNode) setText(headingNode, labels.heading ?? t("video.heading"));
     video.setAttribute("aria-label", labels.picture ?? t("video.picture"));
     // The dimmed still of an interruption stays visible under its label.
     video.hidden = !(now === PanelState.LIVE || now === PanelState.INTERRUPTED);
+    if (changed) onState?.(now);
   }
 
   function link() {

@@ -1,9 +1,9 @@
 // The host's controls, each a small form shown only in the phases where its command applies.
 
+import { bidderName } from "../bidders.js";
 import { byId, el, replaceChildren, show } from "../dom.js";
 import { t } from "../i18n.js";
 import { busy } from "../page.js";
-import { bidderName } from "../readout-table.js";
 import { lotName } from "../session-view.js";
 import { beijingInstant } from "./tender-form.js";
 

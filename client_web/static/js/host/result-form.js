@@ -1,9 +1,9 @@
 // The host's form to publish a lot's evaluation result: the ranking, the winner, and why every other bidder did not win.
 
+import { bidderLabel, bidderName } from "../bidders.js";
 import { el, replaceChildren, show } from "../dom.js";
 import { currentLanguage, t } from "../i18n.js";
 import { busy, itemLabel } from "../page.js";
-import { bidderName } from "../readout-table.js";
 import { lotName, lotsAwaitingResult } from "../session-view.js";
 
 // The hub's limits (server/bidopen/session/commands.py and validate.py), checked here
@@ -71,7 +71,7 @@ function nextId(prefix) {
 }
 
 function bidRow(view, line, count) {
-  const name = bidderName(view, line.bidder);
+  const name = bidderName(view, line.bidder, line.bidder_name);
   const language = currentLanguage();
   const items = (view.readout_items ?? [])
     .filter((item) => line.items?.[item.key] !== undefined)
@@ -104,7 +104,7 @@ function bidRow(view, line, count) {
   const row = el(
     "tr",
     { dataset: { bidder: line.bidder } },
-    el("th", { attrs: { scope: "row" } }, name, items ? el("span", { class: "hint", text: items }) : null),
+    el("th", { attrs: { scope: "row" } }, bidderLabel(view, line.bidder, line.bidder_name), items ? el("span", { class: "hint", text: items }) : null),
     el("td", {}, rank),
     el("td", {}, winner),
     el("td", {}, clause),

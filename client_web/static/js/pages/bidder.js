@@ -20,7 +20,7 @@ import {
   showMessage,
   when,
 } from "../page.js";
-import { loadPublishedRecord } from "../record.js";
+import { RecordCard } from "../record-view.js";
 import { listKeyFiles, saveKeyFile } from "../vault.js";
 
 const api = new Api();
@@ -50,7 +50,7 @@ const room = {
 
 let submission;
 let opening;
-let record = null;
+let recordCard = null;
 let lastPhase = null;
 let setConnection = () => {};
 
@@ -184,7 +184,7 @@ async function loadTenders() {
 async function selectTender(tenderId) {
   room.feed?.stop();
   room.view = null;
-  record = null;
+  recordCard = new RecordCard(api, byId("record-card"));
   lastPhase = null;
   room.tender = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}`);
   renderTender();
@@ -238,25 +238,7 @@ function renderSession() {
     submission.renderBids().catch(() => {});
   }
   opening.render(view);
-  renderRecord(view);
-}
-
-function renderRecord(view) {
-  show(byId("record-card"), Boolean(view.record));
-  if (!view.record) return;
-  setText(byId("record-hash"), view.record.sha256);
-  if (record?.sha256 !== view.record.sha256) {
-    loadPublishedRecord(api, room.tender.id, view.record.sha256)
-      .then((loaded) => {
-        record = loaded;
-        setText(byId("record-verified"), loaded.verified ? t("screen.record_verified") : t("screen.record_unverified"));
-      })
-      .catch(() => {});
-  }
-}
-
-function downloadRecord() {
-  if (record?.text) download(`opening-record-${room.tender.id}.json`, record.text, "application/json");
+  recordCard.render(room.tender.id, view.record);
 }
 
 // ---- start -----------------------------------------------------------------------------
@@ -286,7 +268,7 @@ async function main() {
   byId("download-key").addEventListener("click", () => {
     if (room.keyFileText) download(`bidder-key-${room.bidderId}.json`, room.keyFileText, "application/json");
   });
-  byId("record-download").addEventListener("click", downloadRecord);
+  byId("record-download").addEventListener("click", () => recordCard?.download(room.tender.id));
   onLanguageChange(() => {
     renderRegisterMode();
     renderStoredKeys();

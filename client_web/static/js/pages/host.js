@@ -1,8 +1,9 @@
 // The host console: log in, create tenders, and run an opening from sign-in to the published record.
 
 import { Api, ApiError, describeError } from "../api.js";
+import { bidderLabel } from "../bidders.js";
 import { ServerClock, everySecond } from "../clock.js";
-import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
+import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { describeEvent } from "../event-text.js";
 import { FeedState, SessionFeed } from "../feed.js";
 import { HostControls } from "../host/controls.js";
@@ -20,8 +21,9 @@ import {
   showMessage,
   when,
 } from "../page.js";
-import { bidderName, readoutTables } from "../readout-table.js";
-import { loadPublishedRecord } from "../record.js";
+import { readoutTables } from "../readout-table.js";
+import { RecordCard } from "../record-view.js";
+import { resultArticle } from "../result-view.js";
 import { lotName, progress } from "../session-view.js";
 
 const api = new Api();
@@ -30,7 +32,7 @@ let feed = null;
 let view = null;
 let tenderId = null;
 let controls = null;
-let record = null;
+let recordCard = null;
 let timeline = [];
 let listedPhase = null;
 let setConnection = () => {};
@@ -92,7 +94,7 @@ async function selectTender(id) {
   feed?.stop();
   tenderId = id;
   view = null;
-  record = null;
+  recordCard = new RecordCard(api, byId("record-card"));
   timeline = [];
   clearMessage(byId("session-message"));
   show(byId("session"));
@@ -193,7 +195,7 @@ function renderBids() {
             "tr",
             { dataset: { lot: bid.lot, bidder: bid.bidder } },
             el("td", { text: lotName(view, bid.lot) }),
-            el("th", { attrs: { scope: "row" }, text: bidderName(view, bid.bidder, bid.bidder_name) }),
+            el("th", { attrs: { scope: "row" } }, bidderLabel(view, bid.bidder, bid.bidder_name)),
             el("td", { text: bid.signed_in ? t("host.yes") : t("host.no") }),
             el("td", {
               text: bid.decrypted_at
@@ -235,7 +237,7 @@ function objectionItem(objection, stateKey) {
     el(
       "div",
       { class: "grow" },
-      el("strong", { text: `${objection.id} · ${bidderName(view, objection.bidder, objection.bidder_name)}` }),
+      el("strong", {}, `${objection.id} · `, bidderLabel(view, objection.bidder, objection.bidder_name)),
       " ",
       el("span", { class: "muted", text: `${objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")} · ${when(objection.raised_at)}` }),
       el("p", { text: objection.text }),
@@ -261,19 +263,6 @@ function objectionItem(objection, stateKey) {
   return item;
 }
 
-function renderRecord() {
-  show(byId("record-card"), Boolean(view.record));
-  if (!view.record) return;
-  setText(byId("record-hash"), view.record.sha256);
-  if (record?.sha256 === view.record.sha256) return;
-  loadPublishedRecord(api, tenderId, view.record.sha256)
-    .then((loaded) => {
-      record = loaded;
-      setText(byId("record-verified"), loaded.verified ? t("screen.record_verified") : t("screen.record_unverified"));
-    })
-    .catch(() => {});
-}
-
 function renderSession() {
   if (!view) return;
   setText(byId("session-title"), view.title);
@@ -284,8 +273,11 @@ function renderSession() {
   show(byId("readout-card"), Boolean(view.readout));
   if (view.readout) replaceChildren(byId("readout-tables"), readoutTables(view));
   renderObjections();
-  renderRecord();
+  recordCard.render(tenderId, view.record);
   renderResultForm(byId("result-card"), view, sendCommand);
+  const results = view.results ?? [];
+  show(byId("results-card"), results.length > 0);
+  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result)));
   renderTimeline();
   if (view.phase !== listedPhase) {
     listedPhase = view.phase;
@@ -306,9 +298,7 @@ async function main() {
     busy(byId("create-form").querySelector('button[type="submit"]'), submitCreate);
   });
   byId("logout").addEventListener("click", () => logOutHost(api));
-  byId("record-download").addEventListener("click", () => {
-    if (record?.text) download(`opening-record-${tenderId}.json`, record.text, "application/json");
-  });
+  byId("record-download").addEventListener("click", () => recordCard?.download(tenderId));
   onLanguageChange(() => {
     if (tenderId) {
       controls = new HostControls(sendCommand);

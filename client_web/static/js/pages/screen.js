@@ -1,10 +1,11 @@
-// The public big screen: no login, large countdown, counts, the read-out at once and read aloud.
+// The public big screen: no login, one screenful per phase, the read-out at once and read aloud.
 
 import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
 import { currentLanguage, formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
+import { objectionItems } from "../objection-list.js";
 import {
   bootPage,
   connectionIndicator,
@@ -14,20 +15,28 @@ import {
   showCountdown,
   when,
 } from "../page.js";
-import { bidderName, readoutTables, spokenReadout } from "../readout-table.js";
+import { readoutTables, spokenReadout } from "../readout-table.js";
+import { RecordCard } from "../record-view.js";
+import { resultArticle } from "../result-view.js";
+import { screenLayout } from "../screen/layout.js";
+import { Pager } from "../screen/pager.js";
 import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
-import { loadPublishedRecord } from "../record.js";
-import { mountVideoPanel } from "../video-panel.js";
+import { PanelState, mountVideoPanel } from "../video-panel.js";
+
+const PANELS = ["phase", "progress", "facts", "notice", "video", "readout", "objections", "record", "evaluation", "results"];
 
 const api = new Api();
 const clock = new ServerClock();
 const speaker = new Speaker({ lang: "zh-CN" });
 const tenderId = pathParameter("screen");
+const recordCard = new RecordCard(api, byId("record"));
 
 let view = null;
-let record = null;
-let speaking = null;
+let speaking = null; // {lot, index} of the read-out line being read aloud
+let videoState = PanelState.NOT_STARTED;
+let pagers = null;
+const shownContent = { readout: null, objections: null, results: null };
 
 function renderHeader() {
   setText(byId("tender-title"), view?.title || "—");
@@ -37,11 +46,14 @@ function renderHeader() {
 function renderClock() {
   setText(byId("server-time"), formatDateTime(clock.now()).split(" ").pop());
   if (!view) return;
-  const counting = showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  let counting = showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
   if (!counting && view.phase === "evaluation") {
     setText(byId("countdown-caption"), t("screen.evaluation_elapsed"));
     setText(byId("countdown"), elapsedSinceStage());
+    counting = true;
   }
+  // Nothing to count down to (the record is being written, the opening is over): no big dash.
+  show(byId("countdown"), counting);
 }
 
 function elapsedSinceStage() {
@@ -85,17 +97,33 @@ function noticeText() {
   return "";
 }
 
+/** Which panels show and where: one screenful for the phase, nothing to scroll. */
+function renderLayout() {
+  const layout = screenLayout(view, {
+    notice: Boolean(noticeText()),
+    facts: !view.readout && view.lots.length > 0,
+    objections: (view.objections ?? []).length > 0,
+    record: Boolean(view.record),
+    video: videoState !== PanelState.NOT_STARTED,
+  });
+  const main = byId("main");
+  main.dataset.layout = layout.name;
+  // Custom properties, not the grid itself: a narrow window (screen.css) stacks the panels instead.
+  main.style.setProperty("--areas", layout.areas);
+  main.style.setProperty("--rows", layout.rows);
+  main.style.setProperty("--columns", layout.columns);
+  for (const id of PANELS) {
+    show(byId(id), layout.shown.includes(id));
+    byId(id).classList.toggle("grown", layout.grown.includes(id));
+  }
+}
+
 function renderNotice() {
-  const notice = byId("notice");
-  const text = noticeText();
-  setText(notice, text);
-  show(notice, Boolean(text));
+  setText(byId("notice"), noticeText());
 }
 
 /** Before the read-out the hall sees what will be read: the lots, the items, the windows. */
 function renderFacts() {
-  const section = byId("facts");
-  show(section, !view.readout && view.lots.length > 0);
   if (view.readout) return;
   const language = currentLanguage();
   const facts = [
@@ -109,72 +137,53 @@ function renderFacts() {
   );
 }
 
+/**
+ * Rebuild a paged panel only when what it shows changed (every event re-renders
+ * the screen; rebuilding would send the hall back to page one each time).
+ */
+function renderPaged(name, content, build, { first = false } = {}) {
+  const key = JSON.stringify([currentLanguage(), content, view.bidder_names ?? null]);
+  if (shownContent[name] === key) return false;
+  shownContent[name] = key;
+  build();
+  pagers[name].refit({ first });
+  return true;
+}
+
 function renderReadout() {
-  const section = byId("readout");
-  show(section, Boolean(view.readout));
-  if (view.readout) replaceChildren(byId("readout-tables"), readoutTables(view, { highlight: speaking }));
+  if (!view.readout) return;
+  if (renderPaged("readout", view.readout, () => replaceChildren(byId("readout-tables"), readoutTables(view)))) {
+    highlightSpeaking();
+  }
+}
+
+/** Mark the line being read aloud and turn to its page. */
+function highlightSpeaking() {
+  for (const row of byId("readout-tables").querySelectorAll("tr.speaking")) row.classList.remove("speaking");
+  if (!speaking) return;
+  const table = [...byId("readout-tables").querySelectorAll("table")].find((node) => node.dataset.lot === speaking.lot);
+  const row = table?.tBodies[0]?.rows[speaking.index];
+  if (!row) return;
+  row.classList.add("speaking");
+  pagers.readout.reveal(row);
 }
 
 function renderObjections() {
-  const objections = view.objections ?? [];
-  show(byId("objections"), objections.length > 0);
-  replaceChildren(
-    byId("objection-list"),
-    objections.map((objection) =>
-      el(
-        "li",
-        { dataset: { objection: objection.id } },
-        // Before the read-out the hub does not say who objected: naming them would say who bid.
-        el("span", {
-          class: "who",
-          text: objection.bidder ? bidderName(view, objection.bidder, objection.bidder_name) : t("screen.a_bidder"),
-        }),
-        el("span", { text: objection.text }),
-        el("span", {
-          class: "answer",
-          text: objection.answer ? `${t("screen.answer")}${objection.answer}` : t("screen.awaiting_answer"),
-        }),
-      ),
-    ),
-  );
-}
-
-function renderRecord() {
-  const section = byId("record");
-  show(section, Boolean(view.record));
-  if (!view.record) return;
-  setText(byId("record-hash"), view.record.sha256);
-  setText(
-    byId("record-verified"),
-    record?.verified ? t("screen.record_verified") : record?.error ? t("screen.record_unverified") : "",
-  );
+  // Newest first, and a new objection or answer brings the hall back to the first page.
+  renderPaged("objections", view.objections ?? [], () => replaceChildren(byId("objection-list"), objectionItems(view)), {
+    first: true,
+  });
 }
 
 function renderEvaluation() {
-  const section = byId("evaluation");
   const stage = view.evaluation_stage;
-  show(section, Boolean(stage));
-  if (stage) setText(byId("evaluation-stage"), tOr(`stage.${stage}`, stage));
+  setText(byId("evaluation-stage"), stage ? tOr(`stage.${stage}`, stage) : "—");
   const results = view.results ?? [];
-  show(byId("results"), results.length > 0);
-  replaceChildren(
-    byId("result-list"),
-    results.map((result) =>
-      el(
-        "article",
-        { class: "result", dataset: { lot: result.lot } },
-        el("h3", { text: lotName(view, result.lot) }),
-        el("p", {}, el("strong", { text: `${t("screen.winner")}：` }), bidderName(view, result.winner)),
-        el(
-          "ul",
-          {},
-          Object.entries(result.reasons ?? {}).map(([bidder, reason]) =>
-            el("li", {}, el("strong", { text: `${bidderName(view, bidder)}：` }), `${reason.clause} ${reason.text}`),
-          ),
-        ),
-        el("p", { class: "screen-caption", text: `${t("screen.publicity_ends")}：${when(result.publicity_ends_at)}` }),
-      ),
-    ),
+  renderPaged(
+    "results",
+    results,
+    () => replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result))),
+    { first: true },
   );
 }
 
@@ -183,10 +192,11 @@ function render() {
   renderHeader();
   renderPhase();
   renderNotice();
+  renderLayout();
   renderFacts();
   renderReadout();
   renderObjections();
-  renderRecord();
+  recordCard.render(tenderId, view.record);
   renderEvaluation();
   renderClock();
 }
@@ -196,15 +206,9 @@ function readAloud() {
   speaker.speak(lines, {
     onLine: (index) => {
       speaking = index >= 0 ? where[index] : null;
-      renderReadout();
+      highlightSpeaking();
     },
   });
-}
-
-async function fetchRecord() {
-  if (!view?.record || record?.sha256 === view.record.sha256) return;
-  record = await loadPublishedRecord(api, tenderId, view.record.sha256);
-  render();
 }
 
 function bindSpeechToggle() {
@@ -228,9 +232,19 @@ function bindSpeechToggle() {
   for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, () => setTimeout(renderButton), { once: true });
 }
 
+function mountPagers() {
+  const label = (page, pages) => t("screen.page", { page, pages });
+  pagers = {
+    readout: new Pager(byId("readout-tables"), byId("readout-page"), { blockSelector: "tbody tr", groupSelector: ".table-wrap", label }),
+    objections: new Pager(byId("objections-viewport"), byId("objections-page"), { blockSelector: "li", groupSelector: "ol", label }),
+    results: new Pager(byId("result-list"), byId("results-page"), { blockSelector: "tbody tr", groupSelector: "article", label }),
+  };
+}
+
 async function main() {
   bootPage();
   bindSpeechToggle();
+  mountPagers();
   onLanguageChange(render);
   if (!tenderId) {
     setText(byId("phase-label"), t("screen.no_tender"));
@@ -250,7 +264,6 @@ async function main() {
     onView: (next) => {
       view = next;
       render();
-      fetchRecord().catch(() => {});
     },
     onEvents: (events) => {
       // Read aloud when the read-out happens (or is caught up after a drop), not on every reload.
@@ -266,9 +279,16 @@ async function main() {
   });
   feed.start();
   // The evaluation room's picture; the public socket's `video` pushes spare it most polling.
-  mountVideoPanel(byId("video"), tenderId, { socket: feed.socket });
+  mountVideoPanel(byId("video"), tenderId, {
+    socket: feed.socket,
+    onState: (state) => {
+      // A picture that starts or stops changes what fits where.
+      videoState = state;
+      render();
+    },
+  });
   // Tests and operators can look at what the screen holds.
-  window.bidopenScreen = { feed, view: () => view };
+  window.bidopenScreen = { feed, view: () => view, pagers };
 }
 
 main();

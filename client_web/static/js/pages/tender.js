@@ -2,13 +2,14 @@
 
 import { Api } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
-import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
+import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
-import { currentLanguage, formatCountdown, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, onLanguageChange, t } from "../i18n.js";
+import { objectionItems } from "../objection-list.js";
 import { bootPage, itemLabel, pathParameter, phaseName, showCountdown, when } from "../page.js";
-import { bidderName } from "../readout-table.js";
-import { loadPublishedRecord } from "../record.js";
-import { REFRESH_ON, applyEvent, lotName } from "../session-view.js";
+import { RecordCard } from "../record-view.js";
+import { resultArticle } from "../result-view.js";
+import { REFRESH_ON, applyEvent } from "../session-view.js";
 import { mountVideoPanel } from "../video-panel.js";
 
 const api = new Api();
@@ -16,7 +17,7 @@ const clock = new ServerClock();
 const tenderId = pathParameter("tender");
 let tender = null;
 let view = null;
-let record = null;
+const recordCard = new RecordCard(api, byId("record"));
 
 function renderFacts() {
   if (!tender) return;
@@ -34,71 +35,38 @@ function renderFacts() {
   replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
 }
 
-/** Before the result: the session's own countdown; after it: the publicity period's. */
+/** The session's countdown; once a result is out, its publicity period's. */
 function renderCountdown() {
   if (!view) return;
   setText(byId("phase"), phaseName(view.phase, view.paused));
-  const publicity = (view.results ?? []).map((result) => result.publicity_ends_at).filter(Boolean).sort().at(-1);
-  if (publicity && clock.until(publicity) > 0) {
-    setText(byId("countdown-caption"), t("tender.publicity"));
-    setText(byId("countdown"), formatCountdown(clock.until(publicity)));
-  } else {
-    showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
-  }
+  showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
 }
 
-function renderRecord() {
-  show(byId("record"), Boolean(view.record));
-  if (!view.record) return;
-  setText(byId("record-hash"), view.record.sha256);
-  if (record?.sha256 === view.record.sha256) return;
-  loadPublishedRecord(api, tenderId, view.record.sha256)
-    .then((loaded) => {
-      record = loaded;
-      setText(byId("record-verified"), loaded.verified ? t("screen.record_verified") : t("screen.record_unverified"));
-    })
-    .catch(() => {});
+function renderObjections() {
+  const items = objectionItems(view);
+  show(byId("objections"), items.length > 0);
+  replaceChildren(byId("objection-list"), items);
 }
 
 function renderResults() {
   const results = view.results ?? [];
   show(byId("results"), results.length > 0);
-  replaceChildren(
-    byId("result-list"),
-    results.map((result) =>
-      el(
-        "article",
-        { class: "result", dataset: { lot: result.lot } },
-        el("h3", { text: lotName(view, result.lot) }),
-        el("p", {}, el("strong", { text: `${t("screen.winner")}：` }), bidderName(view, result.winner)),
-        el("h4", { text: t("screen.reason") }),
-        el(
-          "ul",
-          {},
-          Object.entries(result.reasons ?? {}).map(([bidder, reason]) =>
-            el("li", {}, el("strong", { text: `${bidderName(view, bidder)}：` }), `${reason.clause} ${reason.text}`),
-          ),
-        ),
-        el("p", { class: "muted", text: `${t("screen.publicity_ends")}：${when(result.publicity_ends_at)}` }),
-      ),
-    ),
-  );
+  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result)));
 }
 
 function render() {
   if (!view) return;
   renderFacts();
   renderCountdown();
-  renderRecord();
+  recordCard.render(tenderId, view.record);
+  renderObjections();
   renderResults();
 }
 
 async function main() {
   bootPage();
   onLanguageChange(render);
-  byId("record-download").addEventListener("click", () => {
-    if (record?.text) download(`opening-record-${tenderId}.json`, record.text, "application/json");
-  });
+  byId("record-download").addEventListener("click", () => recordCard.download(tenderId));
   try {
     tender = await api.get(`/api/tenders/${encodeURIComponent(tenderId ?? "")}`);
   } catch {

@@ -1,0 +1,106 @@
+// The signed opening record on a page: its card, checked here, and its bids read for people.
+
+import { bidderLabel } from "./bidders.js";
+import { byId, download, el, replaceChildren, setText, show } from "./dom.js";
+import { t, tOr } from "./i18n.js";
+import { loadPublishedRecord } from "./record.js";
+
+/** What the record says of a bidder's stance on it: confirmed, deemed to accept, or nothing. */
+function stance(payload, bidder) {
+  if ((payload.confirmed ?? []).some((entry) => entry.bidder === bidder)) return t("record.confirmed");
+  if ((payload.deemed_accepted ?? []).includes(bidder)) return t("record.deemed");
+  return "—";
+}
+
+function outcome(bid) {
+  if (!bid.status) return "—";
+  const status = tOr(`status.${bid.status}`, bid.status);
+  return bid.cause ? `${status}（${tOr(`cause.${bid.cause}`, bid.cause)}）` : status;
+}
+
+/**
+ * A table of the record's bids (format 2 names each bidder; format 1 only by id).
+ * `payload` is the verified record payload (`bidopen.session.build_record`).
+ */
+export function recordBidsTable(payload) {
+  const lots = new Map((payload.lots ?? []).map((lot) => [lot.id, lot.name]));
+  return el(
+    "div",
+    { class: "table-wrap" },
+    el(
+      "table",
+      { class: "record-bids" },
+      el("caption", { text: t("record.bids") }),
+      el(
+        "thead",
+        {},
+        el(
+          "tr",
+          {},
+          ["screen.lot", "screen.bidder", "record.receipt_no", "screen.status", "record.stance"].map((key) =>
+            el("th", { attrs: { scope: "col" }, text: t(key) }),
+          ),
+        ),
+      ),
+      el(
+        "tbody",
+        {},
+        (payload.bids ?? []).map((bid) =>
+          el(
+            "tr",
+            { dataset: { lot: bid.lot, bidder: bid.bidder } },
+            el("td", { text: lots.get(bid.lot) ?? bid.lot }),
+            el("th", { attrs: { scope: "row" } }, bidderLabel(null, bid.bidder, bid.bidder_name ?? "")),
+            el("td", { class: "num", text: String(bid.receipt_no ?? "—") }),
+            el("td", { text: outcome(bid) }),
+            el("td", { text: stance(payload, bid.bidder) }),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+/**
+ * The card of a published record: `#record-hash`, `#record-verified` and, where
+ * the page has one, `#record-summary` (the bids table). The record is fetched
+ * and verified once per announced hash; `render` may be called with every view.
+ */
+export class RecordCard {
+  constructor(api, card) {
+    this.api = api;
+    this.card = card;
+    this.asked = null; // the announced hash last fetched (or being fetched)
+    this.record = null; // {text, payload, sha256, verified, error} of loadPublishedRecord
+  }
+
+  render(sessionId, announced) {
+    show(this.card, Boolean(announced));
+    if (!announced) return;
+    setText(byId("record-hash"), announced.sha256);
+    this.renderLoaded();
+    if (this.asked === announced.sha256) return;
+    this.asked = announced.sha256;
+    loadPublishedRecord(this.api, sessionId, announced.sha256)
+      .then((loaded) => {
+        this.record = loaded;
+        this.renderLoaded();
+      })
+      .catch(() => {
+        // Not reachable now: the next view asks again.
+        this.asked = null;
+      });
+  }
+
+  renderLoaded() {
+    const loaded = this.record;
+    setText(byId("record-verified"), loaded ? t(loaded.verified ? "screen.record_verified" : "screen.record_unverified") : "");
+    const summary = document.getElementById("record-summary");
+    if (summary) replaceChildren(summary, loaded?.payload ? recordBidsTable(loaded.payload) : null);
+  }
+
+  /** Hand the signed record, as the hub sent it, to the browser's downloads. */
+  download(sessionId) {
+    if (this.record?.text) download(`opening-record-${sessionId}.json`, this.record.text, "application/json");
+  }
+}
