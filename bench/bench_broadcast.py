@@ -32,9 +32,9 @@ from aiohttp import web
 
 from bidopen.realtime.fanout import FanoutManager
 from bidopen.simulate.limits import raise_open_files
-from bidopen.simulate.memory import process_peak_kib
 from bidopen.simulate.server_process import free_port
 from bidopen.simulate.stats import Spread, percentile
+from bidopen.simulate.usage import process_peak_kib
 from loadgen import Audience, AudienceSpec
 
 ROOM = "bench"
