@@ -48,11 +48,12 @@ async def test_each_phase_has_its_screenful(module_browser: Browsers) -> None:
     assert result == [
         # Before the opening: the countdown, the rest of the screen for it.
         ["waiting", '"phase phase" "facts facts"', f"{fr} {auto}"],
-        # Decryption: clock and counts on top, the objections below take what is left.
+        # Decryption: clock and counts on top, the objections below take what is left
+        # (the tender's facts give way to them).
         [
             "opening",
-            '"phase progress" "notice notice" "objections objections" "facts facts"',
-            f"{auto} {auto} {fr} {auto}",
+            '"phase progress" "notice notice" "objections objections"',
+            f"{auto} {auto} {fr}",
         ],
         # The read-out: a bar with the clock, the table below; objections beside both.
         ["readout", '"phase phase" "readout readout"', f"{auto} {fr}"],

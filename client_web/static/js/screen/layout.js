@@ -49,10 +49,11 @@ export function screenPanels(name, present) {
         top: [],
         main: [panel("phase", !present.objections)],
         side: [panel("progress", !present.objections), ...optional(present.video, "video", true)],
+        // Objections need the room more than the tender's facts, which the hall has seen.
         bottom: [
           ...optional(present.notice, "notice"),
           ...optional(present.objections, "objections", true),
-          ...optional(present.facts, "facts"),
+          ...optional(present.facts && !present.objections, "facts"),
         ],
       };
     case "readout":
