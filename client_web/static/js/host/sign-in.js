@@ -38,18 +38,24 @@ export function bindHostLogin(api, enter) {
   });
 }
 
-/** Enter with the tab's token, if it has one that still works; true when it did. */
+/**
+ * Enter with the tab's token, if it has one that still works; true when it did.
+ * Otherwise the cursor goes to the user name, unless the host is already typing
+ * somewhere (moving it then would send the password into the wrong field).
+ */
 export async function resumeHostLogin(api, enter) {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  if (!token) return false;
-  api.token = token;
-  try {
-    await enter();
-    return true;
-  } catch {
-    forgetHostLogin(api);
-    return false;
+  if (token) {
+    api.token = token;
+    try {
+      await enter();
+      return true;
+    } catch {
+      forgetHostLogin(api);
+    }
   }
+  if (document.activeElement === document.body || document.activeElement === null) byId("login-username").focus();
+  return false;
 }
 
 /** Drop the tab's token (it expired, or the host left). */

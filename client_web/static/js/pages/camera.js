@@ -282,7 +282,7 @@ async function main() {
     render();
     if (api.token) loadSessions().catch(() => {});
   });
-  if (!(await resumeHostLogin(api, enterCamera))) byId("login-username").focus();
+  await resumeHostLogin(api, enterCamera);
 }
 
 main();

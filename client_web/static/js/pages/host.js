@@ -306,9 +306,10 @@ async function main() {
     }
     loadTenders().catch(() => {});
   });
-  await clock.start();
+  // The clock syncs meanwhile: signing in does not wait for it.
+  clock.start();
   everySecond(clock, renderCountdown);
-  if (!(await resumeHostLogin(api, enterConsole))) byId("login-username").focus();
+  await resumeHostLogin(api, enterConsole);
   window.bidopenHost = { view: () => view, tenderId: () => tenderId };
 }
 
