@@ -18,6 +18,9 @@ REDACTED: dict[str, tuple[str, ...]] = {
     "deadline_passed": ("at", "deadline", "counts", "quorum_warnings"),
     "bidder_signed_in": ("at",),
     "bid_decrypted": ("at", "lot"),
+    # Every outcome reaches bidders and the public in the read-out a moment later (its
+    # lines carry the status); sending them twice only doubles the broadcast's bytes.
+    "decryption_closed": ("at", "by_host"),
     "decryption_failed": ("at", "lot"),
     "platform_fault_recorded": ("at", "reported_by"),
     "bidder_confirmed": ("at",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,8 +30,13 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # SQLite has one writer at a time. Queuing writers here, in arrival order, beats
+        # SQLite's busy handler, which polls with growing sleeps and under a burst (300
+        # bidders confirming at once) can give up with "database is locked".
+        self._sqlite_writer: asyncio.Lock | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            self._sqlite_writer = asyncio.Lock()
 
     async def create_schema(self) -> None:
         async with self.engine.begin() as conn:
@@ -42,6 +48,15 @@ class Database:
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
         """A transaction that commits when the block ends normally and rolls back otherwise."""
+        if self._sqlite_writer is None:
+            async with self._transaction() as conn:
+                yield conn
+            return
+        async with self._sqlite_writer, self._transaction() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self.engine.connect() as conn:
             await conn.execution_options(**{_WRITE_OPTION: True})
             async with conn.begin():
