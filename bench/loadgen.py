@@ -38,8 +38,8 @@ from bidopen.simulate.websocket import (
     OP_PONG,
     OP_TEXT,
     FrameDecoder,
+    UpgradeResponse,
     WebSocketProtocolError,
-    check_handshake_response,
     encode_frame,
     make_handshake,
 )
@@ -113,8 +113,7 @@ class _Viewer(asyncio.Protocol):
         host = f"{LOOPBACK}:{spec.port}"
         # Same origin as the server, which python-socketio accepts without configuration.
         self._handshake = make_handshake(host, ENGINEIO_WEBSOCKET_PATH, f"http://{host}")
-        self._head = bytearray()
-        self._upgraded = False
+        self._upgrade = UpgradeResponse(self._handshake)
         self._decoder = FrameDecoder()
         self._seen: set[str] = set()
         self.transport: asyncio.Transport | None = None
@@ -130,8 +129,8 @@ class _Viewer(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         try:
-            if not self._upgraded:
-                data = self._read_head(data)
+            if not self._upgrade.complete:
+                data = self._upgrade.feed(data)
             for message in self._decoder.feed(data):
                 if message.opcode == OP_TEXT:
                     self._on_text(message.payload)
@@ -146,17 +145,6 @@ class _Viewer(asyncio.Protocol):
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()
-
-    def _read_head(self, data: bytes) -> bytes:
-        self._head += data
-        end = self._head.find(b"\r\n\r\n")
-        if end < 0:
-            return b""
-        check_handshake_response(bytes(self._head[:end]), self._handshake.expected_accept)
-        self._upgraded = True
-        rest = bytes(self._head[end + 4 :])
-        self._head = bytearray()
-        return rest
 
     def _write(self, opcode: int, payload: bytes) -> None:
         if self.transport is not None:

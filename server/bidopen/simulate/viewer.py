@@ -18,8 +18,8 @@ from bidopen.simulate.websocket import (
     OP_PONG,
     OP_TEXT,
     FrameDecoder,
+    UpgradeResponse,
     WebSocketProtocolError,
-    check_handshake_response,
     encode_frame,
     make_handshake,
 )
@@ -138,8 +138,7 @@ class CheapViewer(asyncio.BufferedProtocol):
         self._on_change = on_change
         self._transport: asyncio.Transport | None = None
         self._handshake = make_handshake(f"{plan.host}:{plan.port}", plan.path, plan.origin)
-        self._head = bytearray()
-        self._upgraded = False
+        self._upgrade = UpgradeResponse(self._handshake)
         self._decoder = FrameDecoder()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -162,9 +161,9 @@ class CheapViewer(asyncio.BufferedProtocol):
         # Stamped on arrival, before any work of ours, so a crowd measures the hub.
         received_ns = time.time_ns()
         try:
-            if not self._upgraded:
-                data = self._read_head(data)
-                if not self._upgraded:
+            if not self._upgrade.complete:
+                data = self._upgrade.feed(data)
+                if not self._upgrade.complete:
                     return
             for message in self._decoder.feed(data):
                 self._on_message(message.opcode, message.payload, received_ns)
@@ -175,19 +174,6 @@ class CheapViewer(asyncio.BufferedProtocol):
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
-
-    def _read_head(self, data: bytes) -> bytes:
-        self._head += data
-        end = self._head.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._head) > 16384:
-                raise WebSocketProtocolError("upgrade response head is too long")
-            return b""
-        check_handshake_response(bytes(self._head[:end]), self._handshake.expected_accept)
-        rest = bytes(self._head[end + 4 :])
-        self._head = bytearray()
-        self._upgraded = True
-        return rest
 
     def _send(self, text: str) -> None:
         if self._transport is not None:

@@ -63,6 +63,31 @@ def check_handshake_response(head: bytes, expected_accept: str) -> None:
         raise WebSocketProtocolError("upgrade answered with a wrong Sec-WebSocket-Accept")
 
 
+class UpgradeResponse:
+    """Collects the server's answer to the handshake and hands back what follows it."""
+
+    MAX_HEAD = 16384
+
+    def __init__(self, handshake: Handshake) -> None:
+        self._expected_accept = handshake.expected_accept
+        self._head = bytearray()
+        self.complete = False
+
+    def feed(self, data: bytes) -> bytes:
+        """The bytes after the response once it is whole and accepts the upgrade; b"" before."""
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > self.MAX_HEAD:
+                raise WebSocketProtocolError("upgrade response head is too long")
+            return b""
+        check_handshake_response(bytes(self._head[:end]), self._expected_accept)
+        rest = bytes(self._head[end + 4 :])
+        self._head = bytearray()
+        self.complete = True
+        return rest
+
+
 def encode_frame(opcode: int, payload: bytes) -> bytes:
     """One final, masked client frame (clients must mask, RFC 6455 §5.3)."""
     mask = os.urandom(4)
