@@ -53,6 +53,8 @@ class ServerProcess:
     async def start(self) -> None:
         command = [sys.executable, "-m", "bidopen", "serve"]
         command += ["--data-dir", str(self.data_dir), "--host", self.host, "--port", str(self.port)]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self._process = await asyncio.create_subprocess_exec(
                 *command,
