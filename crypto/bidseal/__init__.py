@@ -1,5 +1,6 @@
 """Sealed bids (format bidseal/1): keys, seal, open, verify, and the server's signed documents."""
 
+from bidseal.archive import ArchiveKey
 from bidseal.challenge import sign_challenge, verify_challenge_signature
 from bidseal.errors import InvalidSealedBid, InvalidSignedDocument, KeyFileError
 from bidseal.format import DEFAULT_CHUNK_SIZE, BidContext, SealHeader
@@ -12,7 +13,14 @@ from bidseal.keys import (
     read_passphrase_file,
     write_key_dir,
 )
-from bidseal.opening import OpenedBid, open_file, open_sealed, read_header, unwrap_data_key
+from bidseal.opening import (
+    DocumentStream,
+    OpenedBid,
+    open_file,
+    open_sealed,
+    read_header,
+    unwrap_data_key,
+)
 from bidseal.reader import SealedBidInfo, SealedBidReader
 from bidseal.seal import FixedSealInputs, SealResult, seal, seal_file
 from bidseal.signed import ServerKey, sign_document, verify_document
@@ -26,8 +34,10 @@ from bidseal.wrapping import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "ArchiveKey",
     "BidContext",
     "BidderKeys",
+    "DocumentStream",
     "FixedSealInputs",
     "InvalidSealedBid",
     "InvalidSignedDocument",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -26,7 +27,14 @@ from bidseal.streams import read_block
 from bidseal.summary import decode_summary
 from bidseal.wrapping import unwrap_wrapped_key
 
-__all__ = ["OpenedBid", "open_file", "open_sealed", "read_header", "unwrap_data_key"]
+__all__ = [
+    "DocumentStream",
+    "OpenedBid",
+    "open_file",
+    "open_sealed",
+    "read_header",
+    "unwrap_data_key",
+]
 
 _READ_BLOCK = 1024 * 1024
 _SUMMARY_NONCE = bytes(12)
@@ -139,6 +147,41 @@ def open_sealed(sealed: BinaryIO, data_key: bytes, out: BinaryIO | None = None) 
     info = reader.finish()
     assert opener.summary is not None
     return OpenedBid(summary=opener.summary, size=info.size, bid_sha256=info.bid_sha256, info=info)
+
+
+class DocumentStream:
+    """Open a sealed bid piece by piece, for a reader that passes the document on as it goes.
+
+    Each ``feed`` returns the plaintext of the chunks that verified so far. The
+    last chunk comes only from ``finish``, once the bidder's signature (and the
+    expected bid hash, if given) verified: whoever forwards every piece never
+    forwards a document that looks whole from a file that fails at its end.
+    Memory stays at about two chunks whatever the size of the document.
+    """
+
+    def __init__(self, data_key: bytes) -> None:
+        if len(data_key) != DATA_KEY_LEN:
+            raise InvalidSealedBid
+        self._plain = io.BytesIO()
+        self._reader = SealedBidReader(_ChunkOpener(data_key, self._plain))
+
+    def feed(self, data: bytes | bytearray | memoryview) -> bytes:
+        """The next bytes of the sealed file in; verified plaintext (maybe empty) out."""
+        self._reader.feed(data)
+        return self._take()
+
+    def finish(self, expected_bid_sha256: str | None = None) -> tuple[bytes, SealedBidInfo]:
+        """The last plaintext and what the file declares; InvalidSealedBid if it fails."""
+        info = self._reader.finish()
+        if expected_bid_sha256 is not None and info.bid_sha256 != expected_bid_sha256:
+            raise InvalidSealedBid
+        return self._take(), info
+
+    def _take(self) -> bytes:
+        plain = self._plain.getvalue()
+        self._plain.seek(0)
+        self._plain.truncate()
+        return plain
 
 
 def open_file(
