@@ -28,6 +28,7 @@ from bidseal.opening import open_file, read_header, unwrap_data_key
 from bidseal.p256 import key_id
 from bidseal.reader import SealedBidInfo, SealedBidReader
 from bidseal.seal import seal_file
+from bidseal.strictjson import StrictJsonError, read_json
 
 __all__ = ["CommandError", "main", "register"]
 
@@ -75,9 +76,14 @@ def _load_keys(args: argparse.Namespace) -> BidderKeys:
 
 def _read_summary(path: Path, document: Path) -> dict[str, Any]:
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise CommandError(f"cannot read summary {path}: {exc}") from exc
+        summary = read_json(path.read_bytes())
+    except OSError as exc:
+        raise CommandError(f"cannot read summary {path}: {exc.strerror}") from exc
+    except StrictJsonError as exc:
+        # The reason matters here: the bidder is fixing their own file (e.g. saved with a BOM).
+        raise CommandError(
+            f"cannot read summary {path}: {exc} (section 0.1 of the format)"
+        ) from exc
     if not isinstance(summary, dict):
         raise CommandError(f'summary {path} must be a JSON object with an "items" object')
     summary.setdefault("document", {"name": document.name})

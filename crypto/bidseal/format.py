@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import struct
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from bidseal.codec import b64u_decode, b64u_encode, canonical_json, has_lone_surrogate
 from bidseal.errors import InvalidSealedBid
 from bidseal.p256 import POINT_LEN, SIGNATURE_LEN, load_point
+from bidseal.strictjson import read_json
 
 __all__ = [
     "CHUNK_SIZE_MAX",
@@ -170,26 +170,17 @@ class SealHeader:
         return canonical_json(members).encode("utf-8")
 
 
-def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    # JSON parsers disagree on which of two equal names wins; a signed header must
-    # mean the same to every reader, so duplicates make it invalid.
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        raise ValueError("duplicate header member")
-    return members
-
-
 def decode_header(raw: bytes) -> SealHeader:
     """Decode and check stored header bytes; InvalidSealedBid if they break section 2.1.
 
     The members may come in any order and with any JSON whitespace (the hash
-    covers the bytes as stored), but duplicate names, non-integer numbers
-    (``1.0`` parses to a float here, which the type checks refuse; JavaScript
-    would read it as 1), non-canonical base64url and lone surrogates are
-    refused so that every implementation reads the same values from the same bytes.
+    covers the bytes as stored), but JSON outside the profile (section 0.1;
+    here no number may have a fraction or exponent: JavaScript reads ``1.0``
+    as 1) and non-canonical base64url are refused so that every
+    implementation reads the same values from the same bytes.
     """
     try:
-        members = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_members)
+        members = read_json(raw, integers_only=True)
         if not isinstance(members, dict) or set(members) != set(_HEADER_MEMBERS):
             raise ValueError("header members")
         if type(members["v"]) is not int or members["v"] != VERSION or members["suite"] != SUITE:
@@ -202,7 +193,7 @@ def decode_header(raw: bytes) -> SealHeader:
             recipient_key=b64u_decode(members["recipient_key"]),
             signer_key=b64u_decode(members["signer_key"]),
         )
-    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise InvalidSealedBid from exc
     return header
 

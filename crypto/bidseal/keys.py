@@ -27,6 +27,7 @@ from bidseal.p256 import (
     private_from_scalar,
     scalar_of,
 )
+from bidseal.strictjson import read_json
 
 __all__ = [
     "DEFAULT_ITERATIONS",
@@ -89,9 +90,12 @@ class PublicBundle:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> PublicBundle:
-        """Parse a bundle; ValueError if it is not a ``bidseal-public-key/1`` with valid points."""
+        """Parse a bundle; ValueError if it is not a ``bidseal-public-key/1`` with valid points.
+
+        Bytes must be UTF-8; either way the text is read under the JSON profile (section 0.1).
+        """
         try:
-            members = json.loads(text)
+            members = read_json(text)
             if not isinstance(members, dict) or members.get("format") != PUBLIC_KEY_FORMAT:
                 raise ValueError("format")
             return cls(
@@ -204,7 +208,8 @@ def _integer(members: Mapping[str, object], name: str) -> int:
 def decrypt_key_file(data: bytes, passphrase: str) -> BidderKeys:
     """The private keys of ``bidder-key.json`` bytes; KeyFileError on any failure."""
     try:
-        members = json.loads(data)
+        # No number but iterations, an integer: JavaScript would read 1000.0 as 1000.
+        members = read_json(data, integers_only=True)
         if not isinstance(members, dict) or members.get("format") != PRIVATE_KEY_FORMAT:
             raise ValueError("format")
         public = PublicBundle(
@@ -232,7 +237,7 @@ def decrypt_key_file(data: bytes, passphrase: str) -> BidderKeys:
         # The AAD already binds the points; this catches a writer that paired them wrongly.
         if keys.public != public:
             raise ValueError("points do not match the scalars")
-    except (ValueError, TypeError, KeyError, InvalidTag, UnicodeError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError, InvalidTag) as exc:
         raise KeyFileError(_KEY_FILE_REFUSED) from exc
     return keys
 

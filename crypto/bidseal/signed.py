@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from bidseal.codec import b64u_decode, b64u_encode, canonical_json
 from bidseal.errors import InvalidSignedDocument
 from bidseal.files import write_new_file
 from bidseal.p256 import key_id, load_point, point_of, sign_raw, verify_raw
+from bidseal.strictjson import read_json
 
 __all__ = [
     "DOCUMENT_TYPES",
@@ -96,30 +96,28 @@ def sign_document(
     }
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member")
-    return result
-
-
 def verify_document(
-    envelope: Mapping[str, object], expected_type: str, trusted_public: bytes | None
+    envelope: Mapping[str, object] | str | bytes,
+    expected_type: str,
+    trusted_public: bytes | None,
 ) -> dict[str, object]:
     """The payload of a valid envelope of ``expected_type``; InvalidSignedDocument otherwise.
 
-    With ``trusted_public`` None only the envelope's own key is used, which
-    proves integrity but not who signed: pass the server key you trust.
+    ``envelope`` is the parsed object or its JSON text (read under the JSON
+    profile, section 0.1). With ``trusted_public`` None only the envelope's
+    own key is used, which proves integrity but not who signed: pass the
+    server key you trust.
     """
     try:
-        if not isinstance(envelope, Mapping) or set(envelope) != _ENVELOPE_MEMBERS:
+        members = read_json(envelope) if isinstance(envelope, str | bytes) else envelope
+        if not isinstance(members, Mapping) or set(members) != _ENVELOPE_MEMBERS:
             raise ValueError("envelope members")
-        payload = envelope["payload"]
-        signature_text = envelope["signature"]
-        key_text = envelope["key"]
+        payload = members["payload"]
+        signature_text = members["signature"]
+        key_text = members["key"]
         if (
-            envelope["format"] != SIGNED_FORMAT
-            or envelope["type"] != expected_type
+            members["format"] != SIGNED_FORMAT
+            or members["type"] != expected_type
             or not isinstance(payload, str)
             or not isinstance(signature_text, str)
             or not isinstance(key_text, str)
@@ -134,9 +132,9 @@ def verify_document(
         ):
             raise ValueError("signature")
         # Parse only what the signature covered.
-        parsed = json.loads(payload, object_pairs_hook=_no_duplicates)
+        parsed = read_json(payload)
         if not isinstance(parsed, dict):
             raise ValueError("payload is not an object")
-    except (ValueError, TypeError, KeyError, UnicodeError, RecursionError) as exc:
+    except (ValueError, TypeError, KeyError) as exc:
         raise InvalidSignedDocument from exc
     return parsed

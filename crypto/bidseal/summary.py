@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from bidseal.codec import canonical_json, has_lone_surrogate
 from bidseal.format import SUMMARY_PLAINTEXT_MAX
+from bidseal.strictjson import read_json
 
 __all__ = ["SUMMARY_PAD_TO", "decode_summary", "encode_summary"]
 
@@ -57,20 +57,9 @@ def encode_summary(summary: Mapping[str, object]) -> bytes:
     return data + b" " * (padded - len(data))
 
 
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    # Parsers disagree on which duplicate wins; a read-out price must not depend on the parser.
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member in summary")
-    return result
-
-
 def decode_summary(plaintext: bytes) -> dict[str, object]:
     """Parse a summary plaintext; ValueError if it breaks section 2.4 of the format."""
-    try:
-        summary = json.loads(plaintext.decode("utf-8"), object_pairs_hook=_no_duplicates)
-    except RecursionError as exc:
-        raise ValueError("summary nested too deeply") from exc
+    summary = read_json(plaintext)
     if not isinstance(summary, dict):
         raise ValueError("summary is not an object")
     _check_summary(summary)

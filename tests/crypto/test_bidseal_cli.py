@@ -177,10 +177,15 @@ def test_keygen_refusals(workspace: Path, tmp_path: Path) -> None:
         (["--chunk-size", "10"], "chunk size"),
         (["--summary", "missing.json"], "cannot read summary"),
         (["--summary", "bad-summary.json"], "decimal strings"),
+        (["--summary", "bom-summary.json"], "starts with a byte-order mark"),
+        (["--summary", "nan-summary.json"], "NaN is not JSON"),
     ],
 )
 def test_seal_refusals(workspace: Path, tmp_path: Path, change: list[str], message: str) -> None:
     (workspace / "bad-summary.json").write_text('{"items": {"price": 12.5}}')
+    # The JSON profile (format 0.1) holds for the file a bidder writes too, with its reason.
+    (workspace / "bom-summary.json").write_bytes(b'\xef\xbb\xbf{"items": {"price": "1"}}')
+    (workspace / "nan-summary.json").write_text('{"items": {"price": "1"}, "x": NaN}')
     options = {
         "--context": "T/L/B",
         "--summary": str(workspace / "summary.json"),

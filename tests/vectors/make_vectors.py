@@ -298,7 +298,10 @@ def assemble(
 ) -> bytes:
     """A file from its parts; with ``signer`` it gets a valid (RFC 6979) signature."""
     if signer is not None:
-        chunk_size = json.loads(head[PREAMBLE_LEN:]).get("chunk_size", 64)
+        try:
+            chunk_size = json.loads(head[PREAMBLE_LEN:]).get("chunk_size", 64)
+        except ValueError:  # a header made invalid on purpose; the vectors use 64
+            chunk_size = 64
         full = (chunk_size if isinstance(chunk_size, int) and chunk_size > 0 else 64) + TAG_LEN
         chunks, rest = [], body
         while len(rest) > full:
@@ -470,6 +473,23 @@ def invalid_cases(valid: Mapping[str, Any], whole: Mapping[str, Any]) -> list[di
             "resigned-header-byte-order-mark",
             "re-signed; header starts with EF BB BF",
             lambda: resigned_header(b"\xef\xbb\xbf" + head[PREAMBLE_LEN:]),
+        ),
+        (
+            "resigned-header-nan-chunk-size",
+            "re-signed; chunk_size is NaN (not JSON)",
+            lambda: resigned_header(
+                header_text.replace('"chunk_size":64', '"chunk_size":NaN', 1).encode()
+            ),
+        ),
+        (
+            "resigned-header-trailing-garbage",
+            "re-signed; an x after the header object",
+            lambda: resigned_header(head[PREAMBLE_LEN:] + b"x"),
+        ),
+        (
+            "resigned-header-not-utf8",
+            "re-signed; lot holds the byte FF",
+            lambda: resigned_header(header_text.encode().replace(b'"lot":"', b'"lot":"\xff', 1)),
         ),
         (
             "resigned-header-suite",
@@ -672,12 +692,13 @@ def build() -> dict[Path, str]:
     }
 
 
-def main() -> int:
-    for path, text in build().items():
+def write_files(files: Mapping[Path, str]) -> int:
+    """Write generated vector files and name them; the exit status of a generator script."""
+    for path, text in files.items():
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path.relative_to(HERE.parent.parent)}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(write_files(build()))

@@ -4,7 +4,6 @@ import {
   b64uDecodeExact,
   b64uEncode,
   concatBytes,
-  fromUtf8,
   isWellFormed,
   u32,
   utf8,
@@ -21,7 +20,7 @@ import {
   WRAPPED_KEY_LENGTH,
 } from "./layout.js";
 import { POINT_LENGTH } from "./primitives.js";
-import { parseStrictJson } from "./strictjson.js";
+import { parseStrictJsonBytes } from "./strictjson.js";
 
 /**
  * Rehearsal envelopes are wrapped for this tender id (section 2.8); no bid
@@ -173,8 +172,8 @@ function isPlainObject(value) {
 /**
  * Decodes stored header JSON; null when it breaks section 2.1. Members may
  * come in any order with any JSON whitespace (the hash covers the bytes as
- * stored), but duplicate names, numbers with a fraction or exponent,
- * lone surrogates, non-canonical b64u and the reserved tender are refused,
+ * stored), but JSON outside the profile (section 0.1; here no number may
+ * have a fraction or exponent), non-canonical b64u and the reserved tender are refused,
  * so that every implementation reads the same values from the same bytes.
  * Point validity is checked by the caller, which needs the imported keys.
  * @param {Uint8Array} bytes
@@ -183,7 +182,7 @@ function isPlainObject(value) {
 export function decodeHeader(bytes) {
   let members;
   try {
-    members = parseStrictJson(fromUtf8(bytes), { integersOnly: true });
+    members = parseStrictJsonBytes(bytes, { integersOnly: true });
   } catch {
     return null;
   }

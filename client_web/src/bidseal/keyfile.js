@@ -2,6 +2,7 @@
 
 import { b64uDecodeExact, b64uEncode, concatBytes, utf8 } from "./bytes.js";
 import { KeyFileError } from "./errors.js";
+import { parseStrictJson, parseStrictJsonBytes } from "./strictjson.js";
 import { bidderKeys } from "./keys.js";
 import {
   POINT_LENGTH,
@@ -149,7 +150,8 @@ function readKeyFileFields(file) {
 /**
  * Decrypts a key file. A wrong passphrase and a damaged file both raise
  * KeyFileError with the same message.
- * @param {PrivateKeyFile | string} file the parsed JSON object, or its text
+ * @param {PrivateKeyFile | string | Uint8Array} file the parsed JSON object,
+ *   its text, or the file's bytes (which must be UTF-8 without a byte-order mark)
  * @param {string} passphrase NFC-normalised before use
  * @returns {Promise<import("./keys.js").BidderKeys>}
  * @throws {KeyFileError}
@@ -159,9 +161,11 @@ export async function importPrivateKeyFile(file, passphrase) {
     throw new TypeError("the passphrase must be a string");
   }
   let parsed = file;
-  if (typeof file === "string") {
+  if (typeof file === "string" || file instanceof Uint8Array) {
+    // No number but iterations, an integer: a Python reader sees 1000.0 as a float.
+    const options = { integersOnly: true };
     try {
-      parsed = JSON.parse(file);
+      parsed = typeof file === "string" ? parseStrictJson(file, options) : parseStrictJsonBytes(file, options);
     } catch {
       throw new KeyFileError();
     }

@@ -9,6 +9,7 @@ import {
   importPublicPoint,
   sha256,
 } from "./primitives.js";
+import { parseStrictJson, parseStrictJsonBytes } from "./strictjson.js";
 
 export const PUBLIC_BUNDLE_FORMAT = "bidseal-public-key/1";
 
@@ -84,12 +85,19 @@ export function publicBundle(keys) {
 
 /**
  * Reads a public key bundle; other members are ignored (section 1.1).
- * @param {unknown} bundle the parsed JSON object
+ * @param {unknown} bundle the parsed JSON object, its text, or its bytes (UTF-8)
  * @returns {Promise<{encryptionPoint: Uint8Array, signingPoint: Uint8Array}>}
  * @throws {TypeError} when the bundle is not a valid bundle
  */
 export async function readPublicBundle(bundle) {
   const invalid = new TypeError("not a bidseal-public-key/1 bundle with two valid P-256 points");
+  if (typeof bundle === "string" || bundle instanceof Uint8Array) {
+    try {
+      bundle = typeof bundle === "string" ? parseStrictJson(bundle) : parseStrictJsonBytes(bundle);
+    } catch {
+      throw invalid;
+    }
+  }
   if (typeof bundle !== "object" || bundle === null || Array.isArray(bundle)) {
     throw invalid;
   }

@@ -61,7 +61,7 @@ export async function verifySignedDocument(envelope, expectedType, trustedKeyB64
   let doc = envelope;
   if (typeof envelope === "string") {
     try {
-      doc = JSON.parse(envelope);
+      doc = parseStrictJson(envelope);
     } catch {
       return fail();
     }

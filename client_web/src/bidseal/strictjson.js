@@ -1,13 +1,17 @@
-/** A JSON parser that refuses duplicate member names, for texts whose meaning must not depend on the parser. */
+/** The format's JSON profile (format section 0.1): the one strict reader of every JSON text. */
 
 // JSON.parse keeps the last of two equal member names; other parsers keep the
 // first or refuse. A read-out price or a receipt field must mean the same to
-// every reader, so summaries and signed payloads are parsed here, where a
-// duplicate name at any depth is an error. Everything else is RFC 8259,
-// giving the same values as JSON.parse.
+// every reader, so every JSON text of the format is parsed here, under the
+// same rules as the Python reader (bidseal/strictjson.py): no duplicate
+// names, integers within ±(2^53 - 1), other numbers finite, no lone
+// surrogates, at most MAX_DEPTH nested arrays and objects. Everything else is
+// RFC 8259, giving the same values as JSON.parse.
 
-const MAX_DEPTH = 256;
-const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
+import { fromUtf8, isWellFormed } from "./bytes.js";
+
+export const MAX_DEPTH = 64;
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 const HEX4 = /^[0-9A-Fa-f]{4}$/;
 const ESCAPES = new Map([
   ['"', '"'],
@@ -67,7 +71,9 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
       if (c === 0x22) {
         out += text.slice(runStart, pos);
         pos++;
-        return out;
+        // A lone surrogate has no UTF-8 form; Python would hold it as a str
+        // that cannot be written back.
+        return isWellFormed(out) ? out : fail();
       }
       if (c === 0x5c) {
         out += text.slice(runStart, pos);
@@ -96,11 +102,11 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
    * @returns {unknown}
    */
   const readValue = (depth) => {
-    if (depth > MAX_DEPTH) {
-      return fail();
-    }
     skipWhitespace();
     const c = text[pos];
+    if ((c === "{" || c === "[") && depth >= MAX_DEPTH) {
+      return fail();
+    }
     if (c === "{") {
       pos++;
       /** @type {Record<string, unknown>} */
@@ -179,15 +185,24 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
     if (c === "n") {
       return literal("null", null);
     }
-    const match = NUMBER.exec(text.slice(pos, pos + 400));
+    NUMBER.lastIndex = pos;
+    const match = NUMBER.exec(text);
     if (match === null) {
       return fail();
     }
-    if (integersOnly && /[.eE]/.test(match[0])) {
+    const number = Number(match[0]);
+    if (/[.eE]/.test(match[0])) {
+      // JSON.parse would turn 1.0 into the integer 1 where Python sees a
+      // float, and 1e400 into Infinity where Python must refuse it too.
+      if (integersOnly || !Number.isFinite(number)) {
+        return fail();
+      }
+    } else if (!Number.isSafeInteger(number)) {
+      // Beyond 2^53 this reader would round where Python keeps every digit.
       return fail();
     }
     pos += match[0].length;
-    return Number(match[0]);
+    return number;
   };
 
   const value = readValue(0);
@@ -196,4 +211,22 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
     fail();
   }
   return value;
+}
+
+/**
+ * Parses stored bytes: UTF-8 (fatal on bad sequences) with the byte-order
+ * mark kept as a character, which the grammar then refuses.
+ * @param {Uint8Array} bytes
+ * @param {{integersOnly?: boolean}} [options] as for parseStrictJson
+ * @returns {unknown}
+ * @throws {StrictJsonError}
+ */
+export function parseStrictJsonBytes(bytes, options) {
+  let text;
+  try {
+    text = fromUtf8(bytes);
+  } catch {
+    throw new StrictJsonError("not UTF-8");
+  }
+  return parseStrictJson(text, options);
 }

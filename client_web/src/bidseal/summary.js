@@ -1,8 +1,8 @@
 /** The sealed opening summary: the read-out items and document metadata (format section 2.4). */
 
-import { fromUtf8, isWellFormed, utf8 } from "./bytes.js";
+import { isWellFormed, utf8 } from "./bytes.js";
 import { MAX_SUMMARY_PLAINTEXT } from "./layout.js";
-import { parseStrictJson } from "./strictjson.js";
+import { parseStrictJsonBytes } from "./strictjson.js";
 
 /** Writers pad the summary plaintext to a multiple of this many bytes (section 2.4). */
 export const SUMMARY_PAD_TO = 1024;
@@ -86,7 +86,7 @@ export function decodeSummary(plaintext) {
     return null;
   }
   try {
-    const summary = parseStrictJson(fromUtf8(plaintext));
+    const summary = parseStrictJsonBytes(plaintext);
     return isPlainObject(summary) && isItemMap(summary.items) && isWellFormedDeep(summary)
       ? /** @type {OpeningSummary} */ (/** @type {unknown} */ (summary))
       : null;

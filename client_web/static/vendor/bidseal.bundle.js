@@ -143,6 +143,192 @@ var InvalidSignedDocumentError = class extends Error {
   }
 };
 
+// src/bidseal/strictjson.js
+var MAX_DEPTH = 64;
+var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+var HEX4 = /^[0-9A-Fa-f]{4}$/;
+var ESCAPES = /* @__PURE__ */ new Map([
+  ['"', '"'],
+  ["\\", "\\"],
+  ["/", "/"],
+  ["b", "\b"],
+  ["f", "\f"],
+  ["n", "\n"],
+  ["r", "\r"],
+  ["t", "	"]
+]);
+var StrictJsonError = class extends SyntaxError {
+};
+function parseStrictJson(text, { integersOnly = false } = {}) {
+  let pos = 0;
+  const fail = () => {
+    throw new StrictJsonError(`invalid or ambiguous JSON at offset ${pos}`);
+  };
+  const skipWhitespace = () => {
+    for (; ; ) {
+      const c = text.charCodeAt(pos);
+      if (c === 32 || c === 9 || c === 10 || c === 13) {
+        pos++;
+      } else {
+        return;
+      }
+    }
+  };
+  const literal = (word, value2) => {
+    if (text.startsWith(word, pos)) {
+      pos += word.length;
+      return value2;
+    }
+    return fail();
+  };
+  const readString = () => {
+    pos++;
+    let out = "";
+    let runStart = pos;
+    for (; ; ) {
+      if (pos >= text.length) {
+        return fail();
+      }
+      const c = text.charCodeAt(pos);
+      if (c === 34) {
+        out += text.slice(runStart, pos);
+        pos++;
+        return isWellFormed(out) ? out : fail();
+      }
+      if (c === 92) {
+        out += text.slice(runStart, pos);
+        const e = text[pos + 1];
+        const simple = ESCAPES.get(e);
+        if (simple !== void 0) {
+          out += simple;
+          pos += 2;
+        } else if (e === "u" && HEX4.test(text.slice(pos + 2, pos + 6))) {
+          out += String.fromCharCode(Number.parseInt(text.slice(pos + 2, pos + 6), 16));
+          pos += 6;
+        } else {
+          return fail();
+        }
+        runStart = pos;
+      } else if (c < 32) {
+        return fail();
+      } else {
+        pos++;
+      }
+    }
+  };
+  const readValue = (depth) => {
+    skipWhitespace();
+    const c = text[pos];
+    if ((c === "{" || c === "[") && depth >= MAX_DEPTH) {
+      return fail();
+    }
+    if (c === "{") {
+      pos++;
+      const object = {};
+      const names = /* @__PURE__ */ new Set();
+      skipWhitespace();
+      if (text[pos] === "}") {
+        pos++;
+        return object;
+      }
+      for (; ; ) {
+        skipWhitespace();
+        if (text[pos] !== '"') {
+          return fail();
+        }
+        const name = readString();
+        if (names.has(name)) {
+          return fail();
+        }
+        names.add(name);
+        skipWhitespace();
+        if (text[pos] !== ":") {
+          return fail();
+        }
+        pos++;
+        Object.defineProperty(object, name, {
+          value: readValue(depth + 1),
+          enumerable: true,
+          writable: true,
+          configurable: true
+        });
+        skipWhitespace();
+        if (text[pos] === ",") {
+          pos++;
+        } else if (text[pos] === "}") {
+          pos++;
+          return object;
+        } else {
+          return fail();
+        }
+      }
+    }
+    if (c === "[") {
+      pos++;
+      const array = [];
+      skipWhitespace();
+      if (text[pos] === "]") {
+        pos++;
+        return array;
+      }
+      for (; ; ) {
+        array.push(readValue(depth + 1));
+        skipWhitespace();
+        if (text[pos] === ",") {
+          pos++;
+        } else if (text[pos] === "]") {
+          pos++;
+          return array;
+        } else {
+          return fail();
+        }
+      }
+    }
+    if (c === '"') {
+      return readString();
+    }
+    if (c === "t") {
+      return literal("true", true);
+    }
+    if (c === "f") {
+      return literal("false", false);
+    }
+    if (c === "n") {
+      return literal("null", null);
+    }
+    NUMBER.lastIndex = pos;
+    const match = NUMBER.exec(text);
+    if (match === null) {
+      return fail();
+    }
+    const number = Number(match[0]);
+    if (/[.eE]/.test(match[0])) {
+      if (integersOnly || !Number.isFinite(number)) {
+        return fail();
+      }
+    } else if (!Number.isSafeInteger(number)) {
+      return fail();
+    }
+    pos += match[0].length;
+    return number;
+  };
+  const value = readValue(0);
+  skipWhitespace();
+  if (pos !== text.length) {
+    fail();
+  }
+  return value;
+}
+function parseStrictJsonBytes(bytes, options) {
+  let text;
+  try {
+    text = fromUtf8(bytes);
+  } catch {
+    throw new StrictJsonError("not UTF-8");
+  }
+  return parseStrictJson(text, options);
+}
+
 // src/bidseal/primitives.js
 var POINT_LENGTH = 65;
 var SCALAR_LENGTH = 32;
@@ -292,6 +478,13 @@ function publicBundle(keys) {
 }
 async function readPublicBundle(bundle) {
   const invalid = new TypeError("not a bidseal-public-key/1 bundle with two valid P-256 points");
+  if (typeof bundle === "string" || bundle instanceof Uint8Array) {
+    try {
+      bundle = typeof bundle === "string" ? parseStrictJson(bundle) : parseStrictJsonBytes(bundle);
+    } catch {
+      throw invalid;
+    }
+  }
   if (typeof bundle !== "object" || bundle === null || Array.isArray(bundle)) {
     throw invalid;
   }
@@ -395,9 +588,10 @@ async function importPrivateKeyFile(file, passphrase) {
     throw new TypeError("the passphrase must be a string");
   }
   let parsed = file;
-  if (typeof file === "string") {
+  if (typeof file === "string" || file instanceof Uint8Array) {
+    const options = { integersOnly: true };
     try {
-      parsed = JSON.parse(file);
+      parsed = typeof file === "string" ? parseStrictJson(file, options) : parseStrictJsonBytes(file, options);
     } catch {
       throw new KeyFileError();
     }
@@ -2688,177 +2882,6 @@ async function deriveSubkeys(dataKey) {
   };
 }
 
-// src/bidseal/strictjson.js
-var MAX_DEPTH = 256;
-var NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/;
-var HEX4 = /^[0-9A-Fa-f]{4}$/;
-var ESCAPES = /* @__PURE__ */ new Map([
-  ['"', '"'],
-  ["\\", "\\"],
-  ["/", "/"],
-  ["b", "\b"],
-  ["f", "\f"],
-  ["n", "\n"],
-  ["r", "\r"],
-  ["t", "	"]
-]);
-var StrictJsonError = class extends SyntaxError {
-};
-function parseStrictJson(text, { integersOnly = false } = {}) {
-  let pos = 0;
-  const fail = () => {
-    throw new StrictJsonError(`invalid or ambiguous JSON at offset ${pos}`);
-  };
-  const skipWhitespace = () => {
-    for (; ; ) {
-      const c = text.charCodeAt(pos);
-      if (c === 32 || c === 9 || c === 10 || c === 13) {
-        pos++;
-      } else {
-        return;
-      }
-    }
-  };
-  const literal = (word, value2) => {
-    if (text.startsWith(word, pos)) {
-      pos += word.length;
-      return value2;
-    }
-    return fail();
-  };
-  const readString = () => {
-    pos++;
-    let out = "";
-    let runStart = pos;
-    for (; ; ) {
-      if (pos >= text.length) {
-        return fail();
-      }
-      const c = text.charCodeAt(pos);
-      if (c === 34) {
-        out += text.slice(runStart, pos);
-        pos++;
-        return out;
-      }
-      if (c === 92) {
-        out += text.slice(runStart, pos);
-        const e = text[pos + 1];
-        const simple = ESCAPES.get(e);
-        if (simple !== void 0) {
-          out += simple;
-          pos += 2;
-        } else if (e === "u" && HEX4.test(text.slice(pos + 2, pos + 6))) {
-          out += String.fromCharCode(Number.parseInt(text.slice(pos + 2, pos + 6), 16));
-          pos += 6;
-        } else {
-          return fail();
-        }
-        runStart = pos;
-      } else if (c < 32) {
-        return fail();
-      } else {
-        pos++;
-      }
-    }
-  };
-  const readValue = (depth) => {
-    if (depth > MAX_DEPTH) {
-      return fail();
-    }
-    skipWhitespace();
-    const c = text[pos];
-    if (c === "{") {
-      pos++;
-      const object = {};
-      const names = /* @__PURE__ */ new Set();
-      skipWhitespace();
-      if (text[pos] === "}") {
-        pos++;
-        return object;
-      }
-      for (; ; ) {
-        skipWhitespace();
-        if (text[pos] !== '"') {
-          return fail();
-        }
-        const name = readString();
-        if (names.has(name)) {
-          return fail();
-        }
-        names.add(name);
-        skipWhitespace();
-        if (text[pos] !== ":") {
-          return fail();
-        }
-        pos++;
-        Object.defineProperty(object, name, {
-          value: readValue(depth + 1),
-          enumerable: true,
-          writable: true,
-          configurable: true
-        });
-        skipWhitespace();
-        if (text[pos] === ",") {
-          pos++;
-        } else if (text[pos] === "}") {
-          pos++;
-          return object;
-        } else {
-          return fail();
-        }
-      }
-    }
-    if (c === "[") {
-      pos++;
-      const array = [];
-      skipWhitespace();
-      if (text[pos] === "]") {
-        pos++;
-        return array;
-      }
-      for (; ; ) {
-        array.push(readValue(depth + 1));
-        skipWhitespace();
-        if (text[pos] === ",") {
-          pos++;
-        } else if (text[pos] === "]") {
-          pos++;
-          return array;
-        } else {
-          return fail();
-        }
-      }
-    }
-    if (c === '"') {
-      return readString();
-    }
-    if (c === "t") {
-      return literal("true", true);
-    }
-    if (c === "f") {
-      return literal("false", false);
-    }
-    if (c === "n") {
-      return literal("null", null);
-    }
-    const match = NUMBER.exec(text.slice(pos, pos + 400));
-    if (match === null) {
-      return fail();
-    }
-    if (integersOnly && /[.eE]/.test(match[0])) {
-      return fail();
-    }
-    pos += match[0].length;
-    return Number(match[0]);
-  };
-  const value = readValue(0);
-  skipWhitespace();
-  if (pos !== text.length) {
-    fail();
-  }
-  return value;
-}
-
 // src/bidseal/header.js
 var REHEARSAL_TENDER = "rehearsal";
 var MEMBERS = Object.freeze([
@@ -2938,7 +2961,7 @@ function isPlainObject(value) {
 function decodeHeader(bytes) {
   let members;
   try {
-    members = parseStrictJson(fromUtf8(bytes), { integersOnly: true });
+    members = parseStrictJsonBytes(bytes, { integersOnly: true });
   } catch {
     return null;
   }
@@ -3218,7 +3241,7 @@ function decodeSummary(plaintext) {
     return null;
   }
   try {
-    const summary = parseStrictJson(fromUtf8(plaintext));
+    const summary = parseStrictJsonBytes(plaintext);
     return isPlainObject2(summary) && isItemMap(summary.items) && isWellFormedDeep(summary) ? (
       /** @type {OpeningSummary} */
       /** @type {unknown} */
@@ -3450,7 +3473,7 @@ async function verifySignedDocument(envelope, expectedType, trustedKeyB64u) {
   let doc = envelope;
   if (typeof envelope === "string") {
     try {
-      doc = JSON.parse(envelope);
+      doc = parseStrictJson(envelope);
     } catch {
       return fail();
     }

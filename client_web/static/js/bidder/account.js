@@ -33,7 +33,13 @@ export async function keyFileText(source) {
   if (typeof source === "string") return source;
   if (!source) throw new AccountError("account.choose_key_file");
   if (source.size > 64 * 1024) throw new AccountError("account.key_file_unreadable");
-  return source.text();
+  // Not source.text(): it drops a byte-order mark and replaces bad UTF-8, so the
+  // browser would open files the command line refuses (JSON profile, format 0.1).
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(await source.arrayBuffer());
+  } catch {
+    throw new AccountError("account.key_file_unreadable");
+  }
 }
 
 /**
