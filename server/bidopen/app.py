@@ -16,6 +16,7 @@ from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
+from bidopen.http import documents as document_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
@@ -28,6 +29,8 @@ from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import HOST, Accounts
+from bidopen.service.archive import BidArchive, archive_key_path
+from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.opening import Opening
@@ -53,6 +56,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     )
     db = Database(config.database_url)
     signer = ServerSigner.load_or_create(config.server_key_path)
+    archive = BidArchive.load_or_create(archive_key_path(config.data_dir))
     accounts = Accounts(
         db,
         clock,
@@ -86,12 +90,22 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
     app[keys.BIDDING] = bidding
-    app[keys.DECRYPTION] = Decryption(db, clock, sessions, bids_dir=config.bids_dir)
+    app[keys.DECRYPTION] = Decryption(
+        db, clock, sessions, bids_dir=config.bids_dir, archive=archive
+    )
+    app[keys.DOCUMENTS] = BidDocuments(db, clock, sessions, archive, bids_dir=config.bids_dir)
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
 
-    for module in (account_views, tender_views, bid_views, session_views, time_views):
+    for module in (
+        account_views,
+        tender_views,
+        bid_views,
+        session_views,
+        time_views,
+        document_views,
+    ):
         app.router.add_routes(module.routes)
     realtime.attach(app)
     _add_video(app, realtime)

@@ -9,6 +9,7 @@ from bidopen.config import Config
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import Accounts
+from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.opening import Opening
@@ -26,6 +27,7 @@ SESSIONS = web.AppKey("sessions", SessionService)
 TENDERS = web.AppKey("tenders", Tenders)
 BIDDING = web.AppKey("bidding", Bidding)
 DECRYPTION = web.AppKey("decryption", Decryption)
+DOCUMENTS = web.AppKey("documents", BidDocuments)
 OPENING = web.AppKey("opening", Opening)
 REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)

@@ -72,6 +72,27 @@ CODES: dict[str, ErrorSpec] = {
     "rehearsal_failed": ErrorSpec(
         422, "The rehearsal key does not match.", "解密演练失败：密钥不匹配。"
     ),
+    "document_sealed": ErrorSpec(
+        409,
+        "Bid documents can be read only after the read-out.",
+        "唱标之前不能查阅投标文件。",
+    ),
+    "bid_not_opened": ErrorSpec(
+        409,
+        "This bid was not opened at the read-out; it stays sealed.",
+        "该投标文件未在开标时解密，将保持加密。",
+    ),
+    "document_not_found": ErrorSpec(
+        404, "No bid document of this bidder in this lot.", "该投标人在此标段没有投标文件。"
+    ),
+    "document_unavailable": ErrorSpec(
+        409, "The hub holds no key for this document.", "平台未保存该投标文件的密钥。"
+    ),
+    "document_damaged": ErrorSpec(
+        500,
+        "The stored sealed file does not verify; the download was stopped.",
+        "存档的投标文件校验失败，下载已中止。",
+    ),
     # The session core's own codes (bidopen.session.errors), kept as they are.
     "illegal_in_phase": ErrorSpec(
         409, "Not allowed in the current phase.", "当前阶段不允许此操作。"

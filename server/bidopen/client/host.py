@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bidopen.client.base import HubClient
+from bidopen.client.bid_documents import (
+    DownloadedDocument,
+    OpenedDocumentInfo,
+    download_document,
+    list_documents,
+)
 from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
 from bidopen.client.models import EventMessage, Tender, TenderDraft
@@ -127,6 +134,22 @@ class HostClient(HubClient):
 
     async def abort(self, session_id: str, reason: str) -> CommandResult:
         return await self.command(session_id, "abort", {"reason": reason})
+
+    async def documents(self, tender_id: str) -> list[OpenedDocumentInfo]:
+        """The opened bid documents of a tender, after the read-out (protocol 5.6)."""
+        return await list_documents(self.http, tender_id)
+
+    async def download_document(
+        self,
+        tender_id: str,
+        lot: str,
+        bidder: str,
+        out: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+    ) -> DownloadedDocument:
+        """Save one opened bid document to `out`, whole and checked, or not at all."""
+        return await download_document(self.http, tender_id, lot, bidder, out, overwrite=overwrite)
 
     async def log(self, session_id: str) -> list[StoredEvent]:
         """The whole log (protocol 5.4), its hash chain verified from the first event."""

@@ -6,14 +6,16 @@ import asyncio
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError
+from bidopen.service.archive import BidArchive
 from bidopen.service.sessions import SessionService
 from bidopen.session.commands import RecordDecryption, RecordDecryptionFailure
 from bidopen.session.events import Event
@@ -24,6 +26,7 @@ from bidopen.store import bids as bid_store
 from bidopen.store import rehearsals
 from bidopen.store.bidders import BidderAccount
 from bidopen.store.db import Database
+from bidopen.store.opened_documents import OpenedDocument, keep_document
 from bidseal import InvalidSealedBid, PublicBundle, make_rehearsal_envelope, open_sealed
 from bidseal.codec import b64u_decode
 
@@ -43,19 +46,53 @@ def _key_bytes(text: object, name: str) -> bytes:
     return key
 
 
-def _open_summary(path: Path, data_key: bytes) -> dict[str, Any]:
+class _DocumentDigest:
+    """The `out` of an opening that keeps nothing of the document but its SHA-256."""
+
+    def __init__(self) -> None:
+        self.sha256 = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.sha256.update(data)
+        return len(data)
+
+
+@dataclass(frozen=True)
+class _Opened:
+    summary: dict[str, Any]
+    size: int
+    sha256: str
+
+
+def _open_bid(path: Path, data_key: bytes) -> _Opened:
+    digest = _DocumentDigest()
     with open(path, "rb") as sealed:
-        return open_sealed(sealed, data_key, out=None).summary
+        opened = open_sealed(sealed, data_key, out=cast(BinaryIO, digest))
+    return _Opened(opened.summary, opened.size, digest.sha256.hexdigest())
+
+
+def _document_name(summary: dict[str, Any]) -> str:
+    """The file name the bidder's client put in the summary, if any (a download suggests it)."""
+    document = summary.get("document")
+    name = document.get("name") if isinstance(document, dict) else None
+    return name[:300] if isinstance(name, str) else ""
 
 
 class Decryption:
     def __init__(
-        self, db: Database, clock: Clock, sessions: SessionService, *, bids_dir: Path
+        self,
+        db: Database,
+        clock: Clock,
+        sessions: SessionService,
+        *,
+        bids_dir: Path,
+        archive: BidArchive,
     ) -> None:
         self._db = db
         self._clock = clock
         self._sessions = sessions
         self._bids_dir = bids_dir
+        self._archive = archive
 
     async def start_rehearsal(self, bidder: BidderAccount) -> dict[str, str]:
         """A random key wrapped to the bidder's encryption key; the bidder sends it back."""
@@ -101,7 +138,7 @@ class Decryption:
         actor = Actor(role=Role.BIDDER, id=bidder_id)
         try:
             # Opening checks every chunk: CPU and disk work kept off the event loop.
-            summary = await asyncio.to_thread(_open_summary, path, data_key)
+            opened = await asyncio.to_thread(_open_bid, path, data_key)
         except InvalidSealedBid:
             await self._sessions.execute(
                 tender_id,
@@ -111,8 +148,11 @@ class Decryption:
             )
             raise HubError("wrong_data_key") from None
 
-        async def keep_summary(
-            conn: AsyncConnection, _state: OpeningSession, _events: Sequence[Event]
+        # Kept wrapped, so the document can be opened again after the read-out (and only then).
+        wrapped = self._archive.wrap(data_key, tender_id, lot_id, bidder_id, bid.bid_sha256)
+
+        async def keep_summary_and_key(
+            conn: AsyncConnection, _state: OpeningSession, events: Sequence[Event]
         ) -> None:
             await bid_store.store_summary(
                 conn,
@@ -120,12 +160,29 @@ class Decryption:
                 lot_id=lot_id,
                 bidder_id=bidder_id,
                 bid_sha256=bid.bid_sha256,
-                summary=summary,
-                now=self._clock.now(),
+                summary=opened.summary,
+                now=events[0].at,
+            )
+            await keep_document(
+                conn,
+                OpenedDocument(
+                    tender_id=tender_id,
+                    lot_id=lot_id,
+                    bidder_id=bidder_id,
+                    bid_sha256=bid.bid_sha256,
+                    wrapped_key=wrapped,
+                    archive_key_id=self._archive.key_id,
+                    size=opened.size,
+                    sha256=opened.sha256,
+                    name=_document_name(opened.summary),
+                    opened_at=events[0].at,
+                ),
             )
 
         stored = await self._sessions.execute(
-            tender_id, RecordDecryption(actor=actor, bidder=bidder_id, lot=lot_id), keep_summary
+            tender_id,
+            RecordDecryption(actor=actor, bidder=bidder_id, lot=lot_id),
+            keep_summary_and_key,
         )
         return {"lot": lot_id, "bid_sha256": bid.bid_sha256, "seq": stored[-1].seq}
 

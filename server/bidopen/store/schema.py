@@ -174,6 +174,39 @@ opened_summaries = Table(
     PrimaryKeyConstraint("tender_id", "lot_id", "bidder_id"),
 )
 
+# The data key of each opened bid, wrapped under the platform's archive key (never in the
+# clear), so the evaluation committee can read the bid document after the read-out.
+opened_documents = Table(
+    "opened_documents",
+    metadata,
+    Column("tender_id", String(32), ForeignKey("tenders.id"), nullable=False),
+    Column("lot_id", String(64), nullable=False),
+    Column("bidder_id", String(32), ForeignKey("bidders.id"), nullable=False),
+    Column("bid_sha256", String(64), nullable=False),
+    Column("wrapped_key", String(100), nullable=False),
+    Column("archive_key_id", String(16), nullable=False),
+    Column("document_size", BigInteger, nullable=False),
+    Column("document_sha256", String(64), nullable=False),
+    Column("document_name", String(300), nullable=False),
+    Column("opened_at", Instant, nullable=False),
+    PrimaryKeyConstraint("tender_id", "lot_id", "bidder_id"),
+)
+
+# Who read which opened bid document, when: appended to, never changed.
+document_reads = Table(
+    "document_reads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tender_id", String(32), ForeignKey("tenders.id"), nullable=False),
+    Column("lot_id", String(64), nullable=False),
+    Column("bidder_id", String(32), nullable=False),
+    Column("bid_sha256", String(64), nullable=False),
+    Column("reader_role", String(16), nullable=False),
+    Column("reader_id", String(64), nullable=False),
+    Column("read_at", Instant, nullable=False),
+    Index("document_reads_by_tender", "tender_id", "id"),
+)
+
 rehearsals = Table(
     "rehearsals",
     metadata,
