@@ -3,9 +3,12 @@ bidder, streamed whole or not at all, with every read logged and no data key kep
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -217,3 +220,47 @@ async def test_a_64_mib_document_streams_in_constant_memory(
     print(f"hub peak RSS grew by {growth} KiB while streaming a {len(big) // MIB} MiB document")
     assert saved.sha256 == sha256(big) and out.stat().st_size == len(big)
     assert growth < 16 * 1024, growth
+
+
+async def _bidopen(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bidopen",
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_the_host_command_lists_and_saves_the_documents(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    api = HubApi(hub_client)
+    documents = {"甲建设集团": os.urandom(9_000), "乙路桥公司": b"", "丙工程有限公司": b"abc"}
+    opening = await open_with_documents(api, hub_process, documents)
+    env = {"BIDOPEN_HOST_PASSWORD": hub_process.host_password}
+    common = ("--url", hub_process.base_url, "--user", hub_process.host_user, opening.tender_id)
+
+    status, out, err = await _bidopen("host", "documents", *common, env=env)
+    assert status == 0, err
+    listed = {entry["bidder_name"]: entry for entry in json.loads(out)}
+    assert {name: entry["size"] for name, entry in listed.items()} == {
+        name: len(document) for name, document in documents.items()
+    }
+
+    folder = tmp_path / "评标"
+    folder.mkdir()
+    status, out, err = await _bidopen("host", "documents", *common, "--out", str(folder), env=env)
+    assert status == 0, err
+    for entry in json.loads(out):
+        saved = folder / Path(entry["path"]).name
+        assert str(saved) == entry["path"]
+        assert saved.read_bytes() == documents[entry["bidder_name"]]
+    # Saving again does not overwrite without --force, and says why.
+    status, _, err = await _bidopen("host", "documents", *common, "--out", str(folder), env=env)
+    assert status == 2 and "exists" in err

@@ -11,6 +11,7 @@ from typing import Any
 
 from bidopen.client.base import HubClient
 from bidopen.client.cli_common import CommandError, add_url, emit, guarded, secret, tell
+from bidopen.client.cli_documents import add_document_options, documents_command
 from bidopen.client.host import HostClient
 from bidopen.client.models import DEFAULT_READOUT_ITEMS, LotSpec, ReadoutItemSpec, TenderDraft
 from bidopen.clock import iso, parse_iso
@@ -215,3 +216,9 @@ def register_host_commands(
     watch.add_argument("--forever", action="store_true", help="keep watching after the record")
     command("log", "the whole event log, its hash chain verified", _log)
     command("record", "fetch and verify the published record (no sign-in)", _record)
+    documents = command(
+        "documents",
+        "opened bid documents after the read-out: list them, or save them with --out",
+        documents_command(_host),
+    )
+    add_document_options(documents)
