@@ -433,7 +433,7 @@ async def serve(sio: Any) -> tuple[str, web.AppRunner]:
     return url, runner
 
 
-async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_public_rooms() -> None:
+async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_the_hubs_rooms() -> None:
     manager = FanoutManager()
     sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
     url, runner = await serve(sio)
@@ -451,7 +451,8 @@ async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_public_ro
     # A round trip on the same connection, so everything sent on /host before it arrived.
     assert await host.call("ping-me", namespace="/host") == "pong"
 
-    assert manager.fanout.totals == FanoutReport(direct=6, queued=0, dropped=0)
+    # Three viewers twice on /public, the host once on /host.
+    assert manager.fanout.totals == FanoutReport(direct=7, queued=0, dropped=0)
     for viewer in viewers:
         assert await viewer.until_marker() == [("readout", READOUT)]
         await viewer.client.disconnect()
@@ -577,19 +578,29 @@ async def test_a_browser_gets_fast_frames_between_compressed_ones() -> None:
                 break
             await asyncio.sleep(0.02)
 
-        # emit compresses with the connection's shared deflate context; the fast frame is
-        # sent uncompressed in between, which must leave that context intact.
-        await sio.emit("readout", {"seq": 1, "text": "第一"}, to=ROOM, namespace=NAMESPACE)
-        await page.wait_for_function(arrived(1))
-        report = await fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 2, "text": "第二"})
-        await page.wait_for_function(arrived(2))
-        await sio.emit("readout", {"seq": 3, "text": "第三"}, to=ROOM, namespace=NAMESPACE)
-        await page.wait_for_function(arrived(3))
+        # emit compresses each message for its connection; the fast frames come in between,
+        # a small one uncompressed and a large one compressed once for every connection,
+        # and the browser must inflate everything around them as well as them.
+        lines = [f"投标人{n}：{n * 7919}.00" for n in range(400)]
+        sent: list[dict[str, Any]] = [
+            {"seq": 1, "text": "第一"},
+            {"seq": 2, "text": "第二"},
+            {"seq": 3, "text": "第三", "lines": lines[::-1]},
+            {"seq": 4, "text": "第四"},
+            {"seq": 5, "text": "第五", "lines": lines},
+            {"seq": 6, "text": "第六", "lines": lines[1:]},
+        ]
+        reports = []
+        for message in sent:
+            if message["seq"] in (2, 5):
+                reports.append(await fanout.broadcast(NAMESPACE, ROOM, "readout", message))
+            else:
+                await sio.emit("readout", message, to=ROOM, namespace=NAMESPACE)
+            await page.wait_for_function(arrived(message["seq"]))
         received = await page.evaluate("window.received")
         await browser.close()
     await runner.cleanup()
 
     assert any("permessage-deflate" in offered for offered in extensions)
-    assert report.direct == 2
-    expected = [{"seq": 1, "text": "第一"}, {"seq": 2, "text": "第二"}, {"seq": 3, "text": "第三"}]
-    assert received == {"websocket": expected, "upgraded": expected}
+    assert [report.direct for report in reports] == [2, 2]
+    assert received == {"websocket": sent, "upgraded": sent}

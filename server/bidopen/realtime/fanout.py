@@ -1,4 +1,4 @@
-"""Fast public broadcast: one socket.io event, encoded once, written to every viewer's websocket."""
+"""Fast room broadcast: one socket.io event, encoded once, written to every client's websocket."""
 
 from __future__ import annotations
 
@@ -17,12 +17,18 @@ from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
-# Namespaces whose room broadcasts take the fast path when the managers below are used.
-FANOUT_NAMESPACES = frozenset({"/public"})
+from bidopen.realtime.deflate import MIN_DEFLATE_BYTES, IndependentDeflateResponse, deflate_message
+
+# Namespaces whose room broadcasts take the fast path when the managers below are used:
+# the hub's three.  The public room is the large one; a bidder room of hundreds gains too,
+# and every party then receives the read-out from the same loop pass.
+FANOUT_NAMESPACES = frozenset({"/public", "/bidder", "/host"})
 
 # Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
 _EVENT_MESSAGE = "42"
 _FIN_TEXT = 0x81
+# RSV1 marks a compressed message when permessage-deflate was negotiated (RFC 7692 §6).
+_RSV1 = 0x40
 # What became of one recipient of a broadcast (indexes into the tally).
 _DIRECT, _QUEUED, _DROPPED, _GONE = range(4)
 
@@ -46,15 +52,46 @@ def encode_event_message(namespace: str, event: str, payload: Any) -> str:
 
 def encode_text_frame(text: str) -> bytes:
     """One final, unmasked RFC 6455 text frame, as a server sends it (section 5.2)."""
-    data = text.encode("utf-8")
-    length = len(data)
+    return _frame(_FIN_TEXT, text.encode("utf-8"))
+
+
+def encode_deflated_text_frame(text: str, window_bits: int) -> bytes:
+    """The same message compressed on its own (RFC 7692), for a connection that negotiated
+    permessage-deflate with `server_no_context_takeover` and this window."""
+    return _frame(_FIN_TEXT | _RSV1, deflate_message(text.encode("utf-8"), window_bits))
+
+
+def _frame(first_byte: int, payload: bytes) -> bytes:
+    length = len(payload)
     if length < 126:
-        head = struct.pack("!BB", _FIN_TEXT, length)
+        head = struct.pack("!BB", first_byte, length)
     elif length < 1 << 16:
-        head = struct.pack("!BBH", _FIN_TEXT, 126, length)
+        head = struct.pack("!BBH", first_byte, 126, length)
     else:
-        head = struct.pack("!BBQ", _FIN_TEXT, 127, length)
-    return head + data
+        head = struct.pack("!BBQ", first_byte, 127, length)
+    return head + payload
+
+
+class BroadcastFrames:
+    """The frames of one broadcast: plain, and compressed per negotiated window on first need."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.plain = encode_text_frame(message)
+        self._deflate = len(self.plain) >= MIN_DEFLATE_BYTES
+        self._deflated: dict[int, bytes] = {}
+
+    def for_window(self, window_bits: int) -> bytes:
+        """The frame for a connection whose permessage-deflate window is this (0: none)."""
+        if not window_bits or not self._deflate:
+            return self.plain
+        frame = self._deflated.get(window_bits)
+        if frame is None:
+            frame = encode_deflated_text_frame(self.message, window_bits)
+            if len(frame) >= len(self.plain):
+                frame = self.plain
+            self._deflated[window_bits] = frame
+        return frame
 
 
 @dataclass(frozen=True)
@@ -99,7 +136,8 @@ class _DirectViewer:
     """An engine.io socket whose websocket we may write to ourselves."""
 
     eio_socket: Any
-    transport: asyncio.BaseTransport
+    transport: asyncio.WriteTransport
+    response: IndependentDeflateResponse
 
 
 class PublicFanout:
@@ -153,7 +191,7 @@ class PublicFanout:
         nobody.
         """
         message = encode_event_message(namespace, event, payload)
-        frame = encode_text_frame(message)
+        frames = BroadcastFrames(message)
         # One engine.io packet for every queued viewer: it caches its encoding, as in emit.
         packet = eio_packet.Packet(eio_packet.MESSAGE, message[1:])
         recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
@@ -163,7 +201,7 @@ class PublicFanout:
             if index and index % batch_size == 0:
                 await asyncio.sleep(0)
             viewer = self._viewers.get(eio_sid)
-            outcome = None if viewer is None else self._write(viewer, frame)
+            outcome = None if viewer is None else self._write(viewer, frames)
             if outcome is None:
                 outcome = await self._queue(eio_sid, packet)
             tally[outcome] += 1
@@ -171,22 +209,21 @@ class PublicFanout:
         self._totals = self._totals + report
         return report
 
-    def _write(self, viewer: _DirectViewer, frame: bytes) -> int | None:
+    def _write(self, viewer: _DirectViewer, frames: BroadcastFrames) -> int | None:
         """Write the frame straight to the viewer's socket; None if it must be queued."""
         if not _writable(viewer.eio_socket):
             return None
         transport = viewer.transport
         if transport.is_closing():
             return _GONE
-        assert isinstance(transport, asyncio.WriteTransport)
         if transport.get_write_buffer_size() > self._limits.max_buffered_bytes:
             # Close the TCP connection: a close frame would wait behind the very backlog
             # that makes this viewer too slow.
             transport.abort()
             return _DROPPED
-        if not _queue_idle(viewer.eio_socket.queue):
+        if not _queue_idle(viewer.eio_socket.queue) or _writer_busy(viewer.response):
             return None
-        transport.write(frame)
+        transport.write(frames.for_window(viewer.response.deflate_window_bits))
         return _DIRECT
 
     async def _queue(self, eio_sid: str, packet: Any) -> int:
@@ -195,6 +232,10 @@ class PublicFanout:
         if eio_socket is None or eio_socket.closing or eio_socket.closed:
             return _GONE
         if eio_socket.queue.qsize() >= self._limits.max_queued_packets:
+            viewer = self._viewers.get(eio_sid)
+            if viewer is not None:
+                # A websocket viewer stuck behind its own backlog: as in _write.
+                viewer.transport.abort()
             await eio_socket.close(wait=False, reason=self._sio.eio.reason.SERVER_DISCONNECT)
             return _DROPPED
         try:
@@ -218,6 +259,18 @@ def _writable(eio_socket: Any) -> bool:
     )
 
 
+def _writer_busy(response: web.WebSocketResponse) -> bool:
+    # engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
+    # may still hold it: compressing a message above 16 KiB in a task of its own (started
+    # later, so the task set tells before the lock does), or waiting for a paused transport
+    # to drain with more packets of the same batch behind it.  A direct write in that moment
+    # would overtake them; such a viewer takes engine.io's queue this time.
+    writer = response._writer
+    if writer is None:
+        return True
+    return bool(writer._background_tasks or writer._send_lock.locked() or writer.protocol._paused)
+
+
 def _queue_idle(queue: asyncio.Queue[Any]) -> bool:
     # Idle means every packet put on the queue has been taken by engine.io's writer,
     # which marks it done just before writing it without yielding.  A packet can be
@@ -239,10 +292,10 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         async def tracked(ws: _TrackedWebSocket) -> None:
             request: web.Request = ws.environ["aiohttp.request"]
             transport = request.transport
-            if eio_socket is None or transport is None:
+            if eio_socket is None or not isinstance(transport, asyncio.WriteTransport):
                 await handler(ws)
                 return
-            viewers[eio_socket.sid] = _DirectViewer(eio_socket, transport)
+            viewers[eio_socket.sid] = _DirectViewer(eio_socket, transport, ws._sock)
             try:
                 await handler(ws)
             finally:
@@ -250,6 +303,16 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
 
         wrapped: Callable[[_TrackedWebSocket], Awaitable[None]] = tracked
         super().__init__(wrapped, server)
+
+    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
+        # engine.io's own __call__ (python-engineio 4.15), with the one response class that
+        # lets a frame compressed once be written to every connection.
+        request = environ["aiohttp.request"]
+        self._sock = IndependentDeflateResponse(max_msg_size=self.server.max_http_buffer_size)
+        await self._sock.prepare(request)
+        self.environ = environ
+        await self.handler(self)
+        return self._sock
 
 
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]

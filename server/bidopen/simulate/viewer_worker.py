@@ -114,8 +114,15 @@ class Crowd:
         for event in sorted(self._job.plan.watch):
             seen = [s.sightings[event] for s in self.states if event in s.sightings]
             digests: dict[str, int] = {}
+            # Identical compressed bytes inflate to identical packets: inflate each once.
+            inflated: dict[bytes, str] = {}
             for sighting in seen:
-                digests[sighting.digest] = digests.get(sighting.digest, 0) + 1
+                digest = sighting.digest
+                if digest is None:
+                    digest = inflated.get(sighting.deflated)
+                    if digest is None:
+                        digest = inflated[sighting.deflated] = sighting.content_digest()
+                digests[digest] = digests.get(digest, 0) + 1
             sightings[event] = {
                 "received_ns": [sighting.received_ns for sighting in seen],
                 "digests": digests,
