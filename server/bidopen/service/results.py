@@ -13,7 +13,8 @@ from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Reason
 
-RESULT_FORMAT = "bidopen-evaluation-result/1"
+# Format 2 adds `bidder_names`; documents issued as format 1 keep their text and signature.
+RESULT_FORMAT = "bidopen-evaluation-result/2"
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,22 @@ def parse_result(body: dict[str, Any]) -> ResultDraft:
         raise HubError("validation_failed", f"result: {exc}") from exc
 
 
+def _named(state: OpeningSession, draft: ResultDraft) -> dict[str, str]:
+    """Organisation names of every bidder the result mentions (public since the read-out)."""
+    # Not yet validated here (the core refuses bad ids right after), so only text is looked up.
+    mentioned = [b for b in (*draft.ranked, draft.winner, *draft.reasons) if isinstance(b, str)]
+    return {bidder: state.name_of(bidder) for bidder in dict.fromkeys(mentioned)}
+
+
 def result_payload(state: OpeningSession, draft: ResultDraft, now: datetime) -> dict[str, Any]:
-    """What the signed evaluation result says; no expert names and no scores."""
+    """What the signed evaluation result says, readable on its own; no expert names, no scores."""
     return {
         "format": RESULT_FORMAT,
         "tender": {"id": state.tender_id, "code": state.code, "title": state.title},
         "lot": draft.lot,
         "ranked": list(draft.ranked),
         "winner": draft.winner,
+        "bidder_names": _named(state, draft),
         "reasons": {b: {"clause": r.clause, "text": r.text} for b, r in draft.reasons.items()},
         "publicity_days": draft.publicity_days,
         "published_at": iso(now),
