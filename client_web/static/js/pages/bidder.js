@@ -4,6 +4,7 @@ import { Api, describeError } from "../api.js";
 import { AccountError, checkNewPassphrase, keyFileText, logIn, register, unlockKeys } from "../bidder/account.js";
 import { OpeningCard } from "../bidder/opening.js";
 import { RehearsalCard } from "../bidder/rehearsal.js";
+import { renderBidderResults } from "../bidder/result.js";
 import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
@@ -239,6 +240,7 @@ function renderSession() {
   }
   opening.render(view);
   recordCard.render(room.tender.id, view.record);
+  renderBidderResults(byId("result-card"), view);
 }
 
 // ---- start -----------------------------------------------------------------------------
