@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from bidopen.errors import HubError
+from bidopen.service.keyfiles import load_or_create
 from bidseal import ArchiveKey, InvalidSealedBid
 from bidseal.codec import b64u_decode, b64u_encode
 
@@ -33,17 +34,7 @@ class BidArchive:
 
     @classmethod
     def load_or_create(cls, path: Path) -> BidArchive:
-        if path.exists():
-            return cls(ArchiveKey.load(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ArchiveKey.generate()
-        try:
-            key.save(path)
-        except FileExistsError:
-            # Another process of this data folder made one first: use that one.
-            return cls(ArchiveKey.load(path))
-        log.info("created archive key %s", key.key_id)
-        return cls(key)
+        return cls(load_or_create(path, ArchiveKey, "archive key"))
 
     @property
     def key_id(self) -> str:

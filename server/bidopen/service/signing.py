@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bidopen.service.keyfiles import load_or_create
 from bidseal import ServerKey, sign_document
 from bidseal.codec import b64u_encode
-
-log = logging.getLogger("bidopen.signing")
 
 
 class ServerSigner:
@@ -22,17 +20,7 @@ class ServerSigner:
 
     @classmethod
     def load_or_create(cls, path: Path) -> ServerSigner:
-        if path.exists():
-            return cls(ServerKey.load(path))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ServerKey.generate()
-        try:
-            key.save(path)
-        except FileExistsError:
-            # Another process of this data folder made one first: use that one.
-            return cls(ServerKey.load(path))
-        log.info("created server signing key %s", key.key_id)
-        return cls(key)
+        return cls(load_or_create(path, ServerKey, "server signing key"))
 
     @property
     def key_id(self) -> str:
