@@ -29,6 +29,29 @@ async def public_text(page: Page) -> str:
     return await page.locator("body").inner_text()
 
 
+# The record hash's box, line height and groups. It may wrap between groups, so a box one
+# line high is a hash on one line.
+HASH_BOX = """() => {
+  const hash = document.getElementById("record-hash");
+  return {
+    height: hash.getBoundingClientRect().height,
+    line: parseFloat(getComputedStyle(hash).lineHeight),
+    groups: [...hash.querySelectorAll(".hash-group")].map((group) => group.textContent),
+    text: hash.innerText,
+  };
+}"""
+
+
+async def assert_hash_on_one_line(screens: list[Page]) -> None:
+    """The published record's SHA-256 reads as one line of eight groups of eight digits."""
+    for page in screens:
+        box: Any = await page.evaluate(HASH_BOX)
+        assert len(box["groups"]) == 8, box
+        assert all(re.fullmatch(r"[0-9a-f]{8}", group) for group in box["groups"]), box
+        assert box["text"] == "".join(box["groups"]), box
+        assert abs(box["height"] - box["line"]) < 1, (page.viewport_size, box)
+
+
 async def test_a_crowded_opening_fits_the_hall_in_every_phase(
     browsers: Browsers, hub_process: Any, screenshot: Shooter
 ) -> None:
@@ -100,11 +123,13 @@ async def test_a_crowded_opening_fits_the_hall_in_every_phase(
         await host.publish_record(tender)
         await expect(screen.locator("#record-verified")).to_contain_text("已用服务器公钥验证")
         await check_hall([screen, laptop], screenshot, "closed")
+        await assert_hash_on_one_line([screen, laptop])
 
         # The result of lot 1: thirteen ranked bidders, twelve reasons, paged if need be.
         await host.command(tender, "set_evaluation_stage", {"stage": "report"})
         await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
         await check_hall([screen, laptop], screenshot, "evaluation")
+        await assert_hash_on_one_line([screen, laptop])
         lot_one = ids[:13]
         reasons = {
             bidder: {"clause": "第三章 2.2.4(1)", "text": f"评标价高于中标人，综合排名第{rank}。"}
@@ -120,5 +145,6 @@ async def test_a_crowded_opening_fits_the_hall_in_every_phase(
         assert "综合排名第13。" in ranking[-1] and NAMES[12] in ranking[-1]
         await every_page(laptop, "results")
         await check_hall([screen, laptop], screenshot, "result")
+        await assert_hash_on_one_line([screen, laptop])
     finally:
         await opening.close()

@@ -62,6 +62,18 @@ export function recordBidsTable(payload) {
 }
 
 /**
+ * A SHA-256 in hex as groups of eight digits, for comparing by eye. The line may
+ * break only between groups (`<wbr>`), and the text stays the 64 digits, so a
+ * copy is the hash itself.
+ */
+export function hashGroups(hex) {
+  return (hex.match(/.{1,8}/g) ?? []).flatMap((group, index) => [
+    index > 0 ? el("wbr") : null,
+    el("span", { class: "hash-group", text: group }),
+  ]);
+}
+
+/**
  * The card of a published record: `#record-hash`, `#record-verified` and, where
  * the page has one, `#record-summary` (the bids table). The record is fetched
  * and verified once per announced hash; `render` may be called with every view.
@@ -77,7 +89,8 @@ export class RecordCard {
   render(sessionId, announced) {
     show(this.card, Boolean(announced));
     if (!announced) return;
-    setText(byId("record-hash"), announced.sha256);
+    const hash = byId("record-hash");
+    if (hash.textContent !== announced.sha256) replaceChildren(hash, hashGroups(announced.sha256));
     this.renderLoaded();
     if (this.asked === announced.sha256) return;
     this.asked = announced.sha256;
