@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import socketio
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from bidopen.errors import HubError, error_payload
 from bidopen.realtime.limits import PublicLimits
 from bidopen.service.accounts import Accounts
 from bidopen.service.opening import Opening
+from bidopen.service.public_snapshots import PublicSnapshot
 from bidopen.service.views import BIDDER, HOST, PUBLIC
 
 log = logging.getLogger("bidopen.realtime")
@@ -70,6 +72,8 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error_payload(error)
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
+        # Clients leave all the time (a closed tab, a dropped network): not an error.
+        log.debug("%s socket %s left: %s", self.namespace, sid, reason)
         self.deps.connected[self.namespace].discard(sid)
 
     async def _viewer(self, sid: str) -> str | None:
@@ -136,17 +140,35 @@ class PublicNamespace(_Namespace):
         session_id = auth.get("session_id") if isinstance(auth, Mapping) else None
         if not isinstance(session_id, str):
             raise _refuse(HubError("validation_failed", "auth.session_id is required."))
+        # The room first, then the head: an event published after this line reaches the
+        # viewer, and one published before it was committed before it, so the snapshot
+        # holds it. An event may reach the viewer before its snapshot; clients keep it.
+        await self.enter_room(sid, session_id)
         try:
-            snapshot = await self.deps.opening.snapshot(session_id, PUBLIC)
+            snapshot = await self._seat(session_id)
         except HubError as error:
+            await self.leave_room(sid, session_id)
             raise _refuse(error) from None
         if not self.deps.limits.admit(address):
+            await self.leave_room(sid, session_id)
             raise _refuse(HubError("rate_limited", "Too many connections from this address."))
         await self.save_session(sid, {"address": address})
-        await self.enter_room(sid, session_id)
         self.deps.connected[self.namespace].add(sid)
         # The CONNECT packet goes out when this handler returns; the snapshot must follow it.
-        asyncio.get_running_loop().create_task(self._send_snapshot(sid, session_id, snapshot))
+        asyncio.get_running_loop().create_task(
+            self._send_snapshot(sid, session_id, snapshot.message)
+        )
+
+    async def _seat(self, session_id: str) -> PublicSnapshot:
+        """The shared snapshot; from memory when no other node can publish to our rooms."""
+        snapshots = self.deps.opening.public_snapshots
+        # With a pub/sub manager other nodes' events reach our rooms while our cache knows
+        # nothing of them: only the database can say what the room has already been sent.
+        if not isinstance(self.server.manager, AsyncPubSubManager):
+            known = snapshots.known(session_id)
+            if known is not None:
+                return known
+        return await snapshots.read(session_id)
 
     async def _send_snapshot(self, sid: str, session_id: str, first: dict[str, Any]) -> None:
         try:

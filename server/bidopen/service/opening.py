@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.commands import host_command as _host_command
+from bidopen.service.public_snapshots import PublicSnapshots
 from bidopen.service.results import parse_result, result_payload
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner, document_text
-from bidopen.service.views import BIDDER, HOST, event_messages
+from bidopen.service.views import BIDDER, HOST, PUBLIC, event_messages
 from bidopen.session import bidder_view, build_record, host_view, public_view
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
@@ -55,6 +56,7 @@ class Opening:
         self._clock = clock
         self._sessions = sessions
         self._signer = signer
+        self.public_snapshots = PublicSnapshots(sessions)
 
     # -- the scheduler's side ------------------------------------------------------------
 
@@ -210,6 +212,9 @@ class Opening:
     async def snapshot(
         self, session_id: str, role: str, bidder: str | None = None
     ) -> dict[str, Any]:
+        """The view `role` may see at the log's head; the public one is shared, not a copy."""
+        if role == PUBLIC:
+            return (await self.public_snapshots.read(session_id)).message
         loaded = await self._sessions.load(session_id)
         state = loaded.state
         if state.phase is Phase.UNSCHEDULED:

@@ -85,11 +85,37 @@ class SessionService:
         self._listeners.append(listener)
 
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
-        """The state as of the log's head, replaying only what the cache has not seen."""
+        """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
         seq, head_hash = await eventlog.head(conn, session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.seq == seq:
             return cached
+        return await self._replay(conn, session_id, seq, head_hash)
+
+    async def load(self, session_id: str) -> LoadedSession:
+        """The newest committed state: the log's head, or this process's newer commit."""
+        async with self._db.read() as conn:
+            seq, head_hash = await eventlog.head(conn, session_id)
+            cached = self._cache.get(session_id)
+            # A read that began just before a commit of this process sees an older head;
+            # the cache then holds the newer, committed state, which was already published.
+            if cached is not None and cached.seq >= seq:
+                return cached
+            return await self._replay(conn, session_id, seq, head_hash)
+
+    def cached(self, session_id: str) -> LoadedSession | None:
+        """The newest state this process has committed or read, without asking the database.
+
+        It is never older than anything this process published (`_after_commit` stores the
+        state before it publishes), but it can be older than the log when other nodes write.
+        """
+        return self._cache.get(session_id)
+
+    async def _replay(
+        self, conn: AsyncConnection, session_id: str, seq: int, head_hash: str
+    ) -> LoadedSession:
+        """Fold the events the cache has not seen, up to `seq`, the head the caller read."""
+        cached = self._cache.get(session_id)
         if cached is None or cached.seq > seq:
             base, after = EMPTY, 0
         else:
@@ -101,12 +127,17 @@ class SessionService:
             log.error("session %s: log does not replay: %s", session_id, exc)
             raise HubError("event_rejected", str(exc)) from exc
         loaded = LoadedSession(state, stored[-1].seq if stored else after, head_hash)
-        self._cache[session_id] = loaded
+        self._remember(session_id, loaded)
         return loaded
 
-    async def load(self, session_id: str) -> LoadedSession:
-        async with self._db.read() as conn:
-            return await self.load_in(conn, session_id)
+    def _remember(self, session_id: str, loaded: LoadedSession) -> None:
+        """Keep the newest state only: a slow reader must not move the cache back.
+
+        An empty log is not kept, so that reads of made-up session ids cost no memory.
+        """
+        current = self._cache.get(session_id)
+        if loaded.seq > 0 and (current is None or current.seq < loaded.seq):
+            self._cache[session_id] = loaded
 
     async def execute(
         self,
@@ -188,9 +219,9 @@ class SessionService:
     async def _after_commit(
         self, session_id: str, loaded: LoadedSession, stored: list[StoredEvent]
     ) -> None:
-        current = self._cache.get(session_id)
-        if current is None or current.seq < loaded.seq:
-            self._cache[session_id] = loaded
+        # Before publishing: a public viewer seated from `cached()` after an event reached
+        # its room must get a snapshot that already holds that event.
+        self._remember(session_id, loaded)
         for listener in self._listeners:
             listener.session_changed(session_id, loaded.state)
         for publisher in self._publishers:
