@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -101,11 +100,12 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 2
-    from bidopen.app import create_app
+    from bidopen.app import configure_logging, create_app
+    from bidopen.http.accesslog import DiscreetAccessLogger
 
-    logging.basicConfig(
-        level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # The same levels as `python -m bidopen.app`: libraries that would name bidders or log
+    # every departing client stay quiet.
+    configure_logging(config.log_level)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(config)
     base_url = f"http://{config.host}:{config.port}"
@@ -121,5 +121,12 @@ def run_serve(args: argparse.Namespace) -> int:
     if config.demo:
         user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")
         print(f"  demo host login: {user} / {password}", flush=True)
-    web.run_app(app, host=config.host, port=config.port, print=None, handle_signals=True)
+    web.run_app(
+        app,
+        host=config.host,
+        port=config.port,
+        print=None,
+        handle_signals=True,
+        access_log_class=DiscreetAccessLogger,
+    )
     return 0

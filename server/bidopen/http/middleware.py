@@ -41,7 +41,19 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             exc.status, "bad_request" if exc.status < 500 else "internal_error"
         )
         return error_response(HubError(code))
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, ConnectionResetError) and _client_gone(request):
+            # The client left mid-request (a closed tab, a viewer dropping its socket during
+            # the websocket handshake): normal, and nothing can reach it any more. 499 is
+            # the access log's "client closed request"; aiohttp drops the unsendable answer.
+            log.debug("client left during a %s request", request.method)
+            return web.Response(status=499)
         # The path is not logged: before the deadline it would tell who is uploading.
         log.exception("unhandled error in %s request", request.method)
         return error_response(HubError("internal_error"))
+
+
+def _client_gone(request: web.Request) -> bool:
+    """True when the connection to the client is closed; a reset elsewhere is a real error."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
