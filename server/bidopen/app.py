@@ -118,11 +118,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     return app
 
 
-def public_origin(config: Config) -> str:
-    """The origin bidders sign into (the challenge's audience): the first allowed origin, if any."""
-    if config.allowed_origins:
-        return config.allowed_origins[0]
-    return f"http://{config.host}:{config.port}"
+def public_origin(config: Config) -> str | None:
+    """The origin bidders sign into (the challenges' audience): the first allowed origin.
+
+    None when no origin is configured: each challenge then names the origin its request
+    reached, if the hub can vouch for it (`bidopen.http.audience`). The listening address
+    cannot serve: on 0.0.0.0 or :: it is no origin any client talks to.
+    """
+    return config.allowed_origins[0] if config.allowed_origins else None
 
 
 # How long the deadline tick waits for uploads stored in time to commit their rows.

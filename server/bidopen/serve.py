@@ -63,6 +63,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return config
 
 
+def local_url(host: str, port: int) -> str:
+    """A URL of the hub that works from this machine (0.0.0.0 and :: are no address to visit)."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _demo_ctx(base_url: str) -> object:
     async def demo(app: web.Application) -> AsyncIterator[None]:
         from bidopen.demo import run_demo
@@ -108,7 +115,7 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(config.log_level)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     app = create_app(config)
-    base_url = f"http://{config.host}:{config.port}"
+    base_url = local_url(config.host, config.port)
     if config.demo:
         app.cleanup_ctx.append(_demo_ctx(base_url))  # type: ignore[arg-type]
     print(

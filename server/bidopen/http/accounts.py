@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, SIGNER
 from bidopen.clock import iso
+from bidopen.http.audience import challenge_audience
 from bidopen.http.auth import require
 from bidopen.http.parsing import bearer_token, json_body
 from bidopen.service.accounts import BIDDER, HOST
@@ -50,7 +51,9 @@ async def register_bidder(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/{bidder_id}/challenge")
 async def bidder_challenge(request: web.Request) -> web.Response:
-    issued = await request.app[ACCOUNTS].challenge(request.match_info["bidder_id"])
+    accounts = request.app[ACCOUNTS]
+    audience = challenge_audience(request, accounts.audience)
+    issued = await accounts.challenge(request.match_info["bidder_id"], audience)
     return web.json_response(
         {
             "challenge": issued.challenge,

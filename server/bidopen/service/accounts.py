@@ -57,14 +57,18 @@ def _text(name: str, value: object, limit: int) -> str:
 
 
 class Accounts:
-    """Everything about who is calling; `audience` binds challenge signatures to this platform."""
+    """Everything about who is calling; an audience binds each challenge to this platform.
+
+    `audience` is the operator's configured origin, or None when the hub names itself per
+    request (`bidopen.http.audience`); each challenge keeps the audience it was issued with.
+    """
 
     def __init__(
         self,
         db: Database,
         clock: Clock,
         *,
-        audience: str,
+        audience: str | None,
         challenge_seconds: int,
         token_hours: int,
     ) -> None:
@@ -153,13 +157,14 @@ class Accounts:
             raise HubError("bidder_not_found")
         return bidder
 
-    async def challenge(self, bidder_id: str) -> IssuedChallenge:
+    async def challenge(self, bidder_id: str, audience: str) -> IssuedChallenge:
+        """A single-use challenge for `audience`, the origin the bidder signs into."""
         await self.bidder(bidder_id)
         challenge = b64u_encode(secrets.token_bytes(32))
         expires_at = self._clock.now() + self._challenge_ttl
         async with self._db.write() as conn:
-            await bidder_store.add_challenge(conn, challenge, bidder_id, expires_at)
-        return IssuedChallenge(challenge, self.audience, expires_at)
+            await bidder_store.add_challenge(conn, challenge, bidder_id, expires_at, audience)
+        return IssuedChallenge(challenge, audience, expires_at)
 
     async def bidder_login(
         self, bidder_id: str, challenge: object, signature: object
@@ -167,8 +172,14 @@ class Accounts:
         if not isinstance(challenge, str) or not isinstance(signature, str):
             raise HubError("validation_failed", "challenge and signature are required.")
         bidder = await self.bidder(bidder_id)
+        async with self._db.read() as conn:
+            audience = await bidder_store.challenge_audience(conn, challenge, bidder_id)
+        if audience is None:
+            raise HubError("challenge_invalid")
+        # Against the audience issued, never one the login request implies: a signature
+        # made for another origin (a relay's) fails here.
         if not verify_challenge_signature(
-            _point(bidder.signing_key), challenge, self.audience, signature
+            _point(bidder.signing_key), challenge, audience, signature
         ):
             raise HubError("signature_invalid")
         # The challenge is spent only by a valid signature, so a forger cannot burn it.

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bidopen.store.schema import bidders, challenges
+from bidopen.store.schema import bidders, challenge_audiences, challenges
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,24 @@ async def bidder_names(conn: AsyncConnection, ids: list[str]) -> dict[str, str]:
 
 
 async def add_challenge(
-    conn: AsyncConnection, challenge: str, bidder_id: str, expires_at: datetime
+    conn: AsyncConnection, challenge: str, bidder_id: str, expires_at: datetime, audience: str
 ) -> None:
     await conn.execute(
         insert(challenges).values(challenge=challenge, bidder_id=bidder_id, expires_at=expires_at)
     )
+    await conn.execute(insert(challenge_audiences).values(challenge=challenge, audience=audience))
+
+
+async def challenge_audience(conn: AsyncConnection, challenge: str, bidder_id: str) -> str | None:
+    """The audience `challenge` was issued with to `bidder_id`; None if there is no such pair."""
+    row = (
+        await conn.execute(
+            select(challenge_audiences.c.audience)
+            .join(challenges, challenges.c.challenge == challenge_audiences.c.challenge)
+            .where(challenges.c.challenge == challenge, challenges.c.bidder_id == bidder_id)
+        )
+    ).first()
+    return None if row is None else str(row.audience)
 
 
 async def use_challenge(

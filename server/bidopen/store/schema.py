@@ -81,6 +81,16 @@ challenges = Table(
     Column("used_at", Instant),
 )
 
+# The origin each challenge was issued for; the login verifies the signature against it.
+# A table of its own, not a column of `challenges`: a database made before it gains it at
+# start (creating the schema adds missing tables, never columns).
+challenge_audiences = Table(
+    "challenge_audiences",
+    metadata,
+    Column("challenge", String(64), ForeignKey("challenges.challenge"), primary_key=True),
+    Column("audience", String(300), nullable=False),
+)
+
 # Sequences that must never reuse a number (tender codes, receipt numbers) live here and
 # are advanced inside the transaction that uses the number.
 counters = Table(
