@@ -14,15 +14,12 @@ import socketio
 from aiohttp import web
 
 from bidopen.realtime.deflate import deflate_message, inflate_message
-from bidopen.realtime.fanout import (
-    BroadcastFrames,
-    PublicFanout,
-    encode_event_message,
-    encode_text_frame,
-)
+from bidopen.realtime.fanout import RoomFanout
+from bidopen.realtime.frames import BroadcastFrames, encode_event_message, encode_text_frame
 from bidopen.simulate.viewer import JOINED, CheapViewer, ViewerPlan, ViewerState, packet_digest
 from bidopen.simulate.websocket import (
     OP_TEXT,
+    Deflate,
     FrameDecoder,
     Inflater,
     Message,
@@ -68,25 +65,44 @@ def test_window_bits_outside_rfc_7692_are_refused(window_bits: int) -> None:
 
 
 def test_a_broadcast_is_compressed_once_per_window_and_only_when_worth_it() -> None:
-    big = BroadcastFrames(encode_event_message(NAMESPACE, "event", readout(30)))
+    large = encode_event_message(NAMESPACE, "event", readout(30))
+    big = BroadcastFrames([large])
     first = big.for_window(15)
     assert first[0] == 0xC1  # FIN, RSV1, text
     assert big.for_window(15) is first
-    assert big.for_window(0) is big.plain == encode_text_frame(big.message)
+    assert big.for_window(0) is big.plain
+    assert big.plain == encode_text_frame(large)
     assert len(first) < len(big.plain) // 3
     assert big.for_window(10) != first
 
-    small = BroadcastFrames(encode_event_message(NAMESPACE, "event", {"seq": 2}))
-    assert small.for_window(15) is small.plain
+    small = encode_event_message(NAMESPACE, "event", {"seq": 2})
+    assert BroadcastFrames([small]).for_window(15) == encode_text_frame(small)
+
+
+def test_the_frames_of_several_messages_are_joined_in_order() -> None:
+    small = encode_event_message(NAMESPACE, "event", {"seq": 1})
+    large = encode_event_message(NAMESPACE, "event", readout(30, 2))
+    frames = BroadcastFrames([small, large, small])
+    assert frames.plain == b"".join(encode_text_frame(m) for m in (small, large, small))
+    joined = frames.for_window(15)
+    decoder = FrameDecoder(deflate=True)
+    messages = decoder.feed(joined)
+    assert [m.compressed for m in messages] == [False, True, False]
+    inflater = Inflater(Deflate(server_no_context_takeover=True))
+    assert [
+        (inflater.inflate(m.payload) if m.compressed else m.payload).decode() for m in messages
+    ] == [small, large, small]
+    with pytest.raises(ValueError, match="at least one"):
+        BroadcastFrames([])
 
 
 # --- a real server ---------------------------------------------------------------------
 
 
 @pytest.fixture
-async def served() -> AsyncIterator[tuple[socketio.AsyncServer, PublicFanout, str]]:
+async def served() -> AsyncIterator[tuple[socketio.AsyncServer, RoomFanout, str]]:
     sio = socketio.AsyncServer(async_mode="aiohttp")
-    fanout = PublicFanout(sio)
+    fanout = RoomFanout(sio)
     app = web.Application()
     sio.attach(app)
 
@@ -150,7 +166,7 @@ class WireViewer:
 
 
 async def test_the_server_declares_no_context_takeover_to_a_deflating_client(
-    served: tuple[socketio.AsyncServer, PublicFanout, str],
+    served: tuple[socketio.AsyncServer, RoomFanout, str],
 ) -> None:
     _, _, address = served
     deflating, plain = WireViewer(address, deflate=True), WireViewer(address, deflate=False)
@@ -165,7 +181,7 @@ async def test_the_server_declares_no_context_takeover_to_a_deflating_client(
 
 
 async def test_deflating_and_plain_clients_get_the_same_broadcast(
-    served: tuple[socketio.AsyncServer, PublicFanout, str],
+    served: tuple[socketio.AsyncServer, RoomFanout, str],
 ) -> None:
     _, fanout, address = served
     deflating, plain = WireViewer(address, deflate=True), WireViewer(address, deflate=False)
@@ -189,7 +205,7 @@ async def test_deflating_and_plain_clients_get_the_same_broadcast(
 
 @pytest.mark.parametrize("window_bits", [15, 10])
 async def test_fanout_frames_between_aiohttps_own_compressed_messages_inflate(
-    served: tuple[socketio.AsyncServer, PublicFanout, str], window_bits: int
+    served: tuple[socketio.AsyncServer, RoomFanout, str], window_bits: int
 ) -> None:
     """aiohttp's client inflates with one running context: a frame compressed elsewhere
     between two of the server's own compressed messages would corrupt the second one if
@@ -223,7 +239,7 @@ async def test_fanout_frames_between_aiohttps_own_compressed_messages_inflate(
 
 
 async def test_a_broadcast_waits_behind_a_message_aiohttp_is_still_compressing(
-    served: tuple[socketio.AsyncServer, PublicFanout, str],
+    served: tuple[socketio.AsyncServer, RoomFanout, str],
 ) -> None:
     """aiohttp compresses a message above 16 KiB in a task after engine.io has counted it
     as sent; a direct write in that moment would overtake it."""
@@ -254,7 +270,7 @@ async def test_a_broadcast_waits_behind_a_message_aiohttp_is_still_compressing(
 
 @pytest.mark.parametrize("deflate", [True, False])
 async def test_simulated_viewers_report_the_same_content_compressed_or_not(
-    served: tuple[socketio.AsyncServer, PublicFanout, str], deflate: bool
+    served: tuple[socketio.AsyncServer, RoomFanout, str], deflate: bool
 ) -> None:
     """The simulation's viewers keep a compressed read-out compressed until scoring; what
     they report must be the digest of the packet as python-socketio would have sent it."""

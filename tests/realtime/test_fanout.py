@@ -24,10 +24,9 @@ from bidopen.realtime.fanout import (
     FanoutManager,
     FanoutRedisManager,
     FanoutReport,
-    PublicFanout,
-    encode_event_message,
-    encode_text_frame,
+    RoomFanout,
 )
+from bidopen.realtime.frames import EventBatch, encode_event_message, encode_text_frame
 
 NAMESPACE = "/public"
 ROOM = "session-1"
@@ -110,7 +109,7 @@ def test_limits_must_be_positive(name: str) -> None:
 @dataclass
 class Hub:
     sio: Any
-    fanout: PublicFanout
+    fanout: RoomFanout
     url: str
     disconnected: list[str] = field(default_factory=list)
 
@@ -133,7 +132,7 @@ async def serve_app(sio: Any, app: web.Application | None = None) -> tuple[str, 
 
 async def start_hub(limits: FanoutLimits | None = None) -> tuple[Hub, web.AppRunner]:
     sio = socketio.AsyncServer(async_mode="aiohttp")
-    fanout = PublicFanout(sio, limits)
+    fanout = RoomFanout(sio, limits)
     url, runner = await serve_app(sio)
     hub = Hub(sio, fanout, url)
 
@@ -402,9 +401,9 @@ async def test_closed_websockets_are_forgotten(hub: Hub) -> None:
 
 def test_refuses_a_server_it_cannot_encode_for() -> None:
     with pytest.raises(ValueError, match="async_mode"):
-        PublicFanout(socketio.AsyncServer(async_mode="asgi"))
+        RoomFanout(socketio.AsyncServer(async_mode="asgi"))
     with pytest.raises(ValueError, match="JSON"):
-        PublicFanout(socketio.AsyncServer(async_mode="aiohttp", serializer=OtherPacket))
+        RoomFanout(socketio.AsyncServer(async_mode="aiohttp", serializer=OtherPacket))
 
 
 class OtherPacket(sio_packet.Packet):  # type: ignore[misc]
@@ -461,6 +460,35 @@ async def test_emit_through_the_fanout_manager_takes_the_fast_path_for_the_hubs_
     await runner.cleanup()
 
 
+async def test_a_batch_arrives_as_separate_events_in_order_with_one_write_per_client() -> None:
+    manager = FanoutManager()
+    sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+    url, runner = await serve(sio)
+    viewers = [Viewer(["websocket"]) for _ in range(3)]
+    for viewer in viewers:
+        await viewer.connect(url)
+    skipped = viewers[0].client.get_sid(NAMESPACE)
+    first, second, third = {"seq": 1}, READOUT, {"seq": 3}
+
+    await sio.emit("readout", EventBatch((first, second, third)), to=ROOM, namespace=NAMESPACE)
+    assert manager.fanout.totals == FanoutReport(direct=3, queued=0, dropped=0)
+    # python-socketio's path (here for skip_sid) sends the batch payload by payload.
+    await sio.emit(
+        "readout", EventBatch((third, first)), to=ROOM, namespace=NAMESPACE, skip_sid=skipped
+    )
+    await sio.emit("marker", {}, to=ROOM, namespace=NAMESPACE)
+
+    in_order = [("readout", first), ("readout", second), ("readout", third)]
+    assert await viewers[0].until_marker() == in_order
+    for viewer in viewers[1:]:
+        assert await viewer.until_marker() == [*in_order, ("readout", third), ("readout", first)]
+    for viewer in viewers:
+        await viewer.client.disconnect()
+    await runner.cleanup()
+    with pytest.raises(ValueError, match="at least one"):
+        EventBatch(())
+
+
 async def test_emits_the_fast_path_cannot_express_keep_python_socketios_path() -> None:
     manager = FanoutManager()
     sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
@@ -504,13 +532,15 @@ async def test_redis_manager_delivers_on_every_node_through_each_nodes_fanout() 
             await asyncio.sleep(0.01)
         assert subscribers == 2
 
-    await servers[0].emit("readout", READOUT, to=ROOM, namespace=NAMESPACE)
+    # A batch crosses Redis as one message and is written to each websocket at once.
+    batch = EventBatch((READOUT, {"seq": 8}))
+    await servers[0].emit("readout", batch, to=ROOM, namespace=NAMESPACE)
     await servers[0].emit("marker", {}, to=ROOM, namespace=NAMESPACE)
 
     for crowd in viewers:
         for viewer in crowd:
-            assert await viewer.until_marker() == [("readout", READOUT)]
-    assert [m.fanout.totals.direct for m in nodes] == [2 * 2, 1 * 2]  # readout and marker
+            assert await viewer.until_marker() == [("readout", READOUT), ("readout", {"seq": 8})]
+    assert [m.fanout.totals.direct for m in nodes] == [2 * 2, 1 * 2]  # batch and marker
     for sio, (_, runner) in zip(servers, started, strict=True):
         for crowd in viewers:
             for viewer in crowd:
@@ -552,7 +582,7 @@ async def bundle_handler(request: web.Request) -> web.FileResponse:
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed")
 async def test_a_browser_gets_fast_frames_between_compressed_ones() -> None:
     sio = socketio.AsyncServer(async_mode="aiohttp")
-    fanout = PublicFanout(sio)
+    fanout = RoomFanout(sio)
     app = web.Application()
     sio.attach(app)
     app.router.add_get("/", page_handler)

@@ -6,11 +6,18 @@ from typing import Any
 
 import socketio
 
+from bidopen.realtime.frames import EventBatch
+
 PUBLIC_NAMESPACE = "/public"
 
 
 async def broadcast_public(
-    sio: socketio.AsyncServer, session_id: str, message: dict[str, Any], *, event: str = "event"
+    sio: socketio.AsyncServer,
+    session_id: str,
+    message: dict[str, Any] | EventBatch,
+    *,
+    event: str = "event",
 ) -> None:
-    """Send one message to every public viewer of a session, on every node."""
+    """Send one message (or a batch, in order) to every public viewer of a session, on every
+    node."""
     await sio.emit(event, message, room=session_id, namespace=PUBLIC_NAMESPACE)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,81 +15,16 @@ from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
-from bidopen.realtime.deflate import MIN_DEFLATE_BYTES, IndependentDeflateResponse, deflate_message
+from bidopen.realtime.deflate import IndependentDeflateResponse
+from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, encode_event_message
 
 # Namespaces whose room broadcasts take the fast path when the managers below are used:
 # the hub's three.  The public room is the large one; a bidder room of hundreds gains too,
 # and every party then receives the read-out from the same loop pass.
 FANOUT_NAMESPACES = frozenset({"/public", "/bidder", "/host"})
 
-# Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
-_EVENT_MESSAGE = "42"
-_FIN_TEXT = 0x81
-# RSV1 marks a compressed message when permessage-deflate was negotiated (RFC 7692 §6).
-_RSV1 = 0x40
 # What became of one recipient of a broadcast (indexes into the tally).
 _DIRECT, _QUEUED, _DROPPED, _GONE = range(4)
-
-
-def encode_event_message(namespace: str, event: str, payload: Any) -> str:
-    """The Engine.IO text python-socketio sends for ``emit(event, payload, namespace=...)``.
-
-    Byte-identical to python-socketio's default JSON packet: compact separators and
-    ASCII escapes.  ``None`` means an event without arguments, as in python-socketio.
-    Raises ``TypeError`` or ``ValueError`` for a payload that is not plain JSON
-    (bytes would need a binary packet; NaN is not JSON).
-    """
-    if not namespace.startswith("/") or "," in namespace:
-        raise ValueError(f"invalid socket.io namespace {namespace!r}")
-    if not event:
-        raise ValueError("the event name must not be empty")
-    arguments = [event] if payload is None else [event, payload]
-    prefix = "" if namespace == "/" else namespace + ","
-    return _EVENT_MESSAGE + prefix + json.dumps(arguments, separators=(",", ":"), allow_nan=False)
-
-
-def encode_text_frame(text: str) -> bytes:
-    """One final, unmasked RFC 6455 text frame, as a server sends it (section 5.2)."""
-    return _frame(_FIN_TEXT, text.encode("utf-8"))
-
-
-def encode_deflated_text_frame(text: str, window_bits: int) -> bytes:
-    """The same message compressed on its own (RFC 7692), for a connection that negotiated
-    permessage-deflate with `server_no_context_takeover` and this window."""
-    return _frame(_FIN_TEXT | _RSV1, deflate_message(text.encode("utf-8"), window_bits))
-
-
-def _frame(first_byte: int, payload: bytes) -> bytes:
-    length = len(payload)
-    if length < 126:
-        head = struct.pack("!BB", first_byte, length)
-    elif length < 1 << 16:
-        head = struct.pack("!BBH", first_byte, 126, length)
-    else:
-        head = struct.pack("!BBQ", first_byte, 127, length)
-    return head + payload
-
-
-class BroadcastFrames:
-    """The frames of one broadcast: plain, and compressed per negotiated window on first need."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        self.plain = encode_text_frame(message)
-        self._deflate = len(self.plain) >= MIN_DEFLATE_BYTES
-        self._deflated: dict[int, bytes] = {}
-
-    def for_window(self, window_bits: int) -> bytes:
-        """The frame for a connection whose permessage-deflate window is this (0: none)."""
-        if not window_bits or not self._deflate:
-            return self.plain
-        frame = self._deflated.get(window_bits)
-        if frame is None:
-            frame = encode_deflated_text_frame(self.message, window_bits)
-            if len(frame) >= len(self.plain):
-                frame = self.plain
-            self._deflated[window_bits] = frame
-        return frame
 
 
 @dataclass(frozen=True)
@@ -140,15 +73,16 @@ class _DirectViewer:
     response: IndependentDeflateResponse
 
 
-class PublicFanout:
-    """Broadcasts to a room by writing one pre-encoded frame to every websocket in it.
+class RoomFanout:
+    """Broadcasts to a room by writing the same pre-encoded bytes to every websocket in it.
 
     python-socketio's ``emit(..., to=room)`` creates a task per recipient, queues a
     packet per recipient and wakes one writer task per recipient (and compresses per
-    recipient when the browser negotiated permessage-deflate).  Here the frame is
-    built once and written straight to each transport; viewers that are not plainly
-    on a websocket (long-polling, mid-upgrade, or with packets still queued) take
-    engine.io's queue exactly as ``emit`` would, which keeps their order.
+    recipient when the browser negotiated permessage-deflate).  Here the frames are
+    built once, compressed once per negotiated window (see ``deflate``), and written
+    straight to each transport; viewers that are not plainly on a websocket
+    (long-polling, mid-upgrade, or with packets still queued or still held by aiohttp)
+    take engine.io's queue exactly as ``emit`` would, which keeps their order.
 
     Delivers to the viewers connected to this process only, like ``emit`` with the
     default manager: in a multi-node deployment every node broadcasts to its own.
@@ -157,9 +91,9 @@ class PublicFanout:
     def __init__(self, sio: Any, limits: FanoutLimits | None = None) -> None:
         mode = sio.eio.async_mode
         if mode != "aiohttp":
-            raise ValueError(f"PublicFanout needs async_mode 'aiohttp', not {mode!r}")
+            raise ValueError(f"RoomFanout needs async_mode 'aiohttp', not {mode!r}")
         if sio.packet_class is not sio_packet.Packet or sio_packet.Packet.json is not eio_json:
-            raise ValueError("PublicFanout encodes standard JSON packets; the server uses another")
+            raise ValueError("RoomFanout encodes standard JSON packets; the server uses another")
         self._sio = sio
         self._limits = limits or FanoutLimits()
         self._viewers: dict[str, _DirectViewer] = {}
@@ -188,12 +122,14 @@ class PublicFanout:
 
         ``room=None`` means every client of the namespace, as in ``emit``.  The payload
         is encoded before anything is written, so a payload that is not JSON reaches
-        nobody.
+        nobody.  An ``EventBatch`` sends each of its payloads, in order, written to each
+        websocket at once.
         """
-        message = encode_event_message(namespace, event, payload)
-        frames = BroadcastFrames(message)
-        # One engine.io packet for every queued viewer: it caches its encoding, as in emit.
-        packet = eio_packet.Packet(eio_packet.MESSAGE, message[1:])
+        payloads = payload.payloads if isinstance(payload, EventBatch) else (payload,)
+        messages = [encode_event_message(namespace, event, each) for each in payloads]
+        frames = BroadcastFrames(messages)
+        # The engine.io packets for queued viewers: each caches its encoding, as in emit.
+        packets = [eio_packet.Packet(eio_packet.MESSAGE, message[1:]) for message in messages]
         recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
         batch_size = self._limits.batch_size
         tally = [0, 0, 0, 0]
@@ -203,7 +139,7 @@ class PublicFanout:
             viewer = self._viewers.get(eio_sid)
             outcome = None if viewer is None else self._write(viewer, frames)
             if outcome is None:
-                outcome = await self._queue(eio_sid, packet)
+                outcome = await self._queue(eio_sid, packets)
             tally[outcome] += 1
         report = FanoutReport(direct=tally[_DIRECT], queued=tally[_QUEUED], dropped=tally[_DROPPED])
         self._totals = self._totals + report
@@ -226,8 +162,8 @@ class PublicFanout:
         transport.write(frames.for_window(viewer.response.deflate_window_bits))
         return _DIRECT
 
-    async def _queue(self, eio_sid: str, packet: Any) -> int:
-        """Hand the packet to engine.io's queue for this session, as emit does."""
+    async def _queue(self, eio_sid: str, packets: list[Any]) -> int:
+        """Hand the packets to engine.io's queue for this session, as emit does."""
         eio_socket = self._sio.eio.sockets.get(eio_sid)
         if eio_socket is None or eio_socket.closing or eio_socket.closed:
             return _GONE
@@ -239,7 +175,8 @@ class PublicFanout:
             await eio_socket.close(wait=False, reason=self._sio.eio.reason.SERVER_DISCONNECT)
             return _DROPPED
         try:
-            await self._sio.eio.send_packet(eio_sid, packet)
+            for packet in packets:
+                await self._sio.eio.send_packet(eio_sid, packet)
         except eio_exceptions.SocketIsClosedError:
             return _GONE
         return _QUEUED
@@ -316,26 +253,27 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
 
 
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
-    """python-socketio's single-process client manager, with ``PublicFanout`` for public rooms.
+    """python-socketio's single-process client manager, with ``RoomFanout`` for the hub's rooms.
 
     ``sio.emit(event, data, to=room, namespace="/public")`` then takes the fast path and
-    the rest of the code does not change.  Emits with a callback, a ``skip_sid``, several
-    rooms or several arguments keep python-socketio's own path.  Public payloads must be
-    JSON: a binary one raises ``TypeError`` instead of becoming a binary packet.
+    the rest of the code does not change; ``data`` may be an ``EventBatch``.  Emits with
+    a callback, a ``skip_sid``, several rooms or several arguments keep python-socketio's
+    own path (a batch then goes out payload by payload).  Payloads on the fast path must
+    be JSON: a binary one raises ``TypeError`` instead of becoming a binary packet.
     """
 
     def __init__(self, limits: FanoutLimits | None = None) -> None:
         super().__init__()
         self.fanout_limits = limits or FanoutLimits()
-        self._fanout: PublicFanout | None = None
+        self._fanout: RoomFanout | None = None
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
         # The server calls this while it is built, before any client can connect.
-        self._fanout = PublicFanout(server, self.fanout_limits)
+        self._fanout = RoomFanout(server, self.fanout_limits)
 
     @property
-    def fanout(self) -> PublicFanout:
+    def fanout(self) -> RoomFanout:
         if self._fanout is None:
             raise RuntimeError("FanoutManager is not attached to a socket.io server yet")
         return self._fanout
@@ -361,9 +299,10 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         ):
             await self.fanout.broadcast(namespace, room, event, data)
             return
-        await super().emit(
-            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
-        )
+        for payload in data.payloads if isinstance(data, EventBatch) else (data,):
+            await super().emit(
+                event, payload, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+            )
 
 
 class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ignore[misc]
@@ -379,3 +318,9 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
         socketio.AsyncRedisManager.__init__(self, url, **redis)
         # The pub/sub managers initialise their bases without arguments; set ours after.
         self.fanout_limits = limits or FanoutLimits()
+
+    def set_server(self, server: Any) -> None:
+        super().set_server(server)
+        # Messages between nodes are JSON, and ours may carry an EventBatch.  Set here:
+        # python-socketio's set_server replaces whatever json the constructor was given.
+        self.json = BatchJson

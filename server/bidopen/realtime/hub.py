@@ -11,6 +11,7 @@ from aiohttp import web
 from bidopen.config import Config
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
+from bidopen.realtime.frames import EventBatch
 from bidopen.realtime.limits import PublicLimits
 from bidopen.realtime.namespaces import (
     BidderNamespace,
@@ -73,23 +74,20 @@ class RealtimeHub:
     async def publish(
         self, session_id: str, events: Sequence[StoredEvent], state: OpeningSession
     ) -> None:
+        # The events of one commit go out as one batch per room: at the read-out that is
+        # the decryption's end, the read-out and the confirmation window, written to each
+        # client at once, so the read-out does not wait behind a pass over every viewer.
         read_out_seq = state.read_out_seq
-        for event in events:
-            await self.sio.emit(
-                "event",
-                event_message(HOST, event, read_out_seq=read_out_seq),
-                room=session_id,
-                namespace=NAMESPACES[HOST],
+        for role in (HOST, BIDDER):
+            batch = EventBatch(
+                tuple(event_message(role, e, read_out_seq=read_out_seq) for e in events)
             )
-            await self.sio.emit(
-                "event",
-                event_message(BIDDER, event, read_out_seq=read_out_seq),
-                room=session_id,
-                namespace=NAMESPACES[BIDDER],
-            )
-            await broadcast_public(
-                self.sio, session_id, event_message(PUBLIC, event, read_out_seq=read_out_seq)
-            )
+            await self.sio.emit("event", batch, room=session_id, namespace=NAMESPACES[role])
+        await broadcast_public(
+            self.sio,
+            session_id,
+            EventBatch(tuple(event_message(PUBLIC, e, read_out_seq=read_out_seq) for e in events)),
+        )
 
     async def close(self) -> None:
         """Disconnect every socket this node holds, then stop the server's background tasks."""
