@@ -71,6 +71,18 @@ async def seated(base_url: str, session_id: str) -> AsyncIterator[Viewer]:
         await viewer.client.disconnect()
 
 
+async def seated_at(base_url: str, session_id: str) -> int:
+    """Seat a newcomer and give the seq of its snapshot."""
+    async with seated(base_url, session_id) as newcomer:
+        return int(newcomer.snapshot.result()["seq"])
+
+
+async def scheduled(api: HubApi, hub: HubProcess) -> str:
+    """Sign the host in and schedule a tender an hour away; its id."""
+    await api.login_host(hub.host_user, hub.host_password)
+    return str((await api.create_tender(deadline_in=3600))["id"])
+
+
 def later(hours: int) -> str:
     return iso(datetime.now(UTC) + timedelta(hours=hours))
 
@@ -95,16 +107,10 @@ async def test_a_viewer_seated_after_an_event_gets_a_snapshot_that_holds_it(
     hub_process: HubProcess, hub_client: aiohttp.ClientSession
 ) -> None:
     api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender(deadline_in=3600))["id"]
-
-    async def seat() -> int:
-        async with seated(hub_process.base_url, tid) as newcomer:
-            return int(newcomer.snapshot.result()["seq"])
-
+    tid = await scheduled(api, hub_process)
     async with seated(hub_process.base_url, tid) as watcher:
         assert watcher.snapshot.result()["seq"] == 1
-        await drive(api, tid, watcher, seat)
+        await drive(api, tid, watcher, lambda: seated_at(hub_process.base_url, tid))
 
 
 async def test_the_shared_snapshot_is_the_public_view(
@@ -112,8 +118,7 @@ async def test_the_shared_snapshot_is_the_public_view(
 ) -> None:
     """Seated from memory or read over REST, the public gets the same redacted view."""
     api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender(deadline_in=3600))["id"]
+    tid = await scheduled(api, hub_process)
     async with (
         seated(hub_process.base_url, tid) as first,
         seated(hub_process.base_url, tid) as second,
@@ -155,13 +160,7 @@ async def test_a_node_seats_after_events_another_node_published(
     a, b = two_nodes
     async with aiohttp.ClientSession(base_url=a.base_url) as http_a:
         api = HubApi(http_a)
-        await api.login_host(a.host_user, a.host_password)
-        tid = (await api.create_tender(deadline_in=3600))["id"]
-
-        async def seat() -> int:
-            async with seated(b.base_url, tid) as newcomer:
-                return int(newcomer.snapshot.result()["seq"])
-
+        tid = await scheduled(api, a)
         # The watcher's connect makes b read the session, so b holds it at seq 1.
         async with seated(b.base_url, tid) as watcher:
-            await drive(api, tid, watcher, seat)
+            await drive(api, tid, watcher, lambda: seated_at(b.base_url, tid))

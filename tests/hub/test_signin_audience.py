@@ -31,12 +31,14 @@ def hub_env() -> dict[str, str]:
 
 
 @pytest.fixture
-def configured_hub(tmp_path: Path, database_url: str) -> Iterator[HubProcess]:
-    """On 0.0.0.0 too, but with the origin bidders use configured by the operator."""
+def hub_process(tmp_path: Path, database_url: str, hub_env: dict[str, str]) -> Iterator[HubProcess]:
+    """As in conftest, on a port free on every address: 0.0.0.0 clashes with more sockets."""
     data = tmp_path / "data"
     data.mkdir(exist_ok=True)
-    env = {**WILDCARD, "BIDOPEN_ALLOWED_ORIGINS": CONFIGURED}
-    hub = HubProcess(data, database_url, tmp_path / "configured.log", extra_env=env)
+    with socket.socket() as probe:
+        probe.bind(("0.0.0.0", 0))
+        port = int(probe.getsockname()[1])
+    hub = HubProcess(data, database_url, tmp_path / "hub.log", port=port, extra_env=hub_env)
     hub.start()
     try:
         yield hub
@@ -82,9 +84,11 @@ async def challenge(
 
 
 async def login(
-    http: aiohttp.ClientSession, base_url: str, bidder_id: str, text: str, signature: str
+    http: aiohttp.ClientSession, base_url: str, bidder: tuple[str, Any], text: str, audience: str
 ) -> tuple[int, Any]:
-    body = {"challenge": text, "signature": signature}
+    """Sign challenge `text` for `audience` with the bidder's key and log in with it."""
+    bidder_id, keys = bidder
+    body = {"challenge": text, "signature": sign_challenge(keys, text, audience)}
     async with http.post(f"{base_url}/api/bidders/{bidder_id}/login", json=body) as response:
         return response.status, await response.json()
 
@@ -134,37 +138,33 @@ async def test_a_host_the_hub_cannot_vouch_for_gets_no_challenge(
 async def test_a_signature_for_another_audience_is_refused(hub_process: HubProcess) -> None:
     base = hub_process.base_url
     async with aiohttp.ClientSession() as http:
-        bidder_id, keys = await register(http, base)
-        _, issued = await challenge(http, base, bidder_id)
+        bidder = await register(http, base)
+        _, issued = await challenge(http, base, bidder[0])
         text = issued["challenge"]
         # What a relay at evil.example would have the bidder sign, and another origin of
         # this very hub: both are not the audience this challenge was issued for.
         for audience in ("http://evil.example", f"http://localhost:{hub_process.port}"):
-            status, body = await login(
-                http, base, bidder_id, text, sign_challenge(keys, text, audience)
-            )
+            status, body = await login(http, base, bidder, text, audience)
             assert (status, body["error"]["code"]) == (401, "signature_invalid")
         # The refusals did not spend the challenge: the right signature still signs in.
-        status, body = await login(
-            http, base, bidder_id, text, sign_challenge(keys, text, issued["audience"])
-        )
+        status, body = await login(http, base, bidder, text, issued["audience"])
         assert status == 200 and body["token"]
 
 
+# The operator configured the origin bidders use (the hub stays on 0.0.0.0).
+@pytest.mark.parametrize("hub_env", [{**WILDCARD, "BIDOPEN_ALLOWED_ORIGINS": CONFIGURED}])
 async def test_a_configured_origin_is_the_audience_whatever_the_host(
-    configured_hub: HubProcess,
+    hub_process: HubProcess,
 ) -> None:
-    base = configured_hub.base_url
+    base = hub_process.base_url
     async with aiohttp.ClientSession() as http:
-        bidder_id, keys = await register(http, base)
+        bidder = await register(http, base)
         for host in (None, "evil.example"):
-            _, issued = await challenge(http, base, bidder_id, host)
+            _, issued = await challenge(http, base, bidder[0], host)
             assert issued["audience"] == CONFIGURED
         text = issued["challenge"]
-        wrong = sign_challenge(keys, text, base)
-        assert (await login(http, base, bidder_id, text, wrong))[0] == 401
-        right = sign_challenge(keys, text, CONFIGURED)
-        assert (await login(http, base, bidder_id, text, right))[0] == 200
+        assert (await login(http, base, bidder, text, base))[0] == 401
+        assert (await login(http, base, bidder, text, CONFIGURED))[0] == 200
     # The Python client talks to 127.0.0.1, not to the configured origin: it refuses.
     with pytest.raises(ClientError) as refused:
         await signed_in(base)
@@ -177,10 +177,9 @@ async def test_the_login_checks_the_audience_the_challenge_was_issued_with(
     """Issued for http://localhost:PORT, signed for it, spent through 127.0.0.1: accepted."""
     base = hub_process.base_url
     async with aiohttp.ClientSession() as http:
-        bidder_id, keys = await register(http, base)
-        _, issued = await challenge(http, base, bidder_id, f"localhost:{hub_process.port}")
+        bidder = await register(http, base)
+        local = f"localhost:{hub_process.port}"
+        _, issued = await challenge(http, base, bidder[0], local)
         text = issued["challenge"]
-        status, _ = await login(http, base, bidder_id, text, sign_challenge(keys, text, base))
-        assert status == 401
-        signature = sign_challenge(keys, text, f"http://localhost:{hub_process.port}")
-        assert (await login(http, base, bidder_id, text, signature))[0] == 200
+        assert (await login(http, base, bidder, text, base))[0] == 401
+        assert (await login(http, base, bidder, text, f"http://{local}"))[0] == 200
