@@ -58,3 +58,24 @@ async def test_feeds_catch_up_after_the_hub_restarts(hub_process: HubProcess) ->
         assert deadlines == sorted(deadlines)
         assert (await viewer.snapshot(tender.id)).view["deadline"] == deadlines[-1]
         await viewer.close()
+
+
+async def test_the_client_library_takes_compressed_broadcasts(hub_process: HubProcess) -> None:
+    """Scripts get a read-out compressed once by the hub, as browsers do."""
+    async with HostClient(hub_process.base_url) as host:
+        await host.login(hub_process.host_user, hub_process.host_password)
+        tender = await host.create_tender(
+            TenderDraft(
+                title="压缩 compression",
+                lots=(LotSpec("1", "标段一"),),
+                deadline=datetime.now(UTC) + timedelta(hours=1),
+            )
+        )
+        live = await host.follow(tender.id)
+        # engine.io's client keeps aiohttp's websocket; the hub's answer to its offer:
+        answer = live._sio.eio.ws._response.headers["Sec-WebSocket-Extensions"]
+        assert answer.startswith("permessage-deflate")
+        assert "server_no_context_takeover" in answer
+        await _reschedule(host, tender.id, 90)
+        assert await _seen_kinds(live.feed, 1)
+        await live.close()

@@ -251,8 +251,7 @@ async def test_a_broadcast_waits_behind_a_message_aiohttp_is_still_compressing(
     big = readout(400, 1)
 
     await sio.emit("event", big, to=ROOM, namespace=NAMESPACE)
-    writer = fanout._viewers[eio_sid].response._writer
-    assert writer is not None
+    writer = fanout._viewers[eio_sid].writer
     for _ in range(1000):
         if writer._send_lock.locked() and response.empty():
             break

@@ -45,7 +45,11 @@ class LiveSession:
         self._http = http
         self._namespace = namespace
         self._session_id = session_id
-        self._sio = socketio.AsyncClient(reconnection=True, reconnection_delay=0.5)
+        # permessage-deflate, as browsers offer it: the hub compresses a read-out once for
+        # every client that takes it (tens of kilobytes become a few).
+        self._sio = socketio.AsyncClient(
+            reconnection=True, reconnection_delay=0.5, websocket_extra_options={"compress": 15}
+        )
         self._connects = 0
         self._refusal: Any = None
         self._first_snapshot: asyncio.Future[Snapshot] | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 import socketio
 from aiohttp import web
+from aiohttp.http_websocket import WebSocketWriter
 from engineio import exceptions as eio_exceptions
 from engineio import json as eio_json
 from engineio import packet as eio_packet
@@ -64,13 +65,19 @@ class FanoutReport:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _DirectViewer:
-    """An engine.io socket whose websocket we may write to ourselves."""
+    """An engine.io socket whose websocket we may write to ourselves.
+
+    What a write consults is kept here, looked up once per connection rather than once
+    per broadcast and viewer.
+    """
 
     eio_socket: Any
     transport: asyncio.WriteTransport
-    response: IndependentDeflateResponse
+    writer: WebSocketWriter
+    # The negotiated permessage-deflate window (9 to 15), or 0 without compression.
+    window_bits: int
 
 
 class RoomFanout:
@@ -146,8 +153,16 @@ class RoomFanout:
         return report
 
     def _write(self, viewer: _DirectViewer, frames: BroadcastFrames) -> int | None:
-        """Write the frame straight to the viewer's socket; None if it must be queued."""
-        if not _writable(viewer.eio_socket):
+        """Write the frames straight to the viewer's socket; None if they must be queued."""
+        eio_socket = viewer.eio_socket
+        # During an upgrade engine.io holds packets back until the client has switched;
+        # a direct write then could reach a client that is not listening on it yet.
+        if (
+            not eio_socket.upgraded
+            or eio_socket.upgrading
+            or eio_socket.closing
+            or eio_socket.closed
+        ):
             return None
         transport = viewer.transport
         if transport.is_closing():
@@ -157,9 +172,9 @@ class RoomFanout:
             # that makes this viewer too slow.
             transport.abort()
             return _DROPPED
-        if not _queue_idle(viewer.eio_socket.queue) or _writer_busy(viewer.response):
+        if not _queue_idle(eio_socket.queue) or _writer_busy(viewer.writer):
             return None
-        transport.write(frames.for_window(viewer.response.deflate_window_bits))
+        transport.write(frames.for_window(viewer.window_bits))
         return _DIRECT
 
     async def _queue(self, eio_sid: str, packets: list[Any]) -> int:
@@ -185,26 +200,12 @@ class RoomFanout:
         return _TrackedWebSocket(handler, server, self._viewers)
 
 
-def _writable(eio_socket: Any) -> bool:
-    # During an upgrade engine.io holds packets back until the client has switched;
-    # a direct write then could reach a client that is not listening on it yet.
-    return bool(
-        eio_socket.upgraded
-        and not eio_socket.upgrading
-        and not eio_socket.closing
-        and not eio_socket.closed
-    )
-
-
-def _writer_busy(response: web.WebSocketResponse) -> bool:
+def _writer_busy(writer: WebSocketWriter) -> bool:
     # engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
     # may still hold it: compressing a message above 16 KiB in a task of its own (started
     # later, so the task set tells before the lock does), or waiting for a paused transport
     # to drain with more packets of the same batch behind it.  A direct write in that moment
     # would overtake them; such a viewer takes engine.io's queue this time.
-    writer = response._writer
-    if writer is None:
-        return True
     return bool(writer._background_tasks or writer._send_lock.locked() or writer.protocol._paused)
 
 
@@ -232,7 +233,14 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
             if eio_socket is None or not isinstance(transport, asyncio.WriteTransport):
                 await handler(ws)
                 return
-            viewers[eio_socket.sid] = _DirectViewer(eio_socket, transport, ws._sock)
+            response: IndependentDeflateResponse = ws._sock
+            writer = response._writer
+            if writer is None:  # prepare() always sets it; without it keep engine.io's path
+                await handler(ws)
+                return
+            viewers[eio_socket.sid] = _DirectViewer(
+                eio_socket, transport, writer, response.deflate_window_bits
+            )
             try:
                 await handler(ws)
             finally:
