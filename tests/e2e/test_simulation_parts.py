@@ -17,7 +17,7 @@ from bidopen.simulate.bidders import assign_roles
 from bidopen.simulate.options import SimulationOptions, loopback_sources, viewer_plan
 from bidopen.simulate.stats import Spread, percentile
 from bidopen.simulate.viewer import decoded_head, packet_digest, watch_key
-from bidopen.simulate.viewer_pool import split
+from bidopen.simulate.viewer_pool import split, worker_count
 from bidopen.simulate.websocket import (
     OP_PING,
     OP_TEXT,
@@ -236,3 +236,19 @@ def test_crowd_is_shared_out_evenly_and_spread_over_loopback() -> None:
     assert len(sources) == 125 and len(set(sources)) == 125
     assert all(source.startswith("127.") for source in sources)
     assert loopback_sources("http://hub.example:8080", 5000, 40) == ()
+
+
+@pytest.mark.parametrize(
+    ("viewers", "cpus", "workers"),
+    [(5000, 2, 1), (5000, 8, 4), (20, 8, 1), (100_000, 64, 8), (5000, 1, 1)],
+)
+def test_viewer_workers_leave_the_hub_a_core(viewers: int, cpus: int, workers: int) -> None:
+    assert worker_count(viewers, cpus) == workers
+
+
+def test_bidders_answer_the_read_out_over_the_second_half_of_their_reading_time() -> None:
+    options = SimulationOptions(bidders=4, viewers=0, reading_seconds=3.0)
+    assert [options.reading_delay(i) for i in range(4)] == [1.5, 1.875, 2.25, 2.625]
+    assert SimulationOptions(bidders=4, viewers=0, reading_seconds=0).reading_delay(3) == 0
+    with pytest.raises(ValueError, match="--reading"):
+        SimulationOptions(bidders=4, viewers=0, reading_seconds=-1)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
+from bidopen.service.collector import collector_held
 from bidopen.session import EMPTY, OpeningSession, decide, evolve
 from bidopen.session.commands import Command
 from bidopen.session.errors import SessionError
@@ -145,31 +146,37 @@ class SessionService:
         command: Command | CommandBuilder,
         effect: Effect | None = None,
     ) -> list[StoredEvent]:
-        """Decide and append in one transaction, then publish; a lost seq race retries once."""
-        for attempt in (1, 2):
-            try:
-                outcome = await self._attempt(session_id, command, effect)
-                break
-            except IntegrityError as exc:
-                if attempt == 2 or not is_unique_violation(exc):
-                    raise
-                # Another node appended the same seq first: decide again on its outcome.
-                self._cache.pop(session_id, None)
-        if outcome is None:
-            return []
-        await self._after_commit(session_id, *outcome)
-        return outcome[1]
+        """Decide and append in one transaction, then publish; a lost seq race retries once.
+
+        The garbage collector waits until the events are out (see `collector`): a pause in
+        here delays what every viewer sees, the read-out above all.
+        """
+        with collector_held():
+            for attempt in (1, 2):
+                try:
+                    outcome = await self._attempt(session_id, command, effect)
+                    break
+                except IntegrityError as exc:
+                    if attempt == 2 or not is_unique_violation(exc):
+                        raise
+                    # Another node appended the same seq first: decide again on its outcome.
+                    self._cache.pop(session_id, None)
+            if outcome is None:
+                return []
+            await self._after_commit(session_id, *outcome)
+            return outcome[1]
 
     async def start(self, prepare: SessionStarter) -> str:
         """Create a session: `prepare` stores its tender row and names the scheduling command."""
-        async with self._db.write() as conn:
-            now = self._clock.now()
-            session_id, command = await prepare(conn, now)
-            loaded = await self.load_in(conn, session_id)
-            after = await self._decide_and_append(conn, session_id, loaded, command, now, None)
-        if after is not None:
-            await self._after_commit(session_id, *after)
-        return session_id
+        with collector_held():
+            async with self._db.write() as conn:
+                now = self._clock.now()
+                session_id, command = await prepare(conn, now)
+                loaded = await self.load_in(conn, session_id)
+                after = await self._decide_and_append(conn, session_id, loaded, command, now, None)
+            if after is not None:
+                await self._after_commit(session_id, *after)
+            return session_id
 
     async def _attempt(
         self,

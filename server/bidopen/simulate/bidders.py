@@ -130,10 +130,12 @@ class SimulatedBidder:
                 raise
         return False
 
-    async def respond_to_readout(self, tender_id: str) -> bool:
-        """Object or confirm; False if the window had already ended (the hub was too slow)."""
+    async def respond_to_readout(self, tender_id: str, *, after_s: float = 0.0) -> bool:
+        """Object or confirm after reading for `after_s`; False if the window had already
+        ended (the hub was too slow)."""
         if self.late:
             return True
+        await asyncio.sleep(after_s)
         try:
             if self.role.objects:
                 text = f"投标人 {self.index + 1:03d} 对唱标结果有异议（模拟）"

@@ -43,6 +43,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--lead", type=float, metavar="SECONDS", help="seconds from tender creation to deadline"
     )
     parser.add_argument(
+        "--reading",
+        type=float,
+        default=3.0,
+        metavar="SECONDS",
+        help="bidders read the read-out before they confirm or object: their answers spread "
+        "over the second half of this many seconds after it (default 3; 0: all at once)",
+    )
+    parser.add_argument(
         "--data-dir", type=Path, help="keep the spawned hub's data here (default: a temp folder)"
     )
     parser.add_argument(
@@ -68,6 +76,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             host_user=args.host_user,
             host_password=os.environ.get(PASSWORD_ENV),
             lead_seconds=args.lead,
+            reading_seconds=args.reading,
             data_dir=args.data_dir,
             progress=not args.quiet,
             runs=args.runs,

@@ -27,6 +27,8 @@ class SimulationOptions:
     host_user: str | None = None
     host_password: str | None = None
     lead_seconds: float | None = None
+    # People read a read-out before they confirm it; see reading_delay.
+    reading_seconds: float = 3.0
     data_dir: Path | None = None
     progress: bool = False
     runs: int = 1
@@ -47,6 +49,20 @@ class SimulationOptions:
                 raise ValueError("with --url, give the host account (--host-user and its password)")
         if self.lead_seconds is not None and self.lead_seconds < 1:
             raise ValueError("--lead must be at least 1 second")
+        if not 0 <= self.reading_seconds <= 600:
+            raise ValueError("--reading must be 0 to 600 seconds")
+
+    def reading_delay(self, index: int) -> float:
+        """Seconds bidder `index` reads the read-out before answering.
+
+        Spread evenly over the second half of `reading_seconds`: a crowd of people answers
+        over seconds, not all in the millisecond after the read-out, which would put a
+        burst of hundreds of signed confirmations on the hub's CPU while it is still
+        writing the read-out to the audience (the public figures would then measure a burst
+        that no real opening has).  0 answers at once, to load the hub on purpose.
+        """
+        half = self.reading_seconds / 2
+        return half + half * index / self.bidders
 
     def lead(self, registration_seconds: float) -> float:
         """Seconds from creating the tender to its deadline: room for every upload.

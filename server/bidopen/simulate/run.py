@@ -235,7 +235,10 @@ class Simulation:
     async def _confirm(
         self, host: HostClient, tender_id: str, feed: SessionFeed, bidders: list[SimulatedBidder]
     ) -> None:
-        in_time = await all_of(bidders, lambda b: b.respond_to_readout(tender_id))
+        in_time = await all_of(
+            bidders,
+            lambda b: b.respond_to_readout(tender_id, after_s=self.options.reading_delay(b.index)),
+        )
         objectors = [b for b in bidders if b.objection_id is not None]
         for _ in objectors:
             raised = await _wait(feed, "objection_raised", _SLACK_S)

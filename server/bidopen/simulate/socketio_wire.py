@@ -84,11 +84,22 @@ def peek_event(packet: bytes) -> EventHead | None:
     try:
         return EventHead(
             namespace=namespace.decode() if namespace else "/",
-            name=json.loads(b'"' + name + b'"'),
-            kind=None if kind is None else json.loads(b'"' + kind + b'"'),
+            name=_json_string(name),
+            kind=None if kind is None else _json_string(kind),
         )
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
+
+
+def _json_string(inner: bytes) -> str:
+    # Names are plain words: printable ASCII without escapes is its own text.
+    if _PLAIN_ASCII.fullmatch(inner):
+        return inner.decode("ascii")
+    decoded: str = json.loads(b'"' + inner + b'"')
+    return decoded
+
+
+_PLAIN_ASCII = re.compile(rb"[\x20\x21\x23-\x5b\x5d-\x7e]*")
 
 
 def decode(text: str) -> EnginePacket | SocketPacket:

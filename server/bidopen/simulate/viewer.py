@@ -30,6 +30,11 @@ from bidopen.simulate.websocket import (
 # Of a compressed event, this much is inflated on arrival to read its head (namespace, name,
 # kind); the hub's messages name their kind within the first hundred bytes.
 _HEAD_BYTES = 256
+# The heads of compressed messages this process has read, by window and compressed bytes:
+# a broadcast reaches every viewer of a worker as the same bytes, and inflating the same
+# head for each would cost them more than the hub's write (a pure function, memoised).
+_COMPRESSED_HEADS: dict[tuple[int, bytes], wire.EventHead | None] = {}
+_COMPRESSED_HEADS_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -218,8 +223,7 @@ class CheapViewer(asyncio.BufferedProtocol):
         assert inflater is not None  # the decoder flags nothing before deflate is agreed
         if message.opcode == OP_TEXT and inflater.independent:
             # Only the head is inflated now; the whole is kept for scoring (see Sighting).
-            prefix = inflater.head(message.payload, _HEAD_BYTES)
-            head = wire.peek_event(prefix) if len(prefix) == _HEAD_BYTES else None
+            head = _compressed_head(inflater, message.payload)
             if head is not None and head.kind is not None:
                 if head.namespace == self._plan.namespace:
                     self._on_event(head, message.payload, received_ns, inflater.window_bits)
@@ -293,3 +297,16 @@ class CheapViewer(asyncio.BufferedProtocol):
         if self._state.error is None:
             self._state.error = reason
             self._on_change(FAILED)
+
+
+def _compressed_head(inflater: Inflater, payload: bytes) -> wire.EventHead | None:
+    """The event head of an independently compressed message, or None if it is no event."""
+    key = (inflater.window_bits, payload)
+    if key in _COMPRESSED_HEADS:
+        return _COMPRESSED_HEADS[key]
+    prefix = inflater.head(payload, _HEAD_BYTES)
+    head = wire.peek_event(prefix) if len(prefix) == _HEAD_BYTES else None
+    if len(_COMPRESSED_HEADS) >= _COMPRESSED_HEADS_KEPT:
+        _COMPRESSED_HEADS.clear()
+    _COMPRESSED_HEADS[key] = head
+    return head

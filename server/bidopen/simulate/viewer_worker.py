@@ -43,10 +43,12 @@ class Crowd:
         # Counters, not scans: a sighting must cost O(1) while thousands arrive at once.
         self._seen = dict.fromkeys(job.plan.watch, 0)
         self._announced: set[str] = set()
+        # The viewers that joined and have not failed since.
+        self._seated: set[int] = set()
 
     @property
     def joined(self) -> int:
-        return sum(1 for s in self.states if s.joined and s.error is None)
+        return len(self._seated)
 
     async def join_all(self) -> None:
         loop = asyncio.get_running_loop()
@@ -81,6 +83,10 @@ class Crowd:
 
     def _changed(self, index: int, change: str) -> None:
         if change in (JOINED, FAILED):
+            if change == JOINED and self.states[index].error is None:
+                self._seated.add(index)
+            else:
+                self._seated.discard(index)
             self._settled[index].set()
             return
         if self.states[index].error is None:

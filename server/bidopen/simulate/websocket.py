@@ -238,13 +238,20 @@ class FrameDecoder:
         self.deflate = deflate
 
     def feed(self, data: bytes) -> list[Message]:
-        self._buffer += data
+        # Frames are read where they lie; only an incomplete tail is kept for the next feed.
+        if self._buffer:
+            self._buffer += data
+            data = bytes(self._buffer)
+            self._buffer.clear()
         messages: list[Message] = []
+        position = 0
         while True:
-            frame = self._next_frame()
+            frame = self._frame_at(data, position)
             if frame is None:
+                if position < len(data):
+                    self._buffer += data[position:]
                 return messages
-            fin, opcode, compressed, payload = frame
+            fin, opcode, compressed, payload, position = frame
             if compressed and (opcode == OP_CONTINUATION or opcode >= OP_CLOSE):
                 raise WebSocketProtocolError("RSV1 set on a continuation or control frame")
             if opcode >= OP_CLOSE:
@@ -269,32 +276,31 @@ class FrameDecoder:
                 self._fragment_compressed = compressed
                 self._fragments = [payload]
 
-    def _next_frame(self) -> tuple[bool, int, bool, bytes] | None:
-        buffer = self._buffer
-        if len(buffer) < 2:
+    def _frame_at(self, buffer: bytes, start: int) -> tuple[bool, int, bool, bytes, int] | None:
+        """The frame beginning at `start` and the position after it; None if incomplete."""
+        if len(buffer) - start < 2:
             return None
-        first, second = buffer[0], buffer[1]
+        first, second = buffer[start], buffer[start + 1]
         if second & 0x80:
             raise WebSocketProtocolError("server frames must not be masked")
         if first & _RSV23 or (first & _RSV1 and not self.deflate):
             raise WebSocketProtocolError("reserved bits set that no extension defines")
         length = second & 0x7F
-        offset = 2
+        offset = start + 2
         if length == 126:
-            if len(buffer) < 4:
+            if len(buffer) < start + 4:
                 return None
-            (length,) = struct.unpack_from("!H", buffer, 2)
-            offset = 4
+            (length,) = struct.unpack_from("!H", buffer, start + 2)
+            offset = start + 4
         elif length == 127:
-            if len(buffer) < 10:
+            if len(buffer) < start + 10:
                 return None
-            (length,) = struct.unpack_from("!Q", buffer, 2)
-            offset = 10
+            (length,) = struct.unpack_from("!Q", buffer, start + 2)
+            offset = start + 10
         if length > MAX_MESSAGE:
             raise WebSocketProtocolError(f"frame of {length} bytes is too large")
         end = offset + length
         if len(buffer) < end:
             return None
-        payload = bytes(buffer[offset:end])
-        del buffer[:end]
-        return bool(first & 0x80), first & 0x0F, bool(first & _RSV1), payload
+        payload = buffer[offset:end]
+        return bool(first & 0x80), first & 0x0F, bool(first & _RSV1), payload, end
