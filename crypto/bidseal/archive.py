@@ -16,6 +16,7 @@ from bidseal.codec import b64u_decode, b64u_encode
 from bidseal.errors import InvalidSealedBid
 from bidseal.files import write_new_file
 from bidseal.format import DATA_KEY_LEN, TAG_LEN
+from bidseal.strictjson import read_json
 
 __all__ = ["ARCHIVED_KEY_LEN", "ARCHIVE_KEY_FORMAT", "ArchiveKey"]
 
@@ -80,7 +81,7 @@ class ArchiveKey:
     def load(cls, path: str | os.PathLike[str]) -> ArchiveKey:
         """ValueError if the file is not an archive key file (or its key id does not match)."""
         try:
-            value = json.loads(Path(path).read_text(encoding="ascii"))
+            value = read_json(Path(path).read_bytes())
             if not isinstance(value, dict) or value.get("format") != ARCHIVE_KEY_FORMAT:
                 raise ValueError("wrong format")
             key = cls(b64u_decode(value["key"]))

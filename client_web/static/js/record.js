@@ -40,7 +40,8 @@ export async function loadSignedDocument(api, path, type, expectedSha256 = null)
   }
   const sha256 = typeof envelope.payload === "string" ? await sha256Hex(envelope.payload) : null;
   try {
-    const payload = await verifySignedDocument(envelope, type, await trustedServerKey(api));
+    // The text, not the object: the verifier reads it under the JSON profile itself.
+    const payload = await verifySignedDocument(text, type, await trustedServerKey(api));
     const hashMatches = expectedSha256 === null || expectedSha256 === sha256;
     return { text, payload, sha256, verified: hashMatches, error: hashMatches ? null : "hash mismatch" };
   } catch (error) {

@@ -11,6 +11,7 @@ from typing import Any
 from bidopen.client.errors import ClientError
 from bidseal import InvalidSignedDocument, verify_document
 from bidseal.codec import b64u_decode
+from bidseal.strictjson import StrictJsonError, read_json
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,14 @@ class SignedDocument:
 def verify_signed(envelope: Any, expected_type: str, server: ServerKeyInfo) -> SignedDocument:
     """Check the signature with the hub's key; ClientError("document_invalid") otherwise."""
     if isinstance(envelope, str):
+        # Read under the format's JSON profile (duplicate names, NaN, depth are refused),
+        # as the browser reads it, before anything is taken from it.
         try:
-            envelope = json.loads(envelope)
-        except json.JSONDecodeError:
-            raise ClientError("document_invalid", "the signed document is not JSON") from None
+            envelope = read_json(envelope)
+        except StrictJsonError as error:
+            raise ClientError(
+                "document_invalid", f"the signed document is not profile JSON: {error}"
+            ) from None
     if not isinstance(envelope, dict):
         raise ClientError("document_invalid", "the signed document is not a JSON object")
     try:

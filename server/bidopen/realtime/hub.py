@@ -77,17 +77,18 @@ class RealtimeHub:
         # The events of one commit go out as one batch per room: at the read-out that is
         # the decryption's end, the read-out and the confirmation window, written to each
         # client at once, so the read-out does not wait behind a pass over every viewer.
+        # Rooms in order of who waits on whom: the bidders (hundreds, the parties), the
+        # public (thousands), the host last (one console, whose messages are the largest).
         read_out_seq = state.read_out_seq
-        for role in (HOST, BIDDER):
-            batch = EventBatch(
+
+        def batch(role: str) -> EventBatch:
+            return EventBatch(
                 tuple(event_message(role, e, read_out_seq=read_out_seq) for e in events)
             )
-            await self.sio.emit("event", batch, room=session_id, namespace=NAMESPACES[role])
-        await broadcast_public(
-            self.sio,
-            session_id,
-            EventBatch(tuple(event_message(PUBLIC, e, read_out_seq=read_out_seq) for e in events)),
-        )
+
+        await self.sio.emit("event", batch(BIDDER), room=session_id, namespace=NAMESPACES[BIDDER])
+        await broadcast_public(self.sio, session_id, batch(PUBLIC))
+        await self.sio.emit("event", batch(HOST), room=session_id, namespace=NAMESPACES[HOST])
 
     async def close(self) -> None:
         """Disconnect every socket this node holds, then stop the server's background tasks."""
