@@ -202,7 +202,9 @@ async def measure(
     server: BenchServer, http: aiohttp.ClientSession, mode: str, viewers: int, args: Any
 ) -> list[Sample]:
     events = tuple(f"readout-{index}" for index in range(args.broadcasts))
-    spec = AudienceSpec(server.port, MODES[mode], viewers, {"room": ROOM}, args.viewers_per_worker)
+    spec = AudienceSpec(
+        server.port, MODES[mode], viewers, {"room": ROOM}, args.viewers_per_worker, args.deflate
+    )
     sent: dict[str, tuple[int, int]] = {}
     async with Audience(spec) as audience:
         for seq, event in enumerate(events, start=1):
@@ -285,6 +287,7 @@ async def run(args: Any) -> dict[str, Any]:
             "runs": args.runs,
             "broadcasts_per_crowd": args.broadcasts,
             "payload": args.payload,
+            "deflate": args.deflate,
             "bidders": args.bidders if args.payload == "readout" else None,
             "payload_bytes": len(
                 json.dumps(readout_payload(args.payload, args.bidders), separators=(",", ":"))
@@ -313,6 +316,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--payload", choices=["doorbell", "readout"], default="doorbell")
     parser.add_argument("--bidders", type=int, default=300, help="rows of a readout payload")
     parser.add_argument("--viewers-per-worker", type=int, default=2500)
+    parser.add_argument(
+        "--deflate",
+        action="store_true",
+        help="viewers offer permessage-deflate as browsers do (both paths then compress)",
+    )
     args = parser.parse_args(argv)
     if args.serve is not None:
         serve(args.serve)

@@ -38,6 +38,8 @@ from bidopen.simulate.websocket import (
     OP_PONG,
     OP_TEXT,
     FrameDecoder,
+    Inflater,
+    Message,
     UpgradeResponse,
     WebSocketProtocolError,
     encode_frame,
@@ -67,6 +69,8 @@ class AudienceSpec:
     viewers: int
     auth: dict[str, Any] | None = None
     viewers_per_worker: int = 2500
+    # Offer permessage-deflate, as browsers do; compressed messages are inflated on arrival.
+    deflate: bool = False
 
     def __post_init__(self) -> None:
         if self.viewers < 1 or self.viewers_per_worker < 1:
@@ -112,9 +116,12 @@ class _Viewer(asyncio.Protocol):
         self._event_prefix = f"42{spec.namespace},"
         host = f"{LOOPBACK}:{spec.port}"
         # Same origin as the server, which python-socketio accepts without configuration.
-        self._handshake = make_handshake(host, ENGINEIO_WEBSOCKET_PATH, f"http://{host}")
+        self._handshake = make_handshake(
+            host, ENGINEIO_WEBSOCKET_PATH, f"http://{host}", deflate=spec.deflate
+        )
         self._upgrade = UpgradeResponse(self._handshake)
         self._decoder = FrameDecoder()
+        self._inflater: Inflater | None = None
         self._seen: set[str] = set()
         self.transport: asyncio.Transport | None = None
 
@@ -131,7 +138,12 @@ class _Viewer(asyncio.Protocol):
         try:
             if not self._upgrade.complete:
                 data = self._upgrade.feed(data)
+                if self._upgrade.deflate is not None:
+                    self._inflater = self._upgrade.deflate.inflater()
+                    self._decoder.deflate = True
             for message in self._decoder.feed(data):
+                if message.compressed and self._inflater is not None:
+                    message = Message(message.opcode, self._inflater.inflate(message.payload))
                 if message.opcode == OP_TEXT:
                     self._on_text(message.payload)
                 elif message.opcode == OP_PING:

@@ -13,7 +13,7 @@ import pytest
 import socketio
 from aiohttp import web
 
-from bidopen.realtime.deflate import deflate_message, inflate_message
+from bidopen.realtime.deflate import FAST_LEVEL, deflate_message, inflate_message
 from bidopen.realtime.fanout import RoomFanout
 from bidopen.realtime.frames import BroadcastFrames, encode_event_message, encode_text_frame
 from bidopen.simulate.viewer import JOINED, CheapViewer, ViewerPlan, ViewerState, packet_digest
@@ -77,6 +77,18 @@ def test_a_broadcast_is_compressed_once_per_window_and_only_when_worth_it() -> N
 
     small = encode_event_message(NAMESPACE, "event", {"seq": 2})
     assert BroadcastFrames([small]).for_window(15) == encode_text_frame(small)
+
+
+def test_the_level_trades_time_for_bytes_and_inflates_the_same() -> None:
+    message = encode_event_message(NAMESPACE, "event", readout(300))
+    best = BroadcastFrames([message]).for_window(15)
+    fast = BroadcastFrames([message], level=FAST_LEVEL).for_window(15)
+    assert len(best) < len(fast) < len(message)
+    decoder = FrameDecoder(deflate=True)
+    inflater = Inflater(Deflate(server_no_context_takeover=True))
+    for frame in (best, fast):
+        (received,) = decoder.feed(frame)
+        assert inflater.inflate(received.payload).decode() == message
 
 
 def test_the_frames_of_several_messages_are_joined_in_order() -> None:
@@ -199,6 +211,8 @@ async def test_deflating_and_plain_clients_get_the_same_broadcast(
     assert deflating.inflater is not None
     assert deflating.inflater.inflate(compressed.payload).decode() == expected
     assert uncompressed.payload.decode() == expected
+    # Two clients share the work: not worth the best (slowest) level.
+    assert compressed.payload == deflate_message(expected.encode(), 15, FAST_LEVEL)
     await deflating.close()
     await plain.close()
 

@@ -16,7 +16,7 @@ from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
-from bidopen.realtime.deflate import IndependentDeflateResponse
+from bidopen.realtime.deflate import BEST_LEVEL, FAST_LEVEL, IndependentDeflateResponse
 from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, encode_event_message
 
 # Namespaces whose room broadcasts take the fast path when the managers below are used:
@@ -24,6 +24,8 @@ from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, enco
 # and every party then receives the read-out from the same loop pass.
 FANOUT_NAMESPACES = frozenset({"/public", "/bidder", "/host"})
 
+# Rooms of at least this many clients get their broadcast compressed at the best level.
+_BEST_LEVEL_FROM = 16
 # What became of one recipient of a broadcast (indexes into the tally).
 _DIRECT, _QUEUED, _DROPPED, _GONE = range(4)
 
@@ -134,10 +136,12 @@ class RoomFanout:
         """
         payloads = payload.payloads if isinstance(payload, EventBatch) else (payload,)
         messages = [encode_event_message(namespace, event, each) for each in payloads]
-        frames = BroadcastFrames(messages)
+        recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
+        # The best compression pays off only when many clients share it.
+        level = BEST_LEVEL if len(recipients) >= _BEST_LEVEL_FROM else FAST_LEVEL
+        frames = BroadcastFrames(messages, level=level)
         # The engine.io packets for queued viewers: each caches its encoding, as in emit.
         packets = [eio_packet.Packet(eio_packet.MESSAGE, message[1:]) for message in messages]
-        recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
         batch_size = self._limits.batch_size
         tally = [0, 0, 0, 0]
         for index, eio_sid in enumerate(recipients):

@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-from bidopen.realtime.deflate import MIN_DEFLATE_BYTES, deflate_message
+from bidopen.realtime.deflate import BEST_LEVEL, MIN_DEFLATE_BYTES, deflate_message
 
 # Engine.IO v4 "message" (4) carrying a Socket.IO v5 "event" (2).
 _EVENT_MESSAGE = "42"
@@ -38,10 +38,10 @@ def encode_text_frame(text: str) -> bytes:
     return _frame(_FIN_TEXT, text.encode("utf-8"))
 
 
-def encode_deflated_text_frame(text: str, window_bits: int) -> bytes:
+def encode_deflated_text_frame(text: str, window_bits: int, level: int = BEST_LEVEL) -> bytes:
     """The same message compressed on its own (RFC 7692), for a connection that negotiated
     permessage-deflate with `server_no_context_takeover` and this window."""
-    return _frame(_FIN_TEXT | _RSV1, deflate_message(text.encode("utf-8"), window_bits))
+    return _frame(_FIN_TEXT | _RSV1, deflate_message(text.encode("utf-8"), window_bits, level))
 
 
 def _frame(first_byte: int, payload: bytes) -> bytes:
@@ -108,12 +108,13 @@ class BroadcastFrames:
     compressed once per negotiated window, on first need, when it is large enough.
     """
 
-    def __init__(self, messages: list[str]) -> None:
+    def __init__(self, messages: list[str], *, level: int = BEST_LEVEL) -> None:
         if not messages:
             raise ValueError("a broadcast needs at least one message")
         self.messages = messages
         self._plain = [encode_text_frame(message) for message in messages]
         self.plain = b"".join(self._plain)
+        self._level = level
         self._joined: dict[int, bytes] = {}
 
     def for_window(self, window_bits: int) -> bytes:
@@ -129,9 +130,8 @@ class BroadcastFrames:
             self._joined[window_bits] = joined
         return joined
 
-    @staticmethod
-    def _deflated(message: str, plain: bytes, window_bits: int) -> bytes:
+    def _deflated(self, message: str, plain: bytes, window_bits: int) -> bytes:
         if len(plain) < MIN_DEFLATE_BYTES:
             return plain
-        frame = encode_deflated_text_frame(message, window_bits)
+        frame = encode_deflated_text_frame(message, window_bits, self._level)
         return frame if len(frame) < len(plain) else plain
