@@ -128,12 +128,16 @@ def run_serve(args: argparse.Namespace) -> int:
     if config.demo:
         user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")
         print(f"  demo host login: {user} / {password}", flush=True)
-    web.run_app(
-        app,
-        host=config.host,
-        port=config.port,
-        print=None,
-        handle_signals=True,
-        access_log_class=DiscreetAccessLogger,
-    )
+    # Ctrl-C while the demo runs ends aiohttp's main task by cancellation rather than by
+    # its GracefulExit (the cleanup contexts have run by then): a normal stop, not a crash
+    # to print a traceback for.
+    with contextlib.suppress(asyncio.CancelledError):
+        web.run_app(
+            app,
+            host=config.host,
+            port=config.port,
+            print=None,
+            handle_signals=True,
+            access_log_class=DiscreetAccessLogger,
+        )
     return 0

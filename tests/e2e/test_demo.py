@@ -1,0 +1,79 @@
+"""The quick start's demo: `bidopen serve --demo` runs a whole opening a newcomer can watch."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bidopen.client.documents import ServerKeyInfo, verify_signed
+from hubprocess import free_port
+
+# The demo's countdown is two minutes and its windows one minute each.
+_WHOLE_OPENING_S = 420
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.slow
+def test_the_demo_runs_an_opening_to_its_signed_record(tmp_path: Path) -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BIDOPEN_")}
+    log_path = tmp_path / "serve.log"
+    with log_path.open("ab") as log:
+        serve = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "bidopen", "serve", "--demo"),
+                *("--data-dir", str(tmp_path / "data"), "--port", str(port)),
+            ],
+            env={**env, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=log,
+        )
+    try:
+        record: Any = None
+        give_up = time.monotonic() + _WHOLE_OPENING_S
+        while record is None and time.monotonic() < give_up:
+            assert serve.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            time.sleep(2)
+            try:
+                tenders = _get(f"{base}/api/tenders")
+            except (urllib.error.URLError, OSError):
+                continue
+            for tender in tenders.get("tenders", []):
+                try:
+                    record = _get(f"{base}/api/sessions/{tender['id']}/record")
+                except urllib.error.HTTPError:
+                    continue
+        assert record is not None, log_path.read_text(errors="replace")[-3000:]
+
+        document = verify_signed(
+            record, "opening-record", ServerKeyInfo.from_json(_get(f"{base}/api/server-key"))
+        )
+        payload = document.payload
+        statuses = sorted(bid["status"] for bid in payload["bids"])
+        assert statuses == ["opened", "opened", "opened", "opened", "revoked"]
+        (objection,) = payload["objections"]
+        assert objection["answer"]
+        names = {bid["bidder_name"] for bid in payload["bids"]}
+        assert "江南路桥工程有限公司" in names
+    finally:
+        serve.send_signal(signal.SIGINT)
+        try:
+            serve.wait(30)
+        except subprocess.TimeoutExpired:
+            serve.kill()
+    assert "Traceback" not in log_path.read_text(errors="replace")
