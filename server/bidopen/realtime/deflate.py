@@ -38,12 +38,6 @@ def deflate_message(data: bytes, window_bits: int, level: int = BEST_LEVEL) -> b
     return compressed[: -len(_FLUSH_TAIL)]
 
 
-def inflate_message(payload: bytes, window_bits: int = 15) -> bytes:
-    """The inverse of `deflate_message`, for tests and for clients of the same wire."""
-    decompressor = zlib.decompressobj(-window_bits)
-    return decompressor.decompress(payload + _FLUSH_TAIL) + decompressor.flush()
-
-
 class IndependentDeflateResponse(web.WebSocketResponse):
     """aiohttp's websocket response, declaring `server_no_context_takeover` whenever it deflates.
 
