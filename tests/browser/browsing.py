@@ -228,6 +228,27 @@ class ScriptedOpening:
     tender: str
     bidders: list[ScriptedBidder]
 
+    async def publish_sample_result(self) -> dict[str, dict[str, str]]:
+        """Lot 1's result for three bidders: the first wins, the third ranks second; the
+        reasons given for the two that did not win, by bidder id."""
+        winner, second, third = (bidder.client.bidder_id for bidder in self.bidders)
+        reasons = {
+            second: {"clause": "第3.2条", "text": "报价高于评标基准价，得分较低"},
+            third: {"clause": "第4.1条", "text": "技术方案得分低于中标候选人"},
+        }
+        await self.host.command(
+            self.tender,
+            "publish_result",
+            {
+                "lot": "1",
+                "ranked": [winner, third, second],
+                "winner": winner,
+                "reasons": reasons,
+                "publicity_days": 3,
+            },
+        )
+        return reasons
+
     async def close(self) -> None:
         for bidder in self.bidders:
             await bidder.client.close()

@@ -48,21 +48,7 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
         await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
 
         winner, second, third = (bidder.client.bidder_id for bidder in opening.bidders)
-        reasons = {
-            second: {"clause": "第3.2条", "text": "报价高于评标基准价，得分较低"},
-            third: {"clause": "第4.1条", "text": "技术方案得分低于中标候选人"},
-        }
-        await host.command(
-            tender,
-            "publish_result",
-            {
-                "lot": "1",
-                "ranked": [winner, third, second],
-                "winner": winner,
-                "reasons": reasons,
-                "publicity_days": 3,
-            },
-        )
+        reasons = await opening.publish_sample_result()
         result = screen.locator("#results article[data-lot='1']")
         # Bidders are named by organisation, as registered (投标人N有限公司 in the script).
         await expect(result.locator("p").first).to_contain_text("投标人1有限公司", timeout=SLOW)

@@ -60,22 +60,8 @@ async def test_bidder_room_shows_the_result_and_host_console_the_documents(
         await expect(page.locator("#record-card")).to_be_visible(timeout=SLOW)
         await expect(page.locator("#result-card")).to_be_hidden()
 
-        winner, second, third = (bidder.client.bidder_id for bidder in opening.bidders)
-        reasons = {
-            second: {"clause": "第3.2条", "text": "报价高于评标基准价，得分较低"},
-            third: {"clause": "第4.1条", "text": "技术方案得分低于中标候选人"},
-        }
-        await host.command(
-            tender,
-            "publish_result",
-            {
-                "lot": "1",
-                "ranked": [winner, third, second],
-                "winner": winner,
-                "reasons": reasons,
-                "publicity_days": 3,
-            },
-        )
+        _, second, _ = (bidder.client.bidder_id for bidder in opening.bidders)
+        await opening.publish_sample_result()
         # It arrives live: what the result says of this bidder first, with its own reason.
         own = page.locator("#own-results li[data-lot='1']")
         await expect(own).to_have_text(
