@@ -99,9 +99,11 @@ def viewer_cost(viewers: int, bidders: int) -> dict[str, Any]:
         viewer._inflater = Deflate(server_no_context_takeover=True).inflater()
         viewer._decoder.deflate = True
         crowd.append((viewer, state))
+    # Each viewer reads its own copy, as from its own socket.
+    received = [bytes(bytearray(frames)) for _ in crowd]
     start = time.perf_counter()
-    for viewer, _ in crowd:
-        viewer.data_received(frames)
+    for (viewer, _), data in zip(crowd, received, strict=True):
+        viewer.data_received(data)
     elapsed = time.perf_counter() - start
     seen = sum(1 for _, state in crowd if "event/read_out" in state.sightings)
     if seen != viewers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import secrets
 import struct
 import sys
 
@@ -16,7 +17,14 @@ from bidopen.simulate import socketio_wire as wire
 from bidopen.simulate.bidders import assign_roles
 from bidopen.simulate.options import SimulationOptions, loopback_sources, viewer_plan
 from bidopen.simulate.stats import Spread, percentile
-from bidopen.simulate.viewer import decoded_head, packet_digest, watch_key
+from bidopen.simulate.viewer import (
+    CheapViewer,
+    ViewerPlan,
+    ViewerState,
+    decoded_head,
+    packet_digest,
+    watch_key,
+)
 from bidopen.simulate.viewer_pool import split, worker_count
 from bidopen.simulate.websocket import (
     OP_PING,
@@ -86,6 +94,71 @@ def test_decoder_refuses_masked_server_frames_and_stray_continuations() -> None:
         FrameDecoder().feed(bytes([0x81, 0x80 | 1]) + b"mask" + b"x")
     with pytest.raises(WebSocketProtocolError):
         FrameDecoder().feed(_server_frame(0x0, b"orphan"))
+
+
+def test_decoders_fed_the_same_broadcast_share_one_parse() -> None:
+    broadcast = _server_frame(OP_TEXT, b'42/public,["event",{"kind":"x"}]' * 3) + _server_frame(
+        OP_PING, b"p"
+    )
+    first = FrameDecoder().feed(bytes(bytearray(broadcast)))
+    second = FrameDecoder().feed(bytes(bytearray(broadcast)))
+    assert second == first
+    assert [m.opcode for m in second] == [OP_TEXT, OP_PING]
+    assert second[0].payload is first[0].payload  # held once for every viewer
+    # Other bytes of the same length are parsed, not taken from the last parse.
+    other = broadcast.replace(b'"x"', b'"y"')
+    assert FrameDecoder().feed(other)[0].payload == other[2:-3]
+
+
+def test_a_decoder_with_bytes_pending_does_not_take_the_shared_parse() -> None:
+    broadcast = _server_frame(OP_TEXT, b"42" + b"z" * 80)
+    assert len(FrameDecoder().feed(broadcast)) == 1
+    waiting = FrameDecoder()
+    # A frame header whose payload is exactly the next feed: the broadcast's bytes are
+    # that payload here, not frames of their own.
+    assert waiting.feed(bytes([0x81, len(broadcast)])) == []
+    (message,) = waiting.feed(broadcast)
+    assert message.payload == broadcast
+
+
+def test_the_shared_parse_is_kept_apart_for_decoders_without_deflate() -> None:
+    compressed = bytes([0xC1, 70]) + b"c" * 70  # RSV1: a compressed text message
+    assert FrameDecoder(deflate=True).feed(compressed)[0].compressed
+    with pytest.raises(WebSocketProtocolError, match="reserved bits"):
+        FrameDecoder().feed(compressed)
+
+
+def _seated_viewer(watch: frozenset[str], token: str) -> ViewerState:
+    plan = ViewerPlan(
+        host="127.0.0.1",
+        port=1,
+        path="/",
+        origin="http://127.0.0.1:1",
+        namespace="/public",
+        connect_auth=None,
+        ready_event=None,
+        watch=watch,
+    )
+    state = ViewerState(joined=True)
+    viewer = CheapViewer(plan, state, lambda change: None)
+    viewer._upgrade.complete = True  # as after the server accepted the upgrade
+    for kind in ("confirmed", "read_out"):
+        packet = f'42/public,["event",{{"kind":"{kind}","seq":7,"data":"{token}"}}]'.encode()
+        viewer.data_received(_server_frame(OP_TEXT, packet))
+    return state
+
+
+@pytest.mark.parametrize("watching_first", [True, False])
+def test_viewers_that_watch_different_events_each_see_their_own(watching_first: bool) -> None:
+    # The heads of plain events are memoised per process; a viewer watching something
+    # else must not make another one miss the read-out, in either order.
+    watching, elsewhere = frozenset({"event/read_out"}), frozenset({"event/record_published"})
+    order = [watching, elsewhere] if watching_first else [elsewhere, watching]
+    # Packets of their own, so that no earlier test's memo stands in for this one.
+    token = secrets.token_hex(8)
+    states = {watch: _seated_viewer(watch, token) for watch in order}
+    assert set(states[watching].sightings) == {"event/read_out"}
+    assert states[elsewhere].sightings == {}
 
 
 def test_handshake_accept_is_checked() -> None:

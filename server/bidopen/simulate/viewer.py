@@ -30,11 +30,16 @@ from bidopen.simulate.websocket import (
 # Of a compressed event, this much is inflated on arrival to read its head (namespace, name,
 # kind); the hub's messages name their kind within the first hundred bytes.
 _HEAD_BYTES = 256
-# The heads of compressed messages this process has read, by window and compressed bytes:
-# a broadcast reaches every viewer of a worker as the same bytes, and inflating the same
-# head for each would cost them more than the hub's write (a pure function, memoised).
+# The heads of the messages this process has read: a broadcast reaches every viewer of a
+# worker as the same bytes (the decoder hands them the same objects, whose hash Python
+# keeps), and reading the same head for each would cost them more than the hub's write
+# (pure functions, memoised).  Compressed ones by window and bytes; plain ones by the
+# names the viewers look for and bytes, with `_SKIPPED` for events naming none of them.
 _COMPRESSED_HEADS: dict[tuple[int, bytes], wire.EventHead | None] = {}
-_COMPRESSED_HEADS_KEPT = 64
+_PLAIN_HEADS: dict[tuple[tuple[bytes, ...], bytes], wire.EventHead | None] = {}
+_HEADS_KEPT = 64
+_SKIPPED = wire.EventHead("", "", None)
+_UNKNOWN = wire.EventHead("", "", None)
 
 
 @dataclass(frozen=True)
@@ -235,14 +240,17 @@ class CheapViewer(asyncio.BufferedProtocol):
             # Thousands of viewers share a few CPUs with the hub: events are recognised by
             # their head and never decoded whole.
             if payload.startswith(b"42"):
-                # Most events name nothing we wait for: one substring test each skips them.
-                if not any(needle in payload for needle in self._plan.needles):
+                key = (self._plan.needles, payload)
+                head = _PLAIN_HEADS.get(key, _UNKNOWN)
+                if head is _UNKNOWN:
+                    head = _plain_head(self._plan.needles, payload)
+                    if len(_PLAIN_HEADS) >= _HEADS_KEPT:
+                        _PLAIN_HEADS.clear()
+                    _PLAIN_HEADS[key] = head
+                if head is _SKIPPED:
                     return
-                head = wire.peek_event(payload)
             else:
                 head = None
-            if head is not None and head.name == "event" and head.kind is None:
-                head = decoded_head(payload)
             if head is not None:
                 if head.namespace == self._plan.namespace:
                     self._on_event(head, payload, received_ns)
@@ -299,6 +307,17 @@ class CheapViewer(asyncio.BufferedProtocol):
             self._on_change(FAILED)
 
 
+def _plain_head(needles: tuple[bytes, ...], packet: bytes) -> wire.EventHead | None:
+    """The head of an event packet; `_SKIPPED` if it names nothing the viewers wait for."""
+    # Most events name nothing we wait for: one substring test each skips them.
+    if not any(needle in packet for needle in needles):
+        return _SKIPPED
+    head = wire.peek_event(packet)
+    if head is not None and head.name == "event" and head.kind is None:
+        head = decoded_head(packet)
+    return head
+
+
 def _compressed_head(inflater: Inflater, payload: bytes) -> wire.EventHead | None:
     """The event head of an independently compressed message, or None if it is no event."""
     key = (inflater.window_bits, payload)
@@ -306,7 +325,7 @@ def _compressed_head(inflater: Inflater, payload: bytes) -> wire.EventHead | Non
         return _COMPRESSED_HEADS[key]
     prefix = inflater.head(payload, _HEAD_BYTES)
     head = wire.peek_event(prefix) if len(prefix) == _HEAD_BYTES else None
-    if len(_COMPRESSED_HEADS) >= _COMPRESSED_HEADS_KEPT:
+    if len(_COMPRESSED_HEADS) >= _HEADS_KEPT:
         _COMPRESSED_HEADS.clear()
     _COMPRESSED_HEADS[key] = head
     return head

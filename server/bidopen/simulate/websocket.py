@@ -223,6 +223,15 @@ class Message:
     compressed: bool = False
 
 
+# The last whole feed of at least this many bytes that left a decoder with nothing pending,
+# and the messages it held, per decoder kind (with or without deflate).  A pure function of
+# the bytes, shared by every decoder of the process: the bytes are compared in full (one
+# memcmp), and the messages are immutable.  Viewers that received the same broadcast then
+# share its payloads too, instead of holding a copy each.
+_SHARED_FEED_BYTES = 64
+_WHOLE_FEEDS: dict[bool, tuple[bytes, tuple[Message, ...]]] = {}
+
+
 class FrameDecoder:
     """Push parser for the server's (unmasked) frames: `feed` bytes, get whole messages.
 
@@ -238,6 +247,18 @@ class FrameDecoder:
         self.deflate = deflate
 
     def feed(self, data: bytes) -> list[Message]:
+        clean = not self._buffer and not self._fragments
+        if clean:
+            # A broadcast reaches every viewer of a process as the same bytes: parsed once.
+            known = _WHOLE_FEEDS.get(self.deflate)
+            if known is not None and known[0] == data:
+                return list(known[1])
+        messages = self._parse(data)
+        if clean and len(data) >= _SHARED_FEED_BYTES and not self._buffer and not self._fragments:
+            _WHOLE_FEEDS[self.deflate] = (data, tuple(messages))
+        return messages
+
+    def _parse(self, data: bytes) -> list[Message]:
         # Frames are read where they lie; only an incomplete tail is kept for the next feed.
         if self._buffer:
             self._buffer += data
