@@ -109,6 +109,7 @@ def run_serve(args: argparse.Namespace) -> int:
         return 2
     from bidopen.app import configure_logging, create_app
     from bidopen.http.accesslog import DiscreetAccessLogger
+    from bidopen.store.migrations import SchemaError
 
     # The same levels as `python -m bidopen.app`: libraries that would name bidders or log
     # every departing client stay quiet.
@@ -131,13 +132,19 @@ def run_serve(args: argparse.Namespace) -> int:
     # Ctrl-C while the demo runs ends aiohttp's main task by cancellation rather than by
     # its GracefulExit (the cleanup contexts have run by then): a normal stop, not a crash
     # to print a traceback for.
-    with contextlib.suppress(asyncio.CancelledError):
-        web.run_app(
-            app,
-            host=config.host,
-            port=config.port,
-            print=None,
-            handle_signals=True,
-            access_log_class=DiscreetAccessLogger,
-        )
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            web.run_app(
+                app,
+                host=config.host,
+                port=config.port,
+                print=None,
+                handle_signals=True,
+                access_log_class=DiscreetAccessLogger,
+            )
+    except SchemaError as exc:
+        # A refusal at start (a database of a newer release): the operator's next step is in
+        # the message, a traceback would only hide it.
+        print(f"bidopen serve: {exc}", file=sys.stderr)
+        return 1
     return 0

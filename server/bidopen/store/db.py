@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bidopen.store.schema import metadata
+from bidopen.store.migrations import prepare_schema
 
 # Write transactions on SQLite take the write lock when they begin (BEGIN IMMEDIATE): a
 # deferred transaction that reads and then writes fails with SQLITE_BUSY instead of waiting.
@@ -39,8 +39,13 @@ class Database:
             self._sqlite_writer = asyncio.Lock()
 
     async def create_schema(self) -> None:
-        async with self.engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
+        """Create, check or upgrade the schema at start (raises `SchemaError` to refuse).
+
+        A write transaction: on SQLite its BEGIN IMMEDIATE makes processes starting at once
+        prepare one after another, where deferred transactions would fail on the lock.
+        """
+        async with self.write() as conn:
+            await conn.run_sync(prepare_schema)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -251,3 +251,12 @@ node_heartbeats = Table(
     Column("started_at", Instant, nullable=False),
     Column("last_seen", Instant, nullable=False),
 )
+
+# Which version of these tables the database holds, in its one row, and the bidopen release
+# that set it; checked and upgraded at every start (bidopen.store.migrations).
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, nullable=False),
+    Column("written_by", String(64), nullable=False),
+)

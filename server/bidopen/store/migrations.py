@@ -1,0 +1,100 @@
+"""The schema's version: stamped in the database, checked at every start, upgraded step by step."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import Connection, delete, insert, inspect, select, text
+
+from bidopen.store.schema import metadata, schema_version
+
+log = logging.getLogger("bidopen.store.migrations")
+
+# The version of the tables in bidopen.store.schema. To change a table: raise this by one,
+# add the step from the previous version to UPGRADES, and test the step on both databases.
+SCHEMA_VERSION = 1
+
+UpgradeStep = Callable[[Connection], None]
+
+# UPGRADES[n] carries a database of schema version n to version n + 1. At start the steps
+# from the stored version up run in order, in one transaction with the stamp of the new
+# version; then every table of the current schema that is still missing is created. So a
+# step changes what exists (adds a column, moves data); a table that is only new needs none.
+UPGRADES: Mapping[int, UpgradeStep] = {}
+
+# The key of the PostgreSQL advisory lock that queues nodes starting at once: the ASCII of
+# "bidopen1" read as a 64-bit number, which no other user of the database is likely to pick.
+_SCHEMA_LOCK = 0x6269646F70656E31
+
+
+class SchemaError(Exception):
+    """The database cannot be brought to this release's schema, so the hub must not start."""
+
+
+class SchemaTooNew(SchemaError):
+    """The database was written by a newer bidopen (a rollback); this one must not touch it."""
+
+    def __init__(self, found: int, written_by: str, supported: int) -> None:
+        super().__init__(
+            f"the database holds schema version {found}, written by bidopen {written_by}; "
+            f"this bidopen {release()} knows schema version {supported} at most and has "
+            f"left it unchanged. Run bidopen {written_by} or newer, or restore the backup "
+            "made before the upgrade."
+        )
+
+
+class UpgradeFailed(SchemaError):
+    """An upgrade step raised; its transaction rolled back, so the database is as it was."""
+
+    def __init__(self, from_version: int, step: UpgradeStep, cause: Exception) -> None:
+        super().__init__(
+            f"schema upgrade step {from_version} -> {from_version + 1} ({step.__name__}) "
+            f"failed: {cause}. The database is unchanged."
+        )
+
+
+def release() -> str:
+    """This bidopen's version as installed ("unknown" when run from a source tree)."""
+    try:
+        return importlib.metadata.version("bidopen")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def prepare_schema(
+    conn: Connection, steps: Mapping[int, UpgradeStep] = UPGRADES, target: int = SCHEMA_VERSION
+) -> None:
+    """Bring the database to schema version `target` in the caller's transaction, or refuse.
+
+    The caller commits or rolls back, so a refusal or a failed step leaves nothing behind.
+    The transaction must be the only one preparing: on PostgreSQL the advisory lock taken
+    here queues the others until it ends; on SQLite the caller's BEGIN IMMEDIATE does.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+    tables = set(inspect(conn).get_table_names())
+    stamp = None
+    if schema_version.name in tables:
+        stamp = conn.execute(select(schema_version.c.version, schema_version.c.written_by)).first()
+    if stamp is not None:
+        found = stamp.version
+        if found > target:
+            raise SchemaTooNew(found, stamp.written_by, target)
+    elif tables & set(metadata.tables):
+        found = 1  # the tables of a release from before versions were stored
+    else:
+        found = target  # an empty database gets the current tables
+    for version in range(found, target):
+        step = steps[version]
+        try:
+            step(conn)
+        except Exception as exc:
+            raise UpgradeFailed(version, step, exc) from exc
+    metadata.create_all(conn)
+    if stamp is None or found != target:
+        conn.execute(delete(schema_version))
+        conn.execute(insert(schema_version).values(version=target, written_by=release()))
+        was = "none stored" if stamp is None else f"version {found}"
+        log.info("database schema stamped version %d (%s before)", target, was)
