@@ -39,6 +39,7 @@ from bidopen.service.signing import ServerSigner
 from bidopen.service.tenders import Tenders
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
+from bidopen.store.migrations import SchemaError
 from bidopen.video.relays import VideoRelays
 from bidopen.video.routes import add_video_routes, video_cleanup_ctx
 from bidopen.video.state import VideoState
@@ -207,3 +208,6 @@ if __name__ == "__main__":
     except ConfigError as exc:
         print(f"bidopen: {exc}", file=sys.stderr)
         sys.exit(2)
+    except SchemaError as exc:
+        print(f"bidopen: {exc}", file=sys.stderr)
+        sys.exit(1)
