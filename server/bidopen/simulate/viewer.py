@@ -38,8 +38,9 @@ _HEAD_BYTES = 256
 _COMPRESSED_HEADS: dict[tuple[int, bytes], wire.EventHead | None] = {}
 _PLAIN_HEADS: dict[tuple[tuple[bytes, ...], bytes], wire.EventHead | None] = {}
 _HEADS_KEPT = 64
-_SKIPPED = wire.EventHead("", "", None)
-_UNKNOWN = wire.EventHead("", "", None)
+# Markers, compared by identity: no event has an empty namespace.
+_SKIPPED = wire.EventHead("", "skipped", None)
+_UNKNOWN = wire.EventHead("", "unknown", None)
 
 
 @dataclass(frozen=True)
