@@ -20,7 +20,8 @@ import time
 from typing import Any
 
 from bidopen.realtime.frames import BroadcastFrames, encode_event_message
-from bidopen.simulate.viewer import CheapViewer, ViewerPlan, ViewerState
+from bidopen.simulate.options import viewer_plan
+from bidopen.simulate.viewer import CheapViewer, ViewerState
 from bidopen.simulate.websocket import Deflate
 
 _SIZES = (40, 5_400, 44_000)
@@ -80,16 +81,7 @@ def read_out_batch(bidders: int) -> bytes:
 
 def viewer_cost(viewers: int, bidders: int) -> dict[str, Any]:
     frames = read_out_batch(bidders)
-    plan = ViewerPlan(
-        host="127.0.0.1",
-        port=1,
-        path="/",
-        origin="http://127.0.0.1:1",
-        namespace="/public",
-        connect_auth={},
-        ready_event="snapshot",
-        watch=frozenset({"event/read_out", "event/record_published"}),
-    )
+    plan = viewer_plan("http://127.0.0.1:1", "ZB-1")
     crowd = []
     for _ in range(viewers):
         state = ViewerState(joined=True)

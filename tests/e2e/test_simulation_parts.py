@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import hashlib
 import secrets
 import struct
@@ -19,7 +20,6 @@ from bidopen.simulate.options import SimulationOptions, loopback_sources, viewer
 from bidopen.simulate.stats import Spread, percentile
 from bidopen.simulate.viewer import (
     CheapViewer,
-    ViewerPlan,
     ViewerState,
     decoded_head,
     packet_digest,
@@ -129,16 +129,7 @@ def test_the_shared_parse_is_kept_apart_for_decoders_without_deflate() -> None:
 
 
 def _seated_viewer(watch: frozenset[str], token: str) -> ViewerState:
-    plan = ViewerPlan(
-        host="127.0.0.1",
-        port=1,
-        path="/",
-        origin="http://127.0.0.1:1",
-        namespace="/public",
-        connect_auth=None,
-        ready_event=None,
-        watch=watch,
-    )
+    plan = dataclasses.replace(viewer_plan("http://127.0.0.1:1", "ZB-1"), watch=watch)
     state = ViewerState(joined=True)
     viewer = CheapViewer(plan, state, lambda change: None)
     viewer._upgrade.complete = True  # as after the server accepted the upgrade
