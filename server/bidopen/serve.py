@@ -119,16 +119,21 @@ def run_serve(args: argparse.Namespace) -> int:
     base_url = local_url(config.host, config.port)
     if config.demo:
         app.cleanup_ctx.append(_demo_ctx(base_url))  # type: ignore[arg-type]
-    print(
+    banner = (
         f"bidopen hub on {base_url}\n"
         f"  首页 tenders and big screens: {base_url}/\n"
         f"  投标人 bidder room: {base_url}/bidder\n"
-        f"  主持人 host console: {base_url}/host",
-        flush=True,
+        f"  主持人 host console: {base_url}/host"
     )
     if config.demo:
         user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")
-        print(f"  demo host login: {user} / {password}", flush=True)
+        banner += f"\n  demo host login: {user} / {password}"
+
+    def announce(_aiohttp_banner: str) -> None:
+        # Called by run_app once the hub listens, so after the database was checked: a
+        # refusal at start is never preceded by addresses that do not answer.
+        print(banner, flush=True)
+
     # Ctrl-C while the demo runs ends aiohttp's main task by cancellation rather than by
     # its GracefulExit (the cleanup contexts have run by then): a normal stop, not a crash
     # to print a traceback for.
@@ -138,7 +143,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 app,
                 host=config.host,
                 port=config.port,
-                print=None,
+                print=announce,
                 handle_signals=True,
                 access_log_class=DiscreetAccessLogger,
             )
