@@ -183,6 +183,11 @@ async def test_a_failing_step_rolls_the_whole_upgrade_back(db: Database) -> None
 async def test_nodes_starting_at_once_prepare_one_after_another(
     db: Database, database_url: str
 ) -> None:
+    if db.is_sqlite:
+        # An SQLite file belongs to one hub process (the embedded, single-node store): a
+        # second engine's first connection switches the journal to WAL and may find the file
+        # locked by the first, which is not a case the hub meets.
+        pytest.skip("several nodes share a database only on PostgreSQL")
     other_node = Database(database_url)
     try:
         await asyncio.gather(db.create_schema(), other_node.create_schema())
