@@ -28,4 +28,5 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-.venv/bin/pytest -q "$@"
+# The slowest tests are listed at the end, so that a suite growing slow is seen early.
+.venv/bin/pytest -q --durations=15 "$@"
