@@ -228,6 +228,17 @@ class ScriptedOpening:
     tender: str
     bidders: list[ScriptedBidder]
 
+    async def publish_record(self) -> None:
+        """Every bidder decrypts and confirms, the host closes both windows and publishes
+        the opening record: the session is then ready for the evaluation."""
+        for bidder in self.bidders:
+            await bidder.client.decrypt(self.tender, bidder.lot, bidder.sealed)
+        await self.host.close_decryption(self.tender)
+        for bidder in self.bidders:
+            await bidder.client.confirm(self.tender)
+        await self.host.close_confirmation(self.tender)
+        await self.host.publish_record(self.tender)
+
     async def publish_sample_result(self) -> dict[str, dict[str, str]]:
         """Lot 1's result for three bidders: the first wins, the third ranks second; the
         reasons given for the two that did not win, by bidder id."""

@@ -24,13 +24,7 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
     )
     try:
         host, tender = opening.host, opening.tender
-        for bidder in opening.bidders:
-            await bidder.client.decrypt(tender, "1", bidder.sealed)
-        await host.close_decryption(tender)
-        for bidder in opening.bidders:
-            await bidder.client.confirm(tender)
-        await host.close_confirmation(tender)
-        await host.publish_record(tender)
+        await opening.publish_record()
 
         screen = await browsers.page("screen")
         laptop = await browsers.page("screen-laptop", size=LAPTOP_SIZE)

@@ -40,13 +40,7 @@ async def test_bidder_room_shows_the_result_and_host_console_the_documents(
     )
     try:
         host, tender = opening.host, opening.tender
-        for bidder in opening.bidders:
-            await bidder.client.decrypt(tender, "1", bidder.sealed)
-        await host.close_decryption(tender)
-        for bidder in opening.bidders:
-            await bidder.client.confirm(tender)
-        await host.close_confirmation(tender)
-        await host.publish_record(tender)
+        await opening.publish_record()
         for stage in STAGES:
             await host.command(tender, "set_evaluation_stage", {"stage": stage})
 
