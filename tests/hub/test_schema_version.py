@@ -218,4 +218,6 @@ async def test_serve_refuses_a_newer_schema_with_one_line(
         f"bidopen serve: the database holds schema version {SCHEMA_VERSION + 1}"
     )
     assert "restore the backup" in last_line
+    # The addresses are told only once the hub listens, which a refused hub never does.
+    assert "bidopen hub on" not in done.stdout
     assert await stamps(db) == [(SCHEMA_VERSION + 1, release())]
