@@ -8,7 +8,6 @@ say exactly what each party saw.
 from __future__ import annotations
 
 import asyncio
-import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from bidopen.client import (
     seal_in_memory,
 )
 from bidopen.client.attend import Attendance, AttendancePlan, attend
-from bidseal import generate_keys, read_header
+from bidseal import generate_keys
 from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
@@ -156,8 +155,7 @@ async def test_whole_opening_matches_what_every_party_saw(hub_process: HubProces
         attending = [normal[0], normal[1], objecting, silent]
 
         async def take_part(party: Party, plan: AttendancePlan) -> Attendance:
-            header = read_header(io.BytesIO(party.sealed))
-            return await attend(party.client, tender.id, {LOT: header}, plan)
+            return await attend(party.client, tender.id, {LOT: party.sealed}, plan)
 
         async with asyncio.timeout(OPENING_TIMEOUT_S):
             shown, attended, (failed, refusal) = await asyncio.gather(

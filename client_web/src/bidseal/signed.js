@@ -15,6 +15,7 @@ export const SIGNED_FORMAT = "bidseal-signed/1";
 export const SIGNED_TYPES = Object.freeze([
   "receipt",
   "withdrawal",
+  "postponement",
   "opening-record",
   "evaluation-result",
   "log-head",

@@ -3451,6 +3451,7 @@ var SIGNED_FORMAT = "bidseal-signed/1";
 var SIGNED_TYPES = Object.freeze([
   "receipt",
   "withdrawal",
+  "postponement",
   "opening-record",
   "evaluation-result",
   "log-head"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bidopen.client.bidder import BidderClient
@@ -11,7 +13,8 @@ from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
 from bidopen.client.feed import SessionFeed
 from bidopen.client.models import EventMessage
-from bidseal import SealHeader
+from bidopen.client.release import KeyRelease
+from bidopen.clock import iso
 
 BEFORE_DECRYPTION = ("scheduled", "quorum_decision", "opening")
 AFTER_READ_OUT = ("confirmation", "record_due", "closed", "evaluation", "result_published")
@@ -80,14 +83,43 @@ def _answer_in_view(view: Mapping[str, Any], objection_id: str) -> str | None:
     return None
 
 
+async def wait_for_deadline(
+    client: BidderClient,
+    tender_id: str,
+    sealed: Mapping[str, bytes | Path],
+    say: Callable[[str], None],
+) -> dict[str, KeyRelease]:
+    """Wait until this computer's clock is past every chosen bid's deadline; the releases.
+
+    The deadline comes from the kept receipt and signed notices, or a later one the hub states;
+    whatever the hub says of phases and clocks, no key leaves before it. Notices are asked for
+    again after each wait, since the deadline may have moved later meanwhile.
+    """
+    releases = {lot: await client.release(tender_id, lot, path) for lot, path in sealed.items()}
+    for release in releases.values():
+        say(f"将解密 about to open: {release.describe_zh()} / {release.describe()}")
+    while True:
+        opens_at = max(release.opens_at for release in releases.values())
+        now = client.clock()
+        if now >= opens_at:
+            return releases
+        deadline = max(release.deadline for release in releases.values())
+        say(
+            f"等待截止时间 waiting for the deadline {iso(deadline)} "
+            f"(this computer's clock: {iso(now)}; keys are handed over from {iso(opens_at)})"
+        )
+        await asyncio.sleep((opens_at - now).total_seconds())
+        releases = {lot: await client.release(tender_id, lot, path) for lot, path in sealed.items()}
+
+
 async def attend(
     client: BidderClient,
     tender_id: str,
-    sealed: Mapping[str, SealHeader],
+    sealed: Mapping[str, bytes | Path],
     plan: AttendancePlan,
     say: Callable[[str], None] = lambda text: None,
 ) -> Attendance:
-    """Take part from sign-in to the published record; `sealed` maps lot -> own sealed header.
+    """Take part from sign-in to the published record; `sealed` maps lot -> own sealed file.
 
     Bound it with `asyncio.timeout`: an opening lasts as long as its host and windows say.
     """
@@ -95,8 +127,9 @@ async def attend(
     say("已签到 signed in" + (" (logged)" if logged else " (kept private until the deadline)"))
     live = await client.follow(tender_id)
     feed = live.feed
-    assert feed.snapshot is not None
-    phase = feed.snapshot.phase
+    # Events arriving meanwhile wait in the feed; the phase is read afresh after the wait.
+    releases = await wait_for_deadline(client, tender_id, sealed, say) if plan.decrypt else {}
+    phase = (await client.snapshot(tender_id)).phase
     if phase in ENDED:
         raise OpeningEnded("session_ended", f"the opening is {phase}")
     if phase in BEFORE_DECRYPTION:
@@ -104,15 +137,15 @@ async def attend(
         await _until(feed, sealed, "decryption_started")
         phase = "decryption"
     if phase == "decryption" and plan.decrypt:
-        for lot, header in sealed.items():
+        for lot, path in sealed.items():
             try:
-                answer = await client.decrypt(tender_id, lot, header)
+                answer = await client.decrypt(tender_id, lot, path, releases[lot])
                 say(f"标段 {lot} 已解密 lot {lot} decrypted (bid {answer.get('bid_sha256')})")
             except ClientError as error:
                 if error.code != "already_decrypted":
                     raise
     if phase in AFTER_READ_OUT:
-        read_out = feed.snapshot.view.get("readout")
+        read_out = (await client.snapshot(tender_id)).view.get("readout")
     else:
         read_out = (await _until(feed, sealed, "read_out")).data.get("lots")
     say("唱标 read-out received")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import secrets
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,21 +17,34 @@ from bidopen.client.base import HubClient
 from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
 from bidopen.client.host import CommandResult
+from bidopen.client.receipts import ReceiptBook
+from bidopen.client.release import (
+    CLOCK_MARGIN,
+    BidDocument,
+    KeyRelease,
+    KeyReleaseRefused,
+    Postponement,
+    check_time,
+    chosen_bid,
+    plan_release,
+)
 from bidopen.client.rest import HubHttp
 from bidseal import (
     BidContext,
     BidderKeys,
     InvalidSealedBid,
+    InvalidSignedDocument,
     PublicBundle,
-    SealHeader,
+    SealedBidReader,
     SealResult,
     open_rehearsal_envelope,
     read_header,
     seal,
     sign_challenge,
     unwrap_data_key,
+    verify_document,
 )
-from bidseal.codec import b64u_encode
+from bidseal.codec import b64u_decode, b64u_encode
 
 _UPLOAD_BLOCK = 256 * 1024
 
@@ -44,6 +59,28 @@ async def _file_blocks(path: Path) -> AsyncIterator[bytes]:
     with path.open("rb") as sealed:
         while block := sealed.read(_UPLOAD_BLOCK):
             yield block
+
+
+def sealed_sha256(sealed: bytes | Path) -> str:
+    """The bid hash of a sealed file (what receipts name), read and checked here, not asked."""
+    reader = SealedBidReader()
+    try:
+        if isinstance(sealed, bytes):
+            reader.feed(sealed)
+        else:
+            with sealed.open("rb") as stream:
+                while block := stream.read(_UPLOAD_BLOCK):
+                    reader.feed(block)
+        return reader.finish().bid_sha256
+    except InvalidSealedBid:
+        raise ClientError(
+            "invalid_sealed_bid", "the sealed file is malformed or was altered"
+        ) from None
+
+
+def own_clock() -> datetime:
+    """This computer's clock: the one that decides when a data key may leave it."""
+    return datetime.now(UTC)
 
 
 def seal_in_memory(
@@ -67,10 +104,17 @@ class BidderClient(HubClient):
         bidder_id: str | None = None,
         *,
         session: aiohttp.ClientSession | None = None,
+        book: ReceiptBook | None = None,
+        clock_margin: timedelta = CLOCK_MARGIN,
+        clock: Callable[[], datetime] = own_clock,
     ) -> None:
         super().__init__(base_url, session=session)
         self.keys = keys
         self._bidder_id = bidder_id
+        # What this client may open is decided from this book and this clock only.
+        self.book = book if book is not None else ReceiptBook()
+        self.clock_margin = clock_margin
+        self.clock = clock
 
     @property
     def bidder_id(self) -> str:
@@ -110,7 +154,14 @@ class BidderClient(HubClient):
         self.http.token = token
 
     async def submit(self, tender_id: str, lot: str, sealed: bytes | Path) -> SignedDocument:
-        """Upload a sealed file; return the signed receipt after checking it names this bid."""
+        """Upload a sealed file; keep and return the signed receipt once it names this bid.
+
+        The receipt must name this very file and sign a deadline no earlier than the one the
+        tender showed before the upload; otherwise it is not kept, so this client will never
+        open the bid (the hub keeps it, and the bidder is told).
+        """
+        bid_sha256 = sealed_sha256(sealed)
+        shown = (await self.tender(tender_id)).deadline
         data = sealed if isinstance(sealed, bytes) else _file_blocks(sealed)
         answer = await self.http.request(
             "PUT",
@@ -119,14 +170,38 @@ class BidderClient(HubClient):
             headers={"Content-Type": "application/octet-stream"},
         )
         receipt = await self.verify(_member(answer, "receipt"), "receipt")
-        expected = {"tender": tender_id, "lot": lot, "bidder": self.bidder_id}
-        if any(receipt.payload.get(k) != v for k, v in expected.items()):
-            raise ClientError("document_invalid", "the receipt names another bid")
+        kept = self._check_bid_document(receipt, tender_id, lot, bid_sha256)
+        if kept.deadline is None or kept.deadline < shown:
+            raise ClientError(
+                "receipt_deadline_invalid",
+                "the receipt does not sign the tender's deadline "
+                f"({kept.deadline and kept.deadline.isoformat()} against {shown.isoformat()}); "
+                "it is not kept and this client will not open the bid",
+                "回执未签署招标项目的截止时间，不予保存，本机不会解密该投标",
+            )
+        self.book.keep(receipt)
         return receipt
 
     async def withdraw(self, tender_id: str, lot: str) -> SignedDocument:
+        """Withdraw the current bid; the signed withdrawal is kept, so it is never opened."""
         answer = await self.http.request("DELETE", f"/api/tenders/{tender_id}/lots/{lot}/bid")
-        return await self.verify(_member(answer, "withdrawal"), "withdrawal")
+        withdrawal = await self.verify(_member(answer, "withdrawal"), "withdrawal")
+        self._check_bid_document(withdrawal, tender_id, lot, None)
+        self.book.keep(withdrawal)
+        return withdrawal
+
+    def _check_bid_document(
+        self, document: SignedDocument, tender_id: str, lot: str, bid_sha256: str | None
+    ) -> BidDocument:
+        kept = BidDocument.from_payload(
+            document.type, document.payload, b64u_decode(document.envelope["key"])
+        )
+        named = (kept.tender, kept.lot, kept.bidder)
+        if named != (tender_id, lot, self.bidder_id) or (
+            bid_sha256 is not None and kept.bid_sha256 != bid_sha256
+        ):
+            raise ClientError("document_invalid", f"the {document.type} names another bid")
+        return kept
 
     async def my_bids(self, tender_id: str) -> list[dict[str, Any]]:
         answer = await self.http.get(f"/api/tenders/{tender_id}/bids/mine")
@@ -140,20 +215,65 @@ class BidderClient(HubClient):
         answer = await self.http.post(f"/api/sessions/{session_id}/sign-in")
         return bool(_member(answer, "logged"))
 
-    def data_key(self, tender_id: str, lot: str, sealed: SealHeader | bytes | Path) -> bytes:
+    def data_key(self, tender_id: str, lot: str, sealed: bytes | Path) -> bytes:
         """Unwrap the data key of our own sealed file; InvalidSealedBid if our keys cannot."""
         context = self.context(tender_id, lot)
-        if isinstance(sealed, SealHeader):
-            return unwrap_data_key(sealed, self.keys, context)
         if isinstance(sealed, bytes):
             return unwrap_data_key(read_header(io.BytesIO(sealed)), self.keys, context)
         with sealed.open("rb") as stream:
             return unwrap_data_key(read_header(stream), self.keys, context)
 
+    async def release(self, tender_id: str, lot: str, sealed: bytes | Path) -> KeyRelease:
+        """What this client would open for (tender, lot) and from when, by its own documents.
+
+        KeyReleaseRefused if it never will: no kept receipt, a replaced or withdrawn bid, a file
+        that is not the bid of the latest receipt, or a notice moving the deadline earlier.
+        The hub is asked only for signed postponement notices (checked against the receipt's
+        key) and the deadline it states, and either can only make the client wait longer.
+        """
+        receipt = chosen_bid(
+            self.book.documents, tender_id, lot, self.bidder_id, sealed_sha256(sealed)
+        )
+        notices = await self._postponements(tender_id, receipt)
+        stated = (await self.tender(tender_id)).deadline
+        return plan_release(receipt, notices, (stated,), self.clock_margin)
+
+    async def _postponements(self, tender_id: str, receipt: BidDocument) -> list[Postponement]:
+        answer = await self.http.get(f"/api/tenders/{tender_id}/postponements")
+        envelopes = _member(answer, "notices")
+        if not isinstance(envelopes, list):
+            raise ClientError("bad_response", "unexpected postponement list")
+        notices = []
+        for envelope in envelopes:
+            try:
+                payload = verify_document(envelope, "postponement", receipt.key)
+            except InvalidSignedDocument:
+                raise KeyReleaseRefused(
+                    "notice_invalid",
+                    "a postponement notice does not verify with the key that signed the receipt",
+                    "延期通知签名验证失败",
+                ) from None
+            notices.append(Postponement.from_payload(payload, receipt.key))
+        return notices
+
     async def decrypt(
-        self, tender_id: str, lot: str, sealed: SealHeader | bytes | Path
+        self,
+        tender_id: str,
+        lot: str,
+        sealed: bytes | Path,
+        release: KeyRelease | None = None,
     ) -> dict[str, Any]:
-        """Hand the data key of our bid to the hub during the decryption window."""
+        """Hand the data key of our bid to the hub, if this client's own rules allow it now.
+
+        Within the clock margin of the deadline it waits the margin out; earlier it refuses
+        (`attend` waits for the deadline itself). KeyReleaseRefused says why not.
+        """
+        if release is None:
+            release = await self.release(tender_id, lot, sealed)
+        wait = (release.opens_at - self.clock()).total_seconds()
+        if 0 < wait <= self.clock_margin.total_seconds():
+            await asyncio.sleep(wait)
+        check_time(release, self.clock())
         return await self.send_data_key(tender_id, lot, self.data_key(tender_id, lot, sealed))
 
     async def send_data_key(self, tender_id: str, lot: str, data_key: bytes) -> dict[str, Any]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from bidopen.client.attend import AttendancePlan, attend
 from bidopen.client.bidder import BidderClient, register_bidder
 from bidopen.client.cli_common import CommandError, add_url, emit, guarded, secret, tell
+from bidopen.client.receipts import ReceiptBook
+from bidopen.client.release import CLOCK_MARGIN
 from bidseal import BidderKeys, SealHeader, load_private_key_file, load_public_bundle, read_header
+from bidseal.strictjson import StrictJsonError, read_json
 
 PASSPHRASE_ENV = "BIDOPEN_PASSPHRASE"
 PUBLIC_BUNDLE = "bidder-public.json"
@@ -25,7 +29,11 @@ def _header(path: Path) -> SealHeader:
 
 
 async def _client(args: argparse.Namespace, bidder_id: str) -> BidderClient:
-    client = BidderClient(args.url, _keys(args), bidder_id)
+    # Receipts and withdrawals are kept beside the keys: what this bidder may open is
+    # decided from them, never from what a hub says at decryption time.
+    book = ReceiptBook.in_key_dir(args.key_dir)
+    margin = timedelta(seconds=getattr(args, "clock_margin", CLOCK_MARGIN.total_seconds()))
+    client = BidderClient(args.url, _keys(args), bidder_id, book=book, clock_margin=margin)
     await client.login()
     return client
 
@@ -66,8 +74,13 @@ async def _join(args: argparse.Namespace) -> int:
         objection=args.object,
         confirm=(not args.stay_silent and args.object is None) or args.confirm_after_answer,
     )
+    sealed = {h.context.lot: path for h, path in zip(headers, args.sealed, strict=True)}
+    if len(sealed) != len(headers):
+        raise CommandError("give one sealed file per lot")
     async with await _client(args, bidder_id) as client:
-        seen = await attend(client, tender_id, {h.context.lot: h for h in headers}, plan, say=tell)
+        for receipt in args.receipt:
+            client.book.keep(_read_envelope(receipt))
+        seen = await attend(client, tender_id, sealed, plan, say=tell)
     emit(
         {
             "tender": tender_id,
@@ -80,6 +93,16 @@ async def _join(args: argparse.Namespace) -> int:
         }
     )
     return 0 if seen.record_matches_read_out else 1
+
+
+def _read_envelope(path: Path) -> dict[str, object]:
+    try:
+        envelope = read_json(path.read_bytes())
+    except (OSError, StrictJsonError) as error:
+        raise CommandError(f"{path}: not a signed receipt: {error}") from None
+    if not isinstance(envelope, dict):
+        raise CommandError(f"{path}: not a signed receipt")
+    return envelope
 
 
 async def _rehearse(args: argparse.Namespace) -> int:
@@ -134,6 +157,22 @@ def register_bidder_commands(
         "--confirm-after-answer", action="store_true", help="confirm once the host answered"
     )
     join.add_argument("--stay-silent", action="store_true", help="neither confirm nor object")
+    join.add_argument(
+        "--receipt",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a signed receipt kept elsewhere (e.g. from the bidder room) to add to KEYDIR",
+    )
+    join.add_argument(
+        "--clock-margin",
+        type=float,
+        default=CLOCK_MARGIN.total_seconds(),
+        metavar="SECONDS",
+        help="how far past the deadline this computer's clock must be before a key is sent "
+        f"(default {CLOCK_MARGIN.total_seconds():g})",
+    )
     join.add_argument(
         "--no-decrypt", action="store_true", help="do not hand over the data key (drills only)"
     )

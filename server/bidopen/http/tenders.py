@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bidopen.appkeys import CLOCK, TENDERS
+from bidopen.appkeys import CLOCK, OPENING, TENDERS
 from bidopen.http.auth import require
 from bidopen.http.parsing import int_query, json_body
 from bidopen.service.accounts import HOST
@@ -33,3 +33,10 @@ async def list_tenders(request: web.Request) -> web.Response:
 @routes.get("/api/tenders/{tender_id}")
 async def get_tender(request: web.Request) -> web.Response:
     return web.json_response(await request.app[TENDERS].describe(request.match_info["tender_id"]))
+
+
+@routes.get("/api/tenders/{tender_id}/postponements")
+async def postponements(request: web.Request) -> web.Response:
+    """The signed notices of every later deadline; bidders' clients wait for the latest."""
+    notices = await request.app[OPENING].postponements(request.match_info["tender_id"])
+    return web.json_response({"notices": notices})

@@ -45,6 +45,27 @@ def _open_for_bids(state: OpeningSession, lot_id: str) -> None:
         raise HubError("lot_not_found")
 
 
+# Receipts and withdrawals of this version carry the deadline and the names the bidder's
+# client shows before it hands over a data key (docs/sealed-bid-format.md, 4.1).
+BID_DOCUMENT_VERSION = 2
+
+
+def _bid_facts(state: OpeningSession, target: Submission) -> dict[str, object]:
+    """What a receipt or withdrawal says of the tender: signed, so a client can rely on it."""
+    assert state.deadline is not None
+    lot_names = {lot.id: lot.name for lot in state.lots}
+    return {
+        "version": BID_DOCUMENT_VERSION,
+        "tender": target.tender_id,
+        "tender_code": state.code,
+        "tender_title": state.title,
+        "lot": target.lot_id,
+        "lot_name": lot_names[target.lot_id],
+        "bidder": target.bidder.id,
+        "deadline": iso(state.deadline),
+    }
+
+
 class FinishingUploads:
     """Uploads of this process whose file is stored in time but whose row is not committed.
 
@@ -199,9 +220,7 @@ class Bidding:
             receipt = self._signer.sign(
                 "receipt",
                 {
-                    "tender": target.tender_id,
-                    "lot": target.lot_id,
-                    "bidder": target.bidder.id,
+                    **_bid_facts(state, target),
                     "bid_sha256": bid_sha256,
                     "size": size,
                     "received_at": iso(received_at),
@@ -239,9 +258,7 @@ class Bidding:
             document = self._signer.sign(
                 "withdrawal",
                 {
-                    "tender": target.tender_id,
-                    "lot": target.lot_id,
-                    "bidder": target.bidder.id,
+                    **_bid_facts(state, target),
                     "bid_sha256": current.bid_sha256,
                     "size": current.size,
                     "withdrawn_at": iso(now),

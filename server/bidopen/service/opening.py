@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,14 +21,14 @@ from bidopen.service.views import BIDDER, HOST, PUBLIC, event_messages
 from bidopen.session import bidder_view, build_record, host_view, public_view
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
-from bidopen.session.events import Event
+from bidopen.session.events import Event, SessionRescheduled
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Actor, BidEntry, Role
 from bidopen.store import bidders as bidder_store
 from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
-from bidopen.store.documents import add_document, latest_document
+from bidopen.store.documents import add_document, documents_of, latest_document
 from bidopen.store.eventlog import StoredEvent
 
 SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
@@ -121,7 +122,51 @@ class Opening:
                 return c.CloseDecryption(actor=actor, summaries=await _summaries(conn, session_id))
 
             return await self._sessions.execute(session_id, close)
-        return await self._sessions.execute(session_id, _host_command(actor, name, body))
+        command = _host_command(actor, name, body)
+        if isinstance(command, c.Reschedule):
+            return await self._sessions.execute(session_id, command, self._postponement_notice)
+        return await self._sessions.execute(session_id, command)
+
+    async def _postponement_notice(
+        self, conn: AsyncConnection, state: OpeningSession, events: Sequence[Event]
+    ) -> None:
+        """Sign the new deadline, in the transaction that moves it (bidders' clients wait for it).
+
+        A bidder's client never hands over a data key before the deadline of its receipt or of
+        a later notice it verified; the notices are public at `GET /api/tenders/{id}/postponements`.
+        """
+        for event in events:
+            if isinstance(event, SessionRescheduled):
+                notice = self._signer.sign(
+                    "postponement",
+                    {
+                        "version": 1,
+                        "tender": state.tender_id,
+                        "tender_code": state.code,
+                        "tender_title": state.title,
+                        "previous_deadline": iso(event.previous_deadline),
+                        "deadline": iso(event.deadline),
+                        "reason": event.reason,
+                        "at": iso(event.at),
+                    },
+                )
+                await add_document(
+                    conn,
+                    tender_id=state.tender_id,
+                    type_="postponement",
+                    owner=None,
+                    body=document_text(notice),
+                    now=event.at,
+                    ref=iso(event.deadline),
+                )
+
+    async def postponements(self, session_id: str) -> list[dict[str, Any]]:
+        """The signed postponement notices of a tender, oldest first (public: deadlines are)."""
+        async with self._db.read() as conn:
+            if (await self._sessions.load_in(conn, session_id)).state.phase is Phase.UNSCHEDULED:
+                raise HubError("tender_not_found")
+            texts = await documents_of(conn, session_id, "postponement")
+        return [json.loads(text) for text in texts]
 
     async def _publish_record(self, session_id: str, actor: Actor) -> list[StoredEvent]:
         signed: list[dict[str, str]] = []

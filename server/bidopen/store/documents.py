@@ -45,3 +45,14 @@ async def latest_document(
         stmt = stmt.where(documents.c.ref == ref)
     row = (await conn.execute(stmt.order_by(documents.c.id.desc()).limit(1))).first()
     return None if row is None else str(row.body)
+
+
+async def documents_of(conn: AsyncConnection, tender_id: str, type_: str) -> list[str]:
+    """Every signed document of a type for a tender, oldest first, as the JSON texts issued."""
+    stmt = (
+        select(documents.c.body)
+        .where(documents.c.tender_id == tender_id, documents.c.type == type_)
+        .where(documents.c.owner.is_(None))
+        .order_by(documents.c.id)
+    )
+    return [str(row.body) for row in await conn.execute(stmt)]
