@@ -27,7 +27,15 @@ __all__ = [
 
 SIGNED_FORMAT = "bidseal-signed/1"
 DOCUMENT_TYPES = frozenset(
-    {"receipt", "withdrawal", "postponement", "opening-record", "evaluation-result", "log-head"}
+    {
+        "receipt",
+        "withdrawal",
+        "postponement",
+        "deadline",
+        "opening-record",
+        "evaluation-result",
+        "log-head",
+    }
 )
 _ENVELOPE_MEMBERS = frozenset({"format", "type", "payload", "signature", "key"})
 

@@ -16,6 +16,7 @@ export const SIGNED_TYPES = Object.freeze([
   "receipt",
   "withdrawal",
   "postponement",
+  "deadline",
   "opening-record",
   "evaluation-result",
   "log-head",

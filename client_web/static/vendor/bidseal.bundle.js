@@ -3452,6 +3452,7 @@ var SIGNED_TYPES = Object.freeze([
   "receipt",
   "withdrawal",
   "postponement",
+  "deadline",
   "opening-record",
   "evaluation-result",
   "log-head"

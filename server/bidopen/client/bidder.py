@@ -21,6 +21,7 @@ from bidopen.client.receipts import ReceiptBook
 from bidopen.client.release import (
     CLOCK_MARGIN,
     BidDocument,
+    DeadlineStatement,
     KeyRelease,
     KeyReleaseRefused,
     Postponement,
@@ -235,8 +236,26 @@ class BidderClient(HubClient):
             self.book.documents, tender_id, lot, self.bidder_id, sealed_sha256(sealed)
         )
         notices = await self._postponements(tender_id, receipt)
+        nonce = b64u_encode(secrets.token_bytes(18))
+        statement = await self._deadline_statement(tender_id, receipt, nonce)
         stated = (await self.tender(tender_id)).deadline
-        return plan_release(receipt, notices, (stated,), self.clock_margin)
+        return plan_release(
+            receipt, notices, (stated,), self.clock_margin, statement=statement, nonce=nonce
+        )
+
+    async def _deadline_statement(
+        self, tender_id: str, receipt: BidDocument, nonce: str
+    ) -> DeadlineStatement:
+        answer = await self.http.get(f"/api/tenders/{tender_id}/deadline", {"nonce": nonce})
+        try:
+            payload = verify_document(_member(answer, "statement"), "deadline", receipt.key)
+        except InvalidSignedDocument:
+            raise KeyReleaseRefused(
+                "notice_invalid",
+                "the deadline statement does not verify with the key that signed the receipt",
+                "截止时间声明签名验证失败",
+            ) from None
+        return DeadlineStatement.from_payload(payload, receipt.key)
 
     async def _postponements(self, tender_id: str, receipt: BidDocument) -> list[Postponement]:
         answer = await self.http.get(f"/api/tenders/{tender_id}/postponements")

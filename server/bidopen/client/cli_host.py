@@ -210,6 +210,13 @@ def register_host_commands(
         _command("close_confirmation", lambda a: {}),
     )
     command("publish", "sign and publish the opening record", _publish)
+    reschedule = command(
+        "reschedule",
+        "move the deadline later (bidders receive a signed postponement notice)",
+        _command("reschedule", lambda a: {"deadline": a.deadline, "reason": a.reason}),
+    )
+    reschedule.add_argument("--deadline", required=True, help="ISO 8601 with its zone")
+    reschedule.add_argument("--reason", required=True)
     abort = command("abort", "abort the opening", _command("abort", lambda a: {"reason": a.reason}))
     abort.add_argument("--reason", required=True)
     watch = command("watch", "print the session's events as they happen (JSON)", _watch)

@@ -106,6 +106,30 @@ class Postponement:
             raise ClientError("document_invalid", "the postponement notice is malformed") from None
 
 
+@dataclass(frozen=True)
+class DeadlineStatement:
+    """The hub's signed word, over this client's nonce, on the deadline in force now."""
+
+    tender: str
+    deadline: datetime
+    postponements: int
+    nonce: str
+    key: bytes
+
+    @classmethod
+    def from_payload(cls, payload: Mapping[str, Any], key: bytes) -> DeadlineStatement:
+        try:
+            return cls(
+                tender=str(payload["tender"]),
+                deadline=parse_iso(str(payload["deadline"])),
+                postponements=int(payload["postponements"]),
+                nonce=str(payload["nonce"]),
+                key=key,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise ClientError("document_invalid", "the deadline statement is malformed") from None
+
+
 def chosen_bid(
     kept: Sequence[BidDocument], tender: str, lot: str, bidder: str, sealed_sha256: str
 ) -> BidDocument:
@@ -155,11 +179,27 @@ def chosen_bid(
     return latest
 
 
-def signed_deadline(receipt: BidDocument, notices: Iterable[Postponement]) -> datetime:
+def _earlier(named: datetime, signed: datetime, what: str, what_zh: str) -> KeyReleaseRefused:
+    return KeyReleaseRefused(
+        "deadline_earlier",
+        f"{what} names the deadline {iso(named)}, earlier than {iso(signed)} which your "
+        "receipt or a notice signs; a deadline only moves later",
+        f"{what_zh}的截止时间 {iso(named)} 早于已签署的截止时间 {iso(signed)}，不予接受",
+    )
+
+
+def signed_deadline(
+    receipt: BidDocument,
+    notices: Sequence[Postponement],
+    statement: DeadlineStatement | None = None,
+    nonce: str | None = None,
+) -> datetime:
     """The deadline in force by signed documents: the receipt's, or a later notice's.
 
     A notice for another tender, signed by another key, or naming a deadline earlier than the
-    receipt's, is refused: an honest hub never moves a deadline earlier.
+    receipt's, is refused: an honest hub never moves a deadline earlier. The statement, asked
+    for with `nonce`, must agree: same key and tender, our nonce, no earlier deadline, and no
+    more postponements than the notices shown (a hidden notice is a refusal, not a guess).
     """
     assert receipt.deadline is not None
     deadline = receipt.deadline
@@ -170,16 +210,28 @@ def signed_deadline(receipt: BidDocument, notices: Iterable[Postponement]) -> da
                 "a postponement notice names another tender or is signed by another key",
                 "延期通知所属项目或签名密钥不符",
             )
-        if notice.deadline < receipt.deadline:
-            raise KeyReleaseRefused(
-                "deadline_earlier",
-                f"a notice names the deadline {iso(notice.deadline)}, earlier than the one "
-                f"your receipt signs ({iso(receipt.deadline)}); a deadline only moves later",
-                f"延期通知的截止时间 {iso(notice.deadline)} 早于回执签署的截止时间"
-                f" {iso(receipt.deadline)}，不予接受",
-            )
-        deadline = max(deadline, notice.deadline)
-    return deadline
+        if notice.deadline < deadline:
+            raise _earlier(notice.deadline, deadline, "a postponement notice", "延期通知")
+        deadline = notice.deadline
+    if statement is None:
+        return deadline
+    if (statement.tender, statement.key, statement.nonce) != (receipt.tender, receipt.key, nonce):
+        raise KeyReleaseRefused(
+            "notice_invalid",
+            "the deadline statement names another tender, key or request",
+            "截止时间声明所属项目、签名密钥或请求不符",
+        )
+    if statement.deadline < deadline:
+        raise _earlier(statement.deadline, deadline, "the hub's deadline statement", "截止时间声明")
+    if statement.postponements != len(notices):
+        raise KeyReleaseRefused(
+            "notice_missing",
+            f"the hub states {statement.postponements} postponement(s) but shows "
+            f"{len(notices)} signed notice(s); not opening while the deadline is unclear",
+            f"平台声明延期 {statement.postponements} 次，"
+            f"但只提供 {len(notices)} 份签名通知，不解密",
+        )
+    return max(deadline, statement.deadline)
 
 
 @dataclass(frozen=True)
@@ -213,12 +265,14 @@ class KeyRelease:
 
 def plan_release(
     receipt: BidDocument,
-    notices: Iterable[Postponement],
+    notices: Sequence[Postponement],
     stated: Iterable[datetime] = (),
     margin: timedelta = CLOCK_MARGIN,
+    statement: DeadlineStatement | None = None,
+    nonce: str | None = None,
 ) -> KeyRelease:
     """When the bid of `receipt` may be opened: never before the latest deadline anyone named."""
-    signed = signed_deadline(receipt, notices)
+    signed = signed_deadline(receipt, notices, statement, nonce)
     deadline = max((signed, *stated))
     return KeyRelease(receipt=receipt, deadline=deadline, signed=signed, opens_at=deadline + margin)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from aiohttp import web
 
 from bidopen.appkeys import CLOCK, OPENING, TENDERS
+from bidopen.errors import HubError
 from bidopen.http.auth import require
 from bidopen.http.parsing import int_query, json_body
 from bidopen.service.accounts import HOST
@@ -40,3 +43,22 @@ async def postponements(request: web.Request) -> web.Response:
     """The signed notices of every later deadline; bidders' clients wait for the latest."""
     notices = await request.app[OPENING].postponements(request.match_info["tender_id"])
     return web.json_response({"notices": notices})
+
+
+NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@routes.get("/api/tenders/{tender_id}/deadline")
+async def deadline_statement(request: web.Request) -> web.Response:
+    """The deadline in force now, signed over the client's nonce (so it cannot be replayed).
+
+    A bidder's client asks for it before handing over a data key: a hub that hides a
+    postponement must sign the lie, and the signed statement is the bidder's evidence.
+    """
+    nonce = request.query.get("nonce", "")
+    if not NONCE.match(nonce):
+        raise HubError("validation_failed", "nonce: 16 to 64 base64url characters")
+    statement = await request.app[OPENING].deadline_statement(
+        request.match_info["tender_id"], nonce
+    )
+    return web.json_response({"statement": statement})

@@ -160,6 +160,26 @@ class Opening:
                     ref=iso(event.deadline),
                 )
 
+    async def deadline_statement(self, session_id: str, nonce: str) -> dict[str, str]:
+        """The deadline in force now, signed with the caller's nonce and the number of notices."""
+        async with self._db.read() as conn:
+            state = (await self._sessions.load_in(conn, session_id)).state
+            if state.phase is Phase.UNSCHEDULED:
+                raise HubError("tender_not_found")
+            assert state.deadline is not None
+            return self._signer.sign(
+                "deadline",
+                {
+                    "version": 1,
+                    "tender": session_id,
+                    "tender_code": state.code,
+                    "deadline": iso(state.deadline),
+                    "postponements": len(state.reschedulings),
+                    "nonce": nonce,
+                    "at": iso(self._clock.now()),
+                },
+            )
+
     async def postponements(self, session_id: str) -> list[dict[str, Any]]:
         """The signed postponement notices of a tender, oldest first (public: deadlines are)."""
         async with self._db.read() as conn:
