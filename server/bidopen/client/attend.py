@@ -106,10 +106,20 @@ async def wait_for_deadline(
         deadline = max(release.deadline for release in releases.values())
         say(
             f"等待截止时间 waiting for the deadline {iso(deadline)} "
-            f"(this computer's clock: {iso(now)}; keys are handed over from {iso(opens_at)})"
+            f"(this computer's clock: {iso(now)}; the hub's clock, for information only: "
+            f"{await _hub_clock(client)}; keys are handed over from {iso(opens_at)})"
         )
         await asyncio.sleep((opens_at - now).total_seconds())
         releases = {lot: await client.release(tender_id, lot, path) for lot, path in sealed.items()}
+
+
+async def _hub_clock(client: BidderClient) -> str:
+    """The hub's clock as it says (shown beside ours; it decides nothing)."""
+    try:
+        answer = await client.http.get("/api/time")
+    except ClientError:
+        return "unknown"
+    return str(answer.get("now", "unknown")) if isinstance(answer, dict) else "unknown"
 
 
 async def attend(
