@@ -198,6 +198,17 @@ describe("Python-made key file (private-key-v1.json)", () => {
       await assert.rejects(importPrivateKeyFile(keyVectors.key_file, wrong), KeyFileError);
     }
   });
+
+  for (const variant of keyVectors.variants) {
+    test(`${variant.opens ? "opens" : "refused"}: ${variant.name} (${variant.reason})`, async () => {
+      const importing = importPrivateKeyFile(variant.key_file, keyVectors.passphrase);
+      if (variant.opens) {
+        assert.equal(await keyId((await importing).signingPoint), keyVectors.bidder_key_id);
+      } else {
+        await assert.rejects(importing, { name: "KeyFileError", message: "wrong passphrase or damaged key file" });
+      }
+    });
+  }
 });
 
 describe("Python-made signed documents (signed-v1.json)", () => {

@@ -46,7 +46,7 @@ describe("JavaScript-made vectors", () => {
   for (const vector of manifest.invalid) {
     test(`invalid (${vector.fails_at}): ${vector.name}`, async () => {
       const file = await read(vector.file);
-      if (vector.fails_at === "parse") {
+      if (vector.fails_at === "read") {
         await assert.rejects(parseSealed(file), InvalidSealedBidError);
         return;
       }

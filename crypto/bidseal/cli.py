@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -118,22 +119,32 @@ def _seal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expected_context(args: argparse.Namespace) -> BidContext | None:
+    if args.expect_context is None:
+        return None
+    try:
+        return BidContext(*args.expect_context)
+    except ValueError as exc:
+        raise CommandError(f"--expect-context: {exc}") from exc
+
+
 def _open(args: argparse.Namespace) -> int:
     sealed, out = Path(args.sealed), Path(args.out)
     summary_out = Path(args.summary_out) if args.summary_out else None
+    expected = _expected_context(args)
     _refuse_existing(out, args.force)
     if summary_out is not None:
         _refuse_existing(summary_out, args.force)
     with sealed.open("rb") as stream:
         header = read_header(stream)
     own = load_public_bundle(Path(args.key_dir))
-    if header.recipient_key != own.encryption_key:
-        raise CommandError(
-            f"{sealed} was sealed to encryption key {key_id(header.recipient_key)}, "
-            f"not to the key in {args.key_dir} ({own.encryption_key_id})"
-        )
+    # Another context or another key is the format's one opaque error, like every
+    # other failure to open (section 3); checked before the passphrase is asked for.
+    context = header.context if expected is None else expected
+    if header.context != context or header.recipient_key != own.encryption_key:
+        raise InvalidSealedBid
     keys = _load_keys(args)
-    data_key = unwrap_data_key(header, keys, header.context)
+    data_key = unwrap_data_key(header, keys, context)
     opened = open_file(sealed, data_key, out, overwrite=args.force)
     if summary_out is not None:
         text = json.dumps(opened.summary, ensure_ascii=False, indent=2) + "\n"
@@ -150,16 +161,23 @@ def _open(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_info(path: Path) -> SealedBidInfo:
+def _read_info(stream: io.BufferedReader) -> SealedBidInfo:
+    """Check a sealed stream block by block, as its bytes arrive.
+
+    ``read1`` returns what a pipe holds at once rather than waiting for a whole
+    block, so a foreign file is refused at its first byte (section 3, step 1)
+    even while the writer keeps the pipe open.
+    """
     reader = SealedBidReader()
-    with path.open("rb") as stream:
-        while block := stream.read(_READ_BLOCK):
-            reader.feed(block)
+    while block := stream.read1(_READ_BLOCK):
+        reader.feed(block)
     return reader.finish()
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    info = _read_info(Path(args.sealed))
+    source = sys.stdin.fileno() if args.sealed == "-" else args.sealed
+    with open(source, "rb", closefd=args.sealed != "-") as stream:
+        info = _read_info(stream)
     described = info.describe()
     if args.json:
         print(json.dumps(described, ensure_ascii=False, indent=2))
@@ -176,11 +194,9 @@ def _guarded(handler: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except InvalidSealedBid:
-            print(
-                "error: invalid sealed bid (damaged or tampered file, wrong key or wrong context)",
-                file=sys.stderr,
-            )
+        except InvalidSealedBid as exc:
+            # The format's one message, the same in every implementation (section 3).
+            print(f"error: {exc}", file=sys.stderr)
         except (CommandError, KeyFileError) as exc:
             print(f"error: {exc}", file=sys.stderr)
         except FileExistsError as exc:
@@ -235,11 +251,17 @@ def register(subparsers: Any) -> None:
     opener.add_argument("--out", required=True, metavar="DOCUMENT")
     opener.add_argument("--summary-out", metavar="SUMMARY.json")
     opener.add_argument("--passphrase-file", metavar="FILE")
+    opener.add_argument(
+        "--expect-context",
+        nargs=3,
+        metavar=("TENDER", "LOT", "BIDDER"),
+        help="refuse a file sealed for any other tender, lot or bidder",
+    )
     opener.add_argument("--force", action="store_true", help="replace existing output files")
     opener.set_defaults(func=_guarded(_open))
 
     inspect = subparsers.add_parser("inspect", help="check a sealed file without decrypting it")
-    inspect.add_argument("sealed", metavar="SEALED")
+    inspect.add_argument("sealed", metavar="SEALED", help="a sealed file, or - for standard input")
     inspect.add_argument("--json", action="store_true")
     inspect.set_defaults(func=_guarded(_inspect))
 

@@ -149,7 +149,10 @@ class SealHeader:
             raise ValueError(f"nonce_prefix must be {NONCE_PREFIX_LEN} bytes")
         if len(self.wrapped_key) != WRAPPED_KEY_LEN:
             raise ValueError(f"wrapped_key must be {WRAPPED_KEY_LEN} bytes")
-        # load_point raises ValueError on anything that is not a P-256 point.
+        # load_point raises ValueError on anything that is not a P-256 point. The HPKE
+        # enc is checked here too, without a key, so that a file no key can ever open
+        # is refused at upload rather than at the opening (section 2.1).
+        load_point(self.wrapped_key[:POINT_LEN])
         load_point(self.recipient_key)
         load_point(self.signer_key)
 

@@ -56,6 +56,8 @@ ITERATIONS_MAX = 10_000_000
 _SALT_LEN = 16
 _NONCE_LEN = 12
 _KEY_FILE_REFUSED = "wrong passphrase or damaged key file"
+_KDF_MEMBERS = frozenset({"name", "iterations", "salt"})
+_CIPHER_MEMBERS = frozenset({"name", "nonce"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,9 +193,13 @@ def _text(members: Mapping[str, object], name: str) -> str:
     return value
 
 
-def _object(members: Mapping[str, object], name: str) -> Mapping[str, object]:
+def _object(
+    members: Mapping[str, object], name: str, required: frozenset[str]
+) -> Mapping[str, object]:
+    # Exactly these members: an unknown one would name a parameter of the key
+    # derivation or cipher that this reader does not apply (section 1.2).
     value = members[name]
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or set(value) != required:
         raise ValueError(name)
     return value
 
@@ -216,9 +222,9 @@ def decrypt_key_file(data: bytes, passphrase: str) -> BidderKeys:
             encryption_key=b64u_decode(_text(members, "encryption_key")),
             signing_key=b64u_decode(_text(members, "signing_key")),
         )
-        kdf = _object(members, "kdf")
-        cipher = _object(members, "cipher")
-        if kdf.get("name") != "PBKDF2-SHA256" or cipher.get("name") != "AES-256-GCM":
+        kdf = _object(members, "kdf", _KDF_MEMBERS)
+        cipher = _object(members, "cipher", _CIPHER_MEMBERS)
+        if kdf["name"] != "PBKDF2-SHA256" or cipher["name"] != "AES-256-GCM":
             raise ValueError("algorithms")
         iterations = _integer(kdf, "iterations")
         if not ITERATIONS_MIN <= iterations <= ITERATIONS_MAX:

@@ -273,10 +273,13 @@ class SealedBidReader:
             raise InvalidSealedBid
         if self._pending_end and self._fill == 0:
             last_index = self._index - 1
-        elif self._fill >= TAG_LEN:
+        elif self._fill > TAG_LEN or (self._fill == TAG_LEN and self._index == 0):
             last_index = self._index
             self._close_chunk()
         else:
+            # Shorter than a tag, or an empty last chunk after whole chunks: a document
+            # whose size is a multiple of chunk_size has one encoding, ending in a full
+            # chunk (section 2.5), and an empty chunk is the empty document only.
             raise InvalidSealedBid
         header = self._header
         assert header is not None

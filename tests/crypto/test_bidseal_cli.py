@@ -119,17 +119,91 @@ def test_wrong_passphrase(workspace: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "doc").exists()
 
 
-def test_open_with_another_key_dir_is_refused(workspace: Path, tmp_path: Path) -> None:
+OPAQUE = "error: invalid sealed bid\n"
+
+
+def test_every_failure_to_open_is_the_one_opaque_error(workspace: Path, tmp_path: Path) -> None:
+    # Format section 3: a wrong key, another context, a damaged or a foreign file all
+    # read the same, as in the browser (InvalidSealedBidError, "invalid sealed bid").
     made = run("keygen", "--out", tmp_path / "other", "--passphrase-file", workspace / "pass",
                "--iterations", "1000")  # fmt: skip
     assert made.returncode == 0
+    damaged = tmp_path / "damaged.sealed"
+    data = bytearray((workspace / "bid.sealed").read_bytes())
+    data[-SIGNATURE_LEN - 1] ^= 1
+    damaged.write_bytes(bytes(data))
+    foreign = tmp_path / "foreign.sealed"
+    foreign.write_bytes(b"%PDF-1.7 not a sealed bid")
+    own = ["--key-dir", workspace / "keys", "--passphrase-file", workspace / "pass"]
+    attempts: list[list[str | Path]] = [
+        [workspace / "bid.sealed", "--key-dir", tmp_path / "other",
+         "--passphrase-file", workspace / "pass"],
+        [workspace / "bid.sealed", *own, "--expect-context", "ZB-2026-0001", "2", "某某公司"],
+        [damaged, *own],
+        [foreign, *own],
+    ]  # fmt: skip
+    for attempt in attempts:
+        result = run("open", *attempt, "--out", tmp_path / "doc")
+        assert (result.returncode, result.stderr, result.stdout) == (1, OPAQUE, ""), attempt
+        assert not (tmp_path / "doc").exists()
+
+
+def test_another_key_or_context_is_refused_before_the_passphrase(
+    workspace: Path, tmp_path: Path
+) -> None:
+    # No passphrase file and no terminal: the refusal comes first, without a PBKDF2 run.
     result = run(
-        "open", workspace / "bid.sealed", "--key-dir", tmp_path / "other",
-        "--out", tmp_path / "doc", "--passphrase-file", workspace / "pass",
+        "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
+        "--out", tmp_path / "doc", "--expect-context", "ZB-2026-0001", "1", "另一家公司",
     )  # fmt: skip
-    assert result.returncode == 1
-    assert "was sealed to encryption key" in result.stderr
-    assert not (tmp_path / "doc").exists()
+    assert (result.returncode, result.stderr) == (1, OPAQUE)
+
+
+def test_open_with_the_expected_context(workspace: Path, tmp_path: Path) -> None:
+    result = run(
+        "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc",
+        "--expect-context", "ZB-2026-0001", "1", "某某公司",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "doc").read_bytes() == (workspace / "投标文件.pdf").read_bytes()
+    empty = run(
+        "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc2",
+        "--expect-context", "ZB-2026-0001", "", "某某公司",
+    )  # fmt: skip
+    assert empty.returncode == 1
+    assert "--expect-context: lot must have 1 to 128 characters" in empty.stderr
+
+
+def test_inspect_reads_standard_input(workspace: Path) -> None:
+    piped = subprocess.run(
+        [sys.executable, "-m", "bidseal", "inspect", "-", "--json"],
+        input=(workspace / "bid.sealed").read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    assert json.loads(piped.stdout)["bidder"] == "某某公司"
+
+
+def test_inspect_of_a_pipe_stops_at_a_wrong_first_byte() -> None:
+    # The writer keeps the pipe open: only the first byte can end the reading.
+    with subprocess.Popen(
+        [sys.executable, "-m", "bidseal", "inspect", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdin is not None and process.stderr is not None
+        process.stdin.write(b"%")
+        process.stdin.flush()
+        try:
+            returncode = process.wait(timeout=60)
+        finally:
+            process.kill()
+        assert returncode == 1
+        assert process.stderr.read() == OPAQUE.encode()
 
 
 def test_outputs_are_never_overwritten_without_force(workspace: Path, tmp_path: Path) -> None:

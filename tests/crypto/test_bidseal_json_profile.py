@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bidseal import InvalidSealedBid, InvalidSignedDocument, KeyFileError, open_sealed
-from bidseal.codec import b64u_decode
+from bidseal.codec import b64u_decode, canonical_json
 from bidseal.keys import PublicBundle, decrypt_key_file
 from bidseal.signed import verify_document
 from bidseal.strictjson import MAX_DEPTH, StrictJsonError, read_json
@@ -52,6 +52,16 @@ def test_the_cases_cover_both_outcomes_and_the_depth_limit() -> None:
     names = {c["name"] for c in CASES}
     assert {"nan", "infinity", "overflow", "lone-high-surrogate", "byte-order-mark"} <= names
     assert {"depth-at-limit", "depth-beyond-limit", "invalid-utf8", "trailing-garbage"} <= names
+    assert {"minus-zero", "minus-zero-fraction"} <= names
+
+
+def test_minus_zero_is_the_integer_zero_and_minus_zero_point_zero_the_double() -> None:
+    cases = {c["name"]: c for c in CASES}
+    assert cases["minus-zero"]["canonical"] == '{"x":0}'
+    assert cases["minus-zero"]["integers_only_accepted"]
+    assert type(read_json(b"-0")) is int
+    assert json.dumps(read_json(b"-0.0")) == "-0.0"
+    assert cases["minus-zero-fraction"]["canonical"] is None
 
 
 @pytest.mark.parametrize("case", CASES, ids=by_name)
@@ -62,7 +72,11 @@ def test_the_reader(case: dict[str, Any]) -> None:
         (True, case["integers_only_accepted"]),
     ):
         if accepted:
-            assert read_json(text, integers_only=integers_only) == case["value"]
+            value = read_json(text, integers_only=integers_only)
+            # Compared as JSON text, so that 0 and the double -0 differ.
+            assert json.dumps(value) == json.dumps(case["value"])
+            if case["canonical"] is not None:
+                assert canonical_json(value) == case["canonical"]
         else:
             with pytest.raises(StrictJsonError):
                 read_json(text, integers_only=integers_only)
@@ -74,7 +88,7 @@ def test_the_sealed_summary(case: dict[str, Any]) -> None:
     data_key = bytes.fromhex(PROFILE["data_key"])
     if case["accepted"]:
         opened = open_sealed(sealed, data_key, io.BytesIO())
-        assert opened.summary["x"] == case["value"]["x"]
+        assert json.dumps(opened.summary["x"]) == json.dumps(case["value"]["x"])
     else:
         with pytest.raises(InvalidSealedBid):
             open_sealed(sealed, data_key, io.BytesIO())

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hpke
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bidseal import (
     BidContext,
@@ -159,6 +160,39 @@ def test_private_key_file_vector() -> None:
     for wrong in KEY_FILE["wrong_passphrases"]:
         with pytest.raises(KeyFileError):
             decrypt_key_file(data, wrong)
+
+
+@pytest.mark.parametrize("variant", KEY_FILE["variants"], ids=lambda v: v["name"])
+def test_private_key_file_variant(variant: dict[str, Any]) -> None:
+    data = variant["key_file"].encode()
+    if variant["opens"]:
+        keys = decrypt_key_file(data, KEY_FILE["passphrase"])
+        assert keys.key_id == KEY_FILE["bidder_key_id"]
+    else:
+        with pytest.raises(KeyFileError, match=r"^wrong passphrase or damaged key file$"):
+            decrypt_key_file(data, KEY_FILE["passphrase"])
+
+
+def test_the_empty_last_chunk_is_refused_by_the_reader_rule_alone() -> None:
+    # Every tag of this file is valid and it is signed: without the rule of section 2.5
+    # it would open to the same document as the whole-chunks vector.
+    vector = next(v for v in INVALID["vectors"] if v["name"] == "resigned-empty-last-chunk")
+    whole = next(v for v in SEALED["vectors"] if v["name"] == "whole-chunks")
+    sealed = b64u_decode(vector["sealed"])
+    data_key = bytes.fromhex(whole["data_key"])
+    valid = read_info(b64u_decode(whole["sealed"]))
+    body = sealed[valid.body_offset : -64]
+    full = whole["chunk_size"] + 16
+    chunks = [body[i : i + full] for i in range(0, len(body), full)]
+    assert [len(c) for c in chunks] == [full, full, 16]
+    cipher = AESGCM(body_key(data_key))
+    plain = b"".join(
+        cipher.decrypt(chunk_nonce(valid.header.nonce_prefix, i, i == 2), c, valid.header_hash)
+        for i, c in enumerate(chunks)
+    )
+    assert plain.hex() == whole["document"]
+    with pytest.raises(InvalidSealedBid):
+        read_info(sealed)
 
 
 def test_signed_receipt_vector() -> None:

@@ -71,7 +71,7 @@ def test_sealed_vector_opens(vector: dict[str, Any]) -> None:
 @pytest.mark.parametrize("vector", MANIFEST["invalid"], ids=lambda v: v["name"])
 def test_invalid_vector_is_refused(vector: dict[str, Any]) -> None:
     sealed = (VECTORS / vector["file"]).read_bytes()
-    if vector["fails_at"] == "parse":
+    if vector["fails_at"] == "read":
         with pytest.raises(InvalidSealedBid):
             read_info(sealed)
         return

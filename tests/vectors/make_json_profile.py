@@ -26,7 +26,7 @@ if str(HERE) not in sys.path:
 
 import make_vectors as base  # noqa: E402  (a sibling script, not a package)
 
-from bidseal.codec import b64u_decode, b64u_encode  # noqa: E402
+from bidseal.codec import b64u_decode, b64u_encode, canonical_json  # noqa: E402
 from bidseal.format import summary_key  # noqa: E402
 from bidseal.p256 import sign_raw  # noqa: E402
 from bidseal.signed import SIGNED_FORMAT, signed_message  # noqa: E402
@@ -40,7 +40,8 @@ DESCRIPTION = (
     " not UTF-8, as a payload is a string), key_file (opens with passphrase) and public_bundle."
     " accepted: the outcome everywhere but the key file; integers_only_accepted: the key file's"
     " (and the header's) outcome, where no number may have a fraction or exponent. value: what"
-    " text parses to, when accepted. Byte strings are b64u."
+    " text parses to, when accepted (-0.0 is the double -0); canonical: its canonical JSON"
+    " (section 0.2), null when it holds a number that is not an integer. Byte strings are b64u."
 )
 
 
@@ -63,7 +64,10 @@ CASES = [
     Case("plain-object", "an ordinary value", b'{"a":[1,"b",true,false,null]}', True),
     Case("max-safe-integer", "2**53 - 1", b"9007199254740991", True),
     Case("min-safe-integer", "-(2**53 - 1)", b"-9007199254740991", True),
-    Case("minus-zero", "-0 reads as zero", b"-0", True),
+    Case("minus-zero", "-0 is the integer 0 (JavaScript too); written 0", b"-0", True),
+    Case("minus-zero-fraction", "-0.0 is the double -0", b"-0.0", True, fraction=True),
+    Case("minus-zero-exponent", "-0e0 is the double -0", b"-0e0", True, fraction=True),
+    Case("underflow-negative", "-1e-400 rounds to the double -0", b"-1e-400", True, True),
     Case("fraction", "a finite double", b"1.5", True, fraction=True),
     Case("exponent", "1E+2 is 100", b"1E+2", True, fraction=True),
     Case("largest-double", "1.7976931348623157e308", b"1.7976931348623157e308", True, True),
@@ -157,6 +161,13 @@ def _value(case: Case) -> Any:
     return json.loads(_framed(case, b"}"))
 
 
+def _canonical(case: Case) -> str | None:
+    """The canonical JSON (section 0.2) of an accepted text; none when it holds a non-integer."""
+    if not case.accepted or case.fraction:
+        return None
+    return canonical_json(_value(case))
+
+
 def build() -> dict[Path, str]:
     """The text of json-profile-v1.json."""
     valid = base.seal_case(next(c for c in base.CASES if c["name"] == "several-chunks-short-last"))
@@ -180,6 +191,7 @@ def build() -> dict[Path, str]:
             "accepted": case.accepted,
             "integers_only_accepted": case.accepted and not case.fraction,
             "value": _value(case),
+            "canonical": _canonical(case),
             "text": b64u_encode(_framed(case, b"}")),
             "sealed": sealed_with_summary(_framed(case, b',"items":{"price":"1"}}')),
             "receipt": _receipt(case),

@@ -43,7 +43,7 @@ from bidseal.format import (
     to_be_signed,
 )
 from bidseal.keys import encrypt_key_file
-from bidseal.p256 import point_of, private_from_scalar, sign_raw
+from bidseal.p256 import load_point, point_of, private_from_scalar, sign_raw
 from bidseal.signed import sign_document, signed_message
 from bidseal.summary import encode_summary
 from bidseal.wrapping import rehearsal_context
@@ -324,6 +324,33 @@ def flip(data: bytes, offset: int) -> bytes:
     return bytes(changed)
 
 
+def _require_not_a_point(point: bytes) -> None:
+    try:
+        load_point(point)
+    except ValueError:
+        return
+    raise AssertionError("meant to be no P-256 point")
+
+
+def empty_last_chunk(whole: Mapping[str, Any]) -> bytes:
+    """The other encoding of a whole-chunk document: its chunks with last flag 0, then an
+    empty chunk with last flag 1, every tag valid and the file re-signed (section 2.5)."""
+    sealed = b64u_decode(whole["sealed"])
+    head, summary_ct, _, _ = split(sealed)
+    document = bytes.fromhex(whole["document"])
+    chunk_size = whole["chunk_size"]
+    plaintexts = [document[i : i + chunk_size] for i in range(0, len(document), chunk_size)]
+    plaintexts.append(b"")
+    cipher = AESGCM(body_key(bytes.fromhex(whole["data_key"])))
+    prefix = bytes.fromhex(whole["nonce_prefix"])
+    header_hash = hashlib.sha256(head).digest()
+    body = b"".join(
+        cipher.encrypt(chunk_nonce(prefix, i, i == len(plaintexts) - 1), plain, header_hash)
+        for i, plain in enumerate(plaintexts)
+    )
+    return assemble(head, summary_ct, body, BIDDER)
+
+
 def invalid_cases(valid: Mapping[str, Any], whole: Mapping[str, Any]) -> list[dict[str, Any]]:
     sealed = b64u_decode(valid["sealed"])
     data_key = bytes.fromhex(valid["data_key"])
@@ -354,6 +381,12 @@ def invalid_cases(valid: Mapping[str, Any], whole: Mapping[str, Any]) -> list[di
     order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
     wrapped = bytearray(b64u_decode(header["wrapped_key"]))
     wrapped[-1] ^= 1
+    enc_off_curve = bytearray(b64u_decode(header["wrapped_key"]))
+    enc_off_curve[64] ^= 1  # the last byte of Y
+    enc_compressed = bytearray(b64u_decode(header["wrapped_key"]))
+    enc_compressed[0] = 0x02
+    for bad_enc in (enc_off_curve, enc_compressed):
+        _require_not_a_point(bytes(bad_enc[:65]))
 
     read: list[tuple[str, str, Callable[[], bytes]]] = [
         ("empty-file", "no bytes", lambda: b""),
@@ -468,6 +501,21 @@ def invalid_cases(valid: Mapping[str, Any], whole: Mapping[str, Any]) -> list[di
             "resigned-header-point-off-curve",
             "re-signed; recipient_key not on P-256",
             lambda: resigned_header(header_with(recipient_key=b64u_encode(bytes(off_curve)))),
+        ),
+        (
+            "resigned-header-enc-off-curve",
+            "re-signed; the HPKE enc in wrapped_key is not on P-256",
+            lambda: resigned_header(header_with(wrapped_key=b64u_encode(bytes(enc_off_curve)))),
+        ),
+        (
+            "resigned-header-enc-compressed",
+            "re-signed; the HPKE enc in wrapped_key starts with 0x02",
+            lambda: resigned_header(header_with(wrapped_key=b64u_encode(bytes(enc_compressed)))),
+        ),
+        (
+            "resigned-empty-last-chunk",
+            "re-signed; whole-chunk document with every tag valid, ending in an empty chunk",
+            lambda: empty_last_chunk(whole),
         ),
         (
             "resigned-header-byte-order-mark",
@@ -592,7 +640,62 @@ def key_file_vector() -> dict[str, Any]:
         "public_bundle": json.loads(BIDDER.public.to_json()),
         "bidder_key_id": BIDDER.key_id,
         "wrong_passphrases": [unicodedata.normalize("NFC", passphrase) + " ", "向量口令 cafe"],
+        "variants": key_file_variants(json.loads(data)),
     }
+
+
+def _unused_bits_set(text: str) -> str:
+    """The same b64u value with a non-zero unused low bit in its last character."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    spelled = text[:-1] + alphabet[alphabet.index(text[-1]) ^ 1]
+    try:
+        b64u_decode(spelled)
+    except ValueError:
+        return spelled
+    raise AssertionError("meant to be a non-canonical spelling")
+
+
+def key_file_variants(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The key file with one change each, and whether it still opens with the passphrase."""
+    kdf, cipher = document["kdf"], document["cipher"]
+    changes: list[tuple[str, str, bool, dict[str, Any]]] = [
+        ("extra-member", "a member more at the top level is ignored", True, {"label": "x"}),
+        ("extra-kdf-member", "kdf has a member more", False, {"kdf": {**kdf, "pepper": "x"}}),
+        (
+            "extra-cipher-member",
+            "cipher has a member more",
+            False,
+            {"cipher": {**cipher, "tag_length": 16}},
+        ),
+        ("padded-salt", "salt with = padding", False, {"kdf": {**kdf, "salt": kdf["salt"] + "=="}}),
+        (
+            "salt-unused-bits",
+            "salt with non-zero unused bits",
+            False,
+            {"kdf": {**kdf, "salt": _unused_bits_set(kdf["salt"])}},
+        ),
+        (
+            "encryption-key-unused-bits",
+            "encryption_key with non-zero unused bits",
+            False,
+            {"encryption_key": _unused_bits_set(document["encryption_key"])},
+        ),
+        (
+            "ciphertext-plus-sign",
+            "ciphertext starts with +, of base64 but not of base64url",
+            False,
+            {"ciphertext": "+" + document["ciphertext"][1:]},
+        ),
+    ]
+    return [
+        {
+            "name": name,
+            "reason": reason,
+            "opens": opens,
+            "key_file": json.dumps({**document, **change}, ensure_ascii=False, indent=1) + "\n",
+        }
+        for name, reason, opens, change in changes
+    ]
 
 
 def signed_vector() -> dict[str, Any]:

@@ -20,7 +20,7 @@ import {
   WRAPPED_KEY_LENGTH,
 } from "./layout.js";
 import { POINT_LENGTH } from "./primitives.js";
-import { parseStrictJsonBytes } from "./strictjson.js";
+import { hasExactMembers, parseStrictJsonBytes } from "./strictjson.js";
 
 /**
  * Rehearsal envelopes are wrapped for this tender id (section 2.8); no bid
@@ -162,20 +162,13 @@ export function encodeHeaderPrefix(header) {
 }
 
 /**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
  * Decodes stored header JSON; null when it breaks section 2.1. Members may
  * come in any order with any JSON whitespace (the hash covers the bytes as
  * stored), but JSON outside the profile (section 0.1; here no number may
  * have a fraction or exponent), non-canonical b64u and the reserved tender are refused,
  * so that every implementation reads the same values from the same bytes.
- * Point validity is checked by the caller, which needs the imported keys.
+ * Point validity (recipient_key, signer_key and the HPKE enc at the start of
+ * wrapped_key) is checked by the caller, which needs the imported keys.
  * @param {Uint8Array} bytes
  * @returns {SealedHeader | null}
  */
@@ -186,11 +179,7 @@ export function decodeHeader(bytes) {
   } catch {
     return null;
   }
-  if (
-    !isPlainObject(members) ||
-    Object.keys(members).length !== MEMBERS.length ||
-    !MEMBERS.every((name) => Object.hasOwn(members, name))
-  ) {
+  if (!hasExactMembers(members, MEMBERS)) {
     return null;
   }
   const chunkSize = members.chunk_size;

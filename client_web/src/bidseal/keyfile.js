@@ -2,7 +2,7 @@
 
 import { b64uDecodeExact, b64uEncode, concatBytes, utf8 } from "./bytes.js";
 import { KeyFileError } from "./errors.js";
-import { parseStrictJson, parseStrictJsonBytes } from "./strictjson.js";
+import { hasExactMembers, isJsonObject, parseStrictJson, parseStrictJsonBytes } from "./strictjson.js";
 import { bidderKeys } from "./keys.js";
 import {
   POINT_LENGTH,
@@ -28,6 +28,8 @@ const CIPHER_NAME = "AES-256-GCM";
 const SALT_LENGTH = 16;
 const NONCE_LENGTH = 12;
 const CIPHERTEXT_LENGTH = 2 * SCALAR_LENGTH + 16;
+const KDF_MEMBERS = Object.freeze(["name", "iterations", "salt"]);
+const CIPHER_MEMBERS = Object.freeze(["name", "nonce"]);
 
 /**
  * @typedef {object} PrivateKeyFile
@@ -105,23 +107,22 @@ export async function exportPrivateKeyFile(keys, passphrase, { iterations = DEFA
 }
 
 /**
- * @param {unknown} value
- * @returns {value is Record<string, unknown>}
- */
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/**
  * Checks the shape of a key file; every failure is the one KeyFileError.
  * @param {unknown} file
  */
 function readKeyFileFields(file) {
-  if (!isObject(file) || file.format !== PRIVATE_KEY_FORMAT) {
+  if (!isJsonObject(file) || file.format !== PRIVATE_KEY_FORMAT) {
     throw new KeyFileError();
   }
   const { kdf, cipher } = file;
-  if (!isObject(kdf) || kdf.name !== KDF_NAME || !isObject(cipher) || cipher.name !== CIPHER_NAME) {
+  // Exactly these members inside kdf and cipher: an unknown one would be a
+  // parameter this reader does not apply. Elsewhere other members are ignored.
+  if (
+    !hasExactMembers(kdf, KDF_MEMBERS) ||
+    kdf.name !== KDF_NAME ||
+    !hasExactMembers(cipher, CIPHER_MEMBERS) ||
+    cipher.name !== CIPHER_NAME
+  ) {
     throw new KeyFileError();
   }
   const iterations = kdf.iterations;

@@ -51,6 +51,11 @@ export function chunkPlanForStored(bodyLength, chunkSize) {
   if (lastStoredLength < GCM_TAG_LENGTH || count > MAX_CHUNKS) {
     return null;
   }
+  // An empty last chunk is the empty document only: a document of whole
+  // chunks has one encoding, ending in a full chunk.
+  if (lastStoredLength === GCM_TAG_LENGTH && count > 1) {
+    return null;
+  }
   return { count, lastStoredLength };
 }
 

@@ -15,7 +15,7 @@ import {
   PREFIX_LENGTH,
   chunkPlanForStored,
 } from "./layout.js";
-import { SIGNATURE_LENGTH, ecdsaVerify, importPublicPoint, sha256 } from "./primitives.js";
+import { POINT_LENGTH, SIGNATURE_LENGTH, ecdsaVerify, importPublicPoint, sha256 } from "./primitives.js";
 import { byteSource } from "./source.js";
 
 /**
@@ -118,6 +118,8 @@ export async function parseSealed(input) {
   try {
     signerKey = await importPublicPoint(header.signerKey, "ecdsa");
     await importPublicPoint(header.recipientKey, "ecdh");
+    // The HPKE enc too: a file no key could ever open is refused without a key.
+    await importPublicPoint(header.wrappedKey.subarray(0, POINT_LENGTH), "ecdh");
   } catch {
     return fail();
   }

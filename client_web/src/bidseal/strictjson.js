@@ -200,6 +200,11 @@ export function parseStrictJson(text, { integersOnly = false } = {}) {
     } else if (!Number.isSafeInteger(number)) {
       // Beyond 2^53 this reader would round where Python keeps every digit.
       return fail();
+    } else if (number === 0) {
+      // The integer -0 is the integer 0, as Python reads it (section 0.1);
+      // only a number with a fraction or exponent (-0.0) is the double -0.
+      pos += match[0].length;
+      return 0;
     }
     pos += match[0].length;
     return number;
@@ -229,4 +234,27 @@ export function parseStrictJsonBytes(bytes, options) {
     throw new StrictJsonError("not UTF-8");
   }
   return parseStrictJson(text, options);
+}
+
+/**
+ * A JSON object (not an array, not null).
+ * @param {unknown} value
+ * @returns {value is Record<string, unknown>}
+ */
+export function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A JSON object with exactly these member names, no more and no fewer.
+ * @param {unknown} value
+ * @param {readonly string[]} names
+ * @returns {value is Record<string, unknown>}
+ */
+export function hasExactMembers(value, names) {
+  return (
+    isJsonObject(value) &&
+    Object.keys(value).length === names.length &&
+    names.every((name) => Object.hasOwn(value, name))
+  );
 }

@@ -308,6 +308,9 @@ function parseStrictJson(text, { integersOnly = false } = {}) {
       }
     } else if (!Number.isSafeInteger(number)) {
       return fail();
+    } else if (number === 0) {
+      pos += match[0].length;
+      return 0;
     }
     pos += match[0].length;
     return number;
@@ -327,6 +330,12 @@ function parseStrictJsonBytes(bytes, options) {
     throw new StrictJsonError("not UTF-8");
   }
   return parseStrictJson(text, options);
+}
+function isJsonObject(value) {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function hasExactMembers(value, names) {
+  return isJsonObject(value) && Object.keys(value).length === names.length && names.every((name) => Object.hasOwn(value, name));
 }
 
 // src/bidseal/primitives.js
@@ -516,6 +525,8 @@ var CIPHER_NAME = "AES-256-GCM";
 var SALT_LENGTH = 16;
 var NONCE_LENGTH = 12;
 var CIPHERTEXT_LENGTH = 2 * SCALAR_LENGTH + 16;
+var KDF_MEMBERS = Object.freeze(["name", "iterations", "salt"]);
+var CIPHER_MEMBERS = Object.freeze(["name", "nonce"]);
 function passphraseBytes(passphrase) {
   return utf8(passphrase.normalize("NFC"));
 }
@@ -555,15 +566,12 @@ async function exportPrivateKeyFile(keys, passphrase, { iterations = DEFAULT_ITE
     ciphertext: b64uEncode(ciphertext)
   };
 }
-function isObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function readKeyFileFields(file) {
-  if (!isObject(file) || file.format !== PRIVATE_KEY_FORMAT) {
+  if (!isJsonObject(file) || file.format !== PRIVATE_KEY_FORMAT) {
     throw new KeyFileError();
   }
   const { kdf, cipher } = file;
-  if (!isObject(kdf) || kdf.name !== KDF_NAME || !isObject(cipher) || cipher.name !== CIPHER_NAME) {
+  if (!hasExactMembers(kdf, KDF_MEMBERS) || kdf.name !== KDF_NAME || !hasExactMembers(cipher, CIPHER_MEMBERS) || cipher.name !== CIPHER_NAME) {
     throw new KeyFileError();
   }
   const iterations = kdf.iterations;
@@ -661,6 +669,9 @@ function chunkPlanForStored(bodyLength, chunkSize) {
   const count = Math.max(1, Math.ceil(bodyLength / stride));
   const lastStoredLength = bodyLength - (count - 1) * stride;
   if (lastStoredLength < GCM_TAG_LENGTH || count > MAX_CHUNKS) {
+    return null;
+  }
+  if (lastStoredLength === GCM_TAG_LENGTH && count > 1) {
     return null;
   }
   return { count, lastStoredLength };
@@ -2955,9 +2966,6 @@ function encodeHeaderPrefix(header) {
   }
   return concatBytes(MAGIC, new Uint8Array([FORMAT_VERSION]), u32(json.length), json);
 }
-function isPlainObject(value) {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 function decodeHeader(bytes) {
   let members;
   try {
@@ -2965,7 +2973,7 @@ function decodeHeader(bytes) {
   } catch {
     return null;
   }
-  if (!isPlainObject(members) || Object.keys(members).length !== MEMBERS.length || !MEMBERS.every((name) => Object.hasOwn(members, name))) {
+  if (!hasExactMembers(members, MEMBERS)) {
     return null;
   }
   const chunkSize = members.chunk_size;
@@ -3156,6 +3164,7 @@ async function parseSealed(input) {
   try {
     signerKey = await importPublicPoint(header.signerKey, "ecdsa");
     await importPublicPoint(header.recipientKey, "ecdh");
+    await importPublicPoint(header.wrappedKey.subarray(0, POINT_LENGTH), "ecdh");
   } catch {
     return fail();
   }
@@ -3202,11 +3211,11 @@ async function parseSealed(input) {
 
 // src/bidseal/summary.js
 var SUMMARY_PAD_TO = 1024;
-function isPlainObject2(value) {
+function isPlainObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 function isItemMap(items) {
-  return isPlainObject2(items) && Object.values(items).every((v) => typeof v === "string");
+  return isPlainObject(items) && Object.values(items).every((v) => typeof v === "string");
 }
 function isWellFormedDeep(value) {
   if (typeof value === "string") {
@@ -3215,13 +3224,13 @@ function isWellFormedDeep(value) {
   if (Array.isArray(value)) {
     return value.every(isWellFormedDeep);
   }
-  if (isPlainObject2(value)) {
+  if (isPlainObject(value)) {
     return Object.entries(value).every(([k, v]) => isWellFormed(k) && isWellFormedDeep(v));
   }
   return true;
 }
 function encodeSummary(summary) {
-  if (!isPlainObject2(summary) || !isItemMap(summary.items)) {
+  if (!isPlainObject(summary) || !isItemMap(summary.items)) {
     throw new TypeError("summary.items must be an object mapping item keys to strings");
   }
   if (!isWellFormedDeep(summary)) {
@@ -3242,7 +3251,7 @@ function decodeSummary(plaintext) {
   }
   try {
     const summary = parseStrictJsonBytes(plaintext);
-    return isPlainObject2(summary) && isItemMap(summary.items) && isWellFormedDeep(summary) ? (
+    return isPlainObject(summary) && isItemMap(summary.items) && isWellFormedDeep(summary) ? (
       /** @type {OpeningSummary} */
       /** @type {unknown} */
       summary

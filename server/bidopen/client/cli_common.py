@@ -73,8 +73,9 @@ def guarded(handler: Handler) -> Callable[[argparse.Namespace], int]:
         except ClientError as error:
             tell(f"错误 error: {error.code}: {error.message_zh} / {error.message}")
             return 1
-        except InvalidSealedBid:
-            tell("错误 error: invalid sealed file (damaged, tampered, or not made with these keys)")
+        except InvalidSealedBid as error:
+            # The format's one opaque message for every failure to open (format section 3).
+            tell(f"错误 error: {error}")
             return 1
         except (CommandError, KeyFileError, ValueError) as error:
             tell(f"错误 error: {error}")

@@ -12,7 +12,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
+import { bodyDigest, toBeSigned } from "../../../client_web/src/bidseal/bidsignature.js";
+import { chunkNonce } from "../../../client_web/src/bidseal/chunks.js";
 import {
+  b64uDecode,
   b64uEncode,
   bidderKeyId,
   exportPrivateKeyFile,
@@ -23,8 +26,8 @@ import {
   unwrapDataKey,
 } from "../../../client_web/src/bidseal/index.js";
 import { concatBytes, u32 } from "../../../client_web/src/bidseal/bytes.js";
-import { wrapDataKey } from "../../../client_web/src/bidseal/datakey.js";
-import { randomBytes } from "../../../client_web/src/bidseal/primitives.js";
+import { deriveSubkeys, wrapDataKey } from "../../../client_web/src/bidseal/datakey.js";
+import { aesGcmEncrypt, ecdsaSign, randomBytes, sha256 } from "../../../client_web/src/bidseal/primitives.js";
 import { rehearsalContext } from "../../../client_web/src/bidseal/rehearsal.js";
 import { documentOf, flipBit, regionsOf, resign, sealToBytes } from "../../../client_web/test/support.mjs";
 
@@ -70,7 +73,7 @@ const cases = [
   ["empty", 0, CHUNK, CONTEXT],
   ["one-byte", 1, CHUNK, CONTEXT],
   ["chunk-minus-one", CHUNK - 1, CHUNK, CONTEXT],
-  ["one-chunk", CHUNK, CHUNK, CONTEXT],
+  ["exactly-one-chunk", CHUNK, CHUNK, CONTEXT],
   ["chunk-plus-one", CHUNK + 1, CHUNK, CONTEXT],
   ["five-chunks-and-a-bit", 5 * CHUNK + 3, CHUNK, CONTEXT],
   ["astral-context", 200, 100, { tender: "𠀀".repeat(128), lot: "L/1", bidder: "B\u00e9" }],
@@ -95,8 +98,9 @@ for (const [name, size, chunkSize, context] of cases) {
   });
 }
 
-// Files every reader must refuse. "parse": no key needed to see it (structure
-// or signature); "open": re-signed by the bidder, so only the data key's AEAD
+// Files every reader must refuse, named as in invalid-sealed-bid-v1.json where
+// the case is the same. "read": no key needed to see it (structure or
+// signature); "open": re-signed by the bidder, so only the data key's AEAD
 // tags (or the HPKE info) catch it.
 const { file: base } = await sealToBytes({
   document: documentOf(4 * CHUNK + 10, 99),
@@ -128,19 +132,51 @@ const relabelled = await sealToBytes(
     wrappedKey: (dataKey, recipient) => wrapDataKey(dataKey, recipient, CONTEXT),
   },
 );
+// The other encoding of a whole-chunk document (section 2.5): its chunks with
+// last flag 0, then an empty chunk with last flag 1, every tag valid, signed.
+const wholeKey = randomBytes(32);
+const wholeDocument = documentOf(2 * CHUNK, 5);
+const { file: whole } = await sealToBytes(
+  { document: wholeDocument, keys, context: CONTEXT, summary: SUMMARY, chunkSize: CHUNK },
+  { dataKey: () => wholeKey.slice(), noncePrefix: () => randomBytes(7), wrappedKey: wrapDataKey },
+);
+const w = regionsOf(whole);
+const wholeHead = whole.subarray(0, w.summaryAt);
+const wholeHash = await sha256(wholeHead);
+const { bodyKey } = await deriveSubkeys(wholeKey);
+const plaintexts = [wholeDocument.subarray(0, CHUNK), wholeDocument.subarray(CHUNK), new Uint8Array(0)];
+const emptyLast = [];
+for (const [i, plain] of plaintexts.entries()) {
+  const nonce = chunkNonce(b64uDecode(w.header.nonce_prefix), i, i === plaintexts.length - 1);
+  emptyLast.push(await aesGcmEncrypt(bodyKey, nonce, plain, wholeHash));
+}
+const emptyLastTbs = await toBeSigned(
+  wholeHash,
+  whole.subarray(w.summaryAt, w.bodyAt),
+  await bodyDigest(concatBytes(...(await Promise.all(emptyLast.map((c) => sha256(c)))))),
+);
+const emptyLastFile = concatBytes(
+  whole.subarray(0, w.bodyAt),
+  ...emptyLast,
+  await ecdsaSign(keys.signing.privateKey, emptyLastTbs),
+);
+const encOffCurve = b64uDecode(r.header.wrapped_key);
+encOffCurve[64] ^= 1; // the last byte of Y
 const invalid = {
-  "flipped-magic": ["parse", flipBit(base, 0)],
-  "flipped-header": ["parse", flipBit(base, 40)],
-  "flipped-summary": ["parse", flipBit(base, r.summaryAt + 10)],
-  "flipped-chunk": ["parse", flipBit(base, c1.offset + 3)],
-  "flipped-signature": ["parse", flipBit(base, r.signatureAt + 5)],
-  "truncated-by-one": ["parse", base.subarray(0, base.length - 1)],
-  "byte-appended": ["parse", concatBytes(base, new Uint8Array([0]))],
-  "header-duplicate-member": ["parse", await withHeader(headerJson.replace('"v":1,', '"v":1,"v":1,'))],
-  "header-float-version": ["parse", await withHeader(headerJson.replace('"v":1,', '"v":1.0,'))],
-  "header-extra-member": ["parse", await withHeader(headerJson.replace("}", ',"x":"y"}'))],
-  "header-rehearsal-tender": ["parse", await withHeader(JSON.stringify({ ...r.header, tender: "rehearsal" }))],
-  "header-padded-b64u": ["parse", await withHeader(headerJson.replace(`"${r.header.nonce_prefix}"`, `"${r.header.nonce_prefix}="`))],
+  "flipped-magic": ["read", flipBit(base, 0)],
+  "flipped-header": ["read", flipBit(base, 40)],
+  "flipped-summary": ["read", flipBit(base, r.summaryAt + 10)],
+  "flipped-chunk": ["read", flipBit(base, c1.offset + 3)],
+  "flipped-signature": ["read", flipBit(base, r.signatureAt + 5)],
+  "truncated-by-one": ["read", base.subarray(0, base.length - 1)],
+  "byte-appended": ["read", concatBytes(base, new Uint8Array([0]))],
+  "resigned-header-duplicate-member": ["read", await withHeader(headerJson.replace('"v":1,', '"v":1,"v":1,'))],
+  "resigned-header-float-version": ["read", await withHeader(headerJson.replace('"v":1,', '"v":1.0,'))],
+  "resigned-header-extra-member": ["read", await withHeader(headerJson.replace("}", ',"x":"y"}'))],
+  "resigned-header-rehearsal-tender": ["read", await withHeader(JSON.stringify({ ...r.header, tender: "rehearsal" }))],
+  "resigned-header-padded-b64u": ["read", await withHeader(headerJson.replace(`"${r.header.nonce_prefix}"`, `"${r.header.nonce_prefix}="`))],
+  "resigned-header-enc-off-curve": ["read", await withHeader(JSON.stringify({ ...r.header, wrapped_key: b64uEncode(encOffCurve) }))],
+  "resigned-empty-last-chunk": ["read", emptyLastFile],
   "resigned-header-reordered": ["open", await withHeader(JSON.stringify(reordered))],
   "resigned-flipped-summary": ["open", await resign(flipBit(base, r.summaryAt + 10), keys)],
   "resigned-flipped-chunk": ["open", await resign(flipBit(base, c1.offset + 3), keys)],
@@ -173,7 +209,12 @@ const rehearsal = {
 };
 
 const manifest = {
-  format: "bidseal-vectors/1",
+  format: "bidseal-test-vectors/1",
+  description:
+    "Made by the JavaScript implementation; random, so made once and committed. Files are raw bytes." +
+    " fails_at=read: refused without any key. fails_at=open: structure and signature are valid (the" +
+    " bidder re-signed the change), and unwrapping with the key folder for the header's own context," +
+    " or opening with the unwrapped key, must fail.",
   made_by: "client_web/src/bidseal (JavaScript, WebCrypto, @hpke/core) via tests/vectors/js/generate.mjs",
   keys: {
     dir: "keys",
