@@ -5,8 +5,9 @@
 // every reader, so every JSON text of the format is parsed here, under the
 // same rules as the Python reader (bidseal/strictjson.py): no duplicate
 // names, integers within ±(2^53 - 1), other numbers finite, no lone
-// surrogates, at most MAX_DEPTH nested arrays and objects. Everything else is
-// RFC 8259, giving the same values as JSON.parse.
+// surrogates, at most MAX_DEPTH nested arrays and objects, and the integer
+// -0 read as 0 (Python's reading; -0.0 stays the double -0). Everything else
+// is RFC 8259, giving the same values as JSON.parse.
 
 import { fromUtf8, isWellFormed } from "./bytes.js";
 
