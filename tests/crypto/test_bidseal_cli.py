@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from bidseal.codec import b64u_decode
 from bidseal.format import SIGNATURE_LEN
+from bidseal.keys import BidderKeys, write_key_dir
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors"
 
 
 def run(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -174,6 +178,31 @@ def test_open_with_the_expected_context(workspace: Path, tmp_path: Path) -> None
     )  # fmt: skip
     assert empty.returncode == 1
     assert "--expect-context: lot must have 1 to 128 characters" in empty.stderr
+
+
+def test_an_expected_id_may_hold_a_slash(workspace: Path, tmp_path: Path) -> None:
+    # The format allows any 1..128 code points in an id; three arguments need no separator.
+    vectors = json.loads((VECTORS / "sealed-bid-v1.json").read_text(encoding="utf-8"))
+    vector = next(v for v in vectors["vectors"] if v["name"] == "non-ascii-context")
+    assert "/" in vector["context"]["tender"]
+    keys = vectors["keys"]
+    write_key_dir(
+        tmp_path / "keys",
+        BidderKeys.from_scalars(
+            bytes.fromhex(keys["encryption_private"]), bytes.fromhex(keys["signing_private"])
+        ),
+        "口令 passphrase",
+        iterations=1000,
+    )
+    (tmp_path / "bid.sealed").write_bytes(b64u_decode(vector["sealed"]))
+    context = vector["context"]
+    result = run(
+        "open", tmp_path / "bid.sealed", "--key-dir", tmp_path / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc",
+        "--expect-context", context["tender"], context["lot"], context["bidder"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "doc").read_bytes().hex() == vector["document"]
 
 
 def test_inspect_reads_standard_input(workspace: Path) -> None:
