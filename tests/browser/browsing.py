@@ -218,6 +218,8 @@ class ScriptedBidder:
     client: BidderClient
     sealed: bytes
     lot: str = "1"
+    # The signed receipt the bidder kept (a browser without it asks for it at decryption).
+    receipt: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -314,9 +316,9 @@ async def opening_in_decryption(
             b"bid document",
             {"price": price, "duration_days": "100"},
         )
-        await client.submit(tender, lot, sealed)
+        receipt = await client.submit(tender, lot, sealed)
         await client.sign_in(tender)
-        bidders.append(ScriptedBidder(client, sealed, lot))
+        bidders.append(ScriptedBidder(client, sealed, lot, dict(receipt.envelope)))
     await wait_past_deadline(host, tender, lead_s + 30)
     await host.start_decryption(tender)
     return ScriptedOpening(host, tender, bidders)

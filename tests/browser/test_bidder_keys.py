@@ -135,6 +135,11 @@ async def test_a_wrong_sealed_file_at_decryption_is_refused_before_anything_is_s
         await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
 
         await page.locator("#decrypt-list button").click()
+        # This browser did not submit the bid: it asks for the receipt the bidder kept first.
+        await expect(page.locator("#decrypt-receipt-fields")).to_be_visible()
+        receipt = tmp_path / "receipt.json"
+        receipt.write_text(json.dumps(mine.receipt), encoding="utf-8")
+        await page.set_input_files("#decrypt-receipt", str(receipt))
         await expect(page.locator("#decrypt-file-fields")).to_be_visible()
         wrong = tmp_path / "someone-else.bidseal"
         wrong.write_bytes(other.sealed)

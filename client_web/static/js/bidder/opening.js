@@ -8,6 +8,24 @@ import { busy, clearMessage, showMessage, when } from "../page.js";
 import { readoutTables } from "../readout-table.js";
 import { lotName, progress } from "../session-view.js";
 import { loadSealedBid } from "../vault.js";
+import { keepArrived, keptDocuments, releasePlan } from "./documents.js";
+import { CLOCK_MARGIN_MS, ReleaseRefused, checkTime, chosenBid } from "./release.js";
+
+/** This computer's clock (ms): the one that decides when a data key may leave it. */
+export function ownClock() {
+  return Date.now();
+}
+
+/** Why the room does not hand over a key, in the page's language, with the facts it used. */
+export function refusalText(error) {
+  const facts = error.facts ?? {};
+  const vars = { ...facts, what: t(`release.what_${facts.what ?? "deadline"}`) };
+  for (const name of ["at", "deadline", "signed", "named", "own"]) {
+    if (facts[name]) vars[name] = when(facts[name]);
+  }
+  const text = t(`release.${error.code}`, vars);
+  return facts.unsignedLater ? `${text} ${t("release.unsigned_later", vars)}` : text;
+}
 
 /** Wait for the bidder to choose a file in `input`; resolves with the File. */
 function chooseFile(input) {
@@ -32,45 +50,103 @@ export class OpeningCard {
   }
 
   sessionPath(suffix) {
-    return `/api/sessions/${encodeURIComponent(this.room.tender.id)}${suffix}`;
+    return `/api/sessions/${encodeURIComponent(this.room.tenderId)}${suffix}`;
   }
 
   async signIn() {
     clearMessage(this.decryptMessage);
     try {
       await this.room.api.post(this.sessionPath("/sign-in"), {});
-      this.room.signedInHere.add(this.room.tender.id);
+      this.room.signedInHere.add(this.room.tenderId);
       this.render(this.room.view);
     } catch (error) {
       showMessage(this.decryptMessage, describeError(error), "error");
     }
   }
 
-  /** The sealed file of a bid: kept by this browser when it sealed it, otherwise chosen by the bidder. */
-  async sealedFileOf(bid) {
-    const kept = await loadSealedBid(bid.bid_sha256).catch(() => null);
-    if (kept?.blob) return kept.blob;
-    show(byId("decrypt-file-fields"));
-    showMessage(this.decryptMessage, t("opening.need_sealed_file"), "warn");
-    const file = await chooseFile(byId("decrypt-file"));
-    show(byId("decrypt-file-fields"), false);
-    if (!file) throw new Error(t("opening.need_sealed_file"));
+  /** A file the bidder chooses in `fields` (shown while asked); refuses if none is chosen. */
+  async askForFile(fields, input, prompt) {
+    show(byId(fields));
+    showMessage(this.decryptMessage, t(prompt), "warn");
+    const file = await chooseFile(byId(input));
+    show(byId(fields), false);
+    if (!file) throw new Error(t(prompt));
     return file;
   }
 
+  /**
+   * The kept receipts and withdrawals of (tender, lot); with none, the bidder may give the
+   * receipt it downloaded (or the command line printed), checked with the server key.
+   */
+  async documentsOf(tender, lot) {
+    const { api, bidderId } = this.room;
+    const kept = await keptDocuments(tender, lot, bidderId);
+    if (kept.some((d) => d.type === "receipt")) return kept;
+    const file = await this.askForFile("decrypt-receipt-fields", "decrypt-receipt", "release.need_receipt");
+    try {
+      await keepArrived(api, "receipt", await file.text(), { tender, lot, bidder: bidderId });
+    } catch (error) {
+      if (error?.name === "DocumentRefused") throw error;
+      throw new Error(t("release.receipt_unreadable"));
+    }
+    return keptDocuments(tender, lot, bidderId);
+  }
+
+  /** The sealed file of the chosen bid: kept by this browser (unless ended), or chosen by the bidder. */
+  async sealedFileOf(receipt) {
+    const kept = await loadSealedBid(receipt.bidSha256).catch(() => null);
+    if (kept?.blob && !kept.ended) return kept.blob;
+    return this.askForFile("decrypt-file-fields", "decrypt-file", "opening.need_sealed_file");
+  }
+
+  /** What is about to be opened, from the room's own signed receipt; the bidder confirms it. */
+  confirmRelease(plan) {
+    const r = plan.receipt;
+    return window.confirm(
+      t("release.confirm", {
+        code: r.tenderCode || r.tender,
+        title: r.tenderTitle,
+        lot: r.lotName || r.lot,
+        at: when(r.atText),
+        bid: r.bidSha256,
+        deadline: when(plan.deadlineText),
+      }),
+    );
+  }
+
+  /**
+   * Hand over the data key of our bid in `bid.lot`, only if this room's own rule allows it:
+   * the tender the bidder opened (never one named in an answer), the bid of the latest kept
+   * receipt (never a replaced or withdrawn one), after the signed deadline by this computer's
+   * clock plus the margin, and once the bidder confirmed what is being opened.
+   */
   async decrypt(bid) {
     clearMessage(this.decryptMessage);
-    const { tender, bidderId, api } = this.room;
-    const name = lotName(this.room.view, bid.lot);
+    const { tenderId, bidderId, api } = this.room;
+    const lot = bid.lot;
     try {
       const keys = await this.room.requireKeys();
-      const file = await this.sealedFileOf(bid);
-      showMessage(this.decryptMessage, t("opening.decrypting", { lot: name }));
+      const kept = await this.documentsOf(tenderId, lot);
+      // The hub must be asking for the bid of our latest receipt, and nothing else.
+      const receipt = chosenBid(kept, { tender: tenderId, lot, bidder: bidderId, sealedSha256: bid.bid_sha256 });
+      const stated = [this.room.tender?.deadline, this.room.view?.deadline].filter(Boolean);
+      const plan = await releasePlan(api, receipt, stated);
+      const wait = plan.opensAt - ownClock();
+      if (wait > 0 && wait <= CLOCK_MARGIN_MS) await new Promise((resolve) => setTimeout(resolve, wait));
+      checkTime(plan, ownClock());
+      const file = await this.sealedFileOf(receipt);
       const sealed = await parseSealed(file);
-      if (sealed.bidSha256 !== bid.bid_sha256) throw new Error(t("opening.not_this_bid"));
-      const dataKey = await unwrapDataKey(sealed, keys, { tender: tender.id, lot: bid.lot, bidder: bidderId });
+      chosenBid(kept, { tender: tenderId, lot, bidder: bidderId, sealedSha256: sealed.bidSha256 });
+      if (!this.confirmRelease(plan)) {
+        showMessage(this.decryptMessage, t("release.not_confirmed"), "warn");
+        return;
+      }
+      checkTime(plan, ownClock());
+      const name = plan.receipt.lotName || lotName(this.room.view, lot);
+      showMessage(this.decryptMessage, t("opening.decrypting", { lot: name }));
+      const dataKey = await unwrapDataKey(sealed, keys, { tender: tenderId, lot, bidder: bidderId });
       try {
-        await api.post(`/api/tenders/${encodeURIComponent(tender.id)}/lots/${encodeURIComponent(bid.lot)}/data-key`, {
+        await api.post(`/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(lot)}/data-key`, {
           data_key: b64uEncode(dataKey),
         });
       } finally {
@@ -78,7 +154,7 @@ export class OpeningCard {
       }
       showMessage(this.decryptMessage, t("opening.decrypted", { lot: name }), "ok");
     } catch (error) {
-      showMessage(this.decryptMessage, describeError(error), "error");
+      showMessage(this.decryptMessage, error instanceof ReleaseRefused ? refusalText(error) : describeError(error), "error");
     }
   }
 
@@ -121,7 +197,7 @@ export class OpeningCard {
   }
 
   renderSignIn(view, you) {
-    const signedIn = Boolean(you.signed_in_at) || this.room.signedInHere.has(this.room.tender.id);
+    const signedIn = Boolean(you.signed_in_at) || this.room.signedInHere.has(this.room.tenderId);
     const opensAt = view.signin_opens_at ? new Date(view.signin_opens_at).getTime() : 0;
     const open = this.room.clock.now() >= opensAt;
     const canSignIn = !signedIn && open && !["closed", "evaluation", "result_published", "stopped", "aborted"].includes(view.phase);

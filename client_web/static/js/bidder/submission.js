@@ -8,6 +8,7 @@ import { busy, clearMessage, itemLabel, showMessage, when } from "../page.js";
 import { trustedServerKey } from "../record.js";
 import { sealInWorker } from "../sealing.js";
 import { saveSealedBid } from "../vault.js";
+import { keepArrived } from "./documents.js";
 
 const MAX_ITEM_LENGTH = 64;
 
@@ -95,22 +96,26 @@ export class SubmissionCard {
 
   async submit() {
     clearMessage(this.message);
-    const { tender, bidderId } = this.room;
+    const { tender, tenderId, bidderId } = this.room;
     const lot = byId("submit-lot").value;
+    // The deadline the tender showed before the upload: the receipt must sign no earlier one.
+    const shownDeadline = tender.deadline;
     try {
       const keys = await this.room.requireKeys();
-      const context = { tender: tender.id, lot, bidder: bidderId };
+      const context = { tender: tenderId, lot, bidder: bidderId };
       const sealed = this.sealing ? await this.sealHere(context, keys) : await this.checkSealedFile(context, keys);
       setProgress("upload", 0, sealed.blob.size);
-      const path = `/api/tenders/${encodeURIComponent(tender.id)}/lots/${encodeURIComponent(lot)}/bid`;
+      const path = `/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(lot)}/bid`;
       const { receipt } = await this.room.api.upload("PUT", path, sealed.blob, {
         headers: { "Content-Type": "application/octet-stream" },
         onProgress: (sent, total) => setProgress("upload", sent, total),
       });
-      const payload = await this.checkReceipt(receipt, sealed.bidSha256);
+      // Kept in this browser once checked: at the opening the room decides from it alone.
+      const payload = await keepArrived(this.room.api, "receipt", receipt, { ...context, bidSha256: sealed.bidSha256, shownDeadline });
+      this.room.receipts.set(payload.bid_sha256, receipt);
       let kept = true;
       try {
-        await saveSealedBid({ bidSha256: sealed.bidSha256, tender: tender.id, lot, bidder: bidderId, blob: sealed.blob });
+        await saveSealedBid({ bidSha256: sealed.bidSha256, tender: tenderId, lot, bidder: bidderId, blob: sealed.blob });
       } catch {
         kept = false;
       }
@@ -159,7 +164,7 @@ export class SubmissionCard {
     return { blob: file, bidSha256: sealed.bidSha256, size: file.size };
   }
 
-  /** The receipt must be signed by the server and name exactly the file we sent. */
+  /** A receipt fetched again for download: signed by the server, naming exactly this bid. */
   async checkReceipt(receipt, bidSha256) {
     const payload = await verifySignedDocument(receipt, "receipt", await trustedServerKey(this.room.api));
     if (payload.bid_sha256 !== bidSha256) throw new Error(t("submit.receipt_mismatch"));
@@ -169,8 +174,8 @@ export class SubmissionCard {
 
   /** The bidder's own bids in this tender: current ones with their actions, then history. */
   async renderBids() {
-    const { api, tender } = this.room;
-    const { bids } = await api.get(`/api/tenders/${encodeURIComponent(tender.id)}/bids/mine`);
+    const { api, tender, tenderId } = this.room;
+    const { bids } = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}/bids/mine`);
     const open = this.room.view?.phase === "scheduled";
     const lotName = (id) => tender.lots.find((lot) => lot.id === id)?.name ?? id;
     const rows = bids.map((bid) =>
@@ -210,27 +215,28 @@ export class SubmissionCard {
 
   async downloadReceipt(bid) {
     try {
-      const { tender, api } = this.room;
+      const { tenderId, api } = this.room;
       let receipt = this.room.receipts.get(bid.bid_sha256);
       if (!receipt) {
-        const answer = await api.get(`/api/tenders/${encodeURIComponent(tender.id)}/lots/${encodeURIComponent(bid.lot)}/bid`);
+        const answer = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(bid.lot)}/bid`);
         receipt = answer.receipt;
         await this.checkReceipt(receipt, bid.bid_sha256);
       }
-      download(`receipt-${tender.id}-${bid.lot}-${bid.receipt_no}.json`, `${JSON.stringify(receipt, null, 2)}\n`, "application/json");
+      download(`receipt-${tenderId}-${bid.lot}-${bid.receipt_no}.json`, `${JSON.stringify(receipt, null, 2)}\n`, "application/json");
     } catch (error) {
       showMessage(this.message, describeError(error), "error");
     }
   }
 
   async withdraw(bid) {
-    const { tender, api } = this.room;
+    const { tender, tenderId, bidderId, api } = this.room;
     const lotName = tender.lots.find((lot) => lot.id === bid.lot)?.name ?? bid.lot;
     if (!window.confirm(t("submit.withdraw_confirm", { lot: lotName }))) return;
     try {
-      const { withdrawal } = await api.delete(`/api/tenders/${encodeURIComponent(tender.id)}/lots/${encodeURIComponent(bid.lot)}/bid`);
-      const payload = await verifySignedDocument(withdrawal, "withdrawal", await trustedServerKey(api));
-      download(`withdrawal-${tender.id}-${bid.lot}-${payload.receipt_no}.json`, `${JSON.stringify(withdrawal, null, 2)}\n`, "application/json");
+      const { withdrawal } = await api.delete(`/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(bid.lot)}/bid`);
+      // Kept, so that this browser never opens the withdrawn bid (its sealed file is marked).
+      const payload = await keepArrived(api, "withdrawal", withdrawal, { tender: tenderId, lot: bid.lot, bidder: bidderId });
+      download(`withdrawal-${tenderId}-${bid.lot}-${payload.receipt_no}.json`, `${JSON.stringify(withdrawal, null, 2)}\n`, "application/json");
       showMessage(this.message, t("submit.withdrawn", { lot: lotName, at: when(payload.withdrawn_at) }), "ok");
       await this.room.onChanged();
     } catch (error) {

@@ -2,8 +2,10 @@
 
 import { Api, describeError } from "../api.js";
 import { AccountError, checkNewPassphrase, keyFileText, logIn, register, unlockKeys } from "../bidder/account.js";
-import { OpeningCard } from "../bidder/opening.js";
+import { signedDeadlineOf } from "../bidder/documents.js";
+import { OpeningCard, ownClock } from "../bidder/opening.js";
 import { RehearsalCard } from "../bidder/rehearsal.js";
+import { CLOCK_MARGIN_MS } from "../bidder/release.js";
 import { renderBidderResults } from "../bidder/result.js";
 import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
@@ -35,7 +37,11 @@ const room = {
   orgName: null,
   keys: null,
   keyFileText: null,
+  // The tender the bidder opened (the URL or the choice); never the id in a server answer.
+  tenderId: null,
   tender: null,
+  // The deadline of this tender by the receipts this browser keeps (display; null: none).
+  signedDeadline: null,
   view: null,
   feed: null,
   receipts: new Map(),
@@ -45,6 +51,7 @@ const room = {
     return room.keys;
   },
   async onChanged() {
+    await refreshSignedDeadline();
     await submission.renderBids().catch((error) => showMessage(byId("submit-message"), describeError(error), "error"));
   },
 };
@@ -177,8 +184,10 @@ async function loadTenders() {
       ? tenders.map((tender) => el("option", { value: tender.id, text: `${tender.code} ${tender.title}` }))
       : el("option", { value: "", text: t("tender.none") }),
   );
+  // The tender the URL names is the one opened, listed or not (after a reload or a new login).
   const wanted = new URLSearchParams(location.search).get("tender");
-  if (wanted && tenders.some((tender) => tender.id === wanted)) select.value = wanted;
+  if (wanted && !tenders.some((tender) => tender.id === wanted)) select.prepend(el("option", { value: wanted, text: wanted }));
+  if (wanted) select.value = wanted;
   if (select.value) await selectTender(select.value);
 }
 
@@ -187,8 +196,15 @@ async function selectTender(tenderId) {
   room.view = null;
   recordCard = new RecordCard(api, byId("record-card"));
   lastPhase = null;
-  room.tender = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}`);
+  room.tenderId = tenderId;
+  room.signedDeadline = null;
+  const url = new URL(location.href);
+  url.searchParams.set("tender", tenderId);
+  history.replaceState(null, "", url);
+  // The body describes the tender; its id is ours, whatever the answer says.
+  room.tender = { ...(await api.get(`/api/tenders/${encodeURIComponent(tenderId)}`)), id: tenderId };
   renderTender();
+  await refreshSignedDeadline();
   submission.renderForm(room.tender);
   await submission.renderBids().catch(() => {});
   room.feed = new SessionFeed({
@@ -220,6 +236,31 @@ function renderTender() {
   replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
 }
 
+async function refreshSignedDeadline() {
+  if (!room.tenderId || !room.bidderId) return;
+  const tenderId = room.tenderId;
+  const deadline = await signedDeadlineOf(api, tenderId, room.bidderId).catch(() => null);
+  if (room.tenderId === tenderId) room.signedDeadline = deadline;
+  renderReleaseClocks();
+}
+
+/** Both clocks and the signed deadline; a warning when the hub says "decryption" too early. */
+function renderReleaseClocks() {
+  if (!room.tenderId) return;
+  const own = ownClock();
+  const deadline = room.signedDeadline;
+  const facts = [
+    [t("release.own_clock"), when(new Date(own).toISOString())],
+    [t("release.hub_clock"), clock.synced ? when(new Date(clock.now()).toISOString()) : "—"],
+    [t("release.signed_deadline"), deadline ? when(deadline.text) : t("release.no_receipt_here")],
+  ];
+  replaceChildren(byId("release-clocks"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
+  const early = room.view?.phase === "decryption" && deadline !== null && own < deadline.at + CLOCK_MARGIN_MS;
+  const status = byId("release-status");
+  if (early) showMessage(status, t("release.hub_says_open", { deadline: when(deadline.text), own: when(new Date(own).toISOString()) }), "warn");
+  else clearMessage(status);
+}
+
 function renderCountdown() {
   const view = room.view;
   if (!view) return;
@@ -239,7 +280,7 @@ function renderSession() {
     submission.renderBids().catch(() => {});
   }
   opening.render(view);
-  recordCard.render(room.tender.id, view.record);
+  recordCard.render(room.tenderId, view.record);
   renderBidderResults(byId("result-card"), view);
 }
 
@@ -270,7 +311,7 @@ async function main() {
   byId("download-key").addEventListener("click", () => {
     if (room.keyFileText) download(`bidder-key-${room.bidderId}.json`, room.keyFileText, "application/json");
   });
-  byId("record-download").addEventListener("click", () => recordCard?.download(room.tender.id));
+  byId("record-download").addEventListener("click", () => recordCard?.download(room.tenderId));
   onLanguageChange(() => {
     renderRegisterMode();
     renderStoredKeys();
@@ -284,6 +325,7 @@ async function main() {
   await clock.start();
   everySecond(clock, () => {
     renderCountdown();
+    renderReleaseClocks();
     // Sign-in opens at an instant, not with an event.
     if (room.view) opening.renderSignIn(room.view, room.view.you ?? {});
   });
