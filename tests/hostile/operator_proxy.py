@@ -203,3 +203,33 @@ def replace_answer(path: str, answer: Any) -> JsonRewrite:
         return answer if seen == path else None
 
     return rewrite
+
+
+_SOCKET_PACKET = re.compile(r"^4([23])(/[^,]*,)?(\d*)(.*)$", re.S)
+
+
+def replace_snapshot_frames(tender_id: str, **changes: Any) -> FrameRewrite:
+    """Snapshots of `tender_id` sent over the socket (the answer to `join`) say what the
+    operator wants: the socket.io frame `43/ns,ID[{"snapshot": {"view": …}}]` is rewritten."""
+
+    def rewrite(text: str) -> str:
+        match = _SOCKET_PACKET.match(text)
+        if match is None:
+            return text
+        try:
+            args = json.loads(match[4])
+        except ValueError:
+            return text
+        changed = False
+        for arg in args if isinstance(args, list) else []:
+            snapshot = arg.get("snapshot") if isinstance(arg, dict) else None
+            view = snapshot.get("view") if isinstance(snapshot, dict) else None
+            if isinstance(view, dict) and view.get("tender_id") == tender_id:
+                view.update(changes)
+                changed = True
+        if not changed:
+            return text
+        body = json.dumps(args, ensure_ascii=False)
+        return f"4{match[1]}{match[2] or ''}{match[3]}{body}"
+
+    return rewrite

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hosting import honest_at_first, host_command, hub_behind_proxy, open_decryption
 from operator_proxy import OperatorProxy, replace_answer, replace_tender, replace_view
-from proxy_thread import operator_proxy
 
 from bidopen.clock import iso
 from bidseal import ServerKey, sign_document
-from hubprocess import HubProcess, free_port
+from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
 
@@ -71,17 +71,7 @@ class World:
         return done
 
     def host(self, *args: str) -> Any:
-        # Hosts talk to the hub itself: the proxy stands between bidders and the hub.
-        done = subprocess.run(
-            self.command("host", *args[:1], "--user", self.hub.host_user, *args[1:]),
-            cwd=self.folder,
-            env={**self.env, "BIDOPEN_URL": self.hub.base_url},
-            capture_output=True,
-            text=True,
-            timeout=STEP_S,
-            check=True,
-        )
-        return json.loads(done.stdout)
+        return host_command(self.hub, self.folder, *args)
 
     def seal(self, name: str, tender: str, lot: str, price: str) -> None:
         (self.folder / f"{name}.json").write_text(
@@ -128,24 +118,10 @@ class World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     root = tmp_path_factory.mktemp("operator")
-    data = root / "data"
-    data.mkdir()
-    port = free_port()
-    hub = HubProcess(
-        data,
-        f"sqlite+aiosqlite:///{data / 'bidopen.db'}",
-        root / "hub.log",
-        extra_env={"BIDOPEN_ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"},
-    )
-    hub.start()
-    try:
-        with operator_proxy(hub.base_url, port) as proxy:
-            folder = root / "bidder"
-            folder.mkdir()
-            w = World(hub, proxy, folder)
-            yield _prepare(w)
-    finally:
-        hub.stop()
+    with hub_behind_proxy(root) as (hub, proxy):
+        folder = root / "bidder"
+        folder.mkdir()
+        yield _prepare(World(hub, proxy, folder))
 
 
 def _prepare(w: World) -> World:
@@ -185,31 +161,15 @@ def _prepare(w: World) -> World:
     later = datetime.now(UTC) + timedelta(days=2)
     w.host("reschedule", w.b, "--deadline", iso(later), "--reason", "答疑延期")
     time.sleep(max(0.0, LEAD_S + 1 - (time.monotonic() - created)))
-    # One bid in lot 1 (lot 2's was withdrawn, so lot 2 stops by itself): the host goes on.
-    _wait_for(w, w.a, "quorum_decision")
-    w.host("quorum", w.a, "--lot", "1", "--choice", "continue", "--reason", "演练")
-    _wait_for(w, w.a, "opening")
-    w.host("start", w.a)
-    _wait_for(w, w.a, "decryption")
+    open_decryption(w.host, w.a)
     return w
-
-
-def _wait_for(w: World, tender: str, phase: str) -> None:
-    give_up = time.monotonic() + STEP_S
-    while w.host("status", tender)["view"]["phase"] != phase:
-        assert time.monotonic() < give_up, f"{tender} never reached {phase}"
-        time.sleep(0.3)
 
 
 @pytest.fixture
 def proxy(world: World) -> Iterator[OperatorProxy]:
     """The world's proxy with no rewrites and no recorded keys at the start of a test."""
-    world.proxy.json_rewrites.clear()
-    world.proxy.frame_rewrites.clear()
-    world.proxy.data_keys.clear()
-    yield world.proxy
-    world.proxy.json_rewrites.clear()
-    world.proxy.frame_rewrites.clear()
+    with honest_at_first(world.proxy) as proxy:
+        yield proxy
 
 
 def _refused(process: subprocess.Popen[str], code: str) -> str:

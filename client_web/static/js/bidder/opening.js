@@ -129,7 +129,9 @@ export class OpeningCard {
       const kept = await this.documentsOf(tenderId, lot);
       // The hub must be asking for the bid of our latest receipt, and nothing else.
       const receipt = chosenBid(kept, { tender: tenderId, lot, bidder: bidderId, sealedSha256: bid.bid_sha256 });
-      const stated = [this.room.tender?.deadline, this.room.view?.deadline].filter(Boolean);
+      // Deadlines the hub states unsigned (its tender body now, its snapshot) are only waited for.
+      const body = await api.get(`/api/tenders/${encodeURIComponent(tenderId)}`);
+      const stated = [body?.deadline, this.room.view?.deadline].filter((said) => typeof said === "string");
       const plan = await releasePlan(api, receipt, stated);
       const wait = plan.opensAt - ownClock();
       if (wait > 0 && wait <= CLOCK_MARGIN_MS) await new Promise((resolve) => setTimeout(resolve, wait));
