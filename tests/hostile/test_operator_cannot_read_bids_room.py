@@ -259,6 +259,7 @@ def test_a_lying_server_clock_opens_nothing(world: World, proxy: OperatorProxy) 
 @pytest.mark.parametrize(
     ("lot", "name", "ended", "said"),
     [("1", "a1_old", "replaced", "已被替换的投标"), ("2", "a2", "withdrawn", "已撤回，永不解密")],
+    ids=["replaced", "withdrawn"],
 )
 def test_a_replaced_or_withdrawn_bid_is_never_opened(
     world: World, proxy: OperatorProxy, lot: str, name: str, ended: str, said: str
