@@ -22,7 +22,7 @@ function envelopeOf(envelope) {
 /**
  * Verify a receipt or withdrawal that just arrived with the server key, check that it names
  * (tender, lot, bidder) and, for a receipt, our very file and a deadline no earlier than the
- * one the tender showed; then keep it in this browser. Returns its payload.
+ * one the tender showed; then keep it in this browser. Returns `{payload, kept}`.
  */
 export async function keepArrived(api, type, envelope, { tender, lot, bidder, bidSha256 = null, shownDeadline = null }) {
   const payload = await verifySignedDocument(envelope, type, await trustedServerKey(api));
@@ -33,16 +33,21 @@ export async function keepArrived(api, type, envelope, { tender, lot, bidder, bi
   if (type === "receipt" && shownDeadline !== null && (kept.deadline === null || kept.deadline < Date.parse(shownDeadline))) {
     throw new DocumentRefused("release.receipt_deadline_invalid");
   }
-  await keepBidDocument({
-    type,
-    tender,
-    lot,
-    bidder,
-    bidSha256: kept.bidSha256,
-    at: kept.atText,
-    envelope: typeof envelope === "string" ? envelope : JSON.stringify(envelope),
-  });
-  return payload;
+  try {
+    await keepBidDocument({
+      type,
+      tender,
+      lot,
+      bidder,
+      bidSha256: kept.bidSha256,
+      at: kept.atText,
+      envelope: typeof envelope === "string" ? envelope : JSON.stringify(envelope),
+    });
+    return { payload, kept: true };
+  } catch {
+    // No IndexedDB here (private mode, policy): the bidder keeps the downloaded document.
+    return { payload, kept: false };
+  }
 }
 
 /**

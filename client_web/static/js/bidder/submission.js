@@ -111,9 +111,10 @@ export class SubmissionCard {
         onProgress: (sent, total) => setProgress("upload", sent, total),
       });
       // Kept in this browser once checked: at the opening the room decides from it alone.
-      const payload = await keepArrived(this.room.api, "receipt", receipt, { ...context, bidSha256: sealed.bidSha256, shownDeadline });
+      const arrived = await keepArrived(this.room.api, "receipt", receipt, { ...context, bidSha256: sealed.bidSha256, shownDeadline });
+      const payload = arrived.payload;
       this.room.receipts.set(payload.bid_sha256, receipt);
-      let kept = true;
+      let kept = arrived.kept;
       try {
         await saveSealedBid({ bidSha256: sealed.bidSha256, tender: tenderId, lot, bidder: bidderId, blob: sealed.blob });
       } catch {
@@ -235,7 +236,7 @@ export class SubmissionCard {
     try {
       const { withdrawal } = await api.delete(`/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(bid.lot)}/bid`);
       // Kept, so that this browser never opens the withdrawn bid (its sealed file is marked).
-      const payload = await keepArrived(api, "withdrawal", withdrawal, { tender: tenderId, lot: bid.lot, bidder: bidderId });
+      const { payload } = await keepArrived(api, "withdrawal", withdrawal, { tender: tenderId, lot: bid.lot, bidder: bidderId });
       download(`withdrawal-${tenderId}-${bid.lot}-${payload.receipt_no}.json`, `${JSON.stringify(withdrawal, null, 2)}\n`, "application/json");
       showMessage(this.message, t("submit.withdrawn", { lot: lotName, at: when(payload.withdrawn_at) }), "ok");
       await this.room.onChanged();

@@ -189,7 +189,7 @@ export default Object.freeze({
   "submit.sealed_other_key": "该加密文件不是用您登记的签名密钥签名的。",
   "submit.receipt_mismatch": "回执中的投标文件哈希与本机加密的文件不一致，请重新递交。",
   "submit.done": "递交成功：回执编号 {no}，服务器接收时间 {at}。回执已用服务器公钥验证。",
-  "submit.done_not_kept": "递交成功：回执编号 {no}，接收时间 {at}。本浏览器未能保存加密文件，开标解密时需要选择该文件，请先下载备份。",
+  "submit.done_not_kept": "递交成功：回执编号 {no}，接收时间 {at}。本浏览器未能保存加密文件或回执，开标解密时需要选择它们：请下载回执，并备份加密文件。",
   "submit.receipt": "下载回执",
   "submit.withdraw": "撤回",
   "submit.withdraw_confirm": "确定撤回“{lot}”的投标文件吗？撤回后可在截止前重新递交。",
