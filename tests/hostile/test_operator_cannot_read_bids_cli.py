@@ -29,7 +29,7 @@ from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
 
-LEAD_S = 30  # tender A's deadline after the hub starts: time enough to seal and submit
+LEAD_S = 20  # tender A's deadline after the hub starts: time enough to seal and submit
 STEP_S = 60
 WAIT_S = 4  # how long a join that must wait is watched before it is stopped
 
