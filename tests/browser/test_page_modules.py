@@ -241,3 +241,40 @@ async def test_result_form_offers_the_lots_still_awaiting_a_result(
     )
     # Lot 2 has its result, lot 3 was stopped, lot 4 has nothing opened; only A can be ranked.
     assert due == [[{"lot": "1", "lines": [{"bidder": "A", **opened}]}], []]
+
+
+async def test_the_vault_marks_sealed_files_whose_bid_was_replaced_or_withdrawn(
+    module_browser: Browsers,
+) -> None:
+    page = await module_page(module_browser)
+    ended = await run(
+        page,
+        "/static/js/vault.js",
+        """async (m) => {
+          const blob = new Blob(["sealed"]);
+          const files = [
+            ["old", "T", "1"], ["new", "T", "1"], ["gone", "T", "2"], ["other", "U", "1"],
+          ];
+          for (const [bidSha256, tender, lot] of files) {
+            await m.saveSealedBid({ bidSha256, tender, lot, bidder: "B", blob });
+          }
+          const documents = [
+            ["receipt", "1", "old"], ["receipt", "1", "new"],
+            ["receipt", "2", "gone"], ["withdrawal", "2", "gone"],
+          ];
+          for (const [i, [type, lot, bidSha256]] of documents.entries()) {
+            const at = `2026-01-01T01:0${i}:00.000000Z`;
+            const document = { type, tender: "T", lot, bidder: "B", bidSha256, at };
+            await m.keepBidDocument({ ...document, envelope: "{}" });
+          }
+          const kept = await m.listBidDocuments("T", null, "B");
+          const states = {};
+          for (const [sha] of files) states[sha] = (await m.loadSealedBid(sha)).ended;
+          return { states, kept: kept.length };
+        }""",
+    )
+    # The replaced and the withdrawn file are marked; the current one and another tender's not.
+    assert ended == {
+        "states": {"old": "replaced", "new": None, "gone": "withdrawn", "other": None},
+        "kept": 4,
+    }

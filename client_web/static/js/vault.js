@@ -103,7 +103,10 @@ async function markEndedBids(tender, lot, bidder) {
   const sealed = await run(SEALED_BIDS, "readonly", (store) => store.getAll());
   for (const record of sealed) {
     if (record.tender !== tender || record.lot !== lot || record.bidder !== bidder || record.ended) continue;
-    const ended = withdrawn && record.bidSha256 === latest.bidSha256 ? "withdrawn" : record.bidSha256 !== latest.bidSha256 ? "replaced" : null;
+    // Only a bid a kept receipt names can have ended: a file of a later upload may be kept first.
+    const current = record.bidSha256 === latest.bidSha256;
+    const received = receipts.some((d) => d.bidSha256 === record.bidSha256);
+    const ended = current ? (withdrawn ? "withdrawn" : null) : received ? "replaced" : null;
     if (ended) await run(SEALED_BIDS, "readwrite", (store) => store.put({ ...record, ended }));
   }
 }
