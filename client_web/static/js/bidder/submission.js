@@ -123,7 +123,7 @@ export class SubmissionCard {
       this.lastSealed = sealed;
       showMessage(
         this.message,
-        t(kept ? "submit.done" : "submit.done_not_kept", { no: payload.receipt_no, at: when(payload.received_at) }),
+        t(kept ? "submit.done" : "submit.done_not_kept", { no: payload.receipt_no, at: when(payload.received_at), deadline: when(payload.deadline) }),
         kept ? "ok" : "warn",
       );
       this.form.reset();

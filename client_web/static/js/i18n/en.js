@@ -188,7 +188,7 @@ export default Object.freeze({
   "submit.sealed_other_context": "This sealed file is for tender {tender}, lot {lot}, bidder {bidder}: not your current choice.",
   "submit.sealed_other_key": "This sealed file was not signed with your registered signing key.",
   "submit.receipt_mismatch": "The receipt names another bid hash than the file sealed here; submit again.",
-  "submit.done": "Submitted: receipt no. {no}, received by the server at {at}. The receipt's signature was verified.",
+  "submit.done": "Submitted: receipt no. {no}, received by the server at {at}. The receipt's signature was verified; it signs the deadline {deadline}, before which this computer will not decrypt the bid.",
   "submit.done_not_kept": "Submitted: receipt no. {no}, received {at}. This browser could not keep the sealed file or the receipt; at the opening you will have to choose them: download the receipt and keep a copy of the sealed file.",
   "submit.receipt": "Receipt",
   "submit.withdraw": "Withdraw",

@@ -188,7 +188,7 @@ export default Object.freeze({
   "submit.sealed_other_context": "该加密文件属于项目 {tender}、标段 {lot}、投标人 {bidder}，与当前选择不符。",
   "submit.sealed_other_key": "该加密文件不是用您登记的签名密钥签名的。",
   "submit.receipt_mismatch": "回执中的投标文件哈希与本机加密的文件不一致，请重新递交。",
-  "submit.done": "递交成功：回执编号 {no}，服务器接收时间 {at}。回执已用服务器公钥验证。",
+  "submit.done": "递交成功：回执编号 {no}，服务器接收时间 {at}。回执已用服务器公钥验证，签署的截止时间为 {deadline}；本机在此时间之前不会解密该投标。",
   "submit.done_not_kept": "递交成功：回执编号 {no}，接收时间 {at}。本浏览器未能保存加密文件或回执，开标解密时需要选择它们：请下载回执，并备份加密文件。",
   "submit.receipt": "下载回执",
   "submit.withdraw": "撤回",
