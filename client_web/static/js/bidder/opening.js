@@ -39,6 +39,7 @@ function chooseFile(input) {
 export class OpeningCard {
   constructor(room) {
     this.room = room;
+    this.listShape = null;
     this.decryptMessage = byId("decrypt-message");
     this.confirmMessage = byId("confirm-message");
     byId("signin-button").addEventListener("click", (event) => busy(event.currentTarget, () => this.signIn()));
@@ -229,6 +230,16 @@ export class OpeningCard {
 
   renderDecryptList(view, you, afterDeadline) {
     const list = byId("decrypt-list");
+    // Rebuilt only when what it shows changed: a button replaced under the pointer loses a click.
+    const shape = JSON.stringify([
+      t("opening.decrypt"),
+      afterDeadline,
+      view.phase === "decryption" && !view.paused,
+      (you.bids ?? []).map((bid) => [bid.lot, bid.bid_sha256, bid.decrypted_at, bid.failed_attempts, bid.outcome]),
+      (view.lots ?? []).map((lot) => lot.name),
+    ]);
+    if (shape === this.listShape && list.childElementCount > 0) return;
+    this.listShape = shape;
     if (!afterDeadline) {
       replaceChildren(list, el("li", { class: "muted", text: t("opening.decrypt_later") }));
       return;
