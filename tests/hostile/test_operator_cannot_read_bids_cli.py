@@ -8,10 +8,12 @@ and a message that says why; the honest path through the same proxy still opens 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,15 +25,18 @@ import pytest
 from hosting import honest_at_first, host_command, hub_behind_proxy, open_decryption
 from operator_proxy import OperatorProxy, replace_answer, replace_tender, replace_view
 
+from bidopen.client.bidder import BidderClient, seal_in_memory
+from bidopen.client.receipts import ReceiptBook
 from bidopen.clock import iso
-from bidseal import ServerKey, sign_document
+from bidseal import ServerKey, load_private_key_file, sign_document
 from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
 
-LEAD_S = 20  # tender A's deadline after the hub starts: time enough to seal and submit
+LEAD_S = 12  # tender A's deadline after its creation: time enough to seal and submit
 STEP_S = 60
-WAIT_S = 4  # how long a join that must wait is watched before it is stopped
+WAIT_S = 3  # how long a join that says it waits is watched further before it is stopped
+WAITING = "waiting for the deadline"
 
 
 @dataclass
@@ -136,33 +141,38 @@ def _prepare(w: World) -> World:
     w.b = w.host("create-tender", "--title", "明日开标的项目", *lots, "--in-seconds", "86400")["id"]
     w.seal("b1", w.b, "1", "770000.00")
     w.submit("b1")
-    created = time.monotonic()
     w.a = w.host("create-tender", "--title", "今日开标的项目", *lots, "--in-seconds", str(LEAD_S))[
         "id"
     ]
-    w.seal("a1_old", w.a, "1", "1000000.00")
-    w.seal("a1", w.a, "1", "990000.00")
-    w.seal("a2", w.a, "2", "500000.00")
-    for name in ("a1_old", "a1", "a2"):
-        w.submit(name)
-    w.run(
-        "bidder",
-        "withdraw",
-        "--key-dir",
-        "keys",
-        "--bidder",
-        w.bidder,
-        "--tender",
-        w.a,
-        "--lot",
-        "2",
-    )
+    created = time.monotonic()
+    # Against the clock: sealed, sent and withdrawn in this process, through the library the
+    # CLI runs and into the same receipt book (KEYDIR/receipts.jsonl) that `join` reads.
+    asyncio.run(_bid_in_a(w))
     # B's deadline moves later: an honest postponement with its signed notice.
     later = datetime.now(UTC) + timedelta(days=2)
     w.host("reschedule", w.b, "--deadline", iso(later), "--reason", "答疑延期")
     time.sleep(max(0.0, LEAD_S + 1 - (time.monotonic() - created)))
     open_decryption(w.host, w.a)
     return w
+
+
+async def _bid_in_a(w: World) -> None:
+    keys = load_private_key_file(w.folder / "keys", "passphrase of the bidder")
+    book = ReceiptBook.in_key_dir(w.folder / "keys")
+    async with BidderClient(w.proxy.origin, keys, w.bidder, book=book) as client:
+        await client.login()
+        for name, lot, price in (
+            ("a1_old", "1", "1000000.00"),
+            ("a1", "1", "990000.00"),
+            ("a2", "2", "500000.00"),
+        ):
+            sealed, result = seal_in_memory(
+                keys, client.context(w.a, lot), b"%PDF-1.4 " + name.encode(), {"price": price}
+            )
+            (w.folder / f"{name}.sealed").write_bytes(sealed)
+            await client.submit(w.a, lot, sealed)
+            w.hashes[name] = result.bid_sha256
+        await client.withdraw(w.a, "2")
 
 
 @pytest.fixture
@@ -180,14 +190,21 @@ def _refused(process: subprocess.Popen[str], code: str) -> str:
 
 
 def _still_waiting(process: subprocess.Popen[str]) -> str:
-    """A join that must wait: watched for WAIT_S, then stopped; what it said."""
-    try:
-        _, err = process.communicate(timeout=WAIT_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, err = process.communicate()
-        return err
-    raise AssertionError(f"the join ended instead of waiting: {process.returncode} {err}")
+    """A join that must wait: watched until it says it waits (and WAIT_S more), then stopped."""
+    assert process.stderr is not None
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.extend(process.stderr or ()), daemon=True)
+    reader.start()
+    give_up = time.monotonic() + STEP_S
+    while not any(WAITING in line for line in said) and time.monotonic() < give_up:
+        assert process.poll() is None, f"the join ended instead of waiting: {''.join(said)}"
+        time.sleep(0.1)
+    time.sleep(WAIT_S)
+    assert process.poll() is None, f"the join ended instead of waiting: {''.join(said)}"
+    process.kill()
+    process.wait()
+    reader.join(5)
+    return "".join(said)
 
 
 def test_a_tender_said_to_be_in_decryption_before_its_deadline_is_not_opened(
