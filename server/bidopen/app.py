@@ -22,6 +22,8 @@ from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
 from bidopen.http.accesslog import DiscreetAccessLogger
 from bidopen.http.auth import require
+from bidopen.http.crosssite import content_type_guard
+from bidopen.http.headers import add_security_headers
 from bidopen.http.middleware import error_middleware
 from bidopen.http.pages import add_page_routes
 from bidopen.http.ratelimit import public_rate_limit
@@ -52,9 +54,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
     app = web.Application(
-        middlewares=[error_middleware, public_rate_limit(config.public_requests_per_minute)],
+        middlewares=[
+            error_middleware,
+            public_rate_limit(config.public_requests_per_minute),
+            content_type_guard,
+        ],
         client_max_size=1024**2,
     )
+    app.on_response_prepare.append(add_security_headers)
     db = Database(config.database_url)
     signer = ServerSigner.load_or_create(config.server_key_path)
     archive = BidArchive.load_or_create(archive_key_path(config.data_dir))

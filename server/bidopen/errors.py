@@ -17,7 +17,15 @@ class ErrorSpec:
 
 CODES: dict[str, ErrorSpec] = {
     "bad_request": ErrorSpec(400, "The request is malformed.", "请求格式有误。"),
+    "nesting_too_deep": ErrorSpec(
+        400, "The JSON body is nested too deeply.", "请求体 JSON 嵌套层数过多。"
+    ),
     "validation_failed": ErrorSpec(422, "A field is missing or invalid.", "字段缺失或无效。"),
+    "unsupported_media_type": ErrorSpec(
+        415,
+        "The request's Content-Type is not accepted here.",
+        "此处不接受该请求的 Content-Type。",
+    ),
     "unauthenticated": ErrorSpec(401, "Sign in first.", "请先登录。"),
     "login_failed": ErrorSpec(401, "Wrong user name or password.", "用户名或密码错误。"),
     "challenge_invalid": ErrorSpec(
@@ -100,7 +108,6 @@ CODES: dict[str, ErrorSpec] = {
     "not_permitted": ErrorSpec(
         403, "You may not do that in this session.", "您无权在本会话中执行此操作。"
     ),
-    "invalid_argument": ErrorSpec(422, "A field of the command is invalid.", "指令字段无效。"),
     "unknown_bid": ErrorSpec(404, "No bid of yours in this lot.", "您在该标段没有投标。"),
     "lot_stopped": ErrorSpec(409, "This lot was stopped.", "该标段已终止。"),
     "not_signed_in": ErrorSpec(409, "Sign in to the opening first.", "请先签到。"),
@@ -131,15 +138,32 @@ CODES: dict[str, ErrorSpec] = {
 }
 
 
-class HubError(Exception):
-    """A refusal with a stable code; `detail` adds the specific reason to the English message."""
+# The session core says `invalid_argument` for a field out of range; on the wire that is the
+# same cause as a field the request schema refused, so it has the same code.
+_WIRE_CODES = {"invalid_argument": "validation_failed"}
 
-    def __init__(self, code: str, detail: str | None = None, detail_zh: str | None = None) -> None:
+
+class HubError(Exception):
+    """A refusal with a stable code; `detail` adds the specific reason to the English message.
+
+    `field` names what was refused: the path of a body member (`lots[0].id`), a query
+    parameter's name, or a header's name; None when the refusal is not about one field.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        detail: str | None = None,
+        detail_zh: str | None = None,
+        *,
+        field: str | None = None,
+    ) -> None:
         if code not in CODES:
             raise ValueError(f"unknown error code {code!r}")
         self.code = code
         self.detail = detail
         self.detail_zh = detail_zh
+        self.field = field
         super().__init__(self.message)
 
     @property
@@ -164,11 +188,21 @@ class HubError(Exception):
 def from_session_error(exc: Exception) -> HubError:
     """A refusal of the session core keeps its own code; its English message becomes the detail."""
     code = getattr(exc, "code", None)
+    code = _WIRE_CODES.get(code, code) if isinstance(code, str) else code
+    field = getattr(exc, "field", None)
     if isinstance(code, str) and code in CODES:
-        return HubError(code, str(exc))
+        return HubError(code, str(exc), field=field if isinstance(field, str) else None)
     return HubError("session_error", f"({code}) {exc}")
+
+
+def error_object(error: HubError) -> dict[str, Any]:
+    """The error object: code, messages in both languages, and the refused field if one was."""
+    described = {"code": error.code, "message": error.message, "message_zh": error.message_zh}
+    if error.field is not None:
+        described["field"] = error.field
+    return described
 
 
 def error_payload(error: HubError) -> dict[str, Any]:
     """The one wire shape of an error, used by REST responses and socket acknowledgements."""
-    return {"error": {"code": error.code, "message": error.message, "message_zh": error.message_zh}}
+    return {"error": error_object(error)}

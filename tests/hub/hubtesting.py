@@ -78,6 +78,8 @@ class HubApi:
     async def call(
         self, method: str, path: str, *, expect: int | None = None, **kwargs: Any
     ) -> tuple[int, Any]:
+        if method == "POST" and "json" not in kwargs and "data" not in kwargs:
+            kwargs["json"] = {}  # every POST is JSON (docs/protocol.md 1.3)
         async with self.http.request(method, path, **kwargs) as response:
             text = await response.text()
             body = json.loads(text) if text and text[0] in "{[" else text

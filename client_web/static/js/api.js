@@ -82,7 +82,8 @@ export class Api {
     return this.request("GET", path, options);
   }
 
-  post(path, json, options = {}) {
+  /** Every POST is JSON (the hub refuses others, so a foreign page cannot post): `{}` by default. */
+  post(path, json = {}, options = {}) {
     return this.request("POST", path, { ...options, json });
   }
 

@@ -1,5 +1,6 @@
 // What every page does on load: translate, wire the language switch, show the connection state.
 
+import { describeError } from "./api.js";
 import { byId, setText } from "./dom.js";
 import { FeedState } from "./feed.js";
 import {
@@ -20,20 +21,36 @@ export function bootPage() {
   if (button) bindLanguageSwitch(button);
 }
 
-/** Keep `#connection` (and its text `#connection-text`) in step with a feed's state. */
+/**
+ * Keep `#connection` (and its text `#connection-text`) in step with a feed's state.
+ * The returned setter also has `refused(error)`: a hub refusal (a `connect_error` or an
+ * acknowledgement with the hub's error object) is shown with its message until the
+ * feed is online again.
+ */
 export function connectionIndicator() {
   const box = byId("connection");
   const text = byId("connection-text");
   let state = FeedState.CONNECTING;
+  let refusal = null;
   const render = () => {
     box.dataset.state = state;
-    setText(text, t(`conn.${state}`));
+    box.dataset.refused = refusal ? refusal.code : "";
+    const label = t(`conn.${state}`);
+    setText(text, refusal ? `${label}：${describeError(refusal)}` : label);
   };
   onLanguageChange(render);
-  return (next) => {
+  const set = (next) => {
     state = next;
+    if (next === FeedState.ONLINE) refusal = null;
     render();
   };
+  set.refused = (error) => {
+    // A dropped network is the state's business; only the hub's own answers are shown.
+    if (!error?.code || error.code === "socket") return;
+    refusal = error;
+    render();
+  };
+  return set;
 }
 
 /** A phase's name in the page language. */

@@ -8,8 +8,9 @@ from bidopen.appkeys import ACCOUNTS, SIGNER
 from bidopen.clock import iso
 from bidopen.http.audience import challenge_audience
 from bidopen.http.auth import require
-from bidopen.http.parsing import bearer_token, json_body
+from bidopen.http.parsing import bearer_token, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
+from bidopen.wire.bodies import BidderLogin, HostLogin, RegisterBidder
 
 routes = web.RouteTableDef()
 
@@ -21,13 +22,14 @@ async def server_key(request: web.Request) -> web.Response:
 
 @routes.post("/api/host/login")
 async def host_login(request: web.Request) -> web.Response:
-    body = await json_body(request)
-    issued = await request.app[ACCOUNTS].host_login(body.get("username"), body.get("password"))
+    body = await json_body(request, HostLogin)
+    issued = await request.app[ACCOUNTS].host_login(body.username, body.password)
     return web.json_response({"token": issued.token, "expires_at": iso(issued.expires_at)})
 
 
 @routes.post("/api/logout")
 async def logout(request: web.Request) -> web.Response:
+    await no_body(request)
     token = bearer_token(request)
     if token:
         await request.app[ACCOUNTS].logout(token)
@@ -42,15 +44,16 @@ async def host_me(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders")
 async def register_bidder(request: web.Request) -> web.Response:
-    body = await json_body(request)
+    body = await json_body(request, RegisterBidder)
     bidder = await request.app[ACCOUNTS].register_bidder(
-        body.get("org_name"), body.get("contact"), body.get("public_bundle")
+        body.org_name, body.contact, body.bundle_text()
     )
     return web.json_response({"bidder_id": bidder.id, "key_id": bidder.key_id}, status=201)
 
 
 @routes.post("/api/bidders/{bidder_id}/challenge")
 async def bidder_challenge(request: web.Request) -> web.Response:
+    await no_body(request)
     accounts = request.app[ACCOUNTS]
     audience = challenge_audience(request, accounts.audience)
     issued = await accounts.challenge(request.match_info["bidder_id"], audience)
@@ -65,9 +68,9 @@ async def bidder_challenge(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/{bidder_id}/login")
 async def bidder_login(request: web.Request) -> web.Response:
-    body = await json_body(request)
+    body = await json_body(request, BidderLogin)
     issued = await request.app[ACCOUNTS].bidder_login(
-        request.match_info["bidder_id"], body.get("challenge"), body.get("signature")
+        request.match_info["bidder_id"], body.challenge, body.signature
     )
     return web.json_response({"token": issued.token, "expires_at": iso(issued.expires_at)})
 

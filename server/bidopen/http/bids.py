@@ -8,9 +8,10 @@ from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION
 from bidopen.http.auth import require
-from bidopen.http.parsing import json_body
+from bidopen.http.parsing import json_body, no_body
 from bidopen.service.accounts import BIDDER
 from bidopen.service.bidding import Submission
+from bidopen.wire.bodies import DataKey, RehearsalAnswer
 
 routes = web.RouteTableDef()
 
@@ -59,9 +60,9 @@ async def my_bids(request: web.Request) -> web.Response:
 @routes.post("/api/tenders/{tender_id}/lots/{lot_id}/data-key")
 async def submit_data_key(request: web.Request) -> web.Response:
     target = await _target(request)
-    body = await json_body(request)
+    body = await json_body(request, DataKey)
     result = await request.app[DECRYPTION].submit_key(
-        target.tender_id, target.lot_id, target.bidder.id, body.get("data_key")
+        target.tender_id, target.lot_id, target.bidder.id, body.data_key
     )
     return web.json_response(result)
 
@@ -69,6 +70,7 @@ async def submit_data_key(request: web.Request) -> web.Response:
 @routes.post("/api/bidders/me/rehearsal")
 async def start_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
+    await no_body(request)
     bidder = await request.app[ACCOUNTS].bidder(principal.subject)
     return web.json_response(await request.app[DECRYPTION].start_rehearsal(bidder), status=201)
 
@@ -77,8 +79,8 @@ async def start_rehearsal(request: web.Request) -> web.Response:
 async def answer_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     bidder = await request.app[ACCOUNTS].bidder(principal.subject)
-    body = await json_body(request)
+    body = await json_body(request, RehearsalAnswer)
     await request.app[DECRYPTION].answer_rehearsal(
-        bidder, request.match_info["rehearsal_id"], body.get("key")
+        bidder, request.match_info["rehearsal_id"], body.key
     )
     return web.json_response({"passed": True})

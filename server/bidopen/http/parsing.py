@@ -1,43 +1,43 @@
-"""Reading request bodies and parameters, with one clear error for anything malformed."""
+"""Reading request bodies and parameters, with one documented error for anything malformed."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+import re
+from typing import TypeVar
 
+import msgspec
 from aiohttp import web
 
 from bidopen.errors import HubError
+from bidopen.wire.bodies import NoBody
+from bidopen.wire.decoding import MAX_JSON_BYTES, decode_body
 
-MAX_JSON_BYTES = 256 * 1024
+BodyT = TypeVar("BodyT", bound=msgspec.Struct)
+_INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
-async def json_body(request: web.Request) -> dict[str, Any]:
-    """A JSON object body of at most 256 KiB."""
+async def json_body(request: web.Request, schema: type[BodyT]) -> BodyT:
+    """The request's JSON body (at most 256 KiB, 32 levels deep), read into `schema`."""
     if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
         raise HubError("message_too_large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
     raw = await request.content.read(MAX_JSON_BYTES + 1)
-    if len(raw) > MAX_JSON_BYTES:
-        raise HubError("message_too_large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
-    try:
-        value = json.loads(raw or b"{}")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise HubError("bad_request", "The body is not valid JSON.") from exc
-    if not isinstance(value, dict):
-        raise HubError("bad_request", "The body must be a JSON object.")
-    return value
+    return decode_body(raw, schema)
+
+
+async def no_body(request: web.Request) -> None:
+    """Endpoints without fields still read what was sent: only nothing or `{}` passes."""
+    await json_body(request, NoBody)
 
 
 def int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:
     text = request.query.get(name)
     if text is None:
         return default
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise HubError("validation_failed", f"{name} must be an integer.") from exc
+    if not _INTEGER.fullmatch(text):
+        raise HubError("validation_failed", f"{name} must be an integer.", field=name)
+    value = int(text)
     if not low <= value <= high:
-        raise HubError("validation_failed", f"{name} must be from {low} to {high}.")
+        raise HubError("validation_failed", f"{name} must be from {low} to {high}.", field=name)
     return value
 
 

@@ -9,15 +9,14 @@ from aiohttp import web
 from bidopen.appkeys import ACCOUNTS, OPENING
 from bidopen.errors import HubError
 from bidopen.http.auth import require
-from bidopen.http.parsing import bearer_token, int_query, json_body
+from bidopen.http.parsing import bearer_token, int_query, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.service.commands import HOST_COMMANDS
 from bidopen.service.views import PUBLIC, event_messages
 from bidopen.store.eventlog import StoredEvent
+from bidopen.wire.bodies import BIDDER_COMMAND_BODIES, HOST_COMMAND_BODIES
 
 routes = web.RouteTableDef()
-
-BIDDER_COMMANDS = ("confirm", "object")
 
 
 def _applied(events: list[StoredEvent]) -> dict[str, Any]:
@@ -32,7 +31,7 @@ async def host_command(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
     if name not in HOST_COMMANDS:
         raise HubError("not_found", f"No host command {name!r}.")
-    body = await json_body(request)
+    body = await json_body(request, HOST_COMMAND_BODIES[name])
     events = await request.app[OPENING].host_command(
         request.match_info["session_id"], principal.subject, name, body
     )
@@ -42,6 +41,7 @@ async def host_command(request: web.Request) -> web.Response:
 @routes.post("/api/sessions/{session_id}/sign-in")
 async def sign_in(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
+    await no_body(request)
     return web.json_response(
         await request.app[OPENING].sign_in(request.match_info["session_id"], principal.subject)
     )
@@ -51,9 +51,9 @@ async def sign_in(request: web.Request) -> web.Response:
 async def bidder_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
     principal = await require(request, BIDDER)
-    if name not in BIDDER_COMMANDS:
+    if name not in BIDDER_COMMAND_BODIES:
         raise HubError("not_found", f"No bidder command {name!r}.")
-    body = await json_body(request)
+    body = await json_body(request, BIDDER_COMMAND_BODIES[name])
     session_id = request.match_info["session_id"]
     opening = request.app[OPENING]
     events = await opening.bidder_command(session_id, principal.subject, name, body)

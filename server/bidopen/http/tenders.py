@@ -12,6 +12,7 @@ from bidopen.http.auth import require
 from bidopen.http.parsing import int_query, json_body
 from bidopen.service.accounts import HOST
 from bidopen.service.tenders import parse_draft
+from bidopen.wire.bodies import CreateTender
 
 routes = web.RouteTableDef()
 
@@ -19,7 +20,7 @@ routes = web.RouteTableDef()
 @routes.post("/api/tenders")
 async def create_tender(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
-    draft = parse_draft(await json_body(request), request.app[CLOCK].now())
+    draft = parse_draft(await json_body(request, CreateTender), request.app[CLOCK].now())
     code = await request.app[TENDERS].create(principal.subject, draft)
     return web.json_response(await request.app[TENDERS].describe(code), status=201)
 

@@ -18,6 +18,8 @@ from bidopen.service.accounts import Accounts
 from bidopen.service.opening import Opening
 from bidopen.service.public_snapshots import PublicSnapshot
 from bidopen.service.views import BIDDER, HOST, PUBLIC
+from bidopen.wire.bodies import CatchUp, MemberAuth, PublicAuth, SessionRef
+from bidopen.wire.decoding import convert
 
 log = logging.getLogger("bidopen.realtime")
 
@@ -34,20 +36,12 @@ class SocketDeps:
 
 
 def _refuse(error: HubError) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError(error_payload(error))
+    """`connect_error` with the English message and, as its data, the error payload (1.2)."""
+    return socketio.exceptions.ConnectionRefusedError(error.message, error_payload(error))
 
 
 def _session_id(data: object) -> str:
-    if not isinstance(data, Mapping) or not isinstance(data.get("session_id"), str):
-        raise HubError("validation_failed", "session_id is required.")
-    return str(data["session_id"])
-
-
-def _after(data: Mapping[str, Any]) -> int:
-    after = data.get("after", 0)
-    if isinstance(after, bool) or not isinstance(after, int) or after < 0:
-        raise HubError("validation_failed", "after must be a non-negative integer.")
-    return after
+    return convert(data, SessionRef).session_id
 
 
 class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
@@ -93,9 +87,8 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {"snapshot": snapshot}
 
     async def on_catch_up(self, sid: str, data: object) -> dict[str, Any]:
-        session_id = _session_id(data)
-        assert isinstance(data, Mapping)
-        return await self.deps.opening.events(session_id, self.role, _after(data))
+        request = convert(data, CatchUp)
+        return await self.deps.opening.events(request.session_id, self.role, request.after)
 
     async def on_leave(self, sid: str, data: object) -> dict[str, Any]:
         await self.leave_room(sid, _session_id(data))
@@ -104,11 +97,11 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
 class _SignedInNamespace(_Namespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        token = auth.get("token") if isinstance(auth, Mapping) else None
         try:
-            principal = await self.deps.accounts.authenticate(
-                token if isinstance(token, str) else None
-            )
+            if not isinstance(auth, Mapping) or "token" not in auth:
+                raise HubError("unauthenticated", "auth.token is required.", field="auth.token")
+            token = convert(auth, MemberAuth, at="auth").token
+            principal = await self.deps.accounts.authenticate(token)
         except HubError as error:
             raise _refuse(error) from None
         if principal.role != self.role:
@@ -137,9 +130,10 @@ class PublicNamespace(_Namespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         request = environ.get("aiohttp.request")
         address = str(getattr(request, "remote", None) or "unknown")
-        session_id = auth.get("session_id") if isinstance(auth, Mapping) else None
-        if not isinstance(session_id, str):
-            raise _refuse(HubError("validation_failed", "auth.session_id is required."))
+        try:
+            session_id = convert(auth, PublicAuth, at="auth").session_id
+        except HubError as error:
+            raise _refuse(error) from None
         # The room first, then the head: an event published after this line reaches the
         # viewer, and one published before it was committed before it, so the snapshot
         # holds it. An event may reach the viewer before its snapshot; clients keep it.

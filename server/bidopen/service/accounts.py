@@ -50,9 +50,13 @@ def token_hash(token: str) -> str:
 
 def _text(name: str, value: object, limit: int) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        raise HubError("validation_failed", f"{name} must be text of 1..{limit} characters.")
+        raise HubError(
+            "validation_failed", f"{name} must be text of 1..{limit} characters.", field=name
+        )
     if any(ord(ch) < 0x20 for ch in value):
-        raise HubError("validation_failed", f"{name} must not contain control characters.")
+        raise HubError(
+            "validation_failed", f"{name} must not contain control characters.", field=name
+        )
     return value.strip()
 
 
@@ -134,7 +138,11 @@ class Accounts:
                 public_bundle if isinstance(public_bundle, str) else _json(public_bundle)
             )
         except ValueError as exc:
-            raise HubError("validation_failed", "public_bundle is not a valid key bundle.") from exc
+            raise HubError(
+                "validation_failed",
+                "public_bundle is not a valid key bundle.",
+                field="public_bundle",
+            ) from exc
         bidder = BidderAccount(
             id=f"BD{secrets.token_hex(5).upper()}",
             org_name=org,
@@ -197,4 +205,6 @@ def _json(value: object) -> str:
     try:
         return json.dumps(value)
     except (TypeError, ValueError) as exc:
-        raise HubError("validation_failed", "public_bundle must be a JSON object.") from exc
+        raise HubError(
+            "validation_failed", "public_bundle must be a JSON object.", field="public_bundle"
+        ) from exc

@@ -1,68 +1,65 @@
-"""Host commands from their wire form: the name in the URL and a JSON body."""
+"""Host and bidder commands from their wire form: the name in the URL and a declared body."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from bidopen.clock import parse_iso
-from bidopen.errors import HubError
+from bidopen.errors import HubError, from_session_error
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
-from bidopen.session.values import Actor, EvaluationStage, QuorumChoice
+from bidopen.session.validate import as_utc
+from bidopen.session.values import Actor
+from bidopen.wire import bodies as b
 
-
-def _f(body: dict[str, Any], name: str) -> Any:
-    """A field as sent; the command's own checks give the clear error for a wrong one."""
-    return body.get(name)
-
-
-def _instant(value: object) -> Any:
-    try:
-        return parse_iso(value) if isinstance(value, str) else value
-    except ValueError:
-        return value
-
-
-_BUILDERS: dict[str, Callable[[Actor, dict[str, Any]], c.Command]] = {
-    "start_decryption": lambda a, b: c.StartDecryption(actor=a),
-    "decide_quorum": lambda a, b: c.DecideQuorum(
-        actor=a, lot=_f(b, "lot"), choice=QuorumChoice(_f(b, "choice")), reason=_f(b, "reason")
+_BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
+    "start_decryption": lambda a, _: c.StartDecryption(actor=a),
+    "decide_quorum": lambda a, body: c.DecideQuorum(
+        actor=a, lot=body.lot, choice=body.choice, reason=body.reason
     ),
-    "extend_decryption": lambda a, b: c.ExtendDecryption(
-        actor=a, minutes=_f(b, "minutes"), reason=_f(b, "reason")
+    "extend_decryption": lambda a, body: c.ExtendDecryption(
+        actor=a, minutes=body.minutes, reason=body.reason
     ),
-    "pause": lambda a, b: c.Pause(actor=a, reason=_f(b, "reason")),
-    "resume": lambda a, b: c.Resume(actor=a),
-    "record_platform_fault": lambda a, b: c.RecordPlatformFault(
-        actor=a, bidder=_f(b, "bidder"), reason=_f(b, "reason")
+    "pause": lambda a, body: c.Pause(actor=a, reason=body.reason),
+    "resume": lambda a, _: c.Resume(actor=a),
+    "record_platform_fault": lambda a, body: c.RecordPlatformFault(
+        actor=a, bidder=body.bidder, reason=body.reason
     ),
-    "answer_objection": lambda a, b: c.AnswerObjection(
-        actor=a, objection_id=_f(b, "objection_id"), text=_f(b, "text")
+    "answer_objection": lambda a, body: c.AnswerObjection(
+        actor=a, objection_id=body.objection_id, text=body.text
     ),
-    "close_confirmation": lambda a, b: c.CloseConfirmation(actor=a),
-    "abort": lambda a, b: c.Abort(actor=a, reason=_f(b, "reason")),
-    "reschedule": lambda a, b: c.Reschedule(
-        actor=a, deadline=_instant(_f(b, "deadline")), reason=_f(b, "reason")
+    "close_confirmation": lambda a, _: c.CloseConfirmation(actor=a),
+    "abort": lambda a, body: c.Abort(actor=a, reason=body.reason),
+    "reschedule": lambda a, body: c.Reschedule(
+        actor=a, deadline=as_utc(body.deadline), reason=body.reason
     ),
-    "set_evaluation_stage": lambda a, b: c.SetEvaluationStage(
-        actor=a, stage=EvaluationStage(_f(b, "stage"))
-    ),
+    "set_evaluation_stage": lambda a, body: c.SetEvaluationStage(actor=a, stage=body.stage),
 }
 
 # Commands the service layer builds itself, because they need private tables or signing.
 SPECIAL = ("close_decryption", "publish_record", "publish_result")
 HOST_COMMANDS: tuple[str, ...] = (*_BUILDERS, *SPECIAL)
+assert set(HOST_COMMANDS) == set(b.HOST_COMMAND_BODIES), "every host command declares its body"
 
 
-def host_command(actor: Actor, name: str, body: dict[str, Any]) -> c.Command:
-    """The command `name` with fields from `body`; one clear error for a wrong field."""
+def host_command(actor: Actor, name: str, body: b.Body) -> c.Command:
+    """The command `name` with the fields of its declared body."""
     builder = _BUILDERS.get(name)
     if builder is None:
         raise HubError("not_found", f"No host command {name!r}.")
     try:
         return builder(actor, body)
     except SessionError as exc:
-        raise HubError("validation_failed", str(exc)) from exc
-    except ValueError as exc:
-        raise HubError("validation_failed", f"{name}: {exc}") from exc
+        raise from_session_error(exc) from exc
+
+
+def bidder_command(actor: Actor, name: str, body: b.Body) -> c.Command:
+    """A bidder's command about itself (`confirm`, `object`)."""
+    try:
+        if isinstance(body, b.RaiseObjection) and name == "object":
+            return c.RaiseObjection(actor=actor, bidder=actor.id, lot=body.lot, text=body.text)
+        if name == "confirm":
+            return c.Confirm(actor=actor, bidder=actor.id)
+    except SessionError as exc:
+        raise from_session_error(exc) from exc
+    raise HubError("not_found", f"No bidder command {name!r}.")

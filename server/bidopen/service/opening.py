@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
+from bidopen.service.commands import bidder_command as _bidder_command
 from bidopen.service.commands import host_command as _host_command
 from bidopen.service.public_snapshots import PublicSnapshots
 from bidopen.service.results import parse_result, result_payload
@@ -30,6 +31,8 @@ from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
 from bidopen.store.documents import add_document, documents_of, latest_document
 from bidopen.store.eventlog import StoredEvent
+from bidopen.wire.bodies import Body
+from bidopen.wire.bodies import PublishResult as PublishResultBody
 
 SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
 
@@ -109,12 +112,12 @@ class Opening:
     # -- hosts ---------------------------------------------------------------------------
 
     async def host_command(
-        self, session_id: str, host: str, name: str, body: dict[str, Any]
+        self, session_id: str, host: str, name: str, body: Body
     ) -> list[StoredEvent]:
         actor = Actor(role=Role.HOST, id=host)
         if name == "publish_record":
             return await self._publish_record(session_id, actor)
-        if name == "publish_result":
+        if isinstance(body, PublishResultBody):
             return await self._publish_result(session_id, actor, body)
         if name == "close_decryption":
 
@@ -206,7 +209,7 @@ class Opening:
         )
 
     async def _publish_result(
-        self, session_id: str, actor: Actor, body: dict[str, Any]
+        self, session_id: str, actor: Actor, body: PublishResultBody
     ) -> list[StoredEvent]:
         draft = parse_result(body)
         signed: list[dict[str, str]] = []
@@ -256,20 +259,9 @@ class Opening:
         return {"signed_in": True, "logged": bool(stored)}
 
     async def bidder_command(
-        self, session_id: str, bidder: str, name: str, body: dict[str, Any]
+        self, session_id: str, bidder: str, name: str, body: Body
     ) -> list[StoredEvent]:
-        actor = Actor(role=Role.BIDDER, id=bidder)
-        try:
-            if name == "confirm":
-                command: c.Command = c.Confirm(actor=actor, bidder=bidder)
-            elif name == "object":
-                lot: Any = body.get("lot")
-                text: Any = body.get("text")
-                command = c.RaiseObjection(actor=actor, bidder=bidder, lot=lot, text=text)
-            else:
-                raise HubError("not_found", f"No bidder command {name!r}.")
-        except SessionError as exc:
-            raise HubError("validation_failed", str(exc)) from exc
+        command = _bidder_command(Actor(role=Role.BIDDER, id=bidder), name, body)
         return await self._sessions.execute(session_id, command)
 
     # -- what each role sees -------------------------------------------------------------

@@ -8,10 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from bidopen.clock import iso
-from bidopen.errors import HubError
+from bidopen.errors import from_session_error
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Reason
+from bidopen.wire.bodies import PublishResult
 
 # Format 2 adds `bidder_names`; documents issued as format 1 keep their text and signature.
 RESULT_FORMAT = "bidopen-evaluation-result/2"
@@ -26,24 +27,21 @@ class ResultDraft:
     publicity_days: int
 
 
-def parse_result(body: dict[str, Any]) -> ResultDraft:
+def parse_result(body: PublishResult) -> ResultDraft:
+    """A publish-result body, already of its declared shape, as the session core's values."""
     try:
-        ranked = body.get("ranked")
-        reasons = body.get("reasons", {})
-        if not isinstance(ranked, list) or not isinstance(reasons, dict):
-            raise HubError("validation_failed", "ranked must be a list, reasons an object.")
         return ResultDraft(
-            lot=body.get("lot"),  # type: ignore[arg-type]
-            ranked=tuple(ranked),
-            winner=body.get("winner"),  # type: ignore[arg-type]
+            lot=body.lot,
+            ranked=tuple(body.ranked),
+            winner=body.winner,
             reasons={
-                bidder: Reason(clause=r.get("clause"), text=r.get("text"))
-                for bidder, r in reasons.items()
+                bidder: Reason(clause=r.clause.strip(), text=r.text)
+                for bidder, r in body.reasons.items()
             },
-            publicity_days=body.get("publicity_days", 3),
+            publicity_days=body.publicity_days,
         )
-    except (SessionError, AttributeError) as exc:
-        raise HubError("validation_failed", f"result: {exc}") from exc
+    except SessionError as exc:
+        raise from_session_error(exc) from exc
 
 
 def _named(state: OpeningSession, draft: ResultDraft) -> dict[str, str]:

@@ -8,16 +8,18 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bidopen.clock import Clock, iso, parse_iso
+from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
+from bidopen.session.validate import as_utc, check_unique
 from bidopen.session.values import Actor, Lot, ReadoutItem, Role
 from bidopen.store import tenders as tender_store
 from bidopen.store.db import Database
 from bidopen.store.tenders import TenderRow
+from bidopen.wire.bodies import CreateTender
 
 DEFAULT_READOUT: tuple[ReadoutItem, ...] = (
     ReadoutItem(key="price", label_zh="投标报价（元）", label_en="Bid price (CNY)"),
@@ -38,64 +40,29 @@ class TenderDraft:
     readout_items: tuple[ReadoutItem, ...]
 
 
-def _instant(body: dict[str, Any], name: str) -> datetime:
-    value = body.get(name)
-    if not isinstance(value, str):
-        raise HubError("validation_failed", f"{name} must be an ISO 8601 instant with a zone.")
+def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
+    """A create-tender body, already of its declared shape, checked against the domain."""
     try:
-        return parse_iso(value)
-    except ValueError as exc:
-        raise HubError(
-            "validation_failed", f"{name} must be an ISO 8601 instant with a zone."
-        ) from exc
-
-
-def _int(body: dict[str, Any], name: str, default: int) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise HubError("validation_failed", f"{name} must be an integer.")
-    return value
-
-
-def parse_draft(body: dict[str, Any], now: datetime) -> TenderDraft:
-    """Read a create-tender body; the session core's value checks apply to every field."""
-    try:
-        raw_lots = body.get("lots")
-        if not isinstance(raw_lots, list) or not raw_lots:
-            raise HubError("validation_failed", "lots must be a non-empty list.")
-        lots = tuple(Lot(id=str(lot.get("id")), name=lot.get("name")) for lot in raw_lots)
-        raw_items = body.get("readout_items")
-        if raw_items is None:
-            items = DEFAULT_READOUT
-        elif isinstance(raw_items, list) and all(isinstance(i, dict) for i in raw_items):
-            items = tuple(
-                ReadoutItem(
-                    key=i.get("key"), label_zh=i.get("label_zh"), label_en=i.get("label_en")
-                )
-                for i in raw_items
-            )
-        else:
-            raise HubError("validation_failed", "readout_items must be a list of objects.")
-        deadline = _instant(body, "deadline")
-        signin = _instant(body, "signin_opens_at") if "signin_opens_at" in body else now
-        title = body.get("title")
-        if not isinstance(title, str):
-            raise HubError("validation_failed", "title must be text.")
         draft = TenderDraft(
-            title=title.strip(),
-            lots=lots,
-            deadline=deadline,
-            signin_opens_at=min(signin, deadline),
-            decryption_minutes=_int(body, "decryption_minutes", 30),
-            confirmation_minutes=_int(body, "confirmation_minutes", 15),
-            readout_items=items,
+            title=body.title.strip(),
+            lots=tuple(Lot(id=lot.id, name=lot.name.strip()) for lot in body.lots),
+            deadline=as_utc(body.deadline),
+            signin_opens_at=min(as_utc(body.signin_opens_at or now), as_utc(body.deadline)),
+            decryption_minutes=body.decryption_minutes,
+            confirmation_minutes=body.confirmation_minutes,
+            readout_items=DEFAULT_READOUT
+            if body.readout_items is None
+            else tuple(
+                ReadoutItem(key=i.key, label_zh=i.label_zh.strip(), label_en=i.label_en.strip())
+                for i in body.readout_items
+            ),
         )
-    except AttributeError as exc:
-        raise HubError("validation_failed", "each lot must be an object with id and name.") from exc
+        check_unique("lots", (lot.id for lot in draft.lots))
+        check_unique("readout_items", (item.key for item in draft.readout_items))
     except SessionError as exc:
-        raise HubError("validation_failed", str(exc)) from exc
-    if deadline <= now:
-        raise HubError("validation_failed", "deadline must be in the future.")
+        raise from_session_error(exc) from exc
+    if draft.deadline <= now:
+        raise HubError("validation_failed", "deadline must be in the future.", field="deadline")
     return draft
 
 

@@ -32,9 +32,16 @@ class NotPermitted(SessionError):
 
 
 class InvalidArgument(SessionError):
-    """A field of the command is malformed or out of range; nothing was changed."""
+    """A field of the command is malformed or out of range; nothing was changed.
+
+    `field` names the field when the check knows it, so the wire error can name it too.
+    """
 
     code = "invalid_argument"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnknownBid(SessionError):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any
 
 from aiohttp import web
 from aiortc import RTCSessionDescription
@@ -16,6 +14,8 @@ from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
 from bidopen.video.ratelimit import RequestRate
 from bidopen.video.relays import VideoRelays
+from bidopen.wire.bodies import VideoOffer
+from bidopen.wire.decoding import decode_body
 
 PublisherCheck = Callable[[web.Request, str], Awaitable[bool]]
 
@@ -117,14 +117,11 @@ class _VideoViews:
         raw = await request.content.read(limit + 1)
         if len(raw) > limit:
             raise HubError("message_too_large", f"An offer is at most {limit} bytes.")
+        body = decode_body(raw, VideoOffer)
         try:
-            body: Any = json.loads(raw)
-        except ValueError as exc:
-            raise HubError("bad_request", "The body is not JSON.", "请求体不是 JSON。") from exc
-        try:
-            return SdpOffer.from_json(body, limit)
+            return SdpOffer.from_json({"type": body.type, "sdp": body.sdp}, limit)
         except InvalidOffer as exc:
-            raise HubError("bad_request", str(exc)) from exc
+            raise _refused_offer(exc) from exc
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -134,13 +131,17 @@ def _answer(answer: RTCSessionDescription, **extra: str) -> web.Response:
     return web.json_response({"type": answer.type, "sdp": answer.sdp, **extra}, headers=_NO_STORE)
 
 
+def _refused_offer(exc: InvalidOffer) -> HubError:
+    return HubError("validation_failed", f"sdp: {exc}", field="sdp")
+
+
 @contextlib.contextmanager
 def _video_errors() -> Iterator[None]:
     """Turns the relay's refusals into the hub's error codes."""
     try:
         yield
     except InvalidOffer as exc:
-        raise HubError("bad_request", str(exc)) from exc
+        raise _refused_offer(exc) from exc
     except ViewerLimitReached as exc:
         raise HubError(
             "unavailable", str(exc), f"本服务器的视频观众已达上限（{exc.limit}）。"

@@ -216,7 +216,10 @@ async function selectTender(tenderId) {
       renderSession();
     },
     onState: setConnection,
-    onError: (error) => console.warn("feed:", describeError(error)),
+    onError: (error) => {
+      setConnection.refused(error);
+      console.warn("feed:", describeError(error));
+    },
   }).start();
 }
 

@@ -118,7 +118,10 @@ async function selectTender(id) {
     },
     onEvents: (events) => appendTimeline(events),
     onState: setConnection,
-    onError: (error) => console.warn("feed:", describeError(error)),
+    onError: (error) => {
+      setConnection.refused(error);
+      console.warn("feed:", describeError(error));
+    },
   }).start();
   await loadTenders();
   byId("session").scrollIntoView({ block: "start" });

@@ -274,7 +274,10 @@ async function main() {
       if (error?.code === "tender_not_found") {
         setText(byId("phase-label"), t("screen.no_tender"));
         feed.stop();
-      } else console.warn("feed:", describeError(error));
+      } else {
+        setState.refused(error);
+        console.warn("feed:", describeError(error));
+      }
     },
   });
   feed.start();

@@ -1,0 +1,1 @@
+"""What travels between clients and the hub, declared once: request bodies and their decoding."""

@@ -1,0 +1,250 @@
+"""The REST request bodies: one msgspec declaration per endpoint, the only source of their checks.
+
+Limits (lengths, ranges, patterns) live in the field types, so the JSON Schema that
+`msgspec.json.schema(Body)` derives states exactly what the hub checks. Bodies refuse
+members they do not declare; the key bundle, a format of its own, ignores them (its spec
+says so). Checks that need the domain (a deadline in the future, a winner among the
+ranked, content rules of names) follow in the service and the session core, and fail
+with the same code (`validation_failed`) naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from bidopen.session.commands import (
+    MAX_EXTENSION_MINUTES,
+    MAX_LOTS,
+    MAX_PUBLICITY_DAYS,
+    MAX_WINDOW_MINUTES,
+    MIN_PUBLICITY_DAYS,
+)
+from bidopen.session.validate import MAX_ID_LENGTH, MAX_LABEL_LENGTH, MAX_TEXT_LENGTH
+from bidopen.session.values import EvaluationStage, QuorumChoice
+
+# Patterns are searched (JSON Schema's and msgspec's rule), so each is anchored; every one
+# runs in linear time, whatever the input, and is valid in ECMA-262 as JSON Schema needs.
+# The one declaration of the id pattern: a stricter one replaces this line and applies to
+# every id of every body (and to their published schema) at once.
+ID_PATTERN = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+# A name or a label: one line, not blank.
+LINE_PATTERN = r"^(?=\s*\S)[^\x00-\x1f\x7f]*$"
+# Free text (reasons, objections, answers): line breaks and tabs allowed, not blank.
+TEXT_PATTERN = r"^(?=\s*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+B64U_PATTERN = r"^[A-Za-z0-9_-]*$"
+# A 32-byte key in base64url without padding is exactly 43 characters.
+KEY_32_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+
+Id = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=MAX_ID_LENGTH,
+        pattern=ID_PATTERN,
+        description="An id: no surrounding spaces, no control characters.",
+    ),
+]
+Line = Annotated[str, Meta(min_length=1, max_length=MAX_LABEL_LENGTH, pattern=LINE_PATTERN)]
+Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=TEXT_PATTERN)]
+Instant = Annotated[
+    datetime, Meta(tz=True, description="RFC 3339 instant with an offset (`Z` or `+08:00`).")
+]
+Key32 = Annotated[str, Meta(pattern=KEY_32_PATTERN, description="32 bytes, base64url.")]
+
+
+class Body(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of every request body: no member beyond those declared."""
+
+
+class NoBody(Body, frozen=True):
+    """Endpoints that take no fields: the body is empty or `{}`."""
+
+
+# -- sign-in and registration -----------------------------------------------------------
+
+
+class HostLogin(Body, frozen=True):
+    username: Annotated[str, Meta(min_length=1, max_length=64, pattern=LINE_PATTERN)]
+    # Bounded so a password cannot make hashing expensive; not stored, so any text.
+    password: Annotated[str, Meta(min_length=1, max_length=1024)]
+
+
+class PublicKeyBundle(msgspec.Struct, frozen=True, kw_only=True):
+    """A `bidseal-public-key/1` object (sealed-bid format 1.3); other members are ignored."""
+
+    format: Literal["bidseal-public-key/1"]
+    encryption_key: Annotated[str, Meta(min_length=1, max_length=128, pattern=B64U_PATTERN)]
+    signing_key: Annotated[str, Meta(min_length=1, max_length=128, pattern=B64U_PATTERN)]
+
+
+class RegisterBidder(Body, frozen=True):
+    org_name: Line
+    contact: Line
+    # The bundle object, or its JSON text.
+    public_bundle: PublicKeyBundle | Annotated[str, Meta(max_length=1024)]
+
+    def bundle_text(self) -> str:
+        """The bundle as JSON text, for the format's own reader to check its keys."""
+        if isinstance(self.public_bundle, str):
+            return self.public_bundle
+        return msgspec.json.encode(self.public_bundle).decode()
+
+
+class BidderLogin(Body, frozen=True):
+    challenge: Annotated[str, Meta(min_length=1, max_length=128, pattern=B64U_PATTERN)]
+    signature: Annotated[str, Meta(min_length=1, max_length=256, pattern=B64U_PATTERN)]
+
+
+# -- tenders ----------------------------------------------------------------------------
+
+
+class LotSpec(Body, frozen=True):
+    id: Id
+    name: Line
+
+
+class ReadoutItemSpec(Body, frozen=True):
+    key: Annotated[str, Meta(pattern=CODE_PATTERN)]
+    label_zh: Line
+    label_en: Line
+
+
+class CreateTender(Body, frozen=True):
+    title: Line
+    lots: Annotated[list[LotSpec], Meta(min_length=1, max_length=MAX_LOTS)]
+    deadline: Instant
+    signin_opens_at: Instant | None = None
+    decryption_minutes: Annotated[int, Meta(ge=1, le=MAX_WINDOW_MINUTES)] = 30
+    confirmation_minutes: Annotated[int, Meta(ge=1, le=MAX_WINDOW_MINUTES)] = 15
+    readout_items: Annotated[list[ReadoutItemSpec], Meta(min_length=1, max_length=50)] | None = None
+
+
+# -- bids and keys ----------------------------------------------------------------------
+
+
+class DataKey(Body, frozen=True):
+    data_key: Key32
+
+
+class RehearsalAnswer(Body, frozen=True):
+    key: Key32
+
+
+# -- session commands -------------------------------------------------------------------
+
+
+class Reasoned(Body, frozen=True):
+    reason: Text
+
+
+class DecideQuorum(Body, frozen=True):
+    lot: Id
+    choice: QuorumChoice
+    reason: Text
+
+
+class ExtendDecryption(Body, frozen=True):
+    minutes: Annotated[int, Meta(ge=1, le=MAX_EXTENSION_MINUTES)]
+    reason: Text
+
+
+class RecordPlatformFault(Body, frozen=True):
+    reason: Text
+    bidder: Id | None = None  # None: the fault hit everyone
+
+
+class AnswerObjection(Body, frozen=True):
+    objection_id: Id
+    text: Text
+
+
+class Reschedule(Body, frozen=True):
+    deadline: Instant
+    reason: Text
+
+
+class SetEvaluationStage(Body, frozen=True):
+    stage: EvaluationStage
+
+
+class ReasonSpec(Body, frozen=True):
+    clause: Line
+    text: Text
+
+
+class PublishResult(Body, frozen=True):
+    lot: Id
+    ranked: Annotated[list[Id], Meta(min_length=1, max_length=1000)]
+    winner: Id
+    reasons: Annotated[dict[Id, ReasonSpec], Meta(max_length=1000)] = msgspec.field(
+        default_factory=dict
+    )
+    publicity_days: Annotated[int, Meta(ge=MIN_PUBLICITY_DAYS, le=MAX_PUBLICITY_DAYS)] = (
+        MIN_PUBLICITY_DAYS
+    )
+
+
+class RaiseObjection(Body, frozen=True):
+    text: Text
+    lot: Id | None = None  # None: about the whole opening
+
+
+HOST_COMMAND_BODIES: dict[str, type[Body]] = {
+    "start_decryption": NoBody,
+    "decide_quorum": DecideQuorum,
+    "extend_decryption": ExtendDecryption,
+    "pause": Reasoned,
+    "resume": NoBody,
+    "record_platform_fault": RecordPlatformFault,
+    "close_decryption": NoBody,
+    "answer_objection": AnswerObjection,
+    "close_confirmation": NoBody,
+    "publish_record": NoBody,
+    "abort": Reasoned,
+    "reschedule": Reschedule,
+    "set_evaluation_stage": SetEvaluationStage,
+    "publish_result": PublishResult,
+}
+
+BIDDER_COMMAND_BODIES: dict[str, type[Body]] = {"confirm": NoBody, "object": RaiseObjection}
+
+
+# -- live video -------------------------------------------------------------------------
+
+
+class VideoOffer(Body, frozen=True):
+    """An SDP offer; its size is bounded again by the relay's `max_sdp_bytes`."""
+
+    type: Literal["offer"]
+    sdp: Annotated[str, Meta(min_length=1, max_length=256 * 1024, pattern=r"^v=0")]
+
+
+# -- socket messages --------------------------------------------------------------------
+
+
+class MemberAuth(Body, frozen=True):
+    """The `auth` of a `/host` or `/bidder` connection."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=256)]
+
+
+class PublicAuth(Body, frozen=True):
+    """The `auth` of a `/public` connection: the session to watch."""
+
+    session_id: Id
+
+
+class SessionRef(Body, frozen=True):
+    """`join` and `leave`."""
+
+    session_id: Id
+
+
+class CatchUp(Body, frozen=True):
+    session_id: Id
+    after: Annotated[int, Meta(ge=0, le=2**62)] = 0
