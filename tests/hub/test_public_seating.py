@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from bidopen.session import commands as c
 from bidopen.session.values import Actor, Role
 from bidopen.store import eventlog
 from bidopen.store.db import Database
+from bidopen.wire.bodies import CreateTender
+from bidopen.wire.decoding import decode_body
 from hubprocess import HubProcess
 
 WAIT_S = 20.0
@@ -136,7 +139,8 @@ async def test_a_slow_reader_does_not_move_the_known_head_back(tmp_path: Path) -
     sessions = SessionService(db, clock)
     opening = Opening(db, clock, sessions, ServerSigner.load_or_create(tmp_path / "key.pem"))
     body = {"title": "某某道路改造工程施工", "lots": [{"id": "1", "name": "标段1"}]}
-    draft = parse_draft({**body, "deadline": later(1)}, clock.now())
+    raw = json.dumps({**body, "deadline": later(1)}).encode()
+    draft = parse_draft(decode_body(raw, CreateTender), clock.now())
     tid = await Tenders(db, clock, sessions).create("host1", draft)
     host = Actor(role=Role.HOST, id="host1")
     try:

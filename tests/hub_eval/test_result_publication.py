@@ -160,13 +160,13 @@ def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[st
     raise AssertionError(fault)
 
 
-# (fault, HTTP status, error code, a word the message must contain). Field checks that
-# PublishResult makes while the hub builds it in its transaction answer invalid_argument.
+# (fault, HTTP status, error code, a word the message must contain). The request schema
+# and the checks PublishResult makes in the hub's transaction answer with the same code.
 BAD_RESULTS = [
-    ("reason-missing", 422, "invalid_argument", "missing"),
-    ("blank-sentence", 422, "validation_failed", "reason.text"),
-    ("publicity-under-3-days", 422, "invalid_argument", "publicity_days"),
-    ("winner-not-ranked", 422, "invalid_argument", "winner"),
+    ("reason-missing", 422, "validation_failed", "missing"),
+    ("blank-sentence", 422, "validation_failed", "reasons[...].text"),
+    ("publicity-under-3-days", 422, "validation_failed", "publicity_days"),
+    ("winner-not-ranked", 422, "validation_failed", "winner"),
     ("ranked-not-a-list", 422, "validation_failed", "ranked"),
 ]
 

@@ -15,6 +15,7 @@ from bidopen.video.stream import PublishRefused, stream
 
 async def _post(url: str, body: Any, token: str | None = None) -> tuple[int, dict[str, Any]]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers["Content-Type"] = "application/json"
     async with ClientSession(headers=headers) as http:
         data = body if isinstance(body, bytes) else None
         json = None if isinstance(body, bytes) else body
@@ -70,7 +71,7 @@ async def test_view_requests_are_rate_limited_per_address() -> None:
     settings = VideoSettings(view_requests_per_minute=1, view_burst=2)
     async with running_hub(settings) as hub:
         statuses = [(await _post(hub.endpoint("view"), {"type": "offer"}))[0] for _ in range(3)]
-        assert statuses == [400, 400, 429]
+        assert statuses == [422, 422, 429]
         status, body = await _post(hub.endpoint("view"), {"type": "offer"})
         assert (status, body["error"]["code"]) == (429, "rate_limited")
 
@@ -88,11 +89,11 @@ async def _refuse_malformed_offers(hub: VideoHub) -> None:
     broken_video = (await _video_offer("recvonly")).replace("a=ice-ufrag:", "a=ice-ufraq:")
     cases: list[tuple[Any, int, str]] = [
         (b"not json", 400, "bad_request"),
-        ([1, 2], 400, "bad_request"),
-        ({"type": "answer", "sdp": "v=0\r\n"}, 400, "bad_request"),
-        ({"type": "offer", "sdp": 42}, 400, "bad_request"),
-        ({"type": "offer", "sdp": no_video}, 400, "bad_request"),
-        ({"type": "offer", "sdp": broken_video}, 400, "bad_request"),
+        ([1, 2], 422, "validation_failed"),
+        ({"type": "answer", "sdp": "v=0\r\n"}, 422, "validation_failed"),
+        ({"type": "offer", "sdp": 42}, 422, "validation_failed"),
+        ({"type": "offer", "sdp": no_video}, 422, "validation_failed"),
+        ({"type": "offer", "sdp": broken_video}, 422, "validation_failed"),
         ({"type": "offer", "sdp": "v=0\r\nm=video " + "x" * 70_000}, 413, "message_too_large"),
     ]
     for name, token in (("view", None), ("publish", TOKEN)):

@@ -30,6 +30,8 @@ def required_content_type(method: str, path: str) -> str | None:
 @web.middleware
 async def content_type_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """415 `unsupported_media_type` before any view runs; a missing type is no exception."""
+    if request.match_info.http_exception is not None:
+        return await handler(request)  # no such route or method: its 404 or 405 stands
     required = required_content_type(request.method, request.path)
     declared = request.headers.get("Content-Type")
     if required is not None and (declared is None or request.content_type != required):
