@@ -24,7 +24,7 @@ import {
   when,
 } from "../page.js";
 import { RecordCard } from "../record-view.js";
-import { listKeyFiles, saveKeyFile } from "../vault.js";
+import { forgetKeyFile, listKeyFiles, loadKeyFile, saveKeyFile } from "../vault.js";
 
 const api = new Api();
 const clock = new ServerClock();
@@ -78,7 +78,64 @@ async function renderStoredKeys() {
     el("option", { value: "", text: t("account.from_file") }),
   );
   room.storedKeys = new Map(stored.map((entry) => [entry.bidderId, entry]));
-  show(byId("login-file-fields"), select.value === "");
+  renderLoginChoice();
+}
+
+function renderLoginChoice() {
+  const fromFile = byId("login-stored").value === "";
+  show(byId("login-file-fields"), fromFile);
+  show(byId("forget-stored-actions"), !fromFile);
+}
+
+/** Remove a stored key file after the bidder confirms; true when it was removed. */
+async function forgetStoredKey(bidderId) {
+  if (!window.confirm(t("account.forget_confirm", { id: bidderId }))) return false;
+  await forgetKeyFile(bidderId);
+  return true;
+}
+
+async function forgetFromLogin() {
+  const message = byId("login-message");
+  clearMessage(message);
+  const bidderId = byId("login-stored").value;
+  if (!bidderId) return;
+  try {
+    if (!(await forgetStoredKey(bidderId))) return;
+    await renderStoredKeys();
+    showMessage(message, t("account.forgotten"), "ok");
+  } catch (error) {
+    showMessage(message, describeError(error), "error");
+  }
+}
+
+async function forgetFromWorkspace() {
+  const notice = byId("key-notice");
+  try {
+    if (!(await forgetStoredKey(room.bidderId))) return;
+    show(byId("forget-key"), false);
+    showMessage(notice, t("account.forgotten"), "ok");
+  } catch (error) {
+    showMessage(notice, describeError(error), "error");
+  }
+}
+
+/** Whether this browser keeps the signed-in bidder's key file. */
+async function keyFileKeptHere() {
+  try {
+    return Boolean(await loadKeyFile(room.bidderId));
+  } catch {
+    return false; // no IndexedDB: nothing is kept
+  }
+}
+
+/** At log-out a kept key file is a question: a shared computer should not keep it. */
+function askAboutKeyFile() {
+  const dialog = byId("logout-dialog");
+  return new Promise((resolve) => {
+    dialog.returnValue = "cancel";
+    dialog.addEventListener("close", () => resolve(dialog.returnValue || "cancel"), { once: true });
+    dialog.showModal();
+  });
 }
 
 async function submitLogin() {
@@ -155,6 +212,11 @@ async function submitRegister() {
 }
 
 async function logOut() {
+  if (room.bidderId && (await keyFileKeptHere())) {
+    const answer = await askAboutKeyFile();
+    if (answer === "cancel") return;
+    if (answer === "forget") await forgetKeyFile(room.bidderId).catch(() => {});
+  }
   await api.post("/api/logout", {}).catch(() => {});
   // Reloading drops the keys and the token from memory in one step.
   location.reload();
@@ -170,6 +232,7 @@ async function enterWorkspace({ bidderId, orgName, keys, keyFileText: text }) {
   setText(who, `${orgName}（${bidderId}）`);
   show(who);
   show(byId("logout"));
+  show(byId("forget-key"), await keyFileKeptHere());
   show(byId("connection"));
   await loadTenders();
   byId("main").focus();
@@ -297,7 +360,9 @@ async function main() {
   setConnection = connectionIndicator();
   setConnection(FeedState.CONNECTING);
 
-  byId("login-stored").addEventListener("change", (event) => show(byId("login-file-fields"), event.currentTarget.value === ""));
+  byId("login-stored").addEventListener("change", renderLoginChoice);
+  byId("forget-stored").addEventListener("click", forgetFromLogin);
+  byId("forget-key").addEventListener("click", forgetFromWorkspace);
   byId("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
     busy(event.submitter ?? byId("login-form").querySelector("button"), submitLogin);
