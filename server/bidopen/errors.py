@@ -182,7 +182,10 @@ class HubError(Exception):
     @property
     def message_zh(self) -> str:
         base = self.spec.message_zh
-        return f"{base}{self.detail_zh}" if self.detail_zh else base
+        if self.detail_zh:
+            return f"{base}{self.detail_zh}"
+        # Without a Chinese reason, the field at least is named in both languages.
+        return f"{base}（{self.field}）" if self.field else base
 
 
 def from_session_error(exc: Exception) -> HubError:

@@ -47,6 +47,8 @@ async def test_wrong_passphrase_and_wrong_key_files_change_nothing(
     await page.goto("/bidder")
     bidder_id = await register_with_new_keys(page, "丙路桥有限公司", "王五 137", "right-passphrase")
     await page.click("#logout")
+    # This is the bidder's own computer: the key file stays (tests/hostile covers removing it).
+    await page.click("#logout-dialog button[value=keep]")
     await expect(page.locator("#login-form")).to_be_visible()
     stored = await indexed_key_files(page)
     assert [entry["bidderId"] for entry in stored] == [bidder_id]

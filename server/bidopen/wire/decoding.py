@@ -73,6 +73,6 @@ def validation_error(exc: msgspec.ValidationError, *, prefix: str = "") -> HubEr
     return HubError(
         "validation_failed",
         f"{field or 'body'}: {reason}",
-        f"（{field or '请求体'}）",
+        None if field else "（请求体）",
         field=field or None,
     )
