@@ -5,16 +5,17 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, async_playwright
 
 _HUB_TESTS = str(Path(__file__).resolve().parents[1] / "hub")
 if _HUB_TESTS not in sys.path:
     sys.path.insert(0, _HUB_TESTS)
+
+from hostile_kit import ForeignSite  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -43,18 +44,6 @@ async def chromium(chromium_path: Path) -> AsyncIterator[Browser]:
             yield browser
         finally:
             await browser.close()
-
-
-@dataclass
-class ForeignSite:
-    """A web origin that is not the hub's (another host name and port), serving given pages."""
-
-    pages: dict[str, str]
-    port: int = 0
-
-    @property
-    def origin(self) -> str:
-        return f"http://localhost:{self.port}"
 
 
 @pytest.fixture
@@ -86,39 +75,3 @@ def foreign_site() -> Iterator[ForeignSite]:
     finally:
         server.shutdown()
         server.server_close()
-
-
-@dataclass
-class WatchedPage:
-    """A page whose console, uncaught errors and policy violations are kept for the test."""
-
-    page: Page
-    console: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    async def violations(self) -> list[str]:
-        found = await self.page.evaluate("window.__policyViolations ?? []")
-        return [str(v) for v in found] + [
-            line for line in self.console if "Content Security" in line
-        ]
-
-
-# Runs before any script of the page (Playwright injects it; the page's policy does not apply).
-_WATCH_POLICY = """
-window.__policyViolations = [];
-document.addEventListener("securitypolicyviolation", (event) => {
-  window.__policyViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
-});
-"""
-
-
-async def watched_page(browser: Browser, base_url: str | None = None) -> WatchedPage:
-    context = await browser.new_context(
-        base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", accept_downloads=True
-    )
-    await context.add_init_script(_WATCH_POLICY)
-    page = await context.new_page()
-    watched = WatchedPage(page)
-    page.on("console", lambda message: watched.console.append(f"{message.type}: {message.text}"))
-    page.on("pageerror", lambda error: watched.errors.append(str(error)))
-    return watched

@@ -13,11 +13,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from hubtesting import HubApi
+from hostile_kit import ForeignSite, host_and_tender, watched_page
 from playwright.async_api import Browser, Frame
 
 from bidseal import generate_keys
-from conftest import ForeignSite, watched_page
 from hubprocess import HubProcess
 
 pytestmark = pytest.mark.browser
@@ -50,9 +49,7 @@ async def test_a_foreign_page_cannot_frame_the_hub(
     hub_process: HubProcess,
     hub_client: aiohttp.ClientSession,
 ) -> None:
-    api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tender = (await api.create_tender())["id"]
+    _api, tender = await host_and_tender(hub_process, hub_client)
     foreign_site.pages["/frames"] = _framing_page(hub_process.base_url, tender)
     watched = await watched_page(chromium)
     page = watched.page
@@ -113,9 +110,7 @@ async def test_cross_site_simple_posts_do_not_reach_the_api(
     hub_process: HubProcess,
     hub_client: aiohttp.ClientSession,
 ) -> None:
-    api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tender = (await api.create_tender())["id"]
+    api, tender = await host_and_tender(hub_process, hub_client)
     bundle = json.loads(generate_keys().public.to_json())
     registration = {"org_name": "冒名顶替公司", "contact": "无", "public_bundle": bundle}
     login = {"username": hub_process.host_user, "password": hub_process.host_password}

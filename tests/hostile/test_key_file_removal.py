@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import watched_page
+from hostile_kit import watched_page
 from playwright.async_api import Browser, Page, expect
 
 from hubprocess import HubProcess
@@ -60,7 +60,9 @@ async def test_log_out_on_a_shared_computer_removes_the_key_file(
     await page.click("#logout-dialog button[value=forget]")
     await expect(page.locator("#login-form")).to_be_visible(timeout=SLOW)
     assert await stored_key_files(page) == []
-    options = await page.locator("#login-stored option").evaluate_all("(os) => os.map(o => o.value)")
+    options = await page.locator("#login-stored option").evaluate_all(
+        "(os) => os.map(o => o.value)"
+    )
     assert options == [""], "only 'log in with a key file' is left"
     assert watched.errors == []
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from conftest import WatchedPage, watched_page
-from hubtesting import HubApi
+from hostile_kit import WatchedPage, host_and_tender, watched_page
 from playwright.async_api import Browser, expect
 
 from hubprocess import HubProcess
@@ -29,9 +28,7 @@ async def _settle(watched: WatchedPage) -> None:
 async def test_every_page_runs_under_the_policy(
     chromium: Browser, hub_process: HubProcess, hub_client: aiohttp.ClientSession
 ) -> None:
-    api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tender = (await api.create_tender())["id"]
+    _api, tender = await host_and_tender(hub_process, hub_client)
     watched = await watched_page(chromium, hub_process.base_url)
     page = watched.page
     for path in ("/", f"/tender/{tender}", f"/screen/{tender}", f"/camera?session={tender}"):
@@ -40,7 +37,9 @@ async def test_every_page_runs_under_the_policy(
         assert await watched.violations() == [], path
     # The screen and the tender page really ran (their modules drew the tender).
     await page.goto(f"/screen/{tender}")
-    await expect(page.locator("#connection")).to_have_attribute("data-state", "online", timeout=SLOW)
+    await expect(page.locator("#connection")).to_have_attribute(
+        "data-state", "online", timeout=SLOW
+    )
 
     # The host console, signed in: forms, the session, its timeline and controls.
     await page.goto("/host")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from hostile_kit import host_and_tender
 from hubtesting import HubApi
 
 from hubprocess import HubProcess
@@ -50,9 +51,7 @@ def assert_protected(path: str, headers: aiohttp.typedefs.LooseHeaders) -> None:
 async def test_every_kind_of_response_carries_the_headers(
     hub_process: HubProcess, hub_client: aiohttp.ClientSession
 ) -> None:
-    api = HubApi(hub_client)
-    await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender())["id"]
+    _api, tid = await host_and_tender(hub_process, hub_client)
     paths = [
         "/",
         "/bidder",

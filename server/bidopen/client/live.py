@@ -130,7 +130,9 @@ class LiveSession:
         self.feed.request_catch_up()
 
     def _on_connect_error(self, data: Any = None) -> None:
-        self._refusal = data
+        # python-socketio hands over the whole packet, `{"message", "data"}`; the hub's
+        # error payload is its data (docs/protocol.md section 6).
+        self._refusal = data.get("data") if isinstance(data, dict) and "data" in data else data
 
     def _on_snapshot(self, data: Any) -> None:
         future = self._first_snapshot
