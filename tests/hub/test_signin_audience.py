@@ -79,7 +79,9 @@ async def challenge(
     http: aiohttp.ClientSession, base_url: str, bidder_id: str, host: str | None = None
 ) -> tuple[int, Any]:
     headers = {"Host": host} if host is not None else {}
-    async with http.post(f"{base_url}/api/bidders/{bidder_id}/challenge", headers=headers) as r:
+    async with http.post(
+        f"{base_url}/api/bidders/{bidder_id}/challenge", headers=headers, json={}
+    ) as r:
         return r.status, await r.json()
 
 
