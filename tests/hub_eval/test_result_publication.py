@@ -191,6 +191,8 @@ async def test_a_bad_result_is_refused_clearly_and_changes_nothing(
     assert (got, refusal["error"]["code"]) == (status, code), refusal
     assert named in refusal["error"]["message"]
     assert refusal["error"]["message_zh"]
+    # Whichever check refused it, the refusal names the member of the body.
+    assert refusal["error"]["field"].split("[")[0] in result_body(session), refusal
     await nothing_published(api, tid, before)
     # The refusal left the lot open: the correct result still goes through.
     await api.host(tid, "publish_result", result_body(session))

@@ -7,6 +7,7 @@ Every row is played here through the real `decide` and `evolve` (session_kit), a
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from datetime import timedelta
@@ -29,6 +30,8 @@ from bidopen.session import commands as c
 from bidopen.session.permissions import RULES, Who
 from bidopen.session.phases import Phase
 from bidopen.session.values import EvaluationStage, QuorumChoice, Reason
+from bidopen.wire.bodies import HOST_COMMAND_BODIES
+from bidopen.wire.decoding import decode_body
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 WHO = {
@@ -62,7 +65,9 @@ def _doc_rows() -> list[Row]:
 
 
 def _host(name: str, **body: object) -> Callable[[Run], c.Command]:
-    return lambda run: host_command(HOST, name, dict(body))
+    """The command as the hub builds it from a request: the JSON read into its declared body."""
+    raw = json.dumps(body).encode()
+    return lambda run: host_command(HOST, name, decode_body(raw, HOST_COMMAND_BODIES[name]))
 
 
 def _bidder(make: Callable[[str], c.Command], name: str = "C") -> Callable[[Run], c.Command]:

@@ -96,7 +96,9 @@ class ScheduleSession(Command):
         check_instant("deadline", self.deadline)
         check_instant("signin_opens_at", self.signin_opens_at)
         if self.signin_opens_at > self.deadline:
-            raise InvalidArgument("signin_opens_at must not be after the deadline")
+            raise InvalidArgument(
+                "signin_opens_at must not be after the deadline", field="signin_opens_at"
+            )
         check_int("decryption_minutes", self.decryption_minutes, 1, MAX_WINDOW_MINUTES)
         check_int("confirmation_minutes", self.confirmation_minutes, 1, MAX_WINDOW_MINUTES)
         if not isinstance(self.readout_items, tuple) or not self.readout_items:
@@ -314,13 +316,13 @@ class PublishResult(Command):
     def check(self) -> None:
         check_id("lot", self.lot)
         if not isinstance(self.ranked, tuple) or not self.ranked:
-            raise InvalidArgument("ranked must be a non-empty tuple of bidders")
+            raise InvalidArgument("ranked must be a non-empty tuple of bidders", field="ranked")
         for bidder in self.ranked:
             check_id("ranked", bidder)
         check_unique("ranked", self.ranked)
         check_id("winner", self.winner)
         if self.winner not in self.ranked:
-            raise InvalidArgument("winner must be one of the ranked bidders")
+            raise InvalidArgument("winner must be one of the ranked bidders", field="winner")
         if not isinstance(self.reasons, Mapping):
             raise InvalidArgument("reasons must map bidders to reasons")
         for bidder, reason in self.reasons.items():
@@ -328,7 +330,7 @@ class PublishResult(Command):
             if not isinstance(reason, Reason):
                 raise InvalidArgument("reasons must hold Reason values")
         if self.winner in self.reasons:
-            raise InvalidArgument("the winner has no reason for not winning")
+            raise InvalidArgument("the winner has no reason for not winning", field="reasons")
         check_int("publicity_days", self.publicity_days, MIN_PUBLICITY_DAYS, MAX_PUBLICITY_DAYS)
         check_sha256("sha256", self.sha256)
         check_signature("signature", self.signature)

@@ -34,7 +34,7 @@ def raise_objection(state: OpeningSession, cmd: c.RaiseObjection, now: datetime)
     if cmd.bidder not in state.signed_in:
         raise NotSignedIn(f"bidder {cmd.bidder!r} must sign in first")
     if cmd.lot is not None and cmd.lot not in {lot.id for lot in state.lots}:
-        raise InvalidArgument(f"unknown lot {cmd.lot!r}")
+        raise InvalidArgument(f"unknown lot {cmd.lot!r}", field="lot")
     # Ids follow the order of the log, so every node assigns the same one.
     objection_id = f"O{len(state.objections) + 1}"
     return [

@@ -83,7 +83,7 @@ def record_fault(state: OpeningSession, cmd: c.RecordPlatformFault, now: datetim
     # A fault after the window ended could withdraw bids after the fact.
     require_open_window(state, now, "a platform fault")
     if cmd.bidder is not None and cmd.bidder not in state.bidders:
-        raise InvalidArgument(f"bidder {cmd.bidder!r} has no bid in this session")
+        raise InvalidArgument(f"bidder {cmd.bidder!r} has no bid in this session", field="bidder")
     return [
         e.PlatformFaultRecorded(
             at=now, bidder=cmd.bidder, reason=cmd.reason, reported_by=cmd.actor.role

@@ -16,7 +16,7 @@ NO_BIDS_REASON = "no_bids"
 def schedule(cmd: c.ScheduleSession, now: datetime) -> list[e.Event]:
     deadline = as_utc(cmd.deadline)
     if deadline <= now:
-        raise InvalidArgument("the deadline must be in the future")
+        raise InvalidArgument("the deadline must be in the future", field="deadline")
     return [
         e.SessionScheduled(
             at=now,
@@ -41,7 +41,7 @@ def reschedule(state: OpeningSession, cmd: c.Reschedule, now: datetime) -> list[
         raise WindowClosed("the deadline has passed; it can no longer be moved")
     deadline = as_utc(cmd.deadline)
     if deadline <= state.deadline:
-        raise InvalidArgument("a deadline may only move later")
+        raise InvalidArgument("a deadline may only move later", field="deadline")
     return [
         e.SessionRescheduled(
             at=now, previous_deadline=state.deadline, deadline=deadline, reason=cmd.reason
@@ -100,7 +100,7 @@ def _ordered_bids(state: OpeningSession, bids: tuple[BidEntry, ...]) -> tuple[Bi
 
 def decide_quorum(state: OpeningSession, cmd: c.DecideQuorum, now: datetime) -> list[e.Event]:
     if cmd.lot not in state.pending_quorum:
-        raise InvalidArgument(f"lot {cmd.lot!r} does not wait for a quorum decision")
+        raise InvalidArgument(f"lot {cmd.lot!r} does not wait for a quorum decision", field="lot")
     return [
         e.QuorumDecided(at=now, lot=cmd.lot, choice=cmd.choice, reason=cmd.reason, automatic=False)
     ]
