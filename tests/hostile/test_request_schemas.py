@@ -377,3 +377,22 @@ def test_fuzzed_uploads_and_content_types_never_get_a_5xx(scene: Scene, wire: Wi
         assert_refusal(status, answer, set(CODES))
 
     send()
+
+
+async def test_a_large_body_arriving_in_pieces_is_read_whole(scene: Scene, api: HubApi) -> None:
+    """200 lots with 200-character names: about 120 KB, sent in small chunks."""
+    lots = [{"id": str(n), "name": "标" * 200} for n in range(1, 201)]
+    body = {"title": "大型项目", "lots": lots, "deadline": "2099-01-01T00:00:00Z"}
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    assert len(raw) > 100_000
+
+    async def pieces() -> AsyncIterator[bytes]:
+        for start in range(0, len(raw), 4096):
+            yield raw[start : start + 4096]
+            await asyncio.sleep(0)
+
+    status, created = await api.call(
+        "POST", "/api/tenders", headers={**api.host_auth, **JSON}, data=pieces()
+    )
+    assert status == 201, created
+    assert len(created["lots"]) == 200

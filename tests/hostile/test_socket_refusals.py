@@ -100,4 +100,8 @@ async def test_a_page_shows_why_its_connection_was_refused(
     refused = second.page.locator("#connection")
     await expect(refused).to_have_attribute("data-refused", "rate_limited", timeout=SLOW)
     await expect(refused).to_contain_text(CODES["rate_limited"].message_zh)
+    # The tender page says it too.
+    await second.page.goto(f"/tender/{tender}")
+    said = second.page.locator("#feed-refused")
+    await expect(said).to_contain_text(CODES["rate_limited"].message_zh, timeout=SLOW)
     assert first.errors == second.errors == []

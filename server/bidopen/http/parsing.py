@@ -16,12 +16,25 @@ BodyT = TypeVar("BodyT", bound=msgspec.Struct)
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
 
 
+async def read_limited(request: web.Request, limit: int, what: str = "JSON bodies") -> bytes:
+    """The whole body, refused `message_too_large` as soon as it passes `limit` bytes."""
+    too_large = HubError("message_too_large", f"{what} are limited to {limit} bytes.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    # read(n) returns what has arrived so far, not n bytes: read to the end, counting.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_body(request: web.Request, schema: type[BodyT]) -> BodyT:
     """The request's JSON body (at most 256 KiB, 32 levels deep), read into `schema`."""
-    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
-        raise HubError("message_too_large", f"JSON bodies are limited to {MAX_JSON_BYTES} bytes.")
-    raw = await request.content.read(MAX_JSON_BYTES + 1)
-    return decode_body(raw, schema)
+    return decode_body(await read_limited(request, MAX_JSON_BYTES), schema)
 
 
 async def no_body(request: web.Request) -> None:

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiortc import RTCSessionDescription
 
 from bidopen.errors import HubError
+from bidopen.http.parsing import read_limited
 from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
 from bidopen.video.ratelimit import RequestRate
@@ -113,10 +114,8 @@ class _VideoViews:
 
     async def _offer(self, request: web.Request) -> SdpOffer:
         limit = self._relays.settings.max_sdp_bytes
-        # Read no more than the limit: the hub's own body limit is sized for bid files.
-        raw = await request.content.read(limit + 1)
-        if len(raw) > limit:
-            raise HubError("message_too_large", f"An offer is at most {limit} bytes.")
+        # The hub's own body limit is sized for bid files; an offer has its own.
+        raw = await read_limited(request, limit, "Offers")
         body = decode_body(raw, VideoOffer)
         try:
             return SdpOffer.from_json({"type": body.type, "sdp": body.sdp}, limit)

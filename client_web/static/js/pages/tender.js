@@ -1,12 +1,12 @@
 // The public page of one tender: its facts, countdown, the published record and the results.
 
-import { Api } from "../api.js";
+import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
-import { SessionFeed } from "../feed.js";
+import { FeedState, SessionFeed } from "../feed.js";
 import { currentLanguage, onLanguageChange, t } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
-import { bootPage, itemLabel, pathParameter, phaseName, showCountdown, when } from "../page.js";
+import { bootPage, clearMessage, itemLabel, pathParameter, phaseName, showCountdown, showMessage, when } from "../page.js";
 import { RecordCard } from "../record-view.js";
 import { resultArticle } from "../result-view.js";
 import { REFRESH_ON, applyEvent } from "../session-view.js";
@@ -89,6 +89,13 @@ async function main() {
     onView: (next) => {
       view = next;
       render();
+    },
+    onState: (state) => {
+      if (state === FeedState.ONLINE) clearMessage(byId("feed-refused"));
+    },
+    onError: (error) => {
+      // A dropped network is retried quietly; the hub's own refusal is said.
+      if (error?.code && error.code !== "socket") showMessage(byId("feed-refused"), describeError(error), "warn");
     },
   }).start();
 }
