@@ -2,7 +2,8 @@
 
 The endpoints are attacked on a real hub process: JSON nested 100,000 deep, a number of
 5,000 digits, a lone surrogate, bytes that are not UTF-8, a member no body declares, and
-then a property-based fuzz (hypothesis) of every POST and PUT with whatever JSON it makes.
+then a property-based fuzz (hypothesis) of every POST and PUT, and of the socket
+messages, with whatever JSON it makes.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 import aiohttp
 import msgspec
 import pytest
+import socketio
 from hubtesting import HubApi
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -396,3 +398,61 @@ async def test_a_large_body_arriving_in_pieces_is_read_whole(scene: Scene, api: 
     )
     assert status == 201, created
     assert len(created["lots"]) == 200
+
+
+class HostSocket:
+    """A `/host` socket driven from hypothesis's synchronous tests on a loop of its own."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.client = socketio.AsyncClient(reconnection=False)
+        self.loop.run_until_complete(
+            self.client.connect(
+                url, namespaces=["/host"], auth={"token": token}, transports=["websocket"]
+            )
+        )
+
+    def call(self, event: str, data: Any) -> Any:
+        return self.loop.run_until_complete(
+            self.client.call(event, data, namespace="/host", timeout=30)
+        )
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.client.disconnect())
+        self.loop.close()
+
+
+@pytest.fixture
+def host_socket(scene: Scene) -> Iterator[HostSocket]:
+    opened = HostSocket(scene.hub.base_url, scene.tokens["host"] or "")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def test_fuzzed_socket_messages_are_answered_with_documented_codes(
+    scene: Scene, host_socket: HostSocket
+) -> None:
+    """Socket message data is read into its declaration too: every answer is a view or a refusal."""
+    session = scene.ids["session_id"]
+    known = st.fixed_dictionaries(
+        {"session_id": st.sampled_from([session, "ZB-1999-000001", ""]) | _json_values()},
+        optional={"after": _json_values() | st.integers(), "x": _json_values()},
+    )
+
+    @FUZZ
+    @given(event=st.sampled_from(["join", "catch_up", "leave"]), data=known | _json_values())
+    def send(event: str, data: Any) -> None:
+        answer = host_socket.call(event, data)
+        assert isinstance(answer, dict), answer
+        if "error" in answer:
+            error = answer["error"]
+            assert error["code"] in CODES and CODES[error["code"]].status < 500, answer
+            assert set(error) - {"field"} == {"code", "message", "message_zh"}, answer
+        else:
+            assert set(answer) & {"snapshot", "events", "left"}, answer
+
+    send()
+    # The socket is still there and still answers.
+    assert "snapshot" in host_socket.call("join", {"session_id": session})

@@ -60,8 +60,12 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
                     "not_found", f"Socket events are {', '.join(SOCKET_EVENTS)}; commands use REST."
                 )
             )
+        # Exactly one data argument reaches a handler: none reads as null, extras are
+        # dropped, so no message shape can make a handler fail unanswered.
+        sid = args[0]
+        data = args[1] if len(args) > 1 else None
         try:
-            return await super().trigger_event(event, *args)
+            return await super().trigger_event(event, sid, data)
         except HubError as error:
             return error_payload(error)
 
