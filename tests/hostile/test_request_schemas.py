@@ -29,6 +29,7 @@ from bidopen.config import load_config
 from bidopen.errors import CODES
 from bidopen.service.commands import HOST_COMMANDS
 from bidopen.wire import bodies
+from bidopen.wire.decoding import MAX_JSON_DEPTH, nested_deeper_than
 from hubprocess import HubProcess
 
 JSON = {"Content-Type": "application/json"}
@@ -456,3 +457,23 @@ def test_fuzzed_socket_messages_are_answered_with_documented_codes(
     send()
     # The socket is still there and still answers.
     assert "snapshot" in host_socket.call("join", {"session_id": session})
+
+
+@pytest.mark.parametrize(
+    ("raw", "deeper"),
+    [
+        (b"[" * 32 + b"]" * 32, False),
+        (b"[" * 33 + b"]" * 33, True),
+        (b'{"a":' * 33 + b"1" + b"}" * 33, True),
+        (b'[{"a":' * 17 + b"1" + b"}]" * 17, True),  # 34 levels of both kinds
+        (b"[[]" * 32 + b"]" * 32, True),  # 33 levels, never 33 openers in a row
+        (b"[[]" * 31 + b"]" * 31, False),
+        (b"[" + b"[]," * 80_000 + b"[" * 20 + b"[[]" * 20 + b"]" * 41, True),  # deep at the end
+        (b'["' + b"[" * 100 + b'"]', False),  # brackets in a string are text
+        (b'["\\"' + b"[" * 100 + b'"]', False),  # also after an escaped quote
+        (b"[" * 100, True),  # opened and never closed: as deep all the same
+        (b"[" * 20, False),  # not JSON, but shallow: the decoder says what is wrong
+    ],
+)
+def test_the_depth_limit_counts_levels_exactly(raw: bytes, deeper: bool) -> None:
+    assert nested_deeper_than(raw, MAX_JSON_DEPTH) is deeper
