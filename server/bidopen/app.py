@@ -34,6 +34,7 @@ from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.opening import Opening
+from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
 from bidopen.service.tenders import Tenders
@@ -69,7 +70,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     opening = Opening(db, clock, sessions, signer)
     realtime = RealtimeHub(config, accounts, opening)
     bidding = Bidding(
-        db, clock, sessions, signer, bids_dir=config.bids_dir, max_bid_bytes=config.max_bid_bytes
+        db,
+        clock,
+        sessions,
+        signer,
+        bids_dir=config.bids_dir,
+        max_bid_bytes=config.max_bid_bytes,
+        quota=BidderQuota(config.bidder_quota_bytes, config.bidder_quota_replacements),
+        storage=StorageGuard(config.data_dir, config.storage_reserve_bytes),
     )
     scheduler = Scheduler(
         db,

@@ -18,6 +18,11 @@ class ErrorSpec:
 CODES: dict[str, ErrorSpec] = {
     "bad_request": ErrorSpec(400, "The request is malformed.", "请求格式有误。"),
     "validation_failed": ErrorSpec(422, "A field is missing or invalid.", "字段缺失或无效。"),
+    "invalid_id": ErrorSpec(
+        422,
+        "An id does not match the id pattern [A-Za-z0-9][A-Za-z0-9_-]{0,63}.",
+        "编号不符合编号格式 [A-Za-z0-9][A-Za-z0-9_-]{0,63}。",
+    ),
     "unauthenticated": ErrorSpec(401, "Sign in first.", "请先登录。"),
     "login_failed": ErrorSpec(401, "Wrong user name or password.", "用户名或密码错误。"),
     "challenge_invalid": ErrorSpec(
@@ -51,6 +56,21 @@ CODES: dict[str, ErrorSpec] = {
     ),
     "bid_too_large": ErrorSpec(
         413, "The sealed file exceeds the size limit.", "投标文件超过大小限制。"
+    ),
+    "quota_bytes_exceeded": ErrorSpec(
+        413,
+        "Your sealed files in this tender would exceed your storage quota.",
+        "您在该项目的投标文件将超过存储配额。",
+    ),
+    "quota_replacements_exceeded": ErrorSpec(
+        409,
+        "You have replaced your bid in this tender as often as allowed.",
+        "您在该项目更换投标文件的次数已达上限。",
+    ),
+    "storage_full": ErrorSpec(
+        507,
+        "The hub is short of storage and takes no new bids now; tell the platform operator.",
+        "平台存储空间不足，暂不接收新的投标文件，请联系平台运营方。",
     ),
     "message_too_large": ErrorSpec(413, "The message is too large.", "消息过大。"),
     "invalid_sealed_bid": ErrorSpec(

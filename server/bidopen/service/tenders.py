@@ -14,10 +14,12 @@ from bidopen.service.sessions import SessionService
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
+from bidopen.session.validate import check_unique
 from bidopen.session.values import Actor, Lot, ReadoutItem, Role
 from bidopen.store import tenders as tender_store
 from bidopen.store.db import Database
 from bidopen.store.tenders import TenderRow
+from bidseal.ids import is_hub_id
 
 DEFAULT_READOUT: tuple[ReadoutItem, ...] = (
     ReadoutItem(key="price", label_zh="投标报价（元）", label_en="Bid price (CNY)"),
@@ -57,13 +59,25 @@ def _int(body: dict[str, Any], name: str, default: int) -> int:
     return value
 
 
+def _lot_id(lot: object) -> str:
+    """A lot id as the host gave it, refused unless it matches the hub's id pattern."""
+    if not isinstance(lot, dict):
+        raise HubError("validation_failed", "each lot must be an object with id and name.")
+    value = lot.get("id")
+    if not is_hub_id(value):
+        raise HubError("invalid_id", "(lot id)", "（标段编号）")
+    assert isinstance(value, str)
+    return value
+
+
 def parse_draft(body: dict[str, Any], now: datetime) -> TenderDraft:
     """Read a create-tender body; the session core's value checks apply to every field."""
     try:
         raw_lots = body.get("lots")
         if not isinstance(raw_lots, list) or not raw_lots:
             raise HubError("validation_failed", "lots must be a non-empty list.")
-        lots = tuple(Lot(id=str(lot.get("id")), name=lot.get("name")) for lot in raw_lots)
+        lots = tuple(Lot(id=_lot_id(lot), name=lot.get("name")) for lot in raw_lots)
+        check_unique("lots", (lot.id for lot in lots))
         raw_items = body.get("readout_items")
         if raw_items is None:
             items = DEFAULT_READOUT
