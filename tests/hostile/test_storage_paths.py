@@ -1,0 +1,120 @@
+"""Ids match one pattern at the API, and no path on disk is built from anything a user chose."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from hubtesting import HubApi, iso, seal_bid
+
+from bidseal import BidContext
+from bidseal.ids import ID_PATTERN
+from hubprocess import HubProcess
+
+SEALED_NAME = re.compile(r"bids/[0-9a-f]{2}/[0-9a-f]{32}\.bid")
+
+
+def tree(root: Path) -> list[str]:
+    """Every file and folder under `root`, relative, in order."""
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
+
+
+def tender_body(lots: list[Any]) -> dict[str, Any]:
+    from datetime import UTC, datetime, timedelta
+
+    return {
+        "title": "路径测试",
+        "lots": lots,
+        "deadline": iso(datetime.now(UTC) + timedelta(hours=1)),
+    }
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_hostile_lot_ids_are_refused_and_touch_nothing(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    before = tree(tmp_path)
+    outside = str(tmp_path / "escaped")
+    cases: list[tuple[list[Any], str]] = [
+        ([{"id": "../../../X", "name": "a"}], "invalid_id"),
+        ([{"id": outside, "name": "a"}], "invalid_id"),
+        ([{"id": "a/b", "name": "a"}], "invalid_id"),
+        ([{"id": "..", "name": "a"}], "invalid_id"),
+        ([{"id": None, "name": "a"}], "invalid_id"),
+        ([{"id": 7, "name": "a"}], "invalid_id"),
+        ([{"id": "一标段", "name": "a"}], "invalid_id"),
+        ([{"id": "x" * 65, "name": "a"}], "invalid_id"),
+        ([{"name": "a"}], "invalid_id"),
+        ([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], "validation_failed"),
+        (["1"], "validation_failed"),
+    ]
+    for lots, code in cases:
+        status, body = await api.call(
+            "POST", "/api/tenders", headers=api.host_auth, json=tender_body(lots)
+        )
+        assert status == 422, (lots, status, body)
+        assert body["error"]["code"] == code, (lots, body)
+        if code == "invalid_id":
+            assert ID_PATTERN in body["error"]["message"]
+    _, listed = await api.call("GET", "/api/tenders", expect=200)
+    assert listed["tenders"] == []
+    assert [p for p in tree(tmp_path) if p not in before and "bidopen.db" not in p] == []
+
+
+async def test_no_file_or_folder_names_a_bidder_tender_or_lot(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    api = HubApi(hub_client)
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    tender = (await api.create_tender(lots=("L1", "lot-2")))["id"]
+    bidders = [await api.register(name) for name in ("甲公司", "乙公司")]
+    for bidder in bidders:
+        for lot in ("L1", "lot-2"):
+            sealed = seal_bid(bidder, tender, lot, {"price": "1.00", "duration_days": "3"})
+            status, body = await api.upload(bidder, tender, lot, sealed)
+            assert status == 201, body
+    # A replacement too: it must not land next to the file it replaces.
+    sealed = seal_bid(bidders[0], tender, "L1", {"price": "2.00", "duration_days": "3"})
+    assert (await api.upload(bidders[0], tender, "L1", sealed))[0] == 201
+    data = hub_process.data_dir
+    names = tree(data)
+    secrets_of_users = [tender, "L1", "lot-2", *(b.id for b in bidders)]
+    for name in names:
+        for word in secrets_of_users:
+            assert word.lower() not in name.lower(), (word, name)
+    sealed_files = [n for n in names if n.startswith("bids/") and n.endswith(".bid")]
+    assert len(sealed_files) == 5
+    assert all(SEALED_NAME.fullmatch(n) for n in sealed_files), sealed_files
+
+
+def test_seal_context_follows_the_id_pattern(tmp_path: Path) -> None:
+    assert BidContext.parse("ZB-2026-000001/L1/BD0A1B2C3D4E") == BidContext(
+        "ZB-2026-000001", "L1", "BD0A1B2C3D4E"
+    )
+    for bad in ("a/b", "a/b/c/d", "a/../b", "a/ b/c", "a//c", "a/b./c"):
+        with pytest.raises(ValueError):
+            BidContext.parse(bad)
+    document = tmp_path / "bid.pdf"
+    document.write_bytes(b"%PDF")
+    summary = tmp_path / "summary.json"
+    summary.write_text('{"items": {"price": "1.00"}}')
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "bidopen", "seal", str(document)),
+            *("--summary", str(summary), "--key-dir", str(tmp_path / "keys")),
+            *("--context", "T1/a.b/BD1", "--out", str(tmp_path / "out.bid")),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "id pattern" in done.stderr, done.stderr
+    assert not (tmp_path / "out.bid").exists()
