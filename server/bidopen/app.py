@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bidopen import appkeys as keys
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
+from bidopen.errors import StartRefused
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
@@ -33,14 +35,20 @@ from bidopen.service.archive import BidArchive, archive_key_path
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
+from bidopen.service.start_checks import (
+    check_against_database,
+    refuse_a_lost_database,
+    shown_url,
+    survey,
+)
 from bidopen.service.tenders import Tenders
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
-from bidopen.store.migrations import SchemaError
 from bidopen.video.relays import VideoRelays
 from bidopen.video.routes import add_video_routes, video_cleanup_ctx
 from bidopen.video.state import VideoState
@@ -57,7 +65,10 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         client_max_size=1024**2,
     )
     db = Database(config.database_url)
-    signer = ServerSigner.load_or_create(config.server_key_path)
+    # Before this process makes anything in the data folder: the start checks compare it
+    # with the database (`_database_ctx`).
+    found = survey(config.data_dir, config.bids_dir)
+    signer = ServerSigner.open(config.data_dir)
     archive = BidArchive.load_or_create(archive_key_path(config.data_dir))
     accounts = Accounts(
         db,
@@ -66,7 +77,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         challenge_seconds=config.challenge_seconds,
         token_hours=config.token_hours,
     )
-    sessions = SessionService(db, clock)
+    log_heads = LogHeads(config.data_dir, signer, clock)
+    sessions = SessionService(db, clock, anchors=log_heads)
     opening = Opening(db, clock, sessions, signer)
     realtime = RealtimeHub(config, accounts, opening)
     bidding = Bidding(
@@ -88,10 +100,12 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
     )
+    sessions.add_publisher(log_heads)
     sessions.add_publisher(realtime)
     sessions.add_listener(scheduler)
 
     app[keys.CONFIG] = config
+    app[keys.FOLDER_SURVEY] = found
     app[keys.CLOCK] = clock
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
@@ -165,7 +179,15 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     config, db = app[keys.CONFIG], app[keys.DATABASE]
-    await db.create_schema()
+    found = app[keys.FOLDER_SURVEY]
+    try:
+        await refuse_a_lost_database(db, found)
+        await db.create_schema()
+        await check_against_database(db, found, app[keys.SIGNER], config.bids_dir)
+    except SQLAlchemyError as exc:
+        # A read-only file, a full disk, a refused connection: one line, not a traceback.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
     removed = clear_incoming(config.bids_dir)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)
@@ -216,6 +238,6 @@ if __name__ == "__main__":
     except ConfigError as exc:
         print(f"bidopen: {exc}", file=sys.stderr)
         sys.exit(2)
-    except SchemaError as exc:
+    except StartRefused as exc:
         print(f"bidopen: {exc}", file=sys.stderr)
         sys.exit(1)

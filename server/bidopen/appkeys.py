@@ -15,6 +15,7 @@ from bidopen.service.decryption import Decryption
 from bidopen.service.opening import Opening
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
+from bidopen.service.start_checks import FolderSurvey
 from bidopen.service.tenders import Tenders
 from bidopen.store.db import Database
 
@@ -31,3 +32,4 @@ DOCUMENTS = web.AppKey("documents", BidDocuments)
 OPENING = web.AppKey("opening", Opening)
 REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)

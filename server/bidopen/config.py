@@ -92,10 +92,6 @@ class Config:
     def bids_dir(self) -> Path:
         return self.data_dir / "bids"
 
-    @property
-    def server_key_path(self) -> Path:
-        return self.data_dir / "server-key.pem"
-
 
 def settings() -> tuple[str, ...]:
     """The names of every setting, in declaration order (the documentation test reads this)."""

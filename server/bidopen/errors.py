@@ -145,10 +145,19 @@ CODES: dict[str, ErrorSpec] = {
     "event_rejected": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "malformed_event": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "session_error": ErrorSpec(409, "The opening session refused this.", "开标会话拒绝了此操作。"),
+    "session_log_broken": ErrorSpec(
+        503,
+        "This session's log failed its integrity check; the operator has been told.",
+        "该会话日志未通过完整性校验，已通知平台运营方。",
+    ),
     "rate_limited": ErrorSpec(429, "Too many requests; slow down.", "请求过于频繁，请稍后再试。"),
     "internal_error": ErrorSpec(500, "Internal error.", "服务器内部错误。"),
     "unavailable": ErrorSpec(503, "The service is shutting down or busy.", "服务暂不可用。"),
 }
+
+
+class StartRefused(Exception):
+    """The hub must not serve what it found at start; the message is the one line to print."""
 
 
 class HubError(Exception):

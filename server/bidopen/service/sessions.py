@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.collector import collector_held
+from bidopen.service.log_heads import Anchor, BadAnchor
 from bidopen.session import EMPTY, OpeningSession, decide, evolve
 from bidopen.session.commands import Command
 from bidopen.session.errors import SessionError
 from bidopen.session.events import Event, event_from_payload
 from bidopen.store import eventlog
 from bidopen.store.db import Database, is_unique_violation
-from bidopen.store.eventlog import NewEvent, StoredEvent
+from bidopen.store.eventlog import BrokenChain, NewEvent, StoredEvent
 from bidopen.store.tenders import get_tender
 
 log = logging.getLogger("bidopen.sessions")
@@ -69,12 +70,25 @@ def fold(state: OpeningSession, events: Sequence[Event]) -> OpeningSession:
     return state
 
 
-class SessionService:
-    """`execute` is the only way a session changes; reads come from the log, cached per seq."""
+class Anchors(Protocol):
+    """Where the signed heads kept outside the database are read (`service.log_heads`)."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def anchor(self, session_id: str) -> Anchor | None: ...
+
+
+class SessionService:
+    """`execute` is the only way a session changes; reads come from the log, cached per seq.
+
+    Every event read from the database is checked against the hash chain before it is
+    folded, and a full replay against the signed head kept outside the database; a session
+    whose log fails is refused (`session_log_broken`) until the operator restores it.
+    """
+
+    def __init__(self, db: Database, clock: Clock, anchors: Anchors | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._anchors = anchors
+        self._broken: dict[str, str] = {}
         self._cache: dict[str, LoadedSession] = {}
         self._publishers: list[Publisher] = []
         self._listeners: list[StateListener] = []
@@ -87,6 +101,7 @@ class SessionService:
 
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
         """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
+        self._refuse_broken(session_id)
         seq, head_hash = await eventlog.head(conn, session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.seq == seq:
@@ -95,6 +110,7 @@ class SessionService:
 
     async def load(self, session_id: str) -> LoadedSession:
         """The newest committed state: the log's head, or this process's newer commit."""
+        self._refuse_broken(session_id)
         async with self._db.read() as conn:
             seq, head_hash = await eventlog.head(conn, session_id)
             cached = self._cache.get(session_id)
@@ -118,10 +134,12 @@ class SessionService:
         """Fold the events the cache has not seen, up to `seq`, the head the caller read."""
         cached = self._cache.get(session_id)
         if cached is None or cached.seq > seq:
-            base, after = EMPTY, 0
+            base, after, after_hash = EMPTY, 0, eventlog.GENESIS_HASH
         else:
-            base, after = cached.state, cached.seq
-        stored = await eventlog.load(conn, session_id, after=after)
+            base, after, after_hash = cached.state, cached.seq, cached.head_hash
+        # Up to the head the caller read: under READ COMMITTED a later commit may show up here.
+        stored = [e for e in await eventlog.load(conn, session_id, after=after) if e.seq <= seq]
+        self._verify(session_id, stored, after, after_hash, seq, head_hash)
         try:
             state = fold(base, [decode(e) for e in stored])
         except SessionError as exc:
@@ -130,6 +148,52 @@ class SessionService:
         loaded = LoadedSession(state, stored[-1].seq if stored else after, head_hash)
         self._remember(session_id, loaded)
         return loaded
+
+    def _verify(
+        self,
+        session_id: str,
+        stored: Sequence[StoredEvent],
+        after: int,
+        after_hash: str,
+        seq: int,
+        head_hash: str,
+    ) -> None:
+        """Refuse a log whose chain does not hold, or that ends before its signed head."""
+        try:
+            eventlog.verify_chain(stored, after_seq=after, after_hash=after_hash)
+            last = (stored[-1].seq, stored[-1].hash) if stored else (after, after_hash)
+            if last != (seq, head_hash):
+                raise BrokenChain(f"the log's head is seq {seq}, its events end at {last[0]}")
+            anchor = self._anchors.anchor(session_id) if self._anchors and not after else None
+        except (BrokenChain, BadAnchor) as exc:
+            self._mark_broken(session_id, str(exc))
+        if anchor is None:
+            return
+        if seq < anchor.seq:
+            self._mark_broken(
+                session_id, f"the log ends at seq {seq}, its signed head is at seq {anchor.seq}"
+            )
+        if anchor.seq and stored[anchor.seq - 1].hash != anchor.hash:
+            self._mark_broken(session_id, f"seq {anchor.seq} differs from its signed head")
+
+    def _mark_broken(self, session_id: str, reason: str) -> NoReturn:
+        self._broken[session_id] = reason
+        self._cache.pop(session_id, None)
+        log.error(
+            "SESSION LOG BROKEN: session %s is not served: %s. Restore its events from a "
+            "backup (docs/operations.md, integrity) and restart the hub.",
+            session_id,
+            reason,
+        )
+        raise HubError("session_log_broken")
+
+    def _refuse_broken(self, session_id: str) -> None:
+        if session_id in self._broken:
+            raise HubError("session_log_broken")
+
+    def broken(self) -> dict[str, str]:
+        """Sessions refused since this process started, with the reason each failed."""
+        return dict(self._broken)
 
     def _remember(self, session_id: str, loaded: LoadedSession) -> None:
         """Keep the newest state only: a slow reader must not move the cache back.
@@ -239,6 +303,8 @@ class SessionService:
                 log.exception("publishing session %s events failed", session_id)
 
     async def events(self, session_id: str, *, after: int = 0) -> list[StoredEvent]:
+        # Served only from a log that verified (the load checks it, or its cache did).
+        await self.load(session_id)
         async with self._db.read() as conn:
             return await eventlog.load(conn, session_id, after=after)
 

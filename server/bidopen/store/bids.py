@@ -229,3 +229,8 @@ async def summaries_of(conn: AsyncConnection, tender_id: str) -> list[dict[str, 
         }
         for row in rows
     ]
+
+
+async def file_paths(conn: AsyncConnection) -> set[str]:
+    """Every sealed file a row names, relative to the bids folder."""
+    return {str(row[0]) for row in await conn.execute(select(bids.c.file_path))}

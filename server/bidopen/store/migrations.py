@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, delete, insert, inspect, select, text
 
+from bidopen.errors import StartRefused
 from bidopen.store.schema import metadata, schema_version
 
 log = logging.getLogger("bidopen.store.migrations")
@@ -29,7 +30,7 @@ UPGRADES: Mapping[int, UpgradeStep] = {}
 _SCHEMA_LOCK = 0x6269646F70656E31
 
 
-class SchemaError(Exception):
+class SchemaError(StartRefused):
     """The database cannot be brought to this release's schema, so the hub must not start."""
 
 
