@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 
 from aiohttp import web
@@ -180,14 +180,10 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     config, db = app[keys.CONFIG], app[keys.DATABASE]
     found = app[keys.FOLDER_SURVEY]
-    try:
+    with _database_at_start(db):
         await refuse_a_lost_database(db, found)
         await db.create_schema()
         await check_against_database(db, found, app[keys.SIGNER], config.bids_dir)
-    except SQLAlchemyError as exc:
-        # A read-only file, a full disk, a refused connection: one line, not a traceback.
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
     removed = clear_incoming(config.bids_dir)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)
@@ -198,8 +194,20 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     await db.close()
 
 
+@contextlib.contextmanager
+def _database_at_start(db: Database) -> Iterator[None]:
+    """A database that fails at start (read-only, full, unreachable): one line, no traceback."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
+
+
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-    await app[keys.SCHEDULER].start()
+    # The scheduler's first heartbeat is the first write that every start makes.
+    with _database_at_start(app[keys.DATABASE]):
+        await app[keys.SCHEDULER].start()
     yield
     await app[keys.SCHEDULER].stop()
 

@@ -19,6 +19,7 @@ from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
 from bidopen.store.documents import newest_document
 from bidopen.store.files import INCOMING, SEALED_SUFFIX, inside
+from bidopen.store.tenders import has_tenders
 from bidseal import InvalidSignedDocument, verify_document
 
 log = logging.getLogger("bidopen.start")
@@ -96,10 +97,13 @@ async def check_against_database(
     async with db.read() as conn:
         named = await bid_store.file_paths(conn)
         newest = await newest_document(conn)
-    if found.sealed_files and not named:
+        tenders_held = await has_tenders(conn)
+    if found.sealed_files and not tenders_held:
+        # A sealed file needs its tender; the first bid of a new hub stopped before its row
+        # committed still has one (and is set aside below).
         raise StartRefused(
             f"the data folder holds {len(found.sealed_files)} sealed files but the database "
-            f"{shown_url(db.url)} has no bid rows: restore the database from its backup"
+            f"{shown_url(db.url)} holds no tender: restore the database from its backup"
         )
     if newest is not None:
         _refuse_a_lost_key(signer, newest)
