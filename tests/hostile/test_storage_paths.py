@@ -121,3 +121,38 @@ def test_seal_context_follows_the_id_pattern(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert "id pattern" in done.stderr, done.stderr
     assert not (tmp_path / "out.bid").exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_files_of_an_earlier_release_get_random_names_at_start(
+    hub_process: HubProcess,
+) -> None:
+    """A data folder of a release that named bids/<tender>/<lot>/<bidder>/…: renamed safely."""
+    import asyncio
+    import sqlite3
+
+    async def bid() -> tuple[str, str, bytes]:
+        async with aiohttp.ClientSession(base_url=hub_process.base_url) as http:
+            api = HubApi(http)
+            await api.login_host(hub_process.host_user, hub_process.host_password)
+            tender = (await api.create_tender())["id"]
+            bidder = await api.register("甲公司")
+            sealed = seal_bid(bidder, tender, "1", {"price": "1.00"})
+            assert (await api.upload(bidder, tender, "1", sealed))[0] == 201
+            return tender, bidder.id, sealed
+
+    tender, bidder, sealed = asyncio.run(bid())
+    hub_process.stop()
+    bids = hub_process.data_dir / "bids"
+    (current,) = bids.rglob("*.bid")
+    legacy = f"{tender}/1/{bidder}/0123abcd-1a2b3c4d.bid"
+    (bids / legacy).parent.mkdir(parents=True)
+    current.rename(bids / legacy)
+    with sqlite3.connect(hub_process.data_dir / "bidopen.db") as db:
+        db.execute("UPDATE bids SET file_path = ?", (legacy,))
+    hub_process.start()
+    with sqlite3.connect(hub_process.data_dir / "bidopen.db") as db:
+        ((path,),) = db.execute("SELECT file_path FROM bids").fetchall()
+    assert SEALED_NAME.fullmatch(f"bids/{path}"), path
+    assert (bids / path).read_bytes() == sealed
+    assert [n for n in tree(bids) if tender in n or bidder in n] == []

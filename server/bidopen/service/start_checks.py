@@ -18,7 +18,7 @@ from bidopen.service.signing import SERVER_KEY_FILE, ServerSigner
 from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
 from bidopen.store.documents import newest_document
-from bidopen.store.files import INCOMING, SEALED_SUFFIX, inside
+from bidopen.store.files import INCOMING, RANDOM_NAME, SEALED_SUFFIX, inside, new_sealed_path
 from bidopen.store.tenders import has_tenders
 from bidseal import InvalidSignedDocument, verify_document
 
@@ -109,6 +109,7 @@ async def check_against_database(
         _refuse_a_lost_key(signer, newest)
     signer.save_new()
     _set_aside_unclaimed(bids_dir, found, named, grace=0.0 if db.is_sqlite else None)
+    await _rename_legacy_files(db, bids_dir, named)
 
 
 def _refuse_a_lost_key(signer: ServerSigner, document: str) -> None:
@@ -165,6 +166,31 @@ def _set_aside_unclaimed(
         len(unclaimed),
         target,
     )
+
+
+async def _rename_legacy_files(db: Database, bids_dir: Path, named: set[str]) -> None:
+    """Give files of releases that named them bids/<tender>/<lot>/<bidder>/… random names.
+
+    Safe at any stop: the new name is a hard link made before the row changes, and the old
+    name goes only after the commit; a stop in between leaves a second name that no row
+    names, which the next start sets aside like any unclaimed file.
+    """
+    legacy = sorted(name for name in named if not RANDOM_NAME.fullmatch(name))
+    renamed = 0
+    for old in legacy:
+        source = inside(bids_dir, bids_dir / old)
+        if not source.exists():
+            continue
+        target = new_sealed_path(bids_dir)
+        target.parent.mkdir(exist_ok=True)
+        os.link(source, target)
+        async with db.write() as conn:
+            await bid_store.rename_file(conn, old, target.relative_to(bids_dir).as_posix())
+        source.unlink()
+        _remove_empty_folders(bids_dir, source.parent)
+        renamed += 1
+    if renamed:
+        log.info("gave %d sealed files of an earlier release random names", renamed)
 
 
 def _remove_empty_folders(root: Path, folder: Path) -> None:

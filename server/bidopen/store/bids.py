@@ -234,3 +234,7 @@ async def summaries_of(conn: AsyncConnection, tender_id: str) -> list[dict[str, 
 async def file_paths(conn: AsyncConnection) -> set[str]:
     """Every sealed file a row names, relative to the bids folder."""
     return {str(row[0]) for row in await conn.execute(select(bids.c.file_path))}
+
+
+async def rename_file(conn: AsyncConnection, old: str, new: str) -> None:
+    await conn.execute(update(bids).where(bids.c.file_path == old).values(file_path=new))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from pathlib import Path
 # carries a tender, lot or bidder id or anything else a user chose (the row names the file).
 # The first two digits spread the files over 256 folders.
 SEALED_SUFFIX = ".bid"
+RANDOM_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}\.bid")
 INCOMING = ".incoming"
 
 
