@@ -101,16 +101,16 @@ class SessionService:
 
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
         """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
-        self._refuse_broken(session_id)
+        anchor = self._anchor_before_head(session_id)
         seq, head_hash = await eventlog.head(conn, session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.seq == seq:
             return cached
-        return await self._replay(conn, session_id, seq, head_hash)
+        return await self._replay(conn, session_id, seq, head_hash, anchor)
 
     async def load(self, session_id: str) -> LoadedSession:
         """The newest committed state: the log's head, or this process's newer commit."""
-        self._refuse_broken(session_id)
+        anchor = self._anchor_before_head(session_id)
         async with self._db.read() as conn:
             seq, head_hash = await eventlog.head(conn, session_id)
             cached = self._cache.get(session_id)
@@ -118,7 +118,21 @@ class SessionService:
             # the cache then holds the newer, committed state, which was already published.
             if cached is not None and cached.seq >= seq:
                 return cached
-            return await self._replay(conn, session_id, seq, head_hash)
+            return await self._replay(conn, session_id, seq, head_hash, anchor)
+
+    def _anchor_before_head(self, session_id: str) -> Anchor | None:
+        """The signed head, for a session this process holds no state of (a full replay).
+
+        Read before the log's head: a head file is written after its commit, so one read
+        first can never be ahead of the log read after it, whoever commits meanwhile.
+        """
+        self._refuse_broken(session_id)
+        if self._anchors is None or session_id in self._cache:
+            return None
+        try:
+            return self._anchors.anchor(session_id)
+        except BadAnchor as exc:
+            self._mark_broken(session_id, str(exc))
 
     def cached(self, session_id: str) -> LoadedSession | None:
         """The newest state this process has committed or read, without asking the database.
@@ -129,7 +143,12 @@ class SessionService:
         return self._cache.get(session_id)
 
     async def _replay(
-        self, conn: AsyncConnection, session_id: str, seq: int, head_hash: str
+        self,
+        conn: AsyncConnection,
+        session_id: str,
+        seq: int,
+        head_hash: str,
+        anchor: Anchor | None = None,
     ) -> LoadedSession:
         """Fold the events the cache has not seen, up to `seq`, the head the caller read."""
         cached = self._cache.get(session_id)
@@ -140,6 +159,8 @@ class SessionService:
         # Up to the head the caller read: under READ COMMITTED a later commit may show up here.
         stored = [e for e in await eventlog.load(conn, session_id, after=after) if e.seq <= seq]
         self._verify(session_id, stored, after, after_hash, seq, head_hash)
+        if not after and anchor is not None:
+            self._check_anchor(session_id, stored, seq, anchor)
         try:
             state = fold(base, [decode(e) for e in stored])
         except SessionError as exc:
@@ -158,17 +179,19 @@ class SessionService:
         seq: int,
         head_hash: str,
     ) -> None:
-        """Refuse a log whose chain does not hold, or that ends before its signed head."""
+        """Refuse a log whose chain does not hold from (after, after_hash) to its head."""
         try:
             eventlog.verify_chain(stored, after_seq=after, after_hash=after_hash)
             last = (stored[-1].seq, stored[-1].hash) if stored else (after, after_hash)
             if last != (seq, head_hash):
                 raise BrokenChain(f"the log's head is seq {seq}, its events end at {last[0]}")
-            anchor = self._anchors.anchor(session_id) if self._anchors and not after else None
-        except (BrokenChain, BadAnchor) as exc:
+        except BrokenChain as exc:
             self._mark_broken(session_id, str(exc))
-        if anchor is None:
-            return
+
+    def _check_anchor(
+        self, session_id: str, stored: Sequence[StoredEvent], seq: int, anchor: Anchor
+    ) -> None:
+        """A whole log (from seq 1) against its signed head: shortened or rewritten at it."""
         if seq < anchor.seq:
             self._mark_broken(
                 session_id, f"the log ends at seq {seq}, its signed head is at seq {anchor.seq}"
