@@ -69,7 +69,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     # with the database (`_database_ctx`).
     found = survey(config.data_dir, config.bids_dir)
     signer = ServerSigner.open(config.data_dir)
-    archive = BidArchive.load_or_create(archive_key_path(config.data_dir))
+    archive = BidArchive.open(archive_key_path(config.data_dir))
     accounts = Accounts(
         db,
         clock,
@@ -109,6 +109,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.CLOCK] = clock
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
+    app[keys.ARCHIVE] = archive
     app[keys.ACCOUNTS] = accounts
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
@@ -183,7 +184,9 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     with _database_at_start(db):
         await refuse_a_lost_database(db, found)
         await db.create_schema()
-        await check_against_database(db, found, app[keys.SIGNER], config.bids_dir)
+        await check_against_database(
+            db, found, app[keys.SIGNER], app[keys.ARCHIVE], config.bids_dir
+        )
     removed = clear_incoming(config.bids_dir)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)

@@ -9,6 +9,7 @@ from bidopen.config import Config
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import Accounts
+from bidopen.service.archive import BidArchive
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
@@ -23,6 +24,7 @@ CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 SIGNER = web.AppKey("signer", ServerSigner)
+ARCHIVE = web.AppKey("archive", BidArchive)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 SESSIONS = web.AppKey("sessions", SessionService)
 TENDERS = web.AppKey("tenders", Tenders)

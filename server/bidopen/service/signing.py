@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bidopen.clock import iso
-from bidopen.errors import StartRefused
+from bidopen.service.keyfiles import FolderKey
 from bidseal import ServerKey, sign_document
 from bidseal.codec import b64u_decode, b64u_encode
 from bidseal.p256 import key_id as key_id_of
@@ -64,42 +64,22 @@ class ServerSigner:
     """Signs receipts, withdrawals, records, results and log heads (sealed-bid format, section 4).
 
     A missing key file is not replaced at once: `open` makes a key in memory and the start
-    checks save it (`save_new`) only once they know that no document was signed before,
-    so a lost key is a refusal to start, never a silent new identity.
+    checks save it (`file.save_new()`) only once they know that no document was signed
+    before, so a lost key is a refusal to start, never a silent new identity.
     """
 
-    def __init__(
-        self, key: ServerKey, retired: list[RetiredKey] | None = None, *, new_at: Path | None = None
-    ) -> None:
-        self._key = key
+    def __init__(self, key: FolderKey[ServerKey], retired: list[RetiredKey] | None = None) -> None:
+        self.file = key
         self._retired = list(retired or [])
-        self._new_at = new_at
 
     @classmethod
     def open(cls, data_dir: Path) -> ServerSigner:
-        path = data_dir / SERVER_KEY_FILE
-        retired = read_retired(data_dir)
-        if path.exists():
-            return cls(ServerKey.load(path), retired)
-        return cls(ServerKey.generate(), retired, new_at=path)
+        key = FolderKey(data_dir / SERVER_KEY_FILE, ServerKey, "server signing key")
+        return cls(key, read_retired(data_dir))
 
     @property
-    def is_new(self) -> bool:
-        """True until a key made by `open` is saved: the data folder held no key file."""
-        return self._new_at is not None
-
-    def save_new(self) -> None:
-        if self._new_at is None:
-            return
-        try:
-            self._key.save(self._new_at)
-        except FileExistsError:
-            raise StartRefused(
-                f"{self._new_at} appeared while this hub started (another process of this data "
-                "folder?); start again"
-            ) from None
-        log.info("created server signing key %s", self._key.key_id)
-        self._new_at = None
+    def _key(self) -> ServerKey:
+        return self.file.key
 
     @property
     def key_id(self) -> str:

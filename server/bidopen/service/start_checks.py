@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bidopen.errors import StartRefused
-from bidopen.service.archive import ARCHIVE_KEY_FILE
+from bidopen.service.archive import ARCHIVE_KEY_FILE, BidArchive
 from bidopen.service.signing import SERVER_KEY_FILE, ServerSigner
 from bidopen.store import bids as bid_store
 from bidopen.store.db import Database
@@ -91,7 +91,7 @@ async def refuse_a_lost_database(db: Database, found: FolderSurvey) -> None:
 
 
 async def check_against_database(
-    db: Database, found: FolderSurvey, signer: ServerSigner, bids_dir: Path
+    db: Database, found: FolderSurvey, signer: ServerSigner, archive: BidArchive, bids_dir: Path
 ) -> None:
     """After the schema is ready: rows for the sealed files, the key of the signed documents."""
     async with db.read() as conn:
@@ -107,13 +107,14 @@ async def check_against_database(
         )
     if newest is not None:
         _refuse_a_lost_key(signer, newest)
-    signer.save_new()
+    signer.file.save_new()
+    archive.file.save_new()
     _set_aside_unclaimed(bids_dir, found, named, grace=0.0 if db.is_sqlite else None)
     await _rename_legacy_files(db, bids_dir, named)
 
 
 def _refuse_a_lost_key(signer: ServerSigner, document: str) -> None:
-    if signer.is_new:
+    if signer.file.is_new:
         raise StartRefused(
             f"the database holds signed documents but {SERVER_KEY_FILE} is missing from the "
             "data folder: restore it from the backup (a new key would leave every receipt "
