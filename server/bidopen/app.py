@@ -110,6 +110,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
     app[keys.ARCHIVE] = archive
+    app[keys.LOG_HEADS] = log_heads
     app[keys.ACCOUNTS] = accounts
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
@@ -136,6 +137,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     add_page_routes(app, config.web_root)
 
     app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_log_heads_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.cleanup_ctx.append(_realtime_ctx)
     app.cleanup_ctx.append(video_cleanup_ctx)
@@ -202,8 +204,8 @@ def _database_at_start(db: Database) -> Iterator[None]:
     """A database that fails at start (read-only, full, unreachable): one line, no traceback."""
     try:
         yield
-    except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    except (SQLAlchemyError, OSError) as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
         raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
 
 
@@ -218,6 +220,11 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[keys.REALTIME].close()
+
+
+async def _log_heads_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[keys.LOG_HEADS].flush()
 
 
 # Libraries that log statement parameters or message bodies at DEBUG: their lines would

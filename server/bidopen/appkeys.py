@@ -13,6 +13,7 @@ from bidopen.service.archive import BidArchive
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
@@ -34,4 +35,5 @@ DOCUMENTS = web.AppKey("documents", BidDocuments)
 OPENING = web.AppKey("opening", Opening)
 REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+LOG_HEADS = web.AppKey("log_heads", LogHeads)
 FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)

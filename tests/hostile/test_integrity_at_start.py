@@ -216,3 +216,15 @@ async def _kill_between_rename_and_commit(hub: HubProcess) -> None:
         blocker.execute("ROLLBACK")
         blocker.close()
         upload.cancel()
+
+
+def test_a_first_start_on_an_unreachable_database_leaves_no_key(tmp_path: Path) -> None:
+    """One line for a database that cannot be reached, and no key made for a later refusal."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    hub = HubProcess(
+        data_dir, "postgresql+asyncpg://postgres:secret@127.0.0.1:1/bidopen", tmp_path / "hub.log"
+    )
+    line = refused_start(hub)
+    assert "cannot be used" in line and "secret" not in line
+    assert sorted(p.name for p in data_dir.iterdir()) == []

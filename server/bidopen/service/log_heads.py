@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -49,6 +50,8 @@ class LogHeads:
         self._signer = signer
         self._clock = clock
         self._written: dict[str, int] = {}
+        self._pending: dict[str, tuple[int, str]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     def _path(self, session_id: str) -> Path | None:
         if not is_hub_id(session_id):
@@ -58,9 +61,30 @@ class LogHeads:
     async def publish(
         self, session_id: str, events: Sequence[StoredEvent], state: OpeningSession
     ) -> None:
-        """Called after each commit (a `Publisher` of the session service)."""
-        if events:
-            self.record(session_id, events[-1].seq, events[-1].hash)
+        """Called after each commit (a `Publisher` of the session service).
+
+        Signing and writing take a few milliseconds, so they run on a thread, one head at a
+        time, and a burst of commits (every bidder confirming at once) is written as its
+        newest head only: the file may lag the log, never lead it.
+        """
+        if not events:
+            return
+        self._pending[session_id] = (events[-1].seq, events[-1].hash)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="log-heads")
+
+    async def _drain(self) -> None:
+        while self._pending:
+            session_id, (seq, head_hash) = self._pending.popitem()
+            try:
+                await asyncio.to_thread(self.record, session_id, seq, head_hash)
+            except OSError:
+                log.exception("writing the signed head of session %s failed", session_id)
+
+    async def flush(self) -> None:
+        """Write what is pending (at shutdown)."""
+        if self._writer is not None:
+            await self._writer
 
     def record(self, session_id: str, seq: int, head_hash: str) -> None:
         path = self._path(session_id)
