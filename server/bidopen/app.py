@@ -19,6 +19,7 @@ from bidopen.errors import StartRefused
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
+from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
@@ -130,6 +131,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         session_views,
         time_views,
         document_views,
+        log_head_views,
     ):
         app.router.add_routes(module.routes)
     realtime.attach(app)

@@ -100,12 +100,18 @@ class LogHeads:
         os.replace(temp, path)
         self._written[session_id] = seq
 
-    def anchor(self, session_id: str) -> Anchor | None:
-        """The signed head kept for a session; `BadAnchor` if it is there but does not verify."""
+    def document(self, session_id: str) -> str | None:
+        """The newest signed head of a session as written, for anyone to keep a copy of."""
         path = self._path(session_id)
         if path is None or not path.exists():
             return None
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
+
+    def anchor(self, session_id: str) -> Anchor | None:
+        """The signed head kept for a session; `BadAnchor` if it is there but does not verify."""
+        text = self.document(session_id)
+        if text is None:
+            return None
         for key in self._signer.trusted_keys():
             try:
                 payload = verify_document(text, "log-head", key)
@@ -115,4 +121,6 @@ class LogHeads:
             if payload.get("session") != session_id or not isinstance(seq, int):
                 break
             return Anchor(seq, str(head_hash))
-        raise BadAnchor(f"{path.name} does not verify under the server's keys")
+        raise BadAnchor(
+            f"{LOG_HEADS_DIR}/{session_id}.json does not verify under the server's keys"
+        )
