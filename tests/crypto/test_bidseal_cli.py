@@ -41,7 +41,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert made.returncode == 0, made.stderr
     sealed = run(
         "seal", root / "投标文件.pdf", "--key-dir", root / "keys",
-        "--context", "ZB-2026-0001/1/某某公司", "--summary", root / "summary.json",
+        "--context", "ZB-2026-0001/1/BD0A1B2C3D4E", "--summary", root / "summary.json",
         "--out", root / "bid.sealed", "--passphrase-file", root / "pass",
         "--chunk-size", "65536",
     )  # fmt: skip
@@ -75,7 +75,7 @@ def test_inspect_json(workspace: Path) -> None:
     described = json.loads(inspected.stdout)
     public = json.loads((workspace / "keys" / "bidder-public.json").read_text())
     assert described["tender"] == "ZB-2026-0001"
-    assert described["bidder"] == "某某公司"
+    assert described["bidder"] == "BD0A1B2C3D4E"
     assert described["size"] == 300_000
     assert described["chunk_count"] == 5
     assert described["file_size"] == (workspace / "bid.sealed").stat().st_size
@@ -277,6 +277,7 @@ def test_keygen_refusals(workspace: Path, tmp_path: Path) -> None:
     [
         (["--context", "only/two"], "TENDER/LOT/BIDDER"),
         (["--context", "rehearsal/1/b"], "reserved"),
+        (["--context", "T/标段一/B"], "id pattern"),
         (["--chunk-size", "10"], "chunk size"),
         (["--summary", "missing.json"], "cannot read summary"),
         (["--summary", "bad-summary.json"], "decimal strings"),
