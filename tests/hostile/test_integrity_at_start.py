@@ -235,3 +235,22 @@ def test_a_first_start_on_an_unreachable_database_leaves_no_key(tmp_path: Path) 
     line = refused_start(hub)
     assert "cannot be used" in line and "secret" not in line
     assert sorted(p.name for p in data_dir.iterdir()) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_new_postgresql_database_beside_sealed_files_refuses_to_start(
+    hub_process: HubProcess,
+) -> None:
+    """The same on PostgreSQL: the data folder of one database, started on a new one."""
+    from hubprocess import _create_pg_database, _drop_pg_database, pg_url
+
+    asyncio.run(with_a_bid(hub_process))
+    hub_process.stop()
+    name = asyncio.run(_create_pg_database())
+    try:
+        hub_process.database_url = pg_url(name)
+        line = refused_start(hub_process)
+        assert "1 sealed files" in line and "new or empty" in line
+    finally:
+        asyncio.run(_drop_pg_database(name))
