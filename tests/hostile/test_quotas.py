@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,24 @@ async def test_uploads_are_refused_with_507_below_the_reserve(
     assert "storage_reserve_bytes" in line and bidder.id not in line and tender not in line
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
+def small_disk_hub(tmp_path: Path, database_url: str, hub_env: dict[str, str]) -> HubProcess:
+    """A hub whose data folder is a private 6 MiB tmpfs (its own mount namespace)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    mount = 'mount -t tmpfs -o size=6m tmpfs "$0" && exec "$@"'
+    return HubProcess(
+        data_dir,
+        database_url,
+        tmp_path / "hub.log",
+        extra_env=hub_env,
+        command_prefix=["unshare", "-m", "sh", "-c", mount, str(data_dir)],
+    )
+
+
+needs_unshare = pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
+
+
+@needs_unshare
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize(
     "hub_env",
@@ -117,19 +135,10 @@ async def test_uploads_are_refused_with_507_below_the_reserve(
 def test_a_small_disk_refuses_with_507_before_it_is_full(
     database_url: str, tmp_path: Path, hub_env: dict[str, str]
 ) -> None:
-    """The data folder on a private 6 MiB tmpfs: uploads stop with 507, the hub keeps working."""
+    """Uploads stop with 507 while the reserve is still free, and the hub keeps working."""
     import asyncio
 
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    mount = 'mount -t tmpfs -o size=6m tmpfs "$0" && exec "$@"'
-    hub = HubProcess(
-        data_dir,
-        database_url,
-        tmp_path / "hub.log",
-        extra_env=hub_env,
-        command_prefix=["unshare", "-m", "sh", "-c", mount, str(data_dir)],
-    )
+    hub = small_disk_hub(tmp_path, database_url, hub_env)
     hub.start()
     try:
         asyncio.run(_fill(hub))
@@ -137,6 +146,56 @@ def test_a_small_disk_refuses_with_507_before_it_is_full(
         hub.stop()
     log = hub.log_text()
     assert "Traceback" not in log and "No space left" not in log
+
+
+@needs_unshare
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "hub_env",
+    [
+        {
+            "BIDOPEN_STORAGE_RESERVE_BYTES": "0",
+            "BIDOPEN_BIDDER_QUOTA_BYTES": str(64 * 1024 * 1024),
+            "BIDOPEN_MAX_BID_BYTES": str(16 * 1024 * 1024),
+        }
+    ],
+)
+def test_a_full_disk_mid_upload_is_507_and_leaves_nothing(
+    database_url: str, tmp_path: Path, hub_env: dict[str, str]
+) -> None:
+    """No reserve: the disk fills under a chunked upload; 507, not 500, and the space is back."""
+    import asyncio
+
+    hub = small_disk_hub(tmp_path, database_url, hub_env)
+    hub.start()
+    try:
+        asyncio.run(_overflow(hub))
+    finally:
+        hub.stop()
+    assert "Traceback" not in hub.log_text()
+
+
+async def _overflow(hub: HubProcess) -> None:
+    async with aiohttp.ClientSession(base_url=hub.base_url) as http:
+        api = HubApi(http)
+        await api.login_host(hub.host_user, hub.host_password)
+        tender = (await api.create_tender(lots=("1",)))["id"]
+        bidder = await api.register("甲公司")
+        big = seal_bid(bidder, tender, "1", {"price": "1.00"}, secrets.token_bytes(8_000_000))
+
+        async def chunked() -> AsyncIterator[bytes]:
+            # No Content-Length: nothing tells the hub the size before the disk is full.
+            for start in range(0, len(big), 256 * 1024):
+                yield big[start : start + 256 * 1024]
+
+        status, body = await api.call(
+            "PUT", f"/api/tenders/{tender}/lots/1/bid", headers=bidder.auth, data=chunked()
+        )
+        refused(status, body, 507, "storage_full")
+        assert sealed_files(hub.data_dir) == []
+        small = seal_bid(bidder, tender, "1", {"price": "1.00"})
+        status, body = await api.upload(bidder, tender, "1", small)
+        assert status == 201, body
 
 
 async def _fill(hub: HubProcess) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +29,8 @@ from bidopen.store.files import IncomingFile, new_sealed_path, remove_file
 from bidopen.store.tenders import get_tender
 from bidseal import InvalidSealedBid, SealedBidReader
 from bidseal.codec import b64u_encode
+
+log = logging.getLogger("bidopen.bidding")
 
 
 @dataclass(frozen=True)
@@ -177,9 +181,13 @@ class Bidding:
                 )
         except InvalidSealedBid as exc:
             raise HubError("invalid_sealed_bid") from exc
-        except BaseException:
+        except BaseException as exc:
             if final is not None:
                 remove_file(final)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                # The reserve (storage_reserve_bytes) was too small for this upload.
+                log.warning("refused an upload: the data folder's disk is full")
+                raise HubError("storage_full") from exc
             raise
         finally:
             incoming.discard()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import secrets
@@ -77,7 +78,9 @@ class IncomingFile:
 
     def discard(self) -> None:
         if not self._file.closed:
-            self._file.close()
+            # Closing flushes the buffer, which fails on a full disk: the file goes anyway.
+            with contextlib.suppress(OSError):
+                self._file.close()
         self.temp_path.unlink(missing_ok=True)
 
 
