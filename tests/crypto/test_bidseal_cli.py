@@ -142,7 +142,7 @@ def test_every_failure_to_open_is_the_one_opaque_error(workspace: Path, tmp_path
     attempts: list[list[str | Path]] = [
         [workspace / "bid.sealed", "--key-dir", tmp_path / "other",
          "--passphrase-file", workspace / "pass"],
-        [workspace / "bid.sealed", *own, "--expect-context", "ZB-2026-0001", "2", "某某公司"],
+        [workspace / "bid.sealed", *own, "--expect-context", "ZB-2026-0001", "2", "BD0A1B2C3D4E"],
         [damaged, *own],
         [foreign, *own],
     ]  # fmt: skip
@@ -167,14 +167,14 @@ def test_open_with_the_expected_context(workspace: Path, tmp_path: Path) -> None
     result = run(
         "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
         "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc",
-        "--expect-context", "ZB-2026-0001", "1", "某某公司",
+        "--expect-context", "ZB-2026-0001", "1", "BD0A1B2C3D4E",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "doc").read_bytes() == (workspace / "投标文件.pdf").read_bytes()
     empty = run(
         "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
         "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc2",
-        "--expect-context", "ZB-2026-0001", "", "某某公司",
+        "--expect-context", "ZB-2026-0001", "", "BD0A1B2C3D4E",
     )  # fmt: skip
     assert empty.returncode == 1
     assert "--expect-context: lot must have 1 to 128 characters" in empty.stderr
@@ -213,7 +213,7 @@ def test_inspect_reads_standard_input(workspace: Path) -> None:
         timeout=120,
     )
     assert piped.returncode == 0, piped.stderr
-    assert json.loads(piped.stdout)["bidder"] == "某某公司"
+    assert json.loads(piped.stdout)["bidder"] == "BD0A1B2C3D4E"
 
 
 def test_inspect_of_a_pipe_stops_at_a_wrong_first_byte() -> None:
