@@ -254,3 +254,19 @@ def test_a_new_postgresql_database_beside_sealed_files_refuses_to_start(
         assert "1 sealed files" in line and "new or empty" in line
     finally:
         asyncio.run(_drop_pg_database(name))
+
+
+def test_an_event_edited_while_the_hub_runs_is_not_served(hub: HubProcess) -> None:
+    made = asyncio.run(with_a_bid(hub))
+    path = f"/api/sessions/{made['tender']}/events"
+    assert asyncio.run(status_of(hub, path))[0] == 200  # loaded and cached: verified once
+    sql(
+        hub,
+        "UPDATE session_events SET payload = replace(payload, '补遗', '改过') "
+        "WHERE session_id = ? AND seq = 2",
+        made["tender"],
+    )
+    status, body = asyncio.run(status_of(hub, path))
+    assert status == 503 and body["error"]["code"] == "session_log_broken"
+    assert asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}"))[0] == 503
+    assert "SESSION LOG BROKEN" in hub.log_text()

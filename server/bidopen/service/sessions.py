@@ -214,10 +214,6 @@ class SessionService:
         if session_id in self._broken:
             raise HubError("session_log_broken")
 
-    def broken(self) -> dict[str, str]:
-        """Sessions refused since this process started, with the reason each failed."""
-        return dict(self._broken)
-
     def _remember(self, session_id: str, loaded: LoadedSession) -> None:
         """Keep the newest state only: a slow reader must not move the cache back.
 
@@ -326,10 +322,22 @@ class SessionService:
                 log.exception("publishing session %s events failed", session_id)
 
     async def events(self, session_id: str, *, after: int = 0) -> list[StoredEvent]:
-        # Served only from a log that verified (the load checks it, or its cache did).
-        await self.load(session_id)
+        """Events after `after`, each checked against its hash and its neighbours' links.
+
+        A session this process has not loaded is loaded (and so verified whole) first; a
+        rewrite of a whole suffix with fresh hashes is caught by the next full replay.
+        """
+        if session_id not in self._cache:
+            await self.load(session_id)
+        self._refuse_broken(session_id)
         async with self._db.read() as conn:
-            return await eventlog.load(conn, session_id, after=after)
+            stored = await eventlog.load(conn, session_id, after=after)
+        if stored:
+            try:
+                eventlog.verify_chain(stored, after_seq=after, after_hash=stored[0].prev_hash)
+            except BrokenChain as exc:
+                self._mark_broken(session_id, str(exc))
+        return stored
 
     async def session_ids(self) -> list[str]:
         async with self._db.read() as conn:
