@@ -19,6 +19,7 @@ SCHEMA_VERSION = 2
 
 UpgradeStep = Callable[[Connection], None]
 
+
 # UPGRADES[n] carries a database of schema version n to version n + 1. At start the steps
 # from the stored version up run in order, in one transaction with the stamp of the new
 # version; then every table of the current schema that is still missing is created. So a
