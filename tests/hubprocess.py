@@ -35,6 +35,8 @@ class HubProcess:
     extra_env: dict[str, str] = field(default_factory=dict)
     host_user: str = HOST_USER
     host_password: str = HOST_PASSWORD
+    # Run before the hub's own command (for example `unshare -m …` for a private mount).
+    command_prefix: list[str] = field(default_factory=list)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -60,7 +62,10 @@ class HubProcess:
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bidopen.app"], env=self.env(), stdout=log, stderr=log
+            [*self.command_prefix, sys.executable, "-m", "bidopen.app"],
+            env=self.env(),
+            stdout=log,
+            stderr=log,
         )
         log.close()
         deadline = time.monotonic() + 30

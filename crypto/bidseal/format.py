@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from bidseal.codec import b64u_decode, b64u_encode, canonical_json, has_lone_surrogate
 from bidseal.errors import InvalidSealedBid
+from bidseal.ids import ID_PATTERN, is_hub_id
 from bidseal.p256 import POINT_LEN, SIGNATURE_LEN, load_point
 from bidseal.strictjson import read_json
 
@@ -110,10 +111,18 @@ class BidContext:
 
     @classmethod
     def parse(cls, text: str) -> BidContext:
-        """``TENDER/LOT/BIDDER`` as given on the command line (ids must not contain ``/``)."""
+        """``TENDER/LOT/BIDDER`` as given on the command line; each id matches `ID_PATTERN`.
+
+        A hub's ids never contain ``/`` (nor anything else outside the pattern), so the
+        split is exact; an id outside the pattern is refused here rather than sealed into
+        a file that no hub would accept.
+        """
         parts = text.split("/")
         if len(parts) != 3:
             raise ValueError("context must be TENDER/LOT/BIDDER")
+        for name, part in zip(("tender", "lot", "bidder"), parts, strict=True):
+            if not is_hub_id(part):
+                raise ValueError(f"{name} id {part!r} does not match the id pattern {ID_PATTERN}")
         return cls(*parts)
 
 

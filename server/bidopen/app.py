@@ -6,17 +6,20 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from bidopen import appkeys as keys
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
+from bidopen.errors import StartRefused
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
+from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
@@ -35,13 +38,20 @@ from bidopen.service.archive import BidArchive, archive_key_path
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
+from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
+from bidopen.service.start_checks import (
+    check_against_database,
+    refuse_a_lost_database,
+    shown_url,
+    survey,
+)
 from bidopen.service.tenders import Tenders
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
-from bidopen.store.migrations import SchemaError
 from bidopen.video.relays import VideoRelays
 from bidopen.video.routes import add_video_routes, video_cleanup_ctx
 from bidopen.video.state import VideoState
@@ -63,8 +73,11 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     )
     app.on_response_prepare.append(add_security_headers)
     db = Database(config.database_url)
-    signer = ServerSigner.load_or_create(config.server_key_path)
-    archive = BidArchive.load_or_create(archive_key_path(config.data_dir))
+    # Before this process makes anything in the data folder: the start checks compare it
+    # with the database (`_database_ctx`).
+    found = survey(config.data_dir, config.bids_dir)
+    signer = ServerSigner.open(config.data_dir)
+    archive = BidArchive.open(archive_key_path(config.data_dir))
     accounts = Accounts(
         db,
         clock,
@@ -72,11 +85,19 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         challenge_seconds=config.challenge_seconds,
         token_hours=config.token_hours,
     )
-    sessions = SessionService(db, clock)
+    log_heads = LogHeads(config.data_dir, signer, clock)
+    sessions = SessionService(db, clock, anchors=log_heads)
     opening = Opening(db, clock, sessions, signer)
     realtime = RealtimeHub(config, accounts, opening)
     bidding = Bidding(
-        db, clock, sessions, signer, bids_dir=config.bids_dir, max_bid_bytes=config.max_bid_bytes
+        db,
+        clock,
+        sessions,
+        signer,
+        bids_dir=config.bids_dir,
+        max_bid_bytes=config.max_bid_bytes,
+        quota=BidderQuota(config.bidder_quota_bytes, config.bidder_quota_replacements),
+        storage=StorageGuard(config.data_dir, config.storage_reserve_bytes),
     )
     scheduler = Scheduler(
         db,
@@ -87,13 +108,17 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
     )
+    sessions.add_publisher(log_heads)
     sessions.add_publisher(realtime)
     sessions.add_listener(scheduler)
 
     app[keys.CONFIG] = config
+    app[keys.FOLDER_SURVEY] = found
     app[keys.CLOCK] = clock
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
+    app[keys.ARCHIVE] = archive
+    app[keys.LOG_HEADS] = log_heads
     app[keys.ACCOUNTS] = accounts
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
@@ -113,6 +138,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         session_views,
         time_views,
         document_views,
+        log_head_views,
     ):
         app.router.add_routes(module.routes)
     realtime.attach(app)
@@ -120,6 +146,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     add_page_routes(app, config.web_root)
 
     app.cleanup_ctx.append(_database_ctx)
+    app.cleanup_ctx.append(_log_heads_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.cleanup_ctx.append(_realtime_ctx)
     app.cleanup_ctx.append(video_cleanup_ctx)
@@ -164,7 +191,13 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     config, db = app[keys.CONFIG], app[keys.DATABASE]
-    await db.create_schema()
+    found = app[keys.FOLDER_SURVEY]
+    with _database_at_start(db):
+        await refuse_a_lost_database(db, found)
+        await db.create_schema()
+        await check_against_database(
+            db, found, app[keys.SIGNER], app[keys.ARCHIVE], config.bids_dir
+        )
     removed = clear_incoming(config.bids_dir)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)
@@ -175,8 +208,20 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
     await db.close()
 
 
+@contextlib.contextmanager
+def _database_at_start(db: Database) -> Iterator[None]:
+    """A database that fails at start (read-only, full, unreachable): one line, no traceback."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError) as exc:
+        reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
+        raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
+
+
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
-    await app[keys.SCHEDULER].start()
+    # The scheduler's first heartbeat is the first write that every start makes.
+    with _database_at_start(app[keys.DATABASE]):
+        await app[keys.SCHEDULER].start()
     yield
     await app[keys.SCHEDULER].stop()
 
@@ -184,6 +229,11 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[keys.REALTIME].close()
+
+
+async def _log_heads_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[keys.LOG_HEADS].flush()
 
 
 # Libraries that log statement parameters or message bodies at DEBUG: their lines would
@@ -215,6 +265,6 @@ if __name__ == "__main__":
     except ConfigError as exc:
         print(f"bidopen: {exc}", file=sys.stderr)
         sys.exit(2)
-    except SchemaError as exc:
+    except StartRefused as exc:
         print(f"bidopen: {exc}", file=sys.stderr)
         sys.exit(1)

@@ -9,12 +9,15 @@ from bidopen.config import Config
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import Accounts
+from bidopen.service.archive import BidArchive
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
+from bidopen.service.start_checks import FolderSurvey
 from bidopen.service.tenders import Tenders
 from bidopen.store.db import Database
 
@@ -22,6 +25,7 @@ CONFIG = web.AppKey("config", Config)
 CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 SIGNER = web.AppKey("signer", ServerSigner)
+ARCHIVE = web.AppKey("archive", BidArchive)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 SESSIONS = web.AppKey("sessions", SessionService)
 TENDERS = web.AppKey("tenders", Tenders)
@@ -31,3 +35,5 @@ DOCUMENTS = web.AppKey("documents", BidDocuments)
 OPENING = web.AppKey("opening", Opening)
 REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+LOG_HEADS = web.AppKey("log_heads", LogHeads)
+FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)

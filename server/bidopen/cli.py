@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 
 import bidopen.client.cli as client_cli
 import bidopen.serve as serve
+import bidopen.server_key_cli as server_key_cli
 import bidopen.video.stream as stream
 import bidseal.cli as seal_cli
 from bidopen.simulate import register as register_simulate
@@ -19,6 +20,7 @@ def _registrars() -> list[Register]:
     return [
         seal_cli.register,
         serve.register,
+        server_key_cli.register,
         client_cli.register,
         register_simulate,
         stream.register,

@@ -32,6 +32,9 @@ class Config:
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()
     max_bid_bytes: int = 2 * GIB
+    bidder_quota_bytes: int = 10 * GIB
+    bidder_quota_replacements: int = 20
+    storage_reserve_bytes: int = 1 * GIB
     public_requests_per_minute: int = 600
     public_messages_per_minute: int = 30
     public_max_message_bytes: int = 512
@@ -66,6 +69,11 @@ class Config:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
+        if self.bidder_quota_bytes < self.max_bid_bytes:
+            raise ConfigError("bidder_quota_bytes must be at least max_bid_bytes")
+        for name in ("bidder_quota_replacements", "storage_reserve_bytes"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative")
         if self.deadline_grace_ms < 0:
             raise ConfigError("deadline_grace_ms must not be negative")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
@@ -83,10 +91,6 @@ class Config:
     @property
     def bids_dir(self) -> Path:
         return self.data_dir / "bids"
-
-    @property
-    def server_key_path(self) -> Path:
-        return self.data_dir / "server-key.pem"
 
 
 def settings() -> tuple[str, ...]:

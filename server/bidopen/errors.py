@@ -26,6 +26,11 @@ CODES: dict[str, ErrorSpec] = {
         "The request's Content-Type is not accepted here.",
         "此处不接受该请求的 Content-Type。",
     ),
+    "invalid_id": ErrorSpec(
+        422,
+        "An id does not match the id pattern [A-Za-z0-9][A-Za-z0-9_-]{0,63}.",
+        "编号不符合编号格式 [A-Za-z0-9][A-Za-z0-9_-]{0,63}。",
+    ),
     "unauthenticated": ErrorSpec(401, "Sign in first.", "请先登录。"),
     "login_failed": ErrorSpec(401, "Wrong user name or password.", "用户名或密码错误。"),
     "challenge_invalid": ErrorSpec(
@@ -59,6 +64,21 @@ CODES: dict[str, ErrorSpec] = {
     ),
     "bid_too_large": ErrorSpec(
         413, "The sealed file exceeds the size limit.", "投标文件超过大小限制。"
+    ),
+    "quota_bytes_exceeded": ErrorSpec(
+        413,
+        "Your sealed files in this tender would exceed your storage quota.",
+        "您在该项目的投标文件将超过存储配额。",
+    ),
+    "quota_replacements_exceeded": ErrorSpec(
+        409,
+        "You have replaced your bid in this tender as often as allowed.",
+        "您在该项目更换投标文件的次数已达上限。",
+    ),
+    "storage_full": ErrorSpec(
+        507,
+        "The hub is short of storage and takes no new bids now; tell the platform operator.",
+        "平台存储空间不足，暂不接收新的投标文件，请联系平台运营方。",
     ),
     "message_too_large": ErrorSpec(413, "The message is too large.", "消息过大。"),
     "invalid_sealed_bid": ErrorSpec(
@@ -132,6 +152,11 @@ CODES: dict[str, ErrorSpec] = {
     "event_rejected": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "malformed_event": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "session_error": ErrorSpec(409, "The opening session refused this.", "开标会话拒绝了此操作。"),
+    "session_log_broken": ErrorSpec(
+        503,
+        "This session's log failed its integrity check; the operator has been told.",
+        "该会话日志未通过完整性校验，已通知平台运营方。",
+    ),
     "rate_limited": ErrorSpec(429, "Too many requests; slow down.", "请求过于频繁，请稍后再试。"),
     "internal_error": ErrorSpec(500, "Internal error.", "服务器内部错误。"),
     "unavailable": ErrorSpec(503, "The service is shutting down or busy.", "服务暂不可用。"),
@@ -141,6 +166,10 @@ CODES: dict[str, ErrorSpec] = {
 # The session core says `invalid_argument` for a field out of range; on the wire that is the
 # same cause as a field the request schema refused, so it has the same code.
 _WIRE_CODES = {"invalid_argument": "validation_failed"}
+
+
+class StartRefused(Exception):
+    """The hub must not serve what it found at start; the message is the one line to print."""
 
 
 class HubError(Exception):

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bidopen.clock import Clock, iso
+from bidopen.errors import HubError
 from bidopen.service.sessions import SessionService
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
@@ -81,7 +82,10 @@ class Scheduler:
         silent = last_alive is not None and now - last_alive > 2.5 * self._heartbeat
         outage_since = last_alive if silent else None
         for session_id in await self._sessions.session_ids():
-            loaded = await self._sessions.load(session_id)
+            try:
+                loaded = await self._sessions.load(session_id)
+            except HubError:
+                continue  # a log that fails its check is refused (and logged) on its own
             state = loaded.state
             if outage_since is not None and _window_overlaps(state, outage_since):
                 log.warning(
@@ -121,7 +125,11 @@ class Scheduler:
     async def _rescan(self) -> None:
         for session_id in await self._sessions.session_ids():
             self._sessions.forget(session_id)
-            self.session_changed(session_id, (await self._sessions.load(session_id)).state)
+            try:
+                loaded = await self._sessions.load(session_id)
+            except HubError:
+                continue
+            self.session_changed(session_id, loaded.state)
 
     async def _run(self) -> None:
         next_rescan = self._clock.now() + RESCAN

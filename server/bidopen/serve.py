@@ -108,8 +108,8 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 2
     from bidopen.app import configure_logging, create_app
+    from bidopen.errors import StartRefused
     from bidopen.http.accesslog import DiscreetAccessLogger
-    from bidopen.store.migrations import SchemaError
 
     # The same levels as `python -m bidopen.app`: libraries that would name bidders or log
     # every departing client stay quiet.
@@ -147,9 +147,10 @@ def run_serve(args: argparse.Namespace) -> int:
                 handle_signals=True,
                 access_log_class=DiscreetAccessLogger,
             )
-    except SchemaError as exc:
-        # A refusal at start (a database of a newer release): the operator's next step is in
-        # the message, a traceback would only hide it.
+    except StartRefused as exc:
+        # A refusal at start (a database of a newer release, a lost database or key, a log
+        # that does not verify): the operator's next step is in the message, a traceback
+        # would only hide it.
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 1
     return 0

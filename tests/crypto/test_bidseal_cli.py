@@ -41,7 +41,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert made.returncode == 0, made.stderr
     sealed = run(
         "seal", root / "投标文件.pdf", "--key-dir", root / "keys",
-        "--context", "ZB-2026-0001/1/某某公司", "--summary", root / "summary.json",
+        "--context", "ZB-2026-0001/1/BD0A1B2C3D4E", "--summary", root / "summary.json",
         "--out", root / "bid.sealed", "--passphrase-file", root / "pass",
         "--chunk-size", "65536",
     )  # fmt: skip
@@ -75,7 +75,7 @@ def test_inspect_json(workspace: Path) -> None:
     described = json.loads(inspected.stdout)
     public = json.loads((workspace / "keys" / "bidder-public.json").read_text())
     assert described["tender"] == "ZB-2026-0001"
-    assert described["bidder"] == "某某公司"
+    assert described["bidder"] == "BD0A1B2C3D4E"
     assert described["size"] == 300_000
     assert described["chunk_count"] == 5
     assert described["file_size"] == (workspace / "bid.sealed").stat().st_size
@@ -142,7 +142,7 @@ def test_every_failure_to_open_is_the_one_opaque_error(workspace: Path, tmp_path
     attempts: list[list[str | Path]] = [
         [workspace / "bid.sealed", "--key-dir", tmp_path / "other",
          "--passphrase-file", workspace / "pass"],
-        [workspace / "bid.sealed", *own, "--expect-context", "ZB-2026-0001", "2", "某某公司"],
+        [workspace / "bid.sealed", *own, "--expect-context", "ZB-2026-0001", "2", "BD0A1B2C3D4E"],
         [damaged, *own],
         [foreign, *own],
     ]  # fmt: skip
@@ -167,14 +167,14 @@ def test_open_with_the_expected_context(workspace: Path, tmp_path: Path) -> None
     result = run(
         "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
         "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc",
-        "--expect-context", "ZB-2026-0001", "1", "某某公司",
+        "--expect-context", "ZB-2026-0001", "1", "BD0A1B2C3D4E",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "doc").read_bytes() == (workspace / "投标文件.pdf").read_bytes()
     empty = run(
         "open", workspace / "bid.sealed", "--key-dir", workspace / "keys",
         "--passphrase-file", workspace / "pass", "--out", tmp_path / "doc2",
-        "--expect-context", "ZB-2026-0001", "", "某某公司",
+        "--expect-context", "ZB-2026-0001", "", "BD0A1B2C3D4E",
     )  # fmt: skip
     assert empty.returncode == 1
     assert "--expect-context: lot must have 1 to 128 characters" in empty.stderr
@@ -213,7 +213,7 @@ def test_inspect_reads_standard_input(workspace: Path) -> None:
         timeout=120,
     )
     assert piped.returncode == 0, piped.stderr
-    assert json.loads(piped.stdout)["bidder"] == "某某公司"
+    assert json.loads(piped.stdout)["bidder"] == "BD0A1B2C3D4E"
 
 
 def test_inspect_of_a_pipe_stops_at_a_wrong_first_byte() -> None:
@@ -277,6 +277,7 @@ def test_keygen_refusals(workspace: Path, tmp_path: Path) -> None:
     [
         (["--context", "only/two"], "TENDER/LOT/BIDDER"),
         (["--context", "rehearsal/1/b"], "reserved"),
+        (["--context", "T/标段一/B"], "id pattern"),
         (["--chunk-size", "10"], "chunk size"),
         (["--summary", "missing.json"], "cannot read summary"),
         (["--summary", "bad-summary.json"], "decimal strings"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -17,14 +18,25 @@ if _HUB_TESTS not in sys.path:
 
 from hostile_kit import ForeignSite  # noqa: E402
 
+from hubprocess import _create_pg_database, _drop_pg_database, pg_url  # noqa: E402
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """These tests attack the HTTP and browser surface, which is the same on every database."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}"
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """SQLite unless a test asks for PostgreSQL (`parametrize("database_url", ["postgres"],
+    indirect=True)`): most of these tests attack the HTTP and browser surface, which is the
+    same on every database."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}"
+        return
+    name = asyncio.run(_create_pg_database())
+    try:
+        yield pg_url(name)
+    finally:
+        asyncio.run(_drop_pg_database(name))
 
 
 @pytest.fixture

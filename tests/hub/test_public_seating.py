@@ -137,7 +137,7 @@ async def test_a_slow_reader_does_not_move_the_known_head_back(tmp_path: Path) -
     await db.create_schema()
     clock = SystemClock()
     sessions = SessionService(db, clock)
-    opening = Opening(db, clock, sessions, ServerSigner.load_or_create(tmp_path / "key.pem"))
+    opening = Opening(db, clock, sessions, ServerSigner.open(tmp_path))
     body = {"title": "某某道路改造工程施工", "lots": [{"id": "1", "name": "标段1"}]}
     raw = json.dumps({**body, "deadline": later(1)}).encode()
     draft = parse_draft(decode_body(raw, CreateTender), clock.now())

@@ -82,7 +82,7 @@ async def test_a_fresh_database_gets_every_table_and_the_current_version(db: Dat
     assert await stamps(db) == [(SCHEMA_VERSION, release())]
 
 
-async def test_a_database_from_before_versions_is_stamped_1_and_keeps_its_data(
+async def test_a_database_from_before_versions_is_taken_as_1_and_keeps_its_data(
     db: Database,
 ) -> None:
     await make_unversioned(db)
@@ -90,9 +90,26 @@ async def test_a_database_from_before_versions_is_stamped_1_and_keeps_its_data(
 
     await db.create_schema()
 
-    assert await stamps(db) == [(1, release())]
+    assert await stamps(db) == [(SCHEMA_VERSION, release())]  # 1, then upgraded
     assert await table_names(db) == EVERY_TABLE  # missing tables are created, as before
     assert await counter_value(db) == 41
+
+
+async def test_version_1_gains_the_index_of_bids_by_tender_and_bidder(db: Database) -> None:
+    def indexes(sync: Connection) -> set[str]:
+        return {str(index["name"]) for index in inspect(sync).get_indexes("bids")}
+
+    await db.create_schema()
+    async with db.write() as conn:
+        await conn.execute(text("DROP INDEX bids_by_tender_bidder"))
+        await conn.execute(update(schema_version).values(version=1))
+        assert "bids_by_tender_bidder" not in await conn.run_sync(indexes)
+
+    await db.create_schema()
+
+    assert await stamps(db) == [(SCHEMA_VERSION, release())]
+    async with db.write() as conn:
+        assert "bids_by_tender_bidder" in await conn.run_sync(indexes)
 
 
 async def test_a_newer_schema_is_refused_and_nothing_changes(db: Database) -> None:

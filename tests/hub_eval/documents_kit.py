@@ -10,7 +10,7 @@ from typing import Any
 from evaluation_kit import wait_for_phase
 from hubtesting import Bidder, HubApi, data_key_of
 
-from bidseal import BidContext, seal
+from bidseal import BidContext, read_header, seal
 
 LOT = "1"
 
@@ -97,7 +97,15 @@ async def open_with_documents(
 
 
 def sealed_file_of(data_dir: Path, opening: DocumentOpening, name: str) -> Path:
-    """The stored sealed file of a bidder's bid (protocol: one current file per bid)."""
-    folder = data_dir / "bids" / opening.tender_id / LOT / opening.bidders[name].id
-    (path,) = folder.glob("*.bid")
+    """The stored sealed file of a bidder's bid, found by the context in its header.
+
+    File names are random (docs/operations.md, the data folder): only the file says whose it is.
+    """
+    wanted = BidContext(opening.tender_id, LOT, opening.bidders[name].id)
+    found = []
+    for path in (data_dir / "bids").rglob("*.bid"):
+        with path.open("rb") as handle:
+            if read_header(handle).context == wanted:
+                found.append(path)
+    (path,) = found
     return path

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, SIGNER
 from bidopen.clock import iso
+from bidopen.errors import HubError
 from bidopen.http.audience import challenge_audience
 from bidopen.http.auth import require
 from bidopen.http.parsing import bearer_token, json_body, no_body
@@ -18,6 +19,15 @@ routes = web.RouteTableDef()
 @routes.get("/api/server-key")
 async def server_key(request: web.Request) -> web.Response:
     return web.json_response(request.app[SIGNER].public_description())
+
+
+@routes.get("/api/server-key/{key_id}")
+async def server_key_by_id(request: web.Request) -> web.Response:
+    """The current key or a retired one: documents signed before a rotation still verify."""
+    described = request.app[SIGNER].description_of(request.match_info["key_id"])
+    if described is None:
+        raise HubError("not_found", "No server key has this id.")
+    return web.json_response(described)
 
 
 @routes.post("/api/host/login")

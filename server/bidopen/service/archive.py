@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from bidopen.errors import HubError
-from bidopen.service.keyfiles import load_or_create
+from bidopen.service.keyfiles import FolderKey
 from bidseal import ArchiveKey, InvalidSealedBid
 from bidseal.codec import b64u_decode, b64u_encode
 
@@ -29,12 +29,16 @@ def _label(tender_id: str, lot_id: str, bidder_id: str, bid_sha256: str) -> byte
 class BidArchive:
     """Wraps the data keys of opened bids for keeping, and unwraps them for a reader."""
 
-    def __init__(self, key: ArchiveKey) -> None:
-        self._key = key
+    def __init__(self, key: FolderKey[ArchiveKey]) -> None:
+        self.file = key
 
     @classmethod
-    def load_or_create(cls, path: Path) -> BidArchive:
-        return cls(load_or_create(path, ArchiveKey, "archive key"))
+    def open(cls, path: Path) -> BidArchive:
+        return cls(FolderKey(path, ArchiveKey, "archive key"))
+
+    @property
+    def _key(self) -> ArchiveKey:
+        return self.file.key
 
     @property
     def key_id(self) -> str:

@@ -21,6 +21,7 @@ from bidopen.store import bids as bid_store
 from bidopen.store import opened_documents as store
 from bidopen.store.accounts import Principal
 from bidopen.store.db import Database
+from bidopen.store.files import stored_path
 from bidopen.store.opened_documents import OpenedDocument
 from bidseal import DocumentStream, InvalidSealedBid
 from bidseal.streams import read_block
@@ -163,7 +164,7 @@ class BidDocuments:
             # Logged before the first byte leaves: an interrupted download was still a read.
             await store.record_read(conn, document, reader.role, reader.subject, self._clock.now())
         return DocumentRelease(
-            document, state.name_of(bidder_id), self._bids_dir / row.file_path, data_key
+            document, state.name_of(bidder_id), stored_path(self._bids_dir, row.file_path), data_key
         )
 
     async def plaintext(self, release: DocumentRelease) -> AsyncGenerator[bytes, None]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
-import secrets
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError
+from bidopen.service.quotas import BidderQuota, StorageGuard, UploadAllowance
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner, document_text
 from bidopen.session.phases import Phase
@@ -23,10 +25,12 @@ from bidopen.store.bidders import BidderAccount
 from bidopen.store.counters import next_value
 from bidopen.store.db import Database
 from bidopen.store.documents import add_document, latest_document
-from bidopen.store.files import IncomingFile, remove_file
+from bidopen.store.files import IncomingFile, new_sealed_path, remove_file
 from bidopen.store.tenders import get_tender
 from bidseal import InvalidSealedBid, SealedBidReader
 from bidseal.codec import b64u_encode
+
+log = logging.getLogger("bidopen.bidding")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,8 @@ class Bidding:
         *,
         bids_dir: Path,
         max_bid_bytes: int,
+        quota: BidderQuota,
+        storage: StorageGuard,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -114,6 +120,8 @@ class Bidding:
         self._signer = signer
         self._bids_dir = bids_dir
         self.max_bid_bytes = max_bid_bytes
+        self._quota = quota
+        self._storage = storage
         self._uploads = FinishingUploads()
 
     async def settled(self, tender_id: str) -> None:
@@ -142,15 +150,13 @@ class Bidding:
         """
         state = await self.check_open(target.tender_id, target.lot_id)
         assert state.deadline is not None
-        if declared_length is not None and declared_length > self.max_bid_bytes:
-            raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+        allowance = await self._allowance(target, declared_length)
         incoming = IncomingFile(self._bids_dir)
         final: Path | None = None
         try:
             reader = SealedBidReader()
             async for chunk in body:
-                if incoming.size + len(chunk) > self.max_bid_bytes:
-                    raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+                allowance.admit(incoming.size + len(chunk))
                 reader.feed(chunk)
                 incoming.write(chunk)
             info = reader.finish()
@@ -164,13 +170,7 @@ class Bidding:
             if b64u_encode(info.signer_key) != target.bidder.signing_key:
                 raise HubError("signer_key_mismatch")
             await incoming.make_durable()
-            final = (
-                self._bids_dir
-                / target.tender_id
-                / target.lot_id
-                / target.bidder.id
-                / f"{info.bid_sha256}-{secrets.token_hex(4)}.bid"
-            )
+            final = new_sealed_path(self._bids_dir)
             await incoming.commit(final)
             received_at = self._clock.now()
             if received_at >= state.deadline:
@@ -181,12 +181,29 @@ class Bidding:
                 )
         except InvalidSealedBid as exc:
             raise HubError("invalid_sealed_bid") from exc
-        except BaseException:
+        except BaseException as exc:
             if final is not None:
                 remove_file(final)
+            if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+                # The reserve (storage_reserve_bytes) was too small for this upload.
+                log.warning("refused an upload: the data folder's disk is full")
+                raise HubError("storage_full") from exc
             raise
         finally:
             incoming.discard()
+
+    async def _allowance(self, target: Submission, declared_length: int | None) -> UploadAllowance:
+        """Refuse before reading a byte what the declared length or the stored files rule out."""
+        async with self._db.read() as conn:
+            use = await bid_store.stored_use(
+                conn, target.tender_id, target.lot_id, target.bidder.id
+            )
+        allowance = UploadAllowance(self.max_bid_bytes, self._quota, use, self._storage)
+        self._quota.check(use, 0)
+        if declared_length is not None:
+            allowance.admit(declared_length)
+        self._storage.check(declared_length or 0)
+        return allowance
 
     async def _record(
         self, target: Submission, bid_sha256: str, size: int, path: Path, received_at: datetime
@@ -200,6 +217,11 @@ class Bidding:
             assert state.deadline is not None
             if received_at >= state.deadline:
                 raise HubError("deadline_passed")
+            # Again under the tender's lock: two uploads of one bidder at once count together.
+            self._quota.check(
+                await bid_store.stored_use(conn, target.tender_id, target.lot_id, target.bidder.id),
+                size,
+            )
             previous = await bid_store.current_bid(
                 conn, target.tender_id, target.lot_id, target.bidder.id
             )

@@ -26,6 +26,7 @@ from bidopen.store import bids as bid_store
 from bidopen.store import rehearsals
 from bidopen.store.bidders import BidderAccount
 from bidopen.store.db import Database
+from bidopen.store.files import stored_path
 from bidopen.store.opened_documents import OpenedDocument, keep_document
 from bidseal import InvalidSealedBid, PublicBundle, make_rehearsal_envelope, open_sealed
 from bidseal.codec import b64u_decode
@@ -191,4 +192,4 @@ class Decryption:
             row = await bid_store.current_bid(conn, tender_id, lot_id, bidder_id)
         if row is None or row.bid_sha256 != sha:
             raise HubError("unknown_bid")
-        return self._bids_dir / row.file_path
+        return stored_path(self._bids_dir, row.file_path)

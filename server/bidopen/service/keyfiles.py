@@ -1,10 +1,10 @@
-"""Key files of the data folder: loaded if there, else made once, whichever process comes first."""
+"""Key files of the data folder: loaded if there, else made in memory and saved after the checks."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Protocol, Self, TypeVar
+from typing import Generic, Protocol, Self, TypeVar
 
 log = logging.getLogger("bidopen.keyfiles")
 
@@ -27,16 +27,27 @@ class KeyFile(Protocol):
 K = TypeVar("K", bound=KeyFile)
 
 
-def load_or_create(path: Path, kind: type[K], what: str) -> K:
-    """The key in `path`; on first start a new one, written 0600 by `save`."""
-    if path.exists():
-        return kind.load(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = kind.generate()
-    try:
-        key.save(path)
-    except FileExistsError:
-        # Another process of this data folder made one first: use that one.
-        return kind.load(path)
-    log.info("created %s %s", what, key.key_id)
-    return key
+class FolderKey(Generic[K]):
+    """A key of the data folder. A missing file is not written at once: the key is made in
+    memory, and `save_new` writes it only once the start checks know that no database
+    expects an earlier key (docs/operations.md, integrity at start)."""
+
+    def __init__(self, path: Path, kind: type[K], what: str) -> None:
+        self.path = path
+        self._kind = kind
+        self._what = what
+        self.is_new = not path.exists()
+        self.key: K = kind.generate() if self.is_new else kind.load(path)
+
+    def save_new(self) -> None:
+        if not self.is_new:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.key.save(self.path)
+            log.info("created %s %s", self._what, self.key.key_id)
+        except FileExistsError:
+            # Another process of this data folder made one first (nothing was signed or
+            # wrapped yet, the hub does not serve before this): use that one.
+            self.key = self._kind.load(self.path)
+        self.is_new = False

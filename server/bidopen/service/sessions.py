@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -14,13 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.collector import collector_held
+from bidopen.service.log_heads import Anchor, BadAnchor
 from bidopen.session import EMPTY, OpeningSession, decide, evolve
 from bidopen.session.commands import Command
 from bidopen.session.errors import SessionError
 from bidopen.session.events import Event, event_from_payload
 from bidopen.store import eventlog
 from bidopen.store.db import Database, is_unique_violation
-from bidopen.store.eventlog import NewEvent, StoredEvent
+from bidopen.store.eventlog import BrokenChain, NewEvent, StoredEvent
 from bidopen.store.tenders import get_tender
 
 log = logging.getLogger("bidopen.sessions")
@@ -69,12 +70,25 @@ def fold(state: OpeningSession, events: Sequence[Event]) -> OpeningSession:
     return state
 
 
-class SessionService:
-    """`execute` is the only way a session changes; reads come from the log, cached per seq."""
+class Anchors(Protocol):
+    """Where the signed heads kept outside the database are read (`service.log_heads`)."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def anchor(self, session_id: str) -> Anchor | None: ...
+
+
+class SessionService:
+    """`execute` is the only way a session changes; reads come from the log, cached per seq.
+
+    Every event read from the database is checked against the hash chain before it is
+    folded, and a full replay against the signed head kept outside the database; a session
+    whose log fails is refused (`session_log_broken`) until the operator restores it.
+    """
+
+    def __init__(self, db: Database, clock: Clock, anchors: Anchors | None = None) -> None:
         self._db = db
         self._clock = clock
+        self._anchors = anchors
+        self._broken: dict[str, str] = {}
         self._cache: dict[str, LoadedSession] = {}
         self._publishers: list[Publisher] = []
         self._listeners: list[StateListener] = []
@@ -87,14 +101,16 @@ class SessionService:
 
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
         """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
+        anchor = self._anchor_before_head(session_id)
         seq, head_hash = await eventlog.head(conn, session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.seq == seq:
             return cached
-        return await self._replay(conn, session_id, seq, head_hash)
+        return await self._replay(conn, session_id, seq, head_hash, anchor)
 
     async def load(self, session_id: str) -> LoadedSession:
         """The newest committed state: the log's head, or this process's newer commit."""
+        anchor = self._anchor_before_head(session_id)
         async with self._db.read() as conn:
             seq, head_hash = await eventlog.head(conn, session_id)
             cached = self._cache.get(session_id)
@@ -102,7 +118,21 @@ class SessionService:
             # the cache then holds the newer, committed state, which was already published.
             if cached is not None and cached.seq >= seq:
                 return cached
-            return await self._replay(conn, session_id, seq, head_hash)
+            return await self._replay(conn, session_id, seq, head_hash, anchor)
+
+    def _anchor_before_head(self, session_id: str) -> Anchor | None:
+        """The signed head, for a session this process holds no state of (a full replay).
+
+        Read before the log's head: a head file is written after its commit, so one read
+        first can never be ahead of the log read after it, whoever commits meanwhile.
+        """
+        self._refuse_broken(session_id)
+        if self._anchors is None or session_id in self._cache:
+            return None
+        try:
+            return self._anchors.anchor(session_id)
+        except BadAnchor as exc:
+            self._mark_broken(session_id, str(exc))
 
     def cached(self, session_id: str) -> LoadedSession | None:
         """The newest state this process has committed or read, without asking the database.
@@ -113,15 +143,24 @@ class SessionService:
         return self._cache.get(session_id)
 
     async def _replay(
-        self, conn: AsyncConnection, session_id: str, seq: int, head_hash: str
+        self,
+        conn: AsyncConnection,
+        session_id: str,
+        seq: int,
+        head_hash: str,
+        anchor: Anchor | None = None,
     ) -> LoadedSession:
         """Fold the events the cache has not seen, up to `seq`, the head the caller read."""
         cached = self._cache.get(session_id)
         if cached is None or cached.seq > seq:
-            base, after = EMPTY, 0
+            base, after, after_hash = EMPTY, 0, eventlog.GENESIS_HASH
         else:
-            base, after = cached.state, cached.seq
-        stored = await eventlog.load(conn, session_id, after=after)
+            base, after, after_hash = cached.state, cached.seq, cached.head_hash
+        # Up to the head the caller read: under READ COMMITTED a later commit may show up here.
+        stored = [e for e in await eventlog.load(conn, session_id, after=after) if e.seq <= seq]
+        self._verify(session_id, stored, after, after_hash, seq, head_hash)
+        if not after and anchor is not None:
+            self._check_anchor(session_id, stored, seq, anchor)
         try:
             state = fold(base, [decode(e) for e in stored])
         except SessionError as exc:
@@ -130,6 +169,50 @@ class SessionService:
         loaded = LoadedSession(state, stored[-1].seq if stored else after, head_hash)
         self._remember(session_id, loaded)
         return loaded
+
+    def _verify(
+        self,
+        session_id: str,
+        stored: Sequence[StoredEvent],
+        after: int,
+        after_hash: str,
+        seq: int,
+        head_hash: str,
+    ) -> None:
+        """Refuse a log whose chain does not hold from (after, after_hash) to its head."""
+        try:
+            eventlog.verify_chain(stored, after_seq=after, after_hash=after_hash)
+            last = (stored[-1].seq, stored[-1].hash) if stored else (after, after_hash)
+            if last != (seq, head_hash):
+                raise BrokenChain(f"the log's head is seq {seq}, its events end at {last[0]}")
+        except BrokenChain as exc:
+            self._mark_broken(session_id, str(exc))
+
+    def _check_anchor(
+        self, session_id: str, stored: Sequence[StoredEvent], seq: int, anchor: Anchor
+    ) -> None:
+        """A whole log (from seq 1) against its signed head: shortened or rewritten at it."""
+        if seq < anchor.seq:
+            self._mark_broken(
+                session_id, f"the log ends at seq {seq}, its signed head is at seq {anchor.seq}"
+            )
+        if anchor.seq and stored[anchor.seq - 1].hash != anchor.hash:
+            self._mark_broken(session_id, f"seq {anchor.seq} differs from its signed head")
+
+    def _mark_broken(self, session_id: str, reason: str) -> NoReturn:
+        self._broken[session_id] = reason
+        self._cache.pop(session_id, None)
+        log.error(
+            "SESSION LOG BROKEN: session %s is not served: %s. Restore its events from a "
+            "backup (docs/operations.md, integrity) and restart the hub.",
+            session_id,
+            reason,
+        )
+        raise HubError("session_log_broken")
+
+    def _refuse_broken(self, session_id: str) -> None:
+        if session_id in self._broken:
+            raise HubError("session_log_broken")
 
     def _remember(self, session_id: str, loaded: LoadedSession) -> None:
         """Keep the newest state only: a slow reader must not move the cache back.
@@ -239,8 +322,22 @@ class SessionService:
                 log.exception("publishing session %s events failed", session_id)
 
     async def events(self, session_id: str, *, after: int = 0) -> list[StoredEvent]:
+        """Events after `after`, each checked against its hash and its neighbours' links.
+
+        A session this process has not loaded is loaded (and so verified whole) first; a
+        rewrite of a whole suffix with fresh hashes is caught by the next full replay.
+        """
+        if session_id not in self._cache:
+            await self.load(session_id)
+        self._refuse_broken(session_id)
         async with self._db.read() as conn:
-            return await eventlog.load(conn, session_id, after=after)
+            stored = await eventlog.load(conn, session_id, after=after)
+        if stored:
+            try:
+                eventlog.verify_chain(stored, after_seq=after, after_hash=stored[0].prev_hash)
+            except BrokenChain as exc:
+                self._mark_broken(session_id, str(exc))
+        return stored
 
     async def session_ids(self) -> list[str]:
         async with self._db.read() as conn:

@@ -20,6 +20,7 @@ from bidopen.store import tenders as tender_store
 from bidopen.store.db import Database
 from bidopen.store.tenders import TenderRow
 from bidopen.wire.bodies import CreateTender
+from bidseal.ids import is_hub_id
 
 DEFAULT_READOUT: tuple[ReadoutItem, ...] = (
     ReadoutItem(key="price", label_zh="投标报价（元）", label_en="Bid price (CNY)"),
@@ -42,6 +43,10 @@ class TenderDraft:
 
 def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
     """A create-tender body, already of its declared shape, checked against the domain."""
+    # Lot ids reach the bids' rows and the sealed files' contexts: only the hub's id pattern.
+    for index, lot in enumerate(body.lots):
+        if not is_hub_id(lot.id):
+            raise HubError("invalid_id", "(lot id)", "（标段编号）", field=f"lots[{index}].id")
     try:
         draft = TenderDraft(
             title=body.title.strip(),

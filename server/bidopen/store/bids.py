@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -64,6 +64,38 @@ async def current_bid(
         )
     ).first()
     return None if row is None else _bid(row)
+
+
+@dataclass(frozen=True)
+class StoredUse:
+    """What one bidder has stored in one tender: every file ever accepted, kept ones included."""
+
+    bytes: int
+    files: int
+    lots: int
+    in_lot: bool  # a file was stored before in the lot of the upload at hand
+
+    @property
+    def replacements(self) -> int:
+        """Files beyond the first of each lot: each one replaced (or followed) an earlier file."""
+        return self.files - self.lots
+
+
+async def stored_use(
+    conn: AsyncConnection, tender_id: str, lot_id: str, bidder_id: str
+) -> StoredUse:
+    mine = (bids.c.tender_id == tender_id, bids.c.bidder_id == bidder_id)
+    row = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(bids.c.size), 0),
+                func.count(),
+                func.count(func.distinct(bids.c.lot_id)),
+                func.count().filter(bids.c.lot_id == lot_id),
+            ).where(*mine)
+        )
+    ).one()
+    return StoredUse(int(row[0]), int(row[1]), int(row[2]), int(row[3]) > 0)
 
 
 async def end_bid(conn: AsyncConnection, bid_id: int, status: str, now: datetime) -> None:
@@ -197,3 +229,12 @@ async def summaries_of(conn: AsyncConnection, tender_id: str) -> list[dict[str, 
         }
         for row in rows
     ]
+
+
+async def file_paths(conn: AsyncConnection) -> set[str]:
+    """Every sealed file a row names, relative to the bids folder."""
+    return {str(row[0]) for row in await conn.execute(select(bids.c.file_path))}
+
+
+async def rename_file(conn: AsyncConnection, old: str, new: str) -> None:
+    await conn.execute(update(bids).where(bids.c.file_path == old).values(file_path=new))

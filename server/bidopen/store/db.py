@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bidopen.store.migrations import prepare_schema
+from bidopen.store.schema import metadata
 
 # Write transactions on SQLite take the write lock when they begin (BEGIN IMMEDIATE): a
 # deferred transaction that reads and then writes fails with SQLITE_BUSY instead of waiting.
@@ -46,6 +47,12 @@ class Database:
         """
         async with self.write() as conn:
             await conn.run_sync(prepare_schema)
+
+    async def is_new(self) -> bool:
+        """True when the database holds none of the hub's tables (a new or 0-byte file)."""
+        async with self.engine.connect() as conn:
+            names = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        return not names & set(metadata.tables)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -56,3 +56,11 @@ async def documents_of(conn: AsyncConnection, tender_id: str, type_: str) -> lis
         .order_by(documents.c.id)
     )
     return [str(row.body) for row in await conn.execute(stmt)]
+
+
+async def newest_document(conn: AsyncConnection) -> str | None:
+    """The newest signed document of any tender (the start checks read the key it names)."""
+    row = (
+        await conn.execute(select(documents.c.body).order_by(documents.c.id.desc()).limit(1))
+    ).first()
+    return None if row is None else str(row.body)

@@ -3,9 +3,41 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import secrets
 from pathlib import Path
+
+# Sealed files live at bids/<2 hex>/<32 hex>.bid: random names, so no file or folder name
+# carries a tender, lot or bidder id or anything else a user chose (the row names the file).
+# The first two digits spread the files over 256 folders.
+SEALED_SUFFIX = ".bid"
+RANDOM_NAME = re.compile(r"[0-9a-f]{2}/[0-9a-f]{32}\.bid")
+INCOMING = ".incoming"
+
+
+class UnsafePath(ValueError):
+    """A path that would lie outside the folder it must stay in."""
+
+
+def inside(root: Path, path: Path) -> Path:
+    """`path` resolved, refused unless it lies inside `root` (checked on every final path)."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise UnsafePath(f"{path} is outside {root}")
+    return resolved
+
+
+def new_sealed_path(root: Path) -> Path:
+    """A fresh name for an accepted sealed file, made of random digits only."""
+    name = secrets.token_hex(16)
+    return inside(root, root / name[:2] / f"{name}{SEALED_SUFFIX}")
+
+
+def stored_path(root: Path, relative: str) -> Path:
+    """The file a bid row names; a row is data, so its path is checked like any other."""
+    return inside(root, root / relative)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -20,7 +52,7 @@ class IncomingFile:
     """A sealed file being received; nothing is visible under its final name until `commit`."""
 
     def __init__(self, root: Path) -> None:
-        self._incoming = root / ".incoming"
+        self._incoming = root / INCOMING
         self._incoming.mkdir(parents=True, exist_ok=True)
         self.temp_path = self._incoming / f"{secrets.token_hex(16)}.part"
         self._file = open(self.temp_path, "xb")  # noqa: SIM115 - closed by commit/discard
@@ -38,6 +70,7 @@ class IncomingFile:
 
     async def commit(self, final: Path) -> None:
         """Rename into place and fsync both directories (call after `make_durable`)."""
+        inside(self._incoming.parent, final)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.temp_path, final)
         await asyncio.to_thread(_fsync_dir, final.parent)
@@ -45,7 +78,9 @@ class IncomingFile:
 
     def discard(self) -> None:
         if not self._file.closed:
-            self._file.close()
+            # Closing flushes the buffer, which fails on a full disk: the file goes anyway.
+            with contextlib.suppress(OSError):
+                self._file.close()
         self.temp_path.unlink(missing_ok=True)
 
 
@@ -58,7 +93,7 @@ def remove_file(path: Path) -> None:
 
 def clear_incoming(root: Path) -> int:
     """Delete half-received files left by a crash; they never had a receipt. Returns the count."""
-    incoming = root / ".incoming"
+    incoming = root / INCOMING
     if not incoming.exists():
         return 0
     parts = list(incoming.glob("*.part"))

@@ -8,28 +8,37 @@ from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, delete, insert, inspect, select, text
 
-from bidopen.store.schema import metadata, schema_version
+from bidopen.errors import StartRefused
+from bidopen.store.schema import bids, metadata, schema_version
 
 log = logging.getLogger("bidopen.store.migrations")
 
 # The version of the tables in bidopen.store.schema. To change a table: raise this by one,
 # add the step from the previous version to UPGRADES, and test the step on both databases.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 UpgradeStep = Callable[[Connection], None]
+
 
 # UPGRADES[n] carries a database of schema version n to version n + 1. At start the steps
 # from the stored version up run in order, in one transaction with the stamp of the new
 # version; then every table of the current schema that is still missing is created. So a
 # step changes what exists (adds a column, moves data); a table that is only new needs none.
-UPGRADES: Mapping[int, UpgradeStep] = {}
+def index_bids_by_tender_and_bidder(conn: Connection) -> None:
+    """1 -> 2: the per-bidder quota reads a bidder's files in a tender on every upload."""
+    for index in bids.indexes:
+        if index.name == "bids_by_tender_bidder":
+            index.create(conn, checkfirst=True)
+
+
+UPGRADES: Mapping[int, UpgradeStep] = {1: index_bids_by_tender_and_bidder}
 
 # The key of the PostgreSQL advisory lock that queues nodes starting at once: the ASCII of
 # "bidopen1" read as a 64-bit number, which no other user of the database is likely to pick.
 _SCHEMA_LOCK = 0x6269646F70656E31
 
 
-class SchemaError(Exception):
+class SchemaError(StartRefused):
     """The database cannot be brought to this release's schema, so the hub must not start."""
 
 

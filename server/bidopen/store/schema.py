@@ -136,6 +136,8 @@ bids = Table(
     Column("receipt_no", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("ended_at", Instant),
+    # What one bidder stored in one tender: the quota check reads it under the tender's lock.
+    Index("bids_by_tender_bidder", "tender_id", "bidder_id"),
     Index(
         "one_current_bid",
         "tender_id",

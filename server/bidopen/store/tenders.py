@@ -90,3 +90,7 @@ async def list_tenders(conn: AsyncConnection, *, limit: int, offset: int) -> lis
 
 async def tender_ids(conn: AsyncConnection) -> list[str]:
     return [row.id for row in await conn.execute(select(tenders.c.id))]
+
+
+async def has_tenders(conn: AsyncConnection) -> bool:
+    return (await conn.execute(select(tenders.c.id).limit(1))).first() is not None

@@ -1,0 +1,272 @@
+"""What the hub finds at start is checked before it serves: lost parts and edits are refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from hubtesting import HubApi, seal_bid
+from starting import refused_start
+
+from bidseal import verify_document
+from bidseal.codec import b64u_decode
+from hubprocess import HubProcess
+
+
+@pytest.fixture
+def hub(tmp_path: Path) -> Iterator[HubProcess]:
+    """A hub on SQLite that the test stops, damages and starts again."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    process = HubProcess(
+        data_dir, f"sqlite+aiosqlite:///{data_dir / 'bidopen.db'}", tmp_path / "hub.log"
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+async def with_a_bid(hub: HubProcess) -> dict[str, Any]:
+    """A tender, a bidder with a receipt, and a rescheduled deadline (two events in the log)."""
+    async with aiohttp.ClientSession(base_url=hub.base_url) as http:
+        api = HubApi(http)
+        await api.login_host(hub.host_user, hub.host_password)
+        tender = (await api.create_tender())["id"]
+        other = (await api.create_tender())["id"]
+        bidder = await api.register("甲公司")
+        sealed = seal_bid(bidder, tender, "1", {"price": "1.00"})
+        _, body = await api.upload(bidder, tender, "1", sealed)
+        _, key = await api.call("GET", "/api/server-key", expect=200)
+        await api.host(tender, "reschedule", {"deadline": "2099-01-01T00:00:00Z", "reason": "补遗"})
+        return {
+            "tender": tender,
+            "other": other,
+            "bidder": bidder,
+            "receipt": body["receipt"],
+            "key": key,
+        }
+
+
+def sql(hub: HubProcess, statement: str, *args: object) -> None:
+    with sqlite3.connect(hub.data_dir / "bidopen.db") as db:
+        db.execute(statement, args)
+
+
+async def status_of(hub: HubProcess, path: str) -> tuple[int, Any]:
+    async with aiohttp.ClientSession(base_url=hub.base_url) as http:
+        return await HubApi(http).call("GET", path)
+
+
+def test_a_lost_database_beside_sealed_files_and_keys_refuses_to_start(hub: HubProcess) -> None:
+    asyncio.run(with_a_bid(hub))
+    hub.stop()
+    for name in ("bidopen.db-wal", "bidopen.db-shm"):
+        (hub.data_dir / name).unlink(missing_ok=True)
+    (hub.data_dir / "bidopen.db").write_bytes(b"")
+    line = refused_start(hub)
+    assert "1 sealed files" in line and "server-key.pem" in line and "new or empty" in line
+    with sqlite3.connect(hub.data_dir / "bidopen.db") as db:
+        tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    assert tables == [], "the refusal created tables"
+
+
+def test_keys_without_bids_beside_a_new_database_refuse_too(hub: HubProcess) -> None:
+    hub.stop()
+    (hub.data_dir / "bidopen.db").unlink()
+    for name in ("bidopen.db-wal", "bidopen.db-shm"):
+        (hub.data_dir / name).unlink(missing_ok=True)
+    line = refused_start(hub)
+    assert "archive-key.json" in line and "sealed files" not in line
+
+
+def test_a_missing_server_key_is_refused_never_replaced(hub: HubProcess) -> None:
+    asyncio.run(with_a_bid(hub))
+    hub.stop()
+    key_file = hub.data_dir / "server-key.pem"
+    kept = key_file.read_bytes()
+    key_file.unlink()
+    line = refused_start(hub)
+    assert "server-key.pem is missing" in line
+    assert not key_file.exists()
+    # Another key in its place is refused as well: it did not sign the documents.
+    from bidseal import ServerKey
+
+    ServerKey.generate().save(key_file)
+    assert "does not verify" in refused_start(hub)
+    key_file.unlink()
+    key_file.write_bytes(kept)
+    hub.start()
+
+
+def test_rotation_keeps_serving_the_old_public_key(hub: HubProcess) -> None:
+    import subprocess
+    import sys
+
+    before = asyncio.run(with_a_bid(hub))
+    hub.stop()
+    done = subprocess.run(
+        [sys.executable, "-m", "bidopen", "server-key", "rotate", "--data-dir", str(hub.data_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    old_id = before["key"]["key_id"]
+    assert f"retired {old_id}" in done.stdout
+    hub.start()
+    _, current = asyncio.run(status_of(hub, "/api/server-key"))
+    assert current["key_id"] != old_id
+    status, old = asyncio.run(status_of(hub, f"/api/server-key/{old_id}"))
+    assert status == 200 and old["key"] == before["key"]["key"] and old["retired_at"]
+    receipt = verify_document(before["receipt"], "receipt", b64u_decode(old["key"]))
+    assert receipt["bidder"] == before["bidder"].id
+    assert asyncio.run(status_of(hub, "/api/server-key/0000"))[0] == 404
+
+
+def test_an_edited_event_is_refused_and_other_sessions_are_served(hub: HubProcess) -> None:
+    made = asyncio.run(with_a_bid(hub))
+    hub.stop()
+    sql(
+        hub,
+        "UPDATE session_events SET payload = replace(payload, '补遗', '改过') "
+        "WHERE session_id = ? AND seq = 2",
+        made["tender"],
+    )
+    hub.start()
+    status, body = asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}"))
+    assert status == 503 and body["error"]["code"] == "session_log_broken"
+    status, body = asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}/events"))
+    assert status == 503, "the edited event was served"
+    assert asyncio.run(status_of(hub, f"/api/sessions/{made['other']}"))[0] == 200
+    log = hub.log_text()
+    assert f"SESSION LOG BROKEN: session {made['tender']}" in log
+    assert "content does not match its hash" in log
+
+
+def test_deleting_the_newest_events_is_caught_by_the_signed_head(hub: HubProcess) -> None:
+    made = asyncio.run(with_a_bid(hub))
+    # Anyone may keep a copy of the signed head (written just after the commit).
+    for _ in range(50):
+        status, kept_copy = asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}/log-head"))
+        if status == 200 and json.loads(kept_copy["payload"])["seq"] == 2:
+            break
+    copy = verify_document(kept_copy, "log-head", b64u_decode(made["key"]["key"]))
+    assert copy["seq"] == 2
+    hub.stop()
+    # A shorter log is still a valid chain: only the head kept outside the database shows it.
+    sql(hub, "DELETE FROM session_events WHERE session_id = ? AND seq = 2", made["tender"])
+    hub.start()
+    status, body = asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}"))
+    assert status == 503 and body["error"]["code"] == "session_log_broken"
+    assert "the log ends at seq 1, its signed head is at seq 2" in hub.log_text()
+    head = json.loads((hub.data_dir / "log-heads" / f"{made['tender']}.json").read_text())
+    payload = verify_document(head, "log-head", b64u_decode(made["key"]["key"]))
+    assert payload["seq"] == 2 and payload["session"] == made["tender"]
+
+
+def test_a_read_only_database_is_one_line(hub: HubProcess) -> None:
+    hub.stop()
+    database = hub.data_dir / "bidopen.db"
+    database.chmod(0o444)
+    try:
+        # Without CAP_DAC_OVERRIDE root obeys file modes, as the hub's own user would.
+        line = refused_start(hub, ("setpriv", "--bounding-set=-dac_override"))
+    finally:
+        database.chmod(0o644)
+    assert "cannot be used" in line and "readonly" in line.replace("-", "").replace(" ", "")
+
+
+def test_a_file_stored_without_its_row_is_set_aside_at_start(hub: HubProcess) -> None:
+    """kill -9 after the sealed file's rename, before its row's commit: set aside, no names."""
+    asyncio.run(_kill_between_rename_and_commit(hub))
+    hub.start()
+    bids = hub.data_dir / "bids"
+    kept = [p.relative_to(bids).as_posix() for p in bids.rglob("*.bid")]
+    assert len(kept) == 1 and kept[0].startswith(".unclaimed/"), kept
+    moved = [line for line in hub.log_text().splitlines() if "no bid row names" in line]
+    assert len(moved) == 1 and "moved 1 sealed files" in moved[0]
+    for secret in (hub.extra_env["CANARY_TENDER"], hub.extra_env["CANARY_BIDDER"], "甲公司"):
+        assert secret not in moved[0]
+    # The hub serves, and the bidder has no bid: it never had a receipt.
+    status, _ = asyncio.run(status_of(hub, f"/api/tenders/{hub.extra_env['CANARY_TENDER']}"))
+    assert status == 200
+
+
+async def _kill_between_rename_and_commit(hub: HubProcess) -> None:
+    async with aiohttp.ClientSession(base_url=hub.base_url) as http:
+        api = HubApi(http)
+        await api.login_host(hub.host_user, hub.host_password)
+        tender = (await api.create_tender())["id"]
+        bidder = await api.register("甲公司")
+        hub.extra_env.update(CANARY_TENDER=tender, CANARY_BIDDER=bidder.id)
+        sealed = seal_bid(bidder, tender, "1", {"price": "1.00"})
+        # Another writer holds SQLite's write lock: the upload stores its file, then waits
+        # for the lock to commit its row, and is killed there.
+        blocker = sqlite3.connect(hub.data_dir / "bidopen.db", isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        upload = asyncio.create_task(api.upload(bidder, tender, "1", sealed))
+        bids = hub.data_dir / "bids"
+        for _ in range(200):
+            if [p for p in bids.rglob("*.bid") if ".incoming" not in p.parts]:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the sealed file was never renamed into place")
+        hub.kill()
+        blocker.execute("ROLLBACK")
+        blocker.close()
+        upload.cancel()
+
+
+def test_a_first_start_on_an_unreachable_database_leaves_no_key(tmp_path: Path) -> None:
+    """One line for a database that cannot be reached, and no key made for a later refusal."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    hub = HubProcess(
+        data_dir, "postgresql+asyncpg://postgres:secret@127.0.0.1:1/bidopen", tmp_path / "hub.log"
+    )
+    line = refused_start(hub)
+    assert "cannot be used" in line and "secret" not in line
+    assert sorted(p.name for p in data_dir.iterdir()) == []
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_a_new_postgresql_database_beside_sealed_files_refuses_to_start(
+    hub_process: HubProcess,
+) -> None:
+    """The same on PostgreSQL: the data folder of one database, started on a new one."""
+    from hubprocess import _create_pg_database, _drop_pg_database, pg_url
+
+    asyncio.run(with_a_bid(hub_process))
+    hub_process.stop()
+    name = asyncio.run(_create_pg_database())
+    try:
+        hub_process.database_url = pg_url(name)
+        line = refused_start(hub_process)
+        assert "1 sealed files" in line and "new or empty" in line
+    finally:
+        asyncio.run(_drop_pg_database(name))
+
+
+def test_an_event_edited_while_the_hub_runs_is_not_served(hub: HubProcess) -> None:
+    made = asyncio.run(with_a_bid(hub))
+    path = f"/api/sessions/{made['tender']}/events"
+    assert asyncio.run(status_of(hub, path))[0] == 200  # loaded and cached: verified once
+    sql(
+        hub,
+        "UPDATE session_events SET payload = replace(payload, '补遗', '改过') "
+        "WHERE session_id = ? AND seq = 2",
+        made["tender"],
+    )
+    status, body = asyncio.run(status_of(hub, path))
+    assert status == 503 and body["error"]["code"] == "session_log_broken"
+    assert asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}"))[0] == 503
+    assert "SESSION LOG BROKEN" in hub.log_text()
