@@ -46,6 +46,7 @@ class Config:
     heartbeat_ms: int = 5000
     bootstrap_host: str | None = None
     demo: bool = False
+    demo_speed: int = 1
     web_root: Path = DEFAULT_WEB_ROOT
     log_level: str = "INFO"
 
@@ -66,6 +67,7 @@ class Config:
             "challenge_seconds",
             "token_hours",
             "heartbeat_ms",
+            "demo_speed",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")

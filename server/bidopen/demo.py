@@ -15,22 +15,51 @@ import logging
 import os
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
 from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
 from bidopen.serve import DEMO_HOST
+from bidopen.session.commands import MIN_DURATION_SECONDS
 from bidopen.simulate.bidders import BidderRole, SimulatedBidder
 
 log = logging.getLogger("bidopen.demo")
 
 LOT = "1"
-COUNTDOWN = timedelta(minutes=2)
-# Pauses that let a person at the big screen follow each step.
-STEP_S = 4.0
-SHOW_RECORD_S = 45.0
-RETRY_S = 15.0
+
+
+@dataclass(frozen=True)
+class DemoPace:
+    """How long each part of a round takes: at speed 1 a person at the big screen follows each
+    step; at speed n everything takes an n-th of that (tests), windows no less than the minimum."""
+
+    speed: int = 1
+
+    def seconds(self, at_speed_one: float) -> float:
+        return at_speed_one / self.speed
+
+    @property
+    def countdown(self) -> timedelta:
+        return timedelta(seconds=self.seconds(120))
+
+    @property
+    def window_seconds(self) -> int:
+        return max(MIN_DURATION_SECONDS, 60 // self.speed)
+
+    @property
+    def step_s(self) -> float:
+        return self.seconds(4.0)
+
+    @property
+    def show_record_s(self) -> float:
+        return self.seconds(45.0)
+
+    @property
+    def retry_s(self) -> float:
+        return self.seconds(15.0)
+
 
 DEMO_BIDDERS = (
     ("华夏建设集团有限公司", BidderRole(fails_to_decrypt=False, objects=False)),
@@ -71,21 +100,28 @@ class DemoRound:
     """One opening, from creating the tender to the published record."""
 
     def __init__(
-        self, host: HostClient, bidders: list[SimulatedBidder], stop: asyncio.Event, number: int
+        self,
+        host: HostClient,
+        bidders: list[SimulatedBidder],
+        stop: asyncio.Event,
+        number: int,
+        pace: DemoPace,
     ) -> None:
         self.host = host
         self.bidders = bidders
         self.stop = stop
         self.number = number
+        self.pace = pace
 
     async def run(self) -> None:
+        pace = self.pace
         tender = await self.host.create_tender(
             TenderDraft(
                 title=f"演示项目第{self.number}期：市政道路改造工程 (demo opening {self.number})",
                 lots=(LotSpec(LOT, "标段一 Lot 1"),),
-                deadline=datetime.now(UTC) + COUNTDOWN,
-                decryption_minutes=1,
-                confirmation_minutes=1,
+                deadline=datetime.now(UTC) + pace.countdown,
+                decryption_seconds=pace.window_seconds,
+                confirmation_seconds=pace.window_seconds,
             )
         )
         log.info("demo opening %s: deadline %s", tender.id, tender.deadline.isoformat())
@@ -95,42 +131,44 @@ class DemoRound:
             self.stop,
             self.bidders,
             lambda b: b.bid(tender.id, LOT),
-            COUNTDOWN.total_seconds() * 0.6,
+            pace.countdown.total_seconds() * 0.6,
         )
         await feed.wait_for("deadline_passed")
-        await _pause(self.stop, STEP_S)
+        await _pause(self.stop, pace.step_s)
         await self.host.start_decryption(tender.id)
-        await _one_by_one(self.stop, self.bidders, lambda b: b.decrypt(tender.id, LOT), 20.0)
-        # The wrong key keeps one bid sealed: the window runs its minute, then reads out.
+        spread = pace.seconds(20.0)
+        await _one_by_one(self.stop, self.bidders, lambda b: b.decrypt(tender.id, LOT), spread)
+        # The wrong key keeps one bid sealed: the window runs its course, then reads out.
         await feed.wait_for("read_out")
-        await _pause(self.stop, STEP_S * 2)
+        await _pause(self.stop, pace.step_s * 2)
         await self._confirm(tender.id, feed)
         await self.host.publish_record(tender.id)
         log.info("demo opening %s: record published", tender.id)
         await live.close()
 
     async def _confirm(self, tender_id: str, feed: SessionFeed) -> None:
+        step = self.pace.step_s
         await _one_by_one(
-            self.stop, self.bidders, lambda b: b.respond_to_readout(tender_id), STEP_S * 2
+            self.stop, self.bidders, lambda b: b.respond_to_readout(tender_id), step * 2
         )
         for bidder in self.bidders:
             if bidder.objection_id is None:
                 continue
-            await _pause(self.stop, STEP_S * 2)
+            await _pause(self.stop, step * 2)
             await self.host.answer_objection(
                 tender_id,
                 bidder.objection_id,
                 "主持人答复：经核对开标一览表，唱标内容无误。The read-out matches the bid form.",
             )
-            await _pause(self.stop, STEP_S)
+            await _pause(self.stop, step)
             await bidder.client.confirm(tender_id)
         while len(feed.seen("bidder_confirmed")) < len(self.bidders):
             await feed.wait_for("bidder_confirmed")
-        await _pause(self.stop, STEP_S)
+        await _pause(self.stop, step)
         await self.host.close_confirmation(tender_id)
 
 
-async def run_demo(base_url: str, stop: asyncio.Event) -> None:
+async def run_demo(base_url: str, stop: asyncio.Event, pace: DemoPace) -> None:
     """Run demo openings until `stop` is set; a failed round is logged and the next begins."""
     user, password = demo_account()
     number = 0
@@ -154,13 +192,13 @@ async def run_demo(base_url: str, stop: asyncio.Event) -> None:
                         # Tokens last hours; a demo runs for days.
                         for bidder in bidders:
                             await bidder.client.login()
-                    await DemoRound(host, bidders, stop, number).run()
-                    await _pause(stop, SHOW_RECORD_S)
+                    await DemoRound(host, bidders, stop, number, pace).run()
+                    await _pause(stop, pace.show_record_s)
                 except ClientError as error:
                     # The demo must never take the hub down: log, wait, begin a new round.
                     log.warning("demo opening %d stopped: %s", number, error)
                     host.http.token = None
-                    await _pause(stop, RETRY_S)
+                    await _pause(stop, pace.retry_s)
         except asyncio.CancelledError:
             if not stop.is_set():
                 raise

@@ -70,9 +70,9 @@ def local_url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def _demo_ctx(base_url: str) -> object:
+def _demo_ctx(base_url: str, speed: int) -> object:
     async def demo(app: web.Application) -> AsyncIterator[None]:
-        from bidopen.demo import run_demo
+        from bidopen.demo import DemoPace, run_demo
 
         stop = asyncio.Event()
 
@@ -89,7 +89,7 @@ def _demo_ctx(base_url: str) -> object:
                     except aiohttp.ClientError:
                         pass
                     await asyncio.sleep(0.2)
-            await run_demo(base_url, stop)
+            await run_demo(base_url, stop, DemoPace(speed))
 
         task = asyncio.create_task(when_listening(), name="demo")
         yield
@@ -118,7 +118,7 @@ def run_serve(args: argparse.Namespace) -> int:
     app = create_app(config)
     base_url = local_url(config.host, config.port)
     if config.demo:
-        app.cleanup_ctx.append(_demo_ctx(base_url))  # type: ignore[arg-type]
+        app.cleanup_ctx.append(_demo_ctx(base_url, config.demo_speed))  # type: ignore[arg-type]
     banner = (
         f"bidopen hub on {base_url}\n"
         f"  首页 tenders and big screens: {base_url}/\n"

@@ -162,7 +162,9 @@ async def test_whole_opening_across_browsers(
     await host_command(host, "resume")
     await expect(a.locator("#decrypt-list button")).to_be_enabled()
     await host_command(host, "extend_decryption", minutes="5", reason="网络恢复，顺延五分钟")
-    await expect(screen.locator("#notice")).to_contain_text("网络恢复，顺延五分钟")
+    # The host typed minutes; the hub counts seconds; the hall reads minutes again.
+    notice = screen.locator("#notice")
+    await expect(notice).to_contain_text("解密时间延长 5 分钟：网络恢复，顺延五分钟")
     await check_hall(screens, screenshot, "decryption")
 
     # Each bidder unwraps its data key in its own browser; prices stay hidden until all are in.

@@ -106,10 +106,10 @@ def test_an_opening_from_the_command_line(hub_process: HubProcess, tmp_path: Pat
         "1:标段一",
         "--in-seconds",
         str(LEAD_S),
-        "--decryption-minutes",
-        "5",
-        "--confirmation-minutes",
-        "5",
+        "--decryption-window",
+        "5m",
+        "--confirmation-window",
+        "90s",
     )["id"]
     created = time.monotonic()
     bid_hashes = {}

@@ -289,7 +289,7 @@ def test_options_are_checked() -> None:
         SimulationOptions(bidders=1, viewers=1, url="https://hub.example", host_user="h")
     options = SimulationOptions(bidders=300, viewers=5000)
     assert options.lead(registration_seconds=5.0) == 18.0
-    assert options.window_minutes == 4
+    assert options.window_seconds == 190
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="all of 127/8 is local on Linux")

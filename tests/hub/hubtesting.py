@@ -102,8 +102,8 @@ class HubApi:
         *,
         deadline_in: float = 3600,
         lots: tuple[str, ...] = ("1",),
-        decryption_minutes: int = 30,
-        confirmation_minutes: int = 15,
+        decryption_seconds: int = 30 * 60,
+        confirmation_seconds: int = 15 * 60,
     ) -> dict[str, Any]:
         deadline = datetime.now(UTC) + timedelta(seconds=deadline_in)
         _, body = await self.call(
@@ -115,8 +115,8 @@ class HubApi:
                 "title": "某某道路改造工程施工",
                 "lots": [{"id": lot, "name": f"标段{lot}"} for lot in lots],
                 "deadline": iso(deadline),
-                "decryption_minutes": decryption_minutes,
-                "confirmation_minutes": confirmation_minutes,
+                "decryption_seconds": decryption_seconds,
+                "confirmation_seconds": confirmation_seconds,
             },
         )
         return dict(body)

@@ -98,8 +98,8 @@ async def test_a_session_change_is_published_with_the_collector_held(
         lots=(Lot(id="1", name="标段一"),),
         deadline=deadline,
         signin_opens_at=deadline - timedelta(hours=1),
-        decryption_minutes=30,
-        confirmation_minutes=15,
+        decryption_seconds=30 * 60,
+        confirmation_seconds=15 * 60,
         readout_items=(ReadoutItem(key="price", label_zh="投标报价", label_en="Price"),),
     )
     code = await Tenders(sessions._db, SystemClock(), sessions).create("host-1", draft)

@@ -33,7 +33,7 @@ async def test_kill_during_decryption_and_resume(
 ) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender(deadline_in=2, decryption_minutes=5))["id"]
+    tid = (await api.create_tender(deadline_in=2, decryption_seconds=300))["id"]
     bidders = [await api.register(name) for name in ("甲", "乙", "丙")]
     sealed = {}
     for i, bidder in enumerate(bidders):

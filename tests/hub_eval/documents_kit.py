@@ -53,18 +53,19 @@ async def open_with_documents(
     *,
     withheld: frozenset[str] = frozenset(),
     deadline_in: float = 3.0,
-    decryption_minutes: int = 30,
+    decryption_seconds: int = 30 * 60,
     before_read_out: Any = None,
 ) -> DocumentOpening:
     """Bids with these documents; every bidder not `withheld` sends its data key.
 
-    With a bidder withheld the window must run out (1 minute at the least); otherwise the
-    host closes decryption at once. `before_read_out(opening)` runs while decryption is open.
+    With a bidder withheld the window must run out (give a window of a few seconds that
+    still holds the keys and `before_read_out`); otherwise the host closes decryption at
+    once. `before_read_out(opening)` runs while decryption is open.
     """
     await api.login_host(host.host_user, host.host_password)
     bidders = {name: await api.register(name) for name in documents}
     tender = await api.create_tender(
-        deadline_in=deadline_in, lots=(LOT,), decryption_minutes=decryption_minutes
+        deadline_in=deadline_in, lots=(LOT,), decryption_seconds=decryption_seconds
     )
     tid = tender["id"]
     opening = DocumentOpening(tid, bidders, documents)

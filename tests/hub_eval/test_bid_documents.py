@@ -79,7 +79,7 @@ async def test_documents_after_the_read_out_to_the_host_and_their_bidder_only(
         hub_process,
         documents,
         withheld=frozenset({"丁市政公司"}),
-        decryption_minutes=1,
+        decryption_seconds=10,
         before_read_out=while_decrypting,
     )
     tid = opening.tender_id

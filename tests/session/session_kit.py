@@ -74,8 +74,8 @@ def schedule_command(**overrides: object) -> c.ScheduleSession:
         "lots": LOTS,
         "deadline": DEADLINE,
         "signin_opens_at": DEADLINE - timedelta(minutes=30),
-        "decryption_minutes": 30,
-        "confirmation_minutes": 15,
+        "decryption_seconds": 30 * 60,
+        "confirmation_seconds": 15 * 60,
         "readout_items": ITEMS,
     }
     fields.update(overrides)

@@ -12,7 +12,7 @@ from bidopen.session import EMPTY, Phase, evolve, replay
 from bidopen.session import commands as c
 from bidopen.session import events as e
 from bidopen.session.errors import SessionError
-from bidopen.session.events import EVENT_TYPES, event_from_payload
+from bidopen.session.events import EVENT_TYPES, current_payload, event_from_payload
 
 INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
@@ -25,7 +25,7 @@ def _every_kind_of_event() -> list[e.Event]:
     turns = Run().schedule().pass_deadline(THIN, signed_in=("A",))
     continue_thin(turns).start().sign_in("B")
     turns.do(c.RecordDecryptionFailure(actor=bidder("A"), bidder="A", lot="L1", reason_code="bad"))
-    turns.do(c.ExtendDecryption(actor=HOST, minutes=5, reason="延长"))
+    turns.do(c.ExtendDecryption(actor=HOST, seconds=300, reason="延长"))
     turns.do(c.RecordPlatformFault(actor=SYSTEM, bidder="B", reason="超时"))
     turns.do(c.Pause(actor=HOST, reason="暂停"))
     turns.wait(3).do(c.Resume(actor=HOST))
@@ -153,3 +153,45 @@ def test_a_log_written_before_names_were_kept_still_replays() -> None:
     # Apart from the names, the old log leads to the same session.
     assert [bid.key for bid in old.ordered_bids] == [bid.key for bid in run.state.ordered_bids]
     assert old.record == run.state.record and old.results == run.state.results
+
+
+def _in_minutes(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A payload as written when durations were whole minutes."""
+    renames = {
+        "session_scheduled": ("decryption_seconds", "confirmation_seconds"),
+        "decryption_extended": ("seconds",),
+    }
+    old = dict(payload)
+    for name in renames.get(kind, ()):
+        assert old[name] % 60 == 0
+        old[name.replace("seconds", "minutes")] = old.pop(name) // 60
+    return old
+
+
+def test_a_log_written_in_minutes_replays_to_the_same_session() -> None:
+    run = Run().schedule().pass_deadline(THIN, signed_in=("A",))
+    continue_thin(run).start().sign_in("B")
+    run.do(c.ExtendDecryption(actor=HOST, seconds=600, reason="网络拥堵"))
+    run.wait(45)  # past the extended window: the scheduler's tick closes it
+    stored = [(ev.kind, json.dumps(_in_minutes(ev.kind, ev.to_payload()))) for ev in run.log]
+    assert sum('"minutes"' in text or '_minutes"' in text for _, text in stored) == 2
+    old = [event_from_payload(kind, json.loads(text)) for kind, text in stored]
+    assert old == run.log
+    assert replay(old) == run.state
+    assert run.state.extensions[0].seconds == 600 and run.state.decryption_seconds == 1800
+
+
+def test_a_stored_payload_is_read_in_todays_form_without_touching_it() -> None:
+    stored = {"at": "2026-11-27T03:00:00.000000Z", "minutes": 5, "reason": "补时"}
+    stored["ends_at"] = stored["at"]
+    kept = dict(stored)
+    assert current_payload("decryption_extended", stored) == {
+        "at": stored["at"],
+        "seconds": 300,
+        "reason": "补时",
+        "ends_at": stored["at"],
+    }
+    assert stored == kept
+    with pytest.raises(SessionError) as caught:
+        event_from_payload("decryption_extended", {**stored, "minutes": "5"})
+    assert caught.value.code == "malformed_event"

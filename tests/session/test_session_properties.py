@@ -31,7 +31,7 @@ def _candidates(
     out: list[c.Command] = [
         c.Tick(actor=SYSTEM, bids=tuple(entries), signed_in=signed, summaries=_summaries(state)),
         c.StartDecryption(actor=HOST),
-        c.ExtendDecryption(actor=HOST, minutes=5, reason="补时"),
+        c.ExtendDecryption(actor=HOST, seconds=300, reason="补时"),
         c.RecordPlatformFault(actor=HOST, bidder=None, reason="全网故障"),
         c.Pause(actor=HOST, reason="暂停"),
         c.Resume(actor=HOST),

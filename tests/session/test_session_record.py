@@ -22,7 +22,7 @@ def _busy_opening() -> Run:
     run.decrypt(("L1", "A"), ("L2", "A"), ("L2", "B"))
     run.do(c.RecordDecryptionFailure(actor=bidder("B"), bidder="B", lot="L1", reason_code="bad"))
     run.do(c.RecordPlatformFault(actor=SYSTEM, bidder="C", reason="C连接中断"))
-    run.do(c.ExtendDecryption(actor=HOST, minutes=10, reason="故障补时"))
+    run.do(c.ExtendDecryption(actor=HOST, seconds=600, reason="故障补时"))
     run.do(c.Pause(actor=HOST, reason="排查故障"))
     run.wait(4).do(c.Resume(actor=HOST))
     assert run.state.ends_at is not None
@@ -48,7 +48,7 @@ def test_the_record_holds_every_part_of_the_opening() -> None:
         ("L2", "B"): ("opened", "decrypted"),
         ("L2", "C"): ("withdrawn", "platform_fault"),
     }
-    assert [e["minutes"] for e in record["extensions"]] == [10]
+    assert [e["seconds"] for e in record["extensions"]] == [600]
     assert [(p["phase"], p["reason"]) for p in record["pauses"]] == [("decryption", "排查故障")]
     assert record["pauses"][0]["ended_at"] is not None
     assert [(f["bidder"], f["reported_by"]) for f in record["platform_faults"]] == [("C", "system")]

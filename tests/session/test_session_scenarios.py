@@ -164,7 +164,7 @@ def test_extension_moves_the_window_and_an_ended_window_stays_ended() -> None:
     run = run_to(Phase.OPENING).start()
     first_end = run.state.ends_at
     assert first_end is not None
-    run.wait(20).do(c.ExtendDecryption(actor=HOST, minutes=15, reason="网络拥堵"))
+    run.wait(20).do(c.ExtendDecryption(actor=HOST, seconds=900, reason="网络拥堵"))
     assert run.state.ends_at == first_end + timedelta(minutes=15)
     assert run.state.next_deadline == run.state.ends_at
     run.until(first_end)
@@ -173,13 +173,13 @@ def test_extension_moves_the_window_and_an_ended_window_stays_ended() -> None:
     # Between the window's end and the scheduler's tick, nothing can slip in.
     late = c.RecordDecryption(actor=bidder("A"), bidder="A", lot="L1")
     assert _code(run, late) == "window_closed"
-    extend = c.ExtendDecryption(actor=HOST, minutes=5, reason="too late")
+    extend = c.ExtendDecryption(actor=HOST, seconds=300, reason="too late")
     assert _code(run, extend) == "window_closed"
     assert run.tick(summaries={})[0].kind == "decryption_closed"
     assert len(run.state.extensions) == 1
     assert build_record(run.state)["extensions"] == [
         {
-            "minutes": 15,
+            "seconds": 900,
             "reason": "网络拥堵",
             "ends_at": "2026-11-27T03:47:00.000000Z",
             "at": "2026-11-27T03:22:00.000000Z",
@@ -401,7 +401,7 @@ def test_scheduling_rejects_a_past_deadline_and_bad_fields() -> None:
     with pytest.raises(SessionError):
         schedule_command(deadline=DEADLINE.replace(tzinfo=None))
     with pytest.raises(SessionError):
-        schedule_command(decryption_minutes=True)
+        schedule_command(decryption_seconds=True)
     assert run.state.seq == 0
 
 

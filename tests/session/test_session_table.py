@@ -85,7 +85,7 @@ def _sample(name: str) -> c.Command:
         "record_decryption_failure": c.RecordDecryptionFailure(
             actor=bidder("A"), bidder="A", lot="L1", reason_code="wrong_key"
         ),
-        "extend_decryption": c.ExtendDecryption(actor=HOST, minutes=10, reason="网络拥堵"),
+        "extend_decryption": c.ExtendDecryption(actor=HOST, seconds=600, reason="网络拥堵"),
         "record_platform_fault": c.RecordPlatformFault(actor=HOST, bidder=None, reason="平台中断"),
         "pause": c.Pause(actor=HOST, reason="技术故障"),
         "resume": c.Resume(actor=HOST),

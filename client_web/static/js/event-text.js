@@ -1,6 +1,6 @@
 // One line of text per session event, for the host's log; fields a role does not receive show as "—".
 
-import { t, tOr } from "./i18n.js";
+import { formatWindow, t, tOr } from "./i18n.js";
 import { when } from "./page.js";
 import { bidderName } from "./bidders.js";
 import { lotName } from "./session-view.js";
@@ -20,7 +20,7 @@ export function describeEvent(message, view) {
     ends_at: when(d.ends_at),
     bidder: who(d.bidder, d.bidder_name),
     attempt: d.attempt ?? "",
-    minutes: d.minutes ?? "",
+    length: formatWindow(d.seconds),
     text: d.text ?? "",
     objection_id: d.objection_id ?? "",
     deemed: (d.deemed_accepted ?? []).map(who).join("、") || "—",

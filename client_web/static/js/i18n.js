@@ -127,6 +127,12 @@ export function formatDuration(milliseconds) {
   return hours > 0 ? `${hours}:${pad(minutes)}:${pad(secs)}` : `${pad(minutes)}:${pad(secs)}`;
 }
 
+/** A window's length given in seconds, as trading centres count it: minutes when whole. */
+export function formatWindow(seconds) {
+  if (!Number.isInteger(seconds)) return "—";
+  return seconds % 60 === 0 ? t("time.minutes", { minutes: seconds / 60 }) : t("time.seconds", { seconds });
+}
+
 /** A countdown: "MM:SS", "H:MM:SS", and with days "3天 04:05:06" (the clock part always whole). */
 export function formatCountdown(milliseconds) {
   const left = Math.max(0, milliseconds);

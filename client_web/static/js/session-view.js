@@ -198,7 +198,7 @@ function apply(view, kind, d) {
       return {
         ...view,
         ends_at: d.ends_at,
-        extensions: [...view.extensions, { minutes: d.minutes, reason: d.reason, ends_at: d.ends_at, at: d.at }],
+        extensions: [...view.extensions, { seconds: d.seconds, reason: d.reason, ends_at: d.ends_at, at: d.at }],
       };
     case "platform_fault_recorded":
       return add(view, "platform_fault_count");

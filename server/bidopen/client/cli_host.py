@@ -46,6 +46,17 @@ def _item(text: str) -> ReadoutItemSpec:
     return ReadoutItemSpec(*parts)
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+def _duration(text: str) -> int:
+    """Whole seconds from a number with its unit: 45s, 30m, 2h."""
+    number, unit = text[:-1], text[-1:]
+    if unit not in _UNITS or not number.isdecimal():
+        raise argparse.ArgumentTypeError("a duration is a whole number with s, m or h: 30m, 45s")
+    return int(number) * _UNITS[unit]
+
+
 def _deadline(args: argparse.Namespace) -> datetime:
     if args.deadline is not None:
         try:
@@ -66,8 +77,8 @@ async def _create(args: argparse.Namespace) -> int:
         title=args.title,
         lots=tuple(args.lot),
         deadline=_deadline(args),
-        decryption_minutes=args.decryption_minutes,
-        confirmation_minutes=args.confirmation_minutes,
+        decryption_seconds=args.decryption_window,
+        confirmation_seconds=args.confirmation_window,
         readout_items=tuple(args.item) if args.item else DEFAULT_READOUT_ITEMS,
     )
     async with await _host(args) as host:
@@ -159,8 +170,12 @@ def register_host_commands(
     when = create.add_mutually_exclusive_group(required=True)
     when.add_argument("--deadline", help="deadline = opening time, ISO 8601 with offset")
     when.add_argument("--in-seconds", type=float, help="deadline this many seconds from now")
-    create.add_argument("--decryption-minutes", type=int, default=30)
-    create.add_argument("--confirmation-minutes", type=int, default=15)
+    create.add_argument(
+        "--decryption-window", type=_duration, default="30m", metavar="DURATION", help="e.g. 30m"
+    )
+    create.add_argument(
+        "--confirmation-window", type=_duration, default="15m", metavar="DURATION", help="e.g. 15m"
+    )
     create.add_argument("--item", type=_item, action="append", metavar="KEY:中文:English")
 
     command("status", "the session as the host sees it", _status)
@@ -176,9 +191,9 @@ def register_host_commands(
     extend = command(
         "extend",
         "extend the decryption window",
-        _command("extend_decryption", lambda a: {"minutes": a.minutes, "reason": a.reason}),
+        _command("extend_decryption", lambda a: {"seconds": a.by, "reason": a.reason}),
     )
-    extend.add_argument("--minutes", type=int, required=True)
+    extend.add_argument("--by", type=_duration, required=True, metavar="DURATION", help="e.g. 10m")
     extend.add_argument("--reason", required=True)
     pause = command(
         "pause", "pause the running window", _command("pause", lambda a: {"reason": a.reason})

@@ -99,8 +99,8 @@ class HostClient(HubClient):
         body = {"lot": lot, "choice": choice, "reason": reason}
         return await self.command(session_id, "decide_quorum", body)
 
-    async def extend_decryption(self, session_id: str, minutes: int, reason: str) -> CommandResult:
-        body = {"minutes": minutes, "reason": reason}
+    async def extend_decryption(self, session_id: str, seconds: int, reason: str) -> CommandResult:
+        body = {"seconds": seconds, "reason": reason}
         return await self.command(session_id, "extend_decryption", body)
 
     async def pause(self, session_id: str, reason: str) -> CommandResult:

@@ -9,6 +9,7 @@ from typing import Any
 
 from bidopen.client.errors import ClientError
 from bidopen.clock import iso, parse_iso
+from bidopen.session.commands import MIN_DURATION_SECONDS
 
 
 def _bad(what: str, value: object) -> ClientError:
@@ -81,13 +82,13 @@ DEFAULT_READOUT_ITEMS = (
 
 @dataclass(frozen=True)
 class TenderDraft:
-    """A tender to create (protocol section 3); windows in whole minutes, as the hub counts."""
+    """A tender to create (protocol section 3); windows in whole seconds, as the hub counts."""
 
     title: str
     lots: tuple[LotSpec, ...]
     deadline: datetime
-    decryption_minutes: int = 30
-    confirmation_minutes: int = 15
+    decryption_seconds: int = 30 * 60
+    confirmation_seconds: int = 15 * 60
     readout_items: tuple[ReadoutItemSpec, ...] = DEFAULT_READOUT_ITEMS
     signin_opens_at: datetime | None = None
 
@@ -100,9 +101,9 @@ class TenderDraft:
             raise ValueError("lot ids must be unique")
         if self.deadline.tzinfo is None:
             raise ValueError("the deadline must carry its time zone")
-        for name in ("decryption_minutes", "confirmation_minutes"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        for name in ("decryption_seconds", "confirmation_seconds"):
+            if getattr(self, name) < MIN_DURATION_SECONDS:
+                raise ValueError(f"{name} must be at least {MIN_DURATION_SECONDS}")
         if not self.readout_items:
             raise ValueError("a tender reads out at least one item")
 
@@ -111,8 +112,8 @@ class TenderDraft:
             "title": self.title,
             "lots": [{"id": lot.id, "name": lot.name} for lot in self.lots],
             "deadline": iso(self.deadline),
-            "decryption_minutes": self.decryption_minutes,
-            "confirmation_minutes": self.confirmation_minutes,
+            "decryption_seconds": self.decryption_seconds,
+            "confirmation_seconds": self.confirmation_seconds,
             "readout_items": [
                 {"key": i.key, "label_zh": i.label_zh, "label_en": i.label_en}
                 for i in self.readout_items

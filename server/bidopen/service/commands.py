@@ -18,7 +18,7 @@ _BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
         actor=a, lot=body.lot, choice=body.choice, reason=body.reason
     ),
     "extend_decryption": lambda a, body: c.ExtendDecryption(
-        actor=a, minutes=body.minutes, reason=body.reason
+        actor=a, seconds=body.seconds, reason=body.reason
     ),
     "pause": lambda a, body: c.Pause(actor=a, reason=body.reason),
     "resume": lambda a, _: c.Resume(actor=a),

@@ -36,8 +36,8 @@ class TenderDraft:
     lots: tuple[Lot, ...]
     deadline: datetime
     signin_opens_at: datetime
-    decryption_minutes: int
-    confirmation_minutes: int
+    decryption_seconds: int
+    confirmation_seconds: int
     readout_items: tuple[ReadoutItem, ...]
 
 
@@ -53,8 +53,8 @@ def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
             lots=tuple(Lot(id=lot.id, name=lot.name.strip()) for lot in body.lots),
             deadline=as_utc(body.deadline),
             signin_opens_at=min(as_utc(body.signin_opens_at or now), as_utc(body.deadline)),
-            decryption_minutes=body.decryption_minutes,
-            confirmation_minutes=body.confirmation_minutes,
+            decryption_seconds=body.decryption_seconds,
+            confirmation_seconds=body.confirmation_seconds,
             readout_items=DEFAULT_READOUT
             if body.readout_items is None
             else tuple(
@@ -81,8 +81,9 @@ def public_tender(row: TenderRow, state: OpeningSession) -> dict[str, Any]:
         "lots": spec["lots"],
         "deadline": iso(state.deadline or row.deadline),
         "signin_opens_at": spec["signin_opens_at"],
-        "decryption_minutes": spec["decryption_minutes"],
-        "confirmation_minutes": spec["confirmation_minutes"],
+        # From the log, not the spec: specs stored before durations were in seconds say minutes.
+        "decryption_seconds": state.decryption_seconds,
+        "confirmation_seconds": state.confirmation_seconds,
         "readout_items": spec["readout_items"],
         "phase": str(state.phase),
         "created_at": iso(row.created_at),
@@ -102,8 +103,6 @@ class Tenders:
             spec = {
                 "lots": [{"id": lot.id, "name": lot.name} for lot in draft.lots],
                 "signin_opens_at": iso(draft.signin_opens_at),
-                "decryption_minutes": draft.decryption_minutes,
-                "confirmation_minutes": draft.confirmation_minutes,
                 "readout_items": [
                     {"key": i.key, "label_zh": i.label_zh, "label_en": i.label_en}
                     for i in draft.readout_items
@@ -128,8 +127,8 @@ class Tenders:
                     lots=draft.lots,
                     deadline=draft.deadline,
                     signin_opens_at=draft.signin_opens_at,
-                    decryption_minutes=draft.decryption_minutes,
-                    confirmation_minutes=draft.confirmation_minutes,
+                    decryption_seconds=draft.decryption_seconds,
+                    confirmation_seconds=draft.confirmation_seconds,
                     readout_items=draft.readout_items,
                 )
             except SessionError as exc:

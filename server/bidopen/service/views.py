@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bidopen.session.events import current_payload
 from bidopen.store.eventlog import StoredEvent
 
 HOST = "host"
@@ -40,7 +41,7 @@ def event_message(role: str, event: StoredEvent, *, read_out_seq: int | None) ->
     `read_out_seq` is the seq of the session's read-out (None before it): the redaction of an
     event depends on whether it came after the read-out.
     """
-    data = event.payload
+    data = current_payload(event.kind, event.payload)
     keep = REDACTED.get(event.kind)
     if role != HOST and keep is not None:
         if read_out_seq is not None and event.seq > read_out_seq:

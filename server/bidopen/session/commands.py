@@ -23,8 +23,11 @@ from .values import Actor, BidEntry, EvaluationStage, Lot, QuorumChoice, Readout
 Summaries: TypeAlias = Mapping[tuple[str, str], Mapping[str, str]]
 
 MAX_LOTS = 200
-MAX_WINDOW_MINUTES = 24 * 60
-MAX_EXTENSION_MINUTES = 240
+# Durations are whole seconds. The floor lets a rehearsal or a test run a window of a few
+# seconds; trading centres type and read minutes (the host console converts).
+MIN_DURATION_SECONDS = 5
+MAX_WINDOW_SECONDS = 24 * 3600
+MAX_EXTENSION_SECONDS = 240 * 60
 MIN_PUBLICITY_DAYS = 3  # the law's minimum publicity of the winning candidates
 MAX_PUBLICITY_DAYS = 30
 
@@ -79,8 +82,8 @@ class ScheduleSession(Command):
     lots: tuple[Lot, ...]
     deadline: datetime
     signin_opens_at: datetime
-    decryption_minutes: int = 30
-    confirmation_minutes: int = 15
+    decryption_seconds: int = 30 * 60
+    confirmation_seconds: int = 15 * 60
     readout_items: tuple[ReadoutItem, ...]
 
     def check(self) -> None:
@@ -99,8 +102,8 @@ class ScheduleSession(Command):
             raise InvalidArgument(
                 "signin_opens_at must not be after the deadline", field="signin_opens_at"
             )
-        check_int("decryption_minutes", self.decryption_minutes, 1, MAX_WINDOW_MINUTES)
-        check_int("confirmation_minutes", self.confirmation_minutes, 1, MAX_WINDOW_MINUTES)
+        for name in ("decryption_seconds", "confirmation_seconds"):
+            check_int(name, getattr(self, name), MIN_DURATION_SECONDS, MAX_WINDOW_SECONDS)
         if not isinstance(self.readout_items, tuple) or not self.readout_items:
             raise InvalidArgument("readout_items must be a non-empty tuple")
         if not all(isinstance(item, ReadoutItem) for item in self.readout_items):
@@ -198,11 +201,11 @@ class RecordDecryptionFailure(BidderCommand):
 @dataclass(frozen=True, kw_only=True)
 class ExtendDecryption(Command):
     name = "extend_decryption"
-    minutes: int
+    seconds: int
     reason: str
 
     def check(self) -> None:
-        check_int("minutes", self.minutes, 1, MAX_EXTENSION_MINUTES)
+        check_int("seconds", self.seconds, MIN_DURATION_SECONDS, MAX_EXTENSION_SECONDS)
         check_text("reason", self.reason)
 
 

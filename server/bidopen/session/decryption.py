@@ -20,7 +20,7 @@ from .values import BidOutcome, BidStatus, LotReadout, OutcomeCause, ReadoutLine
 
 
 def start(state: OpeningSession, now: datetime) -> list[e.Event]:
-    return [e.DecryptionStarted(at=now, ends_at=now + timedelta(minutes=state.decryption_minutes))]
+    return [e.DecryptionStarted(at=now, ends_at=now + timedelta(seconds=state.decryption_seconds))]
 
 
 def sign_in(state: OpeningSession, cmd: c.SignIn, now: datetime) -> list[e.Event]:
@@ -75,8 +75,8 @@ def extend(state: OpeningSession, cmd: c.ExtendDecryption, now: datetime) -> lis
     # An ended window stays ended: reopening it would favour whoever missed it.
     require_open_window(state, now, "an extension")
     assert state.ends_at is not None
-    ends_at = state.ends_at + timedelta(minutes=cmd.minutes)
-    return [e.DecryptionExtended(at=now, minutes=cmd.minutes, reason=cmd.reason, ends_at=ends_at)]
+    ends_at = state.ends_at + timedelta(seconds=cmd.seconds)
+    return [e.DecryptionExtended(at=now, seconds=cmd.seconds, reason=cmd.reason, ends_at=ends_at)]
 
 
 def record_fault(state: OpeningSession, cmd: c.RecordPlatformFault, now: datetime) -> list[e.Event]:
@@ -150,7 +150,7 @@ def _close(
     return [
         e.DecryptionClosed(at=now, by_host=by_host, outcomes=outcomes),
         e.ReadOut(at=now, lots=tuple(lots)),
-        e.ConfirmationStarted(at=now, ends_at=now + timedelta(minutes=state.confirmation_minutes)),
+        e.ConfirmationStarted(at=now, ends_at=now + timedelta(seconds=state.confirmation_seconds)),
     ]
 
 

@@ -1,6 +1,6 @@
 """Events of an opening session: what happened, JSON-safe, kept in the log forever."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
@@ -44,8 +44,8 @@ class SessionScheduled(Event):
     lots: tuple[Lot, ...]
     deadline: datetime
     signin_opens_at: datetime
-    decryption_minutes: int
-    confirmation_minutes: int
+    decryption_seconds: int
+    confirmation_seconds: int
     readout_items: tuple[ReadoutItem, ...]
 
 
@@ -118,7 +118,7 @@ class DecryptionFailed(Event):
 @dataclass(frozen=True, kw_only=True)
 class DecryptionExtended(Event):
     kind = "decryption_extended"
-    minutes: int
+    seconds: int
     reason: str
     ends_at: datetime
 
@@ -255,11 +255,39 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
 }
 
 
+def _minutes_to_seconds(*names: str) -> Callable[[dict[str, JSON]], dict[str, JSON]]:
+    def upcast(payload: dict[str, JSON]) -> dict[str, JSON]:
+        for name in names:
+            minutes = payload.pop(f"{name}minutes", None)
+            if isinstance(minutes, int) and not isinstance(minutes, bool):
+                payload.setdefault(f"{name}seconds", minutes * 60)
+        return payload
+
+    return upcast
+
+
+# The log is kept forever and its hashes cover the payloads as first written, so a payload
+# is never rewritten in the database: it is read in today's form through these steps. Logs
+# written before durations were counted in seconds carry whole minutes.
+_UPCASTS: Mapping[str, Callable[[dict[str, JSON]], dict[str, JSON]]] = {
+    SessionScheduled.kind: _minutes_to_seconds("decryption_", "confirmation_"),
+    DecryptionExtended.kind: _minutes_to_seconds(""),
+}
+
+
+def current_payload(kind: str, payload: Mapping[str, JSON]) -> dict[str, JSON]:
+    """A stored payload in today's form (what `to_payload` writes now); the same dict if it is."""
+    if not isinstance(payload, Mapping):
+        raise MalformedEvent(f"{kind} payload must be an object")
+    upcast = _UPCASTS.get(kind)
+    if upcast is not None:
+        return upcast(dict(payload))
+    return payload if isinstance(payload, dict) else dict(payload)
+
+
 def event_from_payload(kind: str, payload: Mapping[str, JSON]) -> Event:
-    """The event that `to_payload` stored under `kind`; MalformedEvent for anything else."""
+    """The event that `to_payload` stored under `kind`, in any earlier form; else MalformedEvent."""
     cls = EVENT_TYPES.get(kind)
     if cls is None:
         raise MalformedEvent(f"unknown event kind {kind!r}")
-    if not isinstance(payload, Mapping):
-        raise MalformedEvent(f"{kind} payload must be an object")
-    return decode_dataclass(cls, dict(payload), kind)
+    return decode_dataclass(cls, current_payload(kind, payload), kind)

@@ -81,8 +81,8 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 lots=event.lots,
                 deadline=event.deadline,
                 signin_opens_at=event.signin_opens_at,
-                decryption_minutes=event.decryption_minutes,
-                confirmation_minutes=event.confirmation_minutes,
+                decryption_seconds=event.decryption_seconds,
+                confirmation_seconds=event.confirmation_seconds,
                 readout_items=event.readout_items,
                 scheduled_at=event.at,
             )
@@ -142,7 +142,7 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
             return _with_bid(s, replace(bid, failed_attempts=event.attempt))
         case e.DecryptionExtended():
             extension = Extension(
-                minutes=event.minutes, reason=event.reason, ends_at=event.ends_at, at=event.at
+                seconds=event.seconds, reason=event.reason, ends_at=event.ends_at, at=event.at
             )
             return replace(s, ends_at=event.ends_at, extensions=(*s.extensions, extension))
         case e.PlatformFaultRecorded():

@@ -27,8 +27,8 @@ def schedule(cmd: c.ScheduleSession, now: datetime) -> list[e.Event]:
             lots=cmd.lots,
             deadline=deadline,
             signin_opens_at=as_utc(cmd.signin_opens_at),
-            decryption_minutes=cmd.decryption_minutes,
-            confirmation_minutes=cmd.confirmation_minutes,
+            decryption_seconds=cmd.decryption_seconds,
+            confirmation_seconds=cmd.confirmation_seconds,
             readout_items=cmd.readout_items,
         )
     ]

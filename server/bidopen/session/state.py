@@ -55,7 +55,7 @@ class Rescheduling:
 
 @dataclass(frozen=True, kw_only=True)
 class Extension:
-    minutes: int
+    seconds: int
     reason: str
     ends_at: datetime
     at: datetime
@@ -137,8 +137,8 @@ class OpeningSession:
     lots: tuple[Lot, ...] = ()
     deadline: datetime | None = None
     signin_opens_at: datetime | None = None
-    decryption_minutes: int = 0
-    confirmation_minutes: int = 0
+    decryption_seconds: int = 0
+    confirmation_seconds: int = 0
     readout_items: tuple[ReadoutItem, ...] = ()
     scheduled_at: datetime | None = None
     reschedulings: tuple[Rescheduling, ...] = ()

@@ -114,8 +114,8 @@ class Simulation:
                     title=f"模拟开标 simulated opening ({options.bidders} bidders)",
                     lots=(LotSpec(LOT, "标段一 lot 1"),),
                     deadline=datetime.now(UTC) + timedelta(seconds=lead),
-                    decryption_minutes=options.window_minutes,
-                    confirmation_minutes=options.window_minutes,
+                    decryption_seconds=options.window_seconds,
+                    confirmation_seconds=options.window_seconds,
                 )
             )
             self.clock.say(f"tender {tender.id}, deadline in {lead:.1f} s")
@@ -227,8 +227,8 @@ class Simulation:
         if all_opened:
             await host.close_decryption(tender_id)
         # Otherwise the window runs out and the hub's scheduler closes it, classifying the
-        # bids left encrypted (the hub counts windows in whole minutes).
-        read_out = await _wait(feed, "read_out", self.options.window_minutes * 60 + _SLACK_S)
+        # bids left encrypted.
+        read_out = await _wait(feed, "read_out", self.options.window_seconds + _SLACK_S)
         self.clock.say("read out")
         return read_out
 
@@ -257,7 +257,7 @@ class Simulation:
             # Someone's confirmation missed the window: the hub's scheduler closes it.
             if error.code not in ("confirmation_incomplete", "illegal_in_phase"):
                 raise
-        await _wait(feed, "confirmation_closed", self.options.window_minutes * 60 + _SLACK_S)
+        await _wait(feed, "confirmation_closed", self.options.window_seconds + _SLACK_S)
 
 
 @contextlib.asynccontextmanager

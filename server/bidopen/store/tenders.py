@@ -16,7 +16,7 @@ from bidopen.store.schema import lots, tenders
 
 @dataclass(frozen=True)
 class TenderRow:
-    """A stored tender; `spec` is the JSON the service layer wrote (lots, windows, items)."""
+    """A stored tender; `spec` is the JSON the service layer wrote (lots, sign-in, items)."""
 
     id: str
     title: str

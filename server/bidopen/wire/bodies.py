@@ -17,10 +17,11 @@ import msgspec
 from msgspec import Meta
 
 from bidopen.session.commands import (
-    MAX_EXTENSION_MINUTES,
+    MAX_EXTENSION_SECONDS,
     MAX_LOTS,
     MAX_PUBLICITY_DAYS,
-    MAX_WINDOW_MINUTES,
+    MAX_WINDOW_SECONDS,
+    MIN_DURATION_SECONDS,
     MIN_PUBLICITY_DAYS,
 )
 from bidopen.session.validate import MAX_ID_LENGTH, MAX_LABEL_LENGTH, MAX_TEXT_LENGTH
@@ -119,8 +120,9 @@ class CreateTender(Body, frozen=True):
     lots: Annotated[list[LotSpec], Meta(min_length=1, max_length=MAX_LOTS)]
     deadline: Instant
     signin_opens_at: Instant | None = None
-    decryption_minutes: Annotated[int, Meta(ge=1, le=MAX_WINDOW_MINUTES)] = 30
-    confirmation_minutes: Annotated[int, Meta(ge=1, le=MAX_WINDOW_MINUTES)] = 15
+    # Whole seconds (protocol section 3); trading centres type minutes in the host console.
+    decryption_seconds: Annotated[int, Meta(ge=MIN_DURATION_SECONDS, le=MAX_WINDOW_SECONDS)] = 1800
+    confirmation_seconds: Annotated[int, Meta(ge=MIN_DURATION_SECONDS, le=MAX_WINDOW_SECONDS)] = 900
     readout_items: Annotated[list[ReadoutItemSpec], Meta(min_length=1, max_length=50)] | None = None
 
 
@@ -149,7 +151,7 @@ class DecideQuorum(Body, frozen=True):
 
 
 class ExtendDecryption(Body, frozen=True):
-    minutes: Annotated[int, Meta(ge=1, le=MAX_EXTENSION_MINUTES)]
+    seconds: Annotated[int, Meta(ge=MIN_DURATION_SECONDS, le=MAX_EXTENSION_SECONDS)]
     reason: Text
 
 

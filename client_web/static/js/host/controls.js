@@ -69,7 +69,7 @@ export class HostControls {
         fields: [field("control.minutes", el("input", { name: "minutes", type: "number", min: 1, max: 240, value: 10, required: true })), field("control.reason", reasonInput())],
         buttonKey: "control.extend_button",
         shown: (v) => v.phase === "decryption",
-        body: (form) => ({ minutes: Number(form.querySelector('[name="minutes"]').value), reason: reason(form) }),
+        body: (form) => ({ seconds: Number(form.querySelector('[name="minutes"]').value) * 60, reason: reason(form) }),
       }),
       pause: this.control("pause", {
         titleKey: "control.pause",

@@ -106,8 +106,9 @@ export function readTenderForm() {
     title,
     lots,
     deadline,
-    decryption_minutes: Number(byId("create-decryption").value),
-    confirmation_minutes: Number(byId("create-confirmation").value),
+    // Trading centres type minutes; the hub counts seconds.
+    decryption_seconds: Number(byId("create-decryption").value) * 60,
+    confirmation_seconds: Number(byId("create-confirmation").value) * 60,
     readout_items: readoutItems,
   };
   const signin = beijingInstant(byId("create-signin").value);

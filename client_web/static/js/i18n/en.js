@@ -8,6 +8,7 @@ export default Object.freeze({
 
   "time.days": "{days} d {rest}",
   "time.minutes": "{minutes} min",
+  "time.seconds": "{seconds} s",
 
   "conn.connecting": "Connecting…",
   "conn.online": "Connected",
@@ -80,7 +81,7 @@ export default Object.freeze({
   "screen.answer": "Answer: ",
   "screen.quorum_continue": "Lot \"{lot}\" has fewer than three bids; the host continues the opening: {reason}",
   "screen.quorum_stop": "Lot \"{lot}\" has fewer than three bids; its opening is stopped: {reason}",
-  "screen.extended": "Decryption extended by {minutes} min: {reason}",
+  "screen.extended": "Decryption extended by {length}: {reason}",
   "speak.lot": "{lot}.",
   "speak.opened": "Bidder {bidder}: {items}.",
   "speak.unopened": "Bidder {bidder}: {status}.",
@@ -375,7 +376,7 @@ export default Object.freeze({
   "event.bidder_signed_in": "{bidder} signed in",
   "event.bid_decrypted": "{bidder}'s bid for {lot} decrypted",
   "event.decryption_failed": "{bidder}'s bid for {lot}: decryption failed (attempt {attempt})",
-  "event.decryption_extended": "Decryption extended by {minutes} min to {ends_at}: {reason}",
+  "event.decryption_extended": "Decryption extended by {length} to {ends_at}: {reason}",
   "event.platform_fault_recorded": "Platform fault recorded ({bidder}): {reason}",
   "event.session_paused": "Paused: {reason}",
   "event.session_resumed": "Resumed, ends {ends_at}",

@@ -8,6 +8,7 @@ export default Object.freeze({
 
   "time.days": "{days}天 {rest}",
   "time.minutes": "{minutes} 分钟",
+  "time.seconds": "{seconds} 秒",
 
   "conn.connecting": "正在连接…",
   "conn.online": "已连接",
@@ -80,7 +81,7 @@ export default Object.freeze({
   "screen.answer": "答复：",
   "screen.quorum_continue": "标段“{lot}”投标人不足三家，主持人决定继续开标：{reason}",
   "screen.quorum_stop": "标段“{lot}”投标人不足三家，终止开标：{reason}",
-  "screen.extended": "解密时间延长 {minutes} 分钟：{reason}",
+  "screen.extended": "解密时间延长 {length}：{reason}",
   "speak.lot": "{lot}。",
   "speak.opened": "投标人{bidder}，{items}。",
   "speak.unopened": "投标人{bidder}，{status}。",
@@ -375,7 +376,7 @@ export default Object.freeze({
   "event.bidder_signed_in": "{bidder} 签到",
   "event.bid_decrypted": "{bidder} 的 {lot} 投标文件已解密",
   "event.decryption_failed": "{bidder} 的 {lot} 投标文件解密失败（第 {attempt} 次）",
-  "event.decryption_extended": "解密时间延长 {minutes} 分钟，截止 {ends_at}：{reason}",
+  "event.decryption_extended": "解密时间延长 {length}，截止 {ends_at}：{reason}",
   "event.platform_fault_recorded": "记录平台故障（{bidder}）：{reason}",
   "event.session_paused": "暂停：{reason}",
   "event.session_resumed": "恢复，截止 {ends_at}",

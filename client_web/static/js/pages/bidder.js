@@ -11,7 +11,7 @@ import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
-import { currentLanguage, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
 import {
   bootPage,
   busy,
@@ -295,7 +295,7 @@ function renderTender() {
     [t("tender.code"), tender.code],
     [t("tender.deadline"), when(tender.deadline)],
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
-    [t("tender.decryption_window"), t("time.minutes", { minutes: tender.decryption_minutes })],
+    [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
     [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
     [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
   ];

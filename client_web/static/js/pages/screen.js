@@ -4,7 +4,7 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
-import { currentLanguage, formatDateTime, formatDuration, onLanguageChange, t, tOr } from "../i18n.js";
+import { currentLanguage, formatDateTime, formatDuration, formatWindow, onLanguageChange, t, tOr } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
 import {
   bootPage,
@@ -80,7 +80,7 @@ function noticeText() {
   if (view.paused) return t("countdown.paused", { reason: view.pause_reason ?? "" });
   const lastExtension = view.extensions?.at(-1);
   if (view.phase === "decryption" && lastExtension) {
-    return t("screen.extended", { minutes: lastExtension.minutes, reason: lastExtension.reason });
+    return t("screen.extended", { length: formatWindow(lastExtension.seconds), reason: lastExtension.reason });
   }
   const decided = (view.lot_progress ?? []).filter((lot) => lot.quorum);
   if (decided.length > 0 && !view.read_out_at) {

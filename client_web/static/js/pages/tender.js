@@ -4,7 +4,7 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
-import { currentLanguage, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
 import { bootPage, clearMessage, itemLabel, pathParameter, phaseName, showCountdown, showMessage, when } from "../page.js";
 import { RecordCard } from "../record-view.js";
@@ -27,8 +27,8 @@ function renderFacts() {
     [t("tender.code"), tender.code],
     [t("tender.deadline"), when(view?.deadline ?? tender.deadline)],
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
-    [t("tender.decryption_window"), t("time.minutes", { minutes: tender.decryption_minutes })],
-    [t("tender.confirmation_window"), t("time.minutes", { minutes: tender.confirmation_minutes })],
+    [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
+    [t("tender.confirmation_window"), formatWindow(tender.confirmation_seconds)],
     [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
     [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
   ];
