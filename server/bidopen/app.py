@@ -145,6 +145,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     _add_video(app, realtime)
     add_page_routes(app, config.web_root)
 
+    app.on_shutdown.append(_disconnect_sockets)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_log_heads_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
@@ -162,6 +163,10 @@ def public_origin(config: Config) -> str | None:
     """
     return config.allowed_origins[0] if config.allowed_origins else None
 
+
+# How long a stop waits for requests still in progress (an upload is then cut off and its
+# half-received file removed at the next start; the bidder's client sends it again).
+STOP_GRACE_SECONDS = 1.5
 
 # How long the deadline tick waits for uploads stored in time to commit their rows.
 SETTLE_SECONDS = 30.0
@@ -226,6 +231,12 @@ async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     await app[keys.SCHEDULER].stop()
 
 
+async def _disconnect_sockets(app: web.Application) -> None:
+    # On shutdown, before the web server waits for open handlers (a socket is one for as
+    # long as it lives) and before the cleanup contexts run.
+    await app[keys.REALTIME].disconnect_all()
+
+
 async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[keys.REALTIME].close()
@@ -256,6 +267,7 @@ def run(config: Config) -> None:
         port=config.port,
         print=None,
         access_log_class=DiscreetAccessLogger,
+        shutdown_timeout=STOP_GRACE_SECONDS,
     )
 
 

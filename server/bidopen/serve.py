@@ -107,7 +107,7 @@ def run_serve(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 2
-    from bidopen.app import configure_logging, create_app
+    from bidopen.app import STOP_GRACE_SECONDS, configure_logging, create_app
     from bidopen.errors import StartRefused
     from bidopen.http.accesslog import DiscreetAccessLogger
 
@@ -146,6 +146,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 print=announce,
                 handle_signals=True,
                 access_log_class=DiscreetAccessLogger,
+                shutdown_timeout=STOP_GRACE_SECONDS,
             )
     except StartRefused as exc:
         # A refusal at start (a database of a newer release, a lost database or key, a log

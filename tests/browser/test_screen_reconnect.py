@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 from typing import Any
 
 import aiohttp
@@ -60,7 +61,7 @@ async def test_screen_reconnects_and_catches_up_after_losing_the_network(
         # Meanwhile the session moves on: two bids are decrypted, the host extends the window.
         first, second, _ = opening.bidders
         await first.client.decrypt(opening.tender, "1", first.sealed)
-        await opening.host.extend_decryption(opening.tender, 10, "投标人网络故障，延长解密时间")
+        await opening.host.extend_decryption(opening.tender, 600, "投标人网络故障，延长解密时间")
         await second.client.decrypt(opening.tender, "1", second.sealed)
         await expect(screen.locator("#stat-decrypted")).to_have_text("0 / 3")
 
@@ -130,5 +131,37 @@ async def test_screen_fills_a_gap_in_pushed_events_from_the_log(
         assert await screen.evaluate("window.bidopenScreen.feed.lastSeq") > dropped[0]
         assert await screen.evaluate("window.__sameDocument") == "still here"
         await expect_view_matches_server(screen, hub_process.base_url, opening.tender)
+    finally:
+        await opening.close()
+
+
+async def test_a_stopped_hub_leaves_the_screen_reconnecting_and_it_comes_back(
+    browsers: Browsers, hub_process: Any
+) -> None:
+    opening = await opening_in_decryption(
+        hub_process.base_url,
+        hub_process.host_user,
+        hub_process.host_password,
+        ["980000.00", "1010000.00", "995000.00"],
+    )
+    try:
+        screen = await open_screen(browsers, opening)
+        # The operator stops the hub (SIGTERM, as systemd and docker do): it closes the
+        # connection, so the hall sees at once that it is reconnecting, not a stale 已连接.
+        # How long the stop takes is measured by bench/bench_stop.py.
+        hub_process.process.send_signal(signal.SIGTERM)
+        await expect(screen.locator("#connection")).to_have_attribute("data-state", "offline")
+        await expect(screen.locator("#connection")).to_contain_text("正在重连")
+        assert await asyncio.to_thread(hub_process.process.wait, 20) == 0
+
+        # Back up, the screen finds the hub by itself, in the same document.
+        hub_process.start()
+        await expect(screen.locator("#connection")).to_have_attribute(
+            "data-state", "online", timeout=SLOW
+        )
+        first = opening.bidders[0]
+        await first.client.decrypt(opening.tender, "1", first.sealed)
+        await expect(screen.locator("#stat-decrypted")).to_have_text("1 / 3", timeout=SLOW)
+        assert await screen.evaluate("window.__sameDocument") == "still here"
     finally:
         await opening.close()

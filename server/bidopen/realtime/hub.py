@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -29,6 +31,9 @@ from bidopen.store.eventlog import StoredEvent
 log = logging.getLogger("bidopen.realtime")
 
 NAMESPACES = {HOST: "/host", BIDDER: "/bidder", PUBLIC: "/public"}
+
+# A client that does not take its close frame in this time is dropped with the process.
+CLOSE_SECONDS = 1.0
 
 
 class RealtimeHub:
@@ -90,12 +95,26 @@ class RealtimeHub:
         await broadcast_public(self.sio, session_id, batch(PUBLIC))
         await self.sio.emit("event", batch(HOST), room=session_id, namespace=NAMESPACES[HOST])
 
+    async def disconnect_all(self) -> None:
+        """Close every connection of this node at once, as the process stops.
+
+        Closed at the transport, not by a Socket.IO disconnect: clients take a server's
+        disconnect as final, while a closed transport makes them reconnect straight away
+        (to another node, or to this one when it is back) and show that they are reconnecting.
+        Until the connections end, the web server would wait for their handlers.
+        """
+        sockets = list(self.sio.eio.sockets.values())
+        if not sockets:
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await self.sio.eio.disconnect()  # a close packet, and the disconnect handlers
+        for socket in sockets:
+            # Engine.IO's writer would wait for the next packet up to a ping timeout (45 s)
+            # before closing the WebSocket; the end-of-queue mark makes it close it now.
+            socket.queue.put_nowait(None)
+        log.info("closed %d connections for the stop", len(sockets))
+
     async def close(self) -> None:
-        """Disconnect every socket this node holds, then stop the server's background tasks."""
-        for namespace, sids in self.connected.items():
-            for sid in list(sids):
-                try:
-                    await self.sio.disconnect(sid, namespace=namespace)
-                except Exception:
-                    log.debug("socket %s already gone", sid)
+        """Stop the server's background tasks (after `disconnect_all`)."""
         await self.sio.shutdown()
