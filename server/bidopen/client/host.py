@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bidopen.client.base import HubClient
 from bidopen.client.bid_documents import (
@@ -17,7 +17,9 @@ from bidopen.client.bid_documents import (
 from bidopen.client.documents import SignedDocument
 from bidopen.client.errors import ClientError
 from bidopen.client.models import EventMessage, Tender, TenderDraft
-from bidopen.store.eventlog import BrokenChain, StoredEvent, verify_chain
+
+if TYPE_CHECKING:
+    from bidopen.store.eventlog import StoredEvent
 
 # Host commands of protocol 5.2, by wire name.
 HOST_COMMANDS = (
@@ -153,6 +155,9 @@ class HostClient(HubClient):
 
     async def log(self, session_id: str) -> list[StoredEvent]:
         """The whole log (protocol 5.4), its hash chain verified from the first event."""
+        # Imported here: the store module brings SQLAlchemy, which no other command needs.
+        from bidopen.store.eventlog import BrokenChain, StoredEvent, verify_chain
+
         answer = await self.http.get(f"/api/sessions/{session_id}/log")
         try:
             events = [

@@ -9,7 +9,10 @@ from typing import Any
 
 from bidopen.client.errors import ClientError
 from bidopen.clock import iso, parse_iso
-from bidopen.session.commands import MIN_DURATION_SECONDS
+
+# The shortest window the hub accepts (protocol section 3). Not imported from the hub's
+# session core: the client stands apart from the server, and loads quicker without it.
+MIN_DURATION_SECONDS = 5
 
 
 def _bad(what: str, value: object) -> ClientError:
