@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 from hubtesting import HubApi, seal_bid, wait_for_phase
 from sqlalchemy import delete, update
 
@@ -21,6 +22,12 @@ MINUTE_FIELDS = {
     ),
     "decryption_extended": (("seconds", "minutes"),),
 }
+
+
+@pytest.fixture
+def hub_env() -> dict[str, str]:
+    # The stop for the rewrite must not count as an outage (that would add a fault event).
+    return {"BIDOPEN_HEARTBEAT_MS": "600000"}
 
 
 async def _rewrite_in_minutes(database_url: str, tid: str) -> None:

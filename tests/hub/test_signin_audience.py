@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,31 +20,36 @@ WILDCARD = {"BIDOPEN_HOST": "0.0.0.0"}
 CONFIGURED = "https://kaibiao.example.cn"
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """SQLite only: the audience rule lives in the HTTP layer, the same on every database."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}"
-
-
-@pytest.fixture
-def hub_env() -> dict[str, str]:
-    return WILDCARD
-
-
-@pytest.fixture
-def hub_process(tmp_path: Path, database_url: str, hub_env: dict[str, str]) -> Iterator[HubProcess]:
-    """As in conftest, on a port free on every address: 0.0.0.0 clashes with more sockets."""
-    data = tmp_path / "data"
-    data.mkdir(exist_ok=True)
+@contextlib.contextmanager
+def wildcard_hub(folder: Path, env: dict[str, str]) -> Iterator[HubProcess]:
+    """As in conftest, on SQLite only (the audience rule lives in the HTTP layer), on a port
+    free on every address: 0.0.0.0 clashes with more sockets."""
+    data = folder / "data"
+    data.mkdir()
     with socket.socket() as probe:
         probe.bind(("0.0.0.0", 0))
         port = int(probe.getsockname()[1])
-    hub = HubProcess(data, database_url, tmp_path / "hub.log", port=port, extra_env=hub_env)
+    database_url = f"sqlite+aiosqlite:///{data / 'bidopen.db'}"
+    hub = HubProcess(data, database_url, folder / "hub.log", port=port, extra_env=env)
     hub.start()
     try:
         yield hub
     finally:
         hub.stop()
+
+
+@pytest.fixture(scope="module")
+def hub_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HubProcess]:
+    """One hub for the module's tests: each registers its own bidders."""
+    with wildcard_hub(tmp_path_factory.mktemp("audience"), WILDCARD) as hub:
+        yield hub
+
+
+@pytest.fixture
+def configured_hub(tmp_path: Path) -> Iterator[HubProcess]:
+    """A hub whose operator configured the origin bidders use (it stays on 0.0.0.0)."""
+    with wildcard_hub(tmp_path, {**WILDCARD, "BIDOPEN_ALLOWED_ORIGINS": CONFIGURED}) as hub:
+        yield hub
 
 
 def lan_address() -> str | None:
@@ -153,12 +159,10 @@ async def test_a_signature_for_another_audience_is_refused(hub_process: HubProce
         assert status == 200 and body["token"]
 
 
-# The operator configured the origin bidders use (the hub stays on 0.0.0.0).
-@pytest.mark.parametrize("hub_env", [{**WILDCARD, "BIDOPEN_ALLOWED_ORIGINS": CONFIGURED}])
 async def test_a_configured_origin_is_the_audience_whatever_the_host(
-    hub_process: HubProcess,
+    configured_hub: HubProcess,
 ) -> None:
-    base = hub_process.base_url
+    base = configured_hub.base_url
     async with aiohttp.ClientSession() as http:
         bidder = await register(http, base)
         for host in (None, "evil.example"):
