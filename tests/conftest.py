@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -14,41 +12,15 @@ from hubprocess import (
     HOST_PASSWORD,
     HOST_USER,
     HubProcess,
-    _create_pg_database,
-    _drop_pg_database,
     free_port,
-    pg_url,
+    fresh_database,
+    running_hub,
 )
 
 __all__ = ["HOST_PASSWORD", "HOST_USER", "HubProcess", "free_port"]
 
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@contextlib.contextmanager
-def fresh_database(kind: str, folder: Path) -> Iterator[str]:
-    """A SQLite file in `folder`, or a new PostgreSQL database dropped afterwards."""
-    if kind == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder / 'data' / 'bidopen.db'}"
-        return
-    name = asyncio.run(_create_pg_database())
-    try:
-        yield pg_url(name)
-    finally:
-        asyncio.run(_drop_pg_database(name))
-
-
-@contextlib.contextmanager
-def running_hub(database_url: str, folder: Path, env: dict[str, str]) -> Iterator[HubProcess]:
-    data_dir = folder / "data"
-    data_dir.mkdir(exist_ok=True)
-    hub = HubProcess(data_dir, database_url, folder / "hub.log", extra_env=env)
-    hub.start()
-    try:
-        yield hub
-    finally:
-        hub.stop()
 
 
 @pytest.fixture(params=DATABASES)
@@ -69,31 +41,31 @@ def hub_process(database_url: str, tmp_path: Path, hub_env: dict[str, str]) -> I
     """A hub of the test's own: for tests that stop it, read its whole log or count its rows.
 
     A module whose tests each make their own tenders and bidders shares one instead, by
-    overriding this fixture with `shared_hub` (see tests/README or tests/hub/test_secrecy.py).
+    overriding this fixture with `shared_hub` (as tests/hub/test_opening_flow.py does).
     """
     with running_hub(database_url, tmp_path, hub_env) as hub:
         yield hub
 
 
-@pytest.fixture(scope="module", params=DATABASES)
-def module_database_url(
+@pytest.fixture(scope="session", params=DATABASES)
+def shared_database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("module-db")) as url:
+    with fresh_database(request.param, tmp_path_factory.mktemp("shared-db")) as url:
         yield url
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_hub(
-    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    shared_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[HubProcess]:
-    """One hub for all tests of a module (on each database), started at the first that asks.
+    """One hub (on each database) for every test that does not need its own, in each worker.
 
-    Its tests must not depend on each other: each makes its own tenders and bidders, and
-    none stops the hub, counts what the hub holds, or reads another test's log lines.
+    A module opts in by overriding `hub_process` with it. Its tests must not depend on one
+    another: each makes its own tenders and bidders, closes its sockets, and none stops the
+    hub, changes its settings, counts what it holds, or reads the log of the whole hub.
     """
-    folder = tmp_path_factory.mktemp("shared-hub")
-    with running_hub(module_database_url, folder, {}) as hub:
+    with running_hub(shared_database_url, tmp_path_factory.mktemp("shared-hub")) as hub:
         yield hub
 
 

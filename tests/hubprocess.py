@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import secrets
 import signal
@@ -10,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -122,3 +125,32 @@ async def _drop_pg_database(name: str) -> None:
 
 def pg_url(name: str) -> str:
     return f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+
+
+@contextlib.contextmanager
+def fresh_database(kind: str, folder: Path) -> Iterator[str]:
+    """A SQLite file under `folder`, or a new PostgreSQL database dropped afterwards."""
+    if kind == "sqlite":
+        (folder / "data").mkdir(parents=True, exist_ok=True)
+        yield f"sqlite+aiosqlite:///{folder / 'data' / 'bidopen.db'}"
+        return
+    name = asyncio.run(_create_pg_database())
+    try:
+        yield pg_url(name)
+    finally:
+        asyncio.run(_drop_pg_database(name))
+
+
+@contextlib.contextmanager
+def running_hub(
+    database_url: str, folder: Path, env: dict[str, str] | None = None
+) -> Iterator[HubProcess]:
+    """A hub keeping its data and log under `folder`, stopped when the block ends."""
+    data_dir = folder / "data"
+    data_dir.mkdir(exist_ok=True)
+    hub = HubProcess(data_dir, database_url, folder / "hub.log", extra_env=env or {})
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()

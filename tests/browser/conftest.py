@@ -37,6 +37,12 @@ def database_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'bidopen.db'}"
 
 
+@pytest.fixture(scope="session")
+def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The hub the page tests share runs on SQLite too."""
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('pages') / 'bidopen.db'}"
+
+
 @pytest.fixture
 def chromium_path() -> Path:
     if not CHROMIUM.exists():

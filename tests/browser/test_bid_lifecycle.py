@@ -23,6 +23,12 @@ from bidopen.client import HostClient, LotSpec, TenderDraft
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def test_replace_and_withdraw_before_the_deadline(
     browsers: Browsers, hub_process: Any, tmp_path: Path, screenshot: Shooter
 ) -> None:

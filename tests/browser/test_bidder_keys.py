@@ -26,6 +26,12 @@ pytestmark = pytest.mark.browser
 UNREADABLE = "口令错误或密钥文件已损坏"
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def log_in_from_file(page: Page, bidder_id: str, key_file: Path, passphrase: str) -> None:
     await page.select_option("#login-stored", "")
     await page.fill("#login-bidder-id", bidder_id)

@@ -13,6 +13,12 @@ from playwright.async_api import expect
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
     browsers: Browsers, hub_process: Any, screenshot: Shooter
 ) -> None:

@@ -25,6 +25,12 @@ OBJECTION = (
 ANSWER = "已核实平台日志，数据密钥已收到，无需顺延。"
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def public_text(page: Page) -> str:
     return await page.locator("body").inner_text()
 

@@ -39,6 +39,12 @@ window.speechSynthesis.speak = (utterance) => { window.__spoken.push(utterance.t
 """
 
 
+@pytest.fixture
+def hub_process(shared_hub: object) -> object:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def public_view(base_url: str, session_id: str) -> dict[str, object]:
     async with (
         aiohttp.ClientSession(base_url=base_url) as http,

@@ -29,6 +29,12 @@ UNNAMED_CONTROLS = """
 """
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def create_tender(base_url: str, user: str, password: str, title: str) -> str:
     host = HostClient(base_url)
     try:

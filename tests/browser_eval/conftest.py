@@ -24,6 +24,7 @@ _spec.loader.exec_module(_fixtures)
 browsers = _fixtures.browsers
 chromium_path = _fixtures.chromium_path
 database_url = _fixtures.database_url
+shared_database_url = _fixtures.shared_database_url
 screenshot = _fixtures.screenshot
 
 # Chromium's built-in test camera (a moving picture) stands in for the evaluation room's.

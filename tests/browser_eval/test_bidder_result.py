@@ -20,6 +20,12 @@ PASSPHRASE = "口令-for-the-test"
 STAGES = ("qualification", "technical", "commercial", "scoring", "report")
 
 
+@pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def bidder_login(page: Page, bidder_id: str, key_file: Path, tender: str) -> None:
     await page.goto(f"/bidder?tender={tender}")
     await page.fill("#login-bidder-id", bidder_id)

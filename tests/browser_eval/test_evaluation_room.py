@@ -36,6 +36,12 @@ SHAPE = "(sel) => document.querySelector(sel).videoWidth / document.querySelecto
 
 
 @pytest.fixture
+def hub_process(shared_hub: Any) -> Any:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
+@pytest.fixture
 async def hub_api(hub_process: Any) -> AsyncIterator[HubApi]:
     async with aiohttp.ClientSession(base_url=hub_process.base_url) as http:
         yield HubApi(http)

@@ -44,6 +44,12 @@ WINDOW_S = 10
 OPENING_TIMEOUT_S = 120
 
 
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 @dataclass
 class Party:
     """A bidder with what it sealed, and what the hub signed back."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
+import pytest
 import socketio
 from hubtesting import HubApi, data_key_of, parse_iso, seal_bid, wait_for_phase
 
@@ -17,6 +18,12 @@ from bidseal.codec import b64u_decode
 from hubprocess import HubProcess
 
 PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
+
+
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
 
 
 async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientSession) -> None:

@@ -33,6 +33,12 @@ from hubprocess import HubProcess
 WAIT_S = 20.0
 
 
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 @dataclass
 class Viewer:
     """A `/public` socket and what it was sent: its first snapshot, then events."""

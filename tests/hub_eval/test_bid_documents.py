@@ -30,6 +30,12 @@ pytestmark = pytest.mark.slow
 MIB = 1024 * 1024
 
 
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def refused(api: HubApi, path: str, auth: dict[str, str], status: int, code: str) -> None:
     got, body = await api.call("GET", path, headers=auth)
     assert (got, body["error"]["code"]) == (status, code), body

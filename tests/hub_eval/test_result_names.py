@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+import pytest
 from evaluation_kit import LOT, reach_report_stage, result_body, run_opening, server_key
 from hubtesting import HubApi
 
@@ -12,6 +13,12 @@ from bidseal import verify_document
 
 # The `hub_process` fixture of tests/conftest.py (a HubProcess).
 HubProcess = Any
+
+
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
 
 
 async def test_the_signed_result_carries_every_named_bidder(

@@ -29,6 +29,12 @@ HubProcess = Any
 RESULT_PATH = "/api/sessions/{tid}/results/" + LOT
 
 
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 async def opened(
     hub_process: HubProcess, hub_client: aiohttp.ClientSession
 ) -> tuple[HubApi, OpenedSession]:
