@@ -28,5 +28,7 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-# The slowest tests are listed at the end, so that a suite growing slow is seen early.
-.venv/bin/pytest -q --durations=15 "$@"
+# Two workers (pytest-xdist), each taking whole modules, so that a module's tests share their
+# hub (tests/conftest.py). The slowest tests are listed at the end, so that a suite growing
+# slow is seen early. `-n 0` as an argument runs everything in this one process.
+.venv/bin/pytest -q -n "${BIDOPEN_TEST_WORKERS:-2}" --dist loadscope --durations=15 "$@"

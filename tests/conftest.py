@@ -47,25 +47,28 @@ def hub_process(database_url: str, tmp_path: Path, hub_env: dict[str, str]) -> I
         yield hub
 
 
+@pytest.fixture(scope="session")
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the shared hub keeps its data (its SQLite database too) and its log."""
+    return tmp_path_factory.mktemp("shared-hub")
+
+
 @pytest.fixture(scope="session", params=DATABASES)
-def shared_database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("shared-db")) as url:
+def shared_database_url(request: pytest.FixtureRequest, shared_folder: Path) -> Iterator[str]:
+    with fresh_database(request.param, shared_folder / request.param) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
-def shared_hub(
-    shared_database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[HubProcess]:
+def shared_hub(shared_database_url: str, shared_folder: Path) -> Iterator[HubProcess]:
     """One hub (on each database) for every test that does not need its own, in each worker.
 
     A module opts in by overriding `hub_process` with it. Its tests must not depend on one
     another: each makes its own tenders and bidders, closes its sockets, and none stops the
     hub, changes its settings, counts what it holds, or reads the log of the whole hub.
     """
-    with running_hub(shared_database_url, tmp_path_factory.mktemp("shared-hub")) as hub:
+    kind = "sqlite" if shared_database_url.startswith("sqlite") else "postgres"
+    with running_hub(shared_database_url, shared_folder / kind) as hub:
         yield hub
 
 

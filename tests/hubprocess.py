@@ -147,7 +147,7 @@ def running_hub(
 ) -> Iterator[HubProcess]:
     """A hub keeping its data and log under `folder`, stopped when the block ends."""
     data_dir = folder / "data"
-    data_dir.mkdir(exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     hub = HubProcess(data_dir, database_url, folder / "hub.log", extra_env=env or {})
     hub.start()
     try:

@@ -38,9 +38,10 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def shared_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def shared_database_url(shared_folder: Path) -> str:
     """The hub the page tests share runs on SQLite too."""
-    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('pages') / 'bidopen.db'}"
+    (shared_folder / "sqlite" / "data").mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{shared_folder / 'sqlite' / 'data' / 'bidopen.db'}"
 
 
 @pytest.fixture

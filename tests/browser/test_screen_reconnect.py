@@ -155,7 +155,7 @@ async def test_a_stopped_hub_leaves_the_screen_reconnecting_and_it_comes_back(
         assert await asyncio.to_thread(hub_process.process.wait, 20) == 0
 
         # Back up, the screen finds the hub by itself, in the same document.
-        hub_process.start()
+        await asyncio.to_thread(hub_process.start)
         await expect(screen.locator("#connection")).to_have_attribute(
             "data-state", "online", timeout=SLOW
         )

@@ -18,7 +18,7 @@ from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
 
-LEAD_S = 25
+LEAD_S = 15
 STEP_TIMEOUT_S = 90
 OBJECTION = "唱标金额与投标函不一致"
 ANSWER = "已核对投标函，唱标无误"

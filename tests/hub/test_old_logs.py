@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -73,9 +74,9 @@ async def test_a_log_in_minutes_replays_to_the_same_windows(
     before = await api.snapshot(tid, api.host_auth)
     _, events_before = await api.call("GET", f"/api/sessions/{tid}/events", headers=api.host_auth)
 
-    hub_process.stop()
+    await asyncio.to_thread(hub_process.stop)
     await _rewrite_in_minutes(hub_process.database_url, tid)
-    hub_process.start()
+    await asyncio.to_thread(hub_process.start)
 
     # The log is as the old release left it, and its chain holds.
     _, log = await api.call("GET", f"/api/sessions/{tid}/log", headers=api.host_auth, expect=200)

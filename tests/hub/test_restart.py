@@ -64,9 +64,9 @@ async def test_kill_during_decryption_and_resume(
     )
     last_seen = before["seq"]
 
-    hub_process.kill()
+    await asyncio.to_thread(hub_process.kill)
     await asyncio.sleep(2.5)
-    hub_process.start()
+    await asyncio.to_thread(hub_process.start)
 
     after = await api.snapshot(tid, api.host_auth)
     view = after["view"]

@@ -98,20 +98,23 @@ class RealtimeHub:
     async def disconnect_all(self) -> None:
         """Close every connection of this node at once, as the process stops.
 
-        Closed at the transport, not by a Socket.IO disconnect: clients take a server's
-        disconnect as final, while a closed transport makes them reconnect straight away
-        (to another node, or to this one when it is back) and show that they are reconnecting.
-        Until the connections end, the web server would wait for their handlers.
+        Each transport is closed without a goodbye: clients take Engine.IO's close packet,
+        or a Socket.IO disconnect, as the server ending the session for good (the Python
+        client then stops), while a connection that drops is one they reconnect from, at
+        once, showing that they are reconnecting (to another node, or to this one when it
+        is back). Until the connections end, the web server would wait for their handlers.
         """
         sockets = list(self.sio.eio.sockets.values())
         if not sockets:
             return
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(CLOSE_SECONDS):
-                await self.sio.eio.disconnect()  # a close packet, and the disconnect handlers
+                for socket in sockets:
+                    # The disconnect handlers run (seats, presence); no close packet is sent.
+                    await socket.close(wait=False, abort=True)
         for socket in sockets:
-            # Engine.IO's writer would wait for the next packet up to a ping timeout (45 s)
-            # before closing the WebSocket; the end-of-queue mark makes it close it now.
+            # The end-of-queue mark makes Engine.IO's writer close the WebSocket now; it
+            # would otherwise wait for a next packet up to a ping timeout (45 s).
             socket.queue.put_nowait(None)
         log.info("closed %d connections for the stop", len(sockets))
 
