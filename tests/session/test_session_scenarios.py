@@ -187,6 +187,25 @@ def test_extension_moves_the_window_and_an_ended_window_stays_ended() -> None:
     ]
 
 
+def test_windows_are_whole_seconds_from_five() -> None:
+    from session_kit import schedule_command
+
+    for name in ("decryption_seconds", "confirmation_seconds"):
+        for bad in (4, 0, -60, 24 * 3600 + 1, 5.5, "60"):
+            with pytest.raises(SessionError) as caught:
+                schedule_command(**{name: bad})
+            assert caught.value.code == "invalid_argument"
+    for bad in (4, 240 * 60 + 1, 30.0):
+        with pytest.raises(SessionError):
+            c.ExtendDecryption(actor=HOST, seconds=bad, reason="补时")  # type: ignore[arg-type]
+    # The shortest window runs its five seconds, and an extension of five more.
+    run = Run().schedule(decryption_seconds=5).pass_deadline(FULL)
+    run.start()
+    assert run.state.ends_at == run.now + timedelta(seconds=5)
+    run.do(c.ExtendDecryption(actor=HOST, seconds=5, reason="补时"))
+    assert run.state.ends_at == run.now + timedelta(seconds=10)
+
+
 def test_pause_stops_the_window_and_resume_shifts_it() -> None:
     run = run_to(Phase.OPENING).start().wait(10)
     ends_at = run.state.ends_at
