@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from typing import TYPE_CHECKING, Any
 
 from bidopen.video.errors import InvalidOffer
+
+# aiortc is imported where a peer connection is made: the hub starts without it (a second
+# of its start-up) and loads it with the first video connection.
+if TYPE_CHECKING:
+    from aiortc import RTCPeerConnection, RTCSessionDescription
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class SdpOffer:
         return cls(sdp)
 
     def description(self) -> RTCSessionDescription:
+        from aiortc import RTCSessionDescription
+
         return RTCSessionDescription(sdp=self.sdp, type="offer")
 
 
@@ -41,6 +46,8 @@ def new_peer_connection() -> RTCPeerConnection:
     aiortc falls back to a public STUN server when given no configuration; an
     empty server list keeps every packet between the two hosts that talk.
     """
+    from aiortc import RTCConfiguration, RTCPeerConnection
+
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-
-from aiortc import RTCSessionDescription
+from typing import TYPE_CHECKING
 
 from bidopen.video.announce import StateAnnouncer, StateListener
 from bidopen.video.errors import RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
-from bidopen.video.relay import PublishAnswer, VideoRelay
 from bidopen.video.settings import VideoSettings
 from bidopen.video.state import VideoState
+
+if TYPE_CHECKING:
+    from aiortc import RTCSessionDescription
+
+    from bidopen.video.relay import PublishAnswer, VideoRelay
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,9 @@ class VideoRelays:
             raise RelayClosed("the video relays are closed")
         relay = self._relays.get(session_id)
         if relay is None:
+            # aiortc (a second to import) is loaded with the first relay, not with the hub.
+            from bidopen.video.relay import VideoRelay
+
             relay = VideoRelay(session_id, self.settings, self._announcer.announce)
             self._relays[session_id] = relay
         return relay

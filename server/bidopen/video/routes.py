@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from aiortc import RTCSessionDescription
 
 from bidopen.errors import HubError
 from bidopen.http.parsing import read_limited
@@ -17,6 +19,9 @@ from bidopen.video.ratelimit import RequestRate
 from bidopen.video.relays import VideoRelays
 from bidopen.wire.bodies import VideoOffer
 from bidopen.wire.decoding import decode_body
+
+if TYPE_CHECKING:
+    from aiortc import RTCSessionDescription
 
 PublisherCheck = Callable[[web.Request, str], Awaitable[bool]]
 
@@ -50,7 +55,12 @@ async def video_cleanup_ctx(app: web.Application) -> AsyncIterator[None]:
     """Closes every publisher and viewer connection when the app shuts down."""
     if VIDEO_RELAYS not in app:
         raise RuntimeError("call add_video_routes before adding video_cleanup_ctx")
+    # aiortc loads in a thread while the hub already serves: the hub listens a second
+    # sooner, and the first video connection does not stall the event loop importing it.
+    preload = asyncio.create_task(asyncio.to_thread(importlib.import_module, "bidopen.video.relay"))
     yield
+    with contextlib.suppress(Exception):
+        await preload
     await app[VIDEO_RELAYS].close()
 
 
