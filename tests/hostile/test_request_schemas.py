@@ -244,8 +244,8 @@ async def test_a_refusal_names_the_field(scene: Scene, api: HubApi) -> None:
             "/api/tenders",
             host,
             b'{"title": "t", "lots": [{"id": "1", "name": "n"}],'
-            b' "deadline": "2099-01-01T00:00:00Z", "decryption_minutes": ' + HUGE + b"}",
-            "decryption_minutes",
+            b' "deadline": "2099-01-01T00:00:00Z", "decryption_seconds": ' + HUGE + b"}",
+            "decryption_seconds",
         ),
         (
             "/api/tenders",
