@@ -33,8 +33,9 @@ async def test_kill_during_decryption_and_resume(
 ) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender(deadline_in=2, decryption_seconds=300))["id"]
+    # Accounts first: the two seconds to the deadline only have to hold the uploads.
     bidders = [await api.register(name) for name in ("甲", "乙", "丙")]
+    tid = (await api.create_tender(deadline_in=2, decryption_seconds=300))["id"]
     sealed = {}
     for i, bidder in enumerate(bidders):
         sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": f"{i + 1}00.00"})
