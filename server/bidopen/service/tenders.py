@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock, iso
+from bidopen.config import MAX_DEADLINE_DAYS
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
+from bidopen.service.timelimits import check_deadline, check_past_instant
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
@@ -41,7 +43,9 @@ class TenderDraft:
     readout_items: tuple[ReadoutItem, ...]
 
 
-def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
+def parse_draft(
+    body: CreateTender, now: datetime, max_deadline_days: int = MAX_DEADLINE_DAYS
+) -> TenderDraft:
     """A create-tender body, already of its declared shape, checked against the domain."""
     # Lot ids reach the bids' rows and the sealed files' contexts: only the hub's id pattern.
     for index, lot in enumerate(body.lots):
@@ -66,8 +70,8 @@ def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
         check_unique("readout_items", (item.key for item in draft.readout_items))
     except SessionError as exc:
         raise from_session_error(exc) from exc
-    if draft.deadline <= now:
-        raise HubError("validation_failed", "deadline must be in the future.", field="deadline")
+    check_deadline("deadline", draft.deadline, now, max_deadline_days)
+    check_past_instant("signin_opens_at", draft.signin_opens_at, now, max_deadline_days)
     return draft
 
 
