@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -15,7 +16,13 @@ from hubtesting import seal_bid
 
 from bidopen.errors import HubError
 from bidopen.faults import as_fault
-from hubprocess import PG_ADMIN_DSN, HubProcess
+from hubprocess import (
+    PG_ADMIN_DSN,
+    HubProcess,
+    _create_pg_database,
+    _drop_pg_database,
+    pg_url,
+)
 
 
 def _small_disk(bids: Path, megabytes: int) -> list[str]:
@@ -60,12 +67,25 @@ async def test_a_full_disk_refuses_the_upload_with_storage_full(
         hub.stop()
 
 
+@pytest.fixture
+async def pg_hub(tmp_path: Path) -> AsyncIterator[HubProcess]:
+    """A hub on a PostgreSQL database of its own (the folder's fixtures are SQLite only)."""
+    name = await _create_pg_database()
+    hub = hostile_hub(tmp_path, pg_url(name))
+    hub.start()
+    try:
+        yield hub
+    finally:
+        hub.stop()
+        await _drop_pg_database(name)
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 async def test_a_database_that_stops_answering_gives_database_unavailable(
-    hub_process: HubProcess, database_url: str
+    pg_hub: HubProcess,
 ) -> None:
-    name = database_url.rsplit("/", 1)[1]
+    hub_process = pg_hub
+    name = hub_process.database_url.rsplit("/", 1)[1]
     admin = await asyncpg.connect(PG_ADMIN_DSN)
     try:
         async with client_from(hub_process.base_url) as api:

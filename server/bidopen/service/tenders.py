@@ -51,6 +51,9 @@ def parse_draft(
     for index, lot in enumerate(body.lots):
         if not is_hub_id(lot.id):
             raise HubError("invalid_id", "(lot id)", "（标段编号）", field=f"lots[{index}].id")
+    check_deadline("deadline", body.deadline, now, max_deadline_days)
+    if body.signin_opens_at is not None:
+        check_past_instant("signin_opens_at", body.signin_opens_at, now, max_deadline_days)
     try:
         draft = TenderDraft(
             title=body.title.strip(),
@@ -70,8 +73,6 @@ def parse_draft(
         check_unique("readout_items", (item.key for item in draft.readout_items))
     except SessionError as exc:
         raise from_session_error(exc) from exc
-    check_deadline("deadline", draft.deadline, now, max_deadline_days)
-    check_past_instant("signin_opens_at", draft.signin_opens_at, now, max_deadline_days)
     return draft
 
 
