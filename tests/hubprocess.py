@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,13 +63,17 @@ class HubProcess:
         env.update(self.extra_env)
         return env
 
+    def command(self) -> list[str]:
+        return [*self.command_prefix, sys.executable, "-m", "bidopen.app"]
+
+    def preexec(self) -> Callable[[], None] | None:
+        """Run in the child before the hub starts (a subclass sets limits there)."""
+        return None
+
     def start(self) -> None:
         log = open(self.log_path, "ab")  # noqa: SIM115 - the child process writes to it
         self.process = subprocess.Popen(
-            [*self.command_prefix, sys.executable, "-m", "bidopen.app"],
-            env=self.env(),
-            stdout=log,
-            stderr=log,
+            self.command(), env=self.env(), stdout=log, stderr=log, preexec_fn=self.preexec()
         )
         log.close()
         # Far above a start on a quiet machine (about a second): shared machines get slow.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import timedelta
@@ -23,13 +24,15 @@ from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
-from bidopen.http.accesslog import DiscreetAccessLogger
 from bidopen.http.auth import require
+from bidopen.http.clientaddress import TrustedProxies
+from bidopen.http.connections import ConnectionGuard, admission
 from bidopen.http.crosssite import content_type_guard
 from bidopen.http.headers import add_security_headers
 from bidopen.http.middleware import error_middleware
 from bidopen.http.pages import add_page_routes
-from bidopen.http.ratelimit import public_rate_limit
+from bidopen.http.ratelimit import request_limits
+from bidopen.http.serving import run_hub
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
@@ -38,8 +41,10 @@ from bidopen.service.archive import BidArchive, archive_key_path
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.intake import Intake, default_threads
 from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
+from bidopen.service.passwords import PasswordPool
 from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
@@ -50,6 +55,7 @@ from bidopen.service.start_checks import (
     survey,
 )
 from bidopen.service.tenders import Tenders
+from bidopen.service.throttle import LoginThrottle
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
 from bidopen.video.relays import VideoRelays
@@ -63,10 +69,17 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     """Build the application; nothing is opened until its cleanup contexts run."""
     clock = clock or SystemClock()
     config.data_dir.mkdir(parents=True, exist_ok=True)
+    proxies = TrustedProxies(config.trusted_proxies)
+    connections = ConnectionGuard(
+        configured=config.max_connections,
+        per_address=config.max_connections_per_address,
+        proxies=proxies,
+    )
     app = web.Application(
         middlewares=[
             error_middleware,
-            public_rate_limit(config.public_requests_per_minute),
+            admission(connections),
+            request_limits(config),
             content_type_guard,
         ],
         client_max_size=1024**2,
@@ -84,11 +97,18 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         audience=public_origin(config),
         challenge_seconds=config.challenge_seconds,
         token_hours=config.token_hours,
+        passwords=PasswordPool(
+            threads=config.password_hash_threads, queue=config.password_hash_queue
+        ),
+        throttle=LoginThrottle(
+            per_address_per_minute=config.login_failures_per_minute,
+            per_account_per_minute=config.login_failures_per_account_per_minute,
+        ),
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
     sessions = SessionService(db, clock, anchors=log_heads)
     opening = Opening(db, clock, sessions, signer)
-    realtime = RealtimeHub(config, accounts, opening)
+    realtime = RealtimeHub(config, accounts, opening, proxies)
     bidding = Bidding(
         db,
         clock,
@@ -98,12 +118,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         max_bid_bytes=config.max_bid_bytes,
         quota=BidderQuota(config.bidder_quota_bytes, config.bidder_quota_replacements),
         storage=StorageGuard(config.data_dir, config.storage_reserve_bytes),
+        intake=Intake(config.intake_threads or default_threads(os.cpu_count() or 1)),
     )
     scheduler = Scheduler(
         db,
         clock,
         sessions,
-        tick=_ticker(opening, bidding),
+        tick=_ticker(opening, bidding, config.deadline_settle_seconds),
         record_outage=opening.record_outage,
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
@@ -114,6 +135,8 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
 
     app[keys.CONFIG] = config
     app[keys.FOLDER_SURVEY] = found
+    app[keys.TRUSTED_PROXIES] = proxies
+    app[keys.CONNECTIONS] = connections
     app[keys.CLOCK] = clock
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
@@ -146,6 +169,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     add_page_routes(app, config.web_root)
 
     app.on_shutdown.append(_disconnect_sockets)
+    app.cleanup_ctx.append(_pools_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_log_heads_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
@@ -168,15 +192,23 @@ def public_origin(config: Config) -> str | None:
 # half-received file removed at the next start; the bidder's client sends it again).
 STOP_GRACE_SECONDS = 1.5
 
-# How long the deadline tick waits for uploads stored in time to commit their rows.
-SETTLE_SECONDS = 30.0
 
-
-def _ticker(opening: Opening, bidding: Bidding) -> Callable[[str], Awaitable[None]]:
+def _ticker(
+    opening: Opening, bidding: Bidding, settle_seconds: int
+) -> Callable[[str], Awaitable[None]]:
     async def tick(session_id: str) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(SETTLE_SECONDS):
+        # Bids whose last byte arrived in time are counted: the tick waits (at most
+        # `deadline_settle_seconds`) until this node has verified, stored and recorded them.
+        try:
+            async with asyncio.timeout(settle_seconds):
                 await bidding.settled(session_id)
+        except TimeoutError:
+            log.error(
+                "session %s: bids that arrived in time were still being stored after %d s; "
+                "the deadline tick goes ahead without them",
+                session_id,
+                settle_seconds,
+            )
         await opening.tick(session_id)
 
     return tick
@@ -223,6 +255,12 @@ def _database_at_start(db: Database) -> Iterator[None]:
         raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
 
 
+async def _pools_ctx(app: web.Application) -> AsyncIterator[None]:
+    yield
+    app[keys.ACCOUNTS].passwords.close()
+    app[keys.BIDDING].intake.close()
+
+
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:
     # The scheduler's first heartbeat is the first write that every start makes.
     with _database_at_start(app[keys.DATABASE]):
@@ -261,12 +299,12 @@ def configure_logging(level: str) -> None:
 def run(config: Config) -> None:
     """Serve the hub until interrupted (the `bidopen serve` command and tests call this)."""
     configure_logging(config.log_level)
-    web.run_app(
-        create_app(config),
+    app = create_app(config)
+    run_hub(
+        app,
+        app[keys.CONNECTIONS],
         host=config.host,
         port=config.port,
-        print=None,
-        access_log_class=DiscreetAccessLogger,
         shutdown_timeout=STOP_GRACE_SECONDS,
     )
 

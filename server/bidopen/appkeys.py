@@ -6,6 +6,8 @@ from aiohttp import web
 
 from bidopen.clock import Clock
 from bidopen.config import Config
+from bidopen.http.clientaddress import TrustedProxies
+from bidopen.http.connections import ConnectionGuard
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import Accounts
@@ -37,3 +39,5 @@ REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 LOG_HEADS = web.AppKey("log_heads", LogHeads)
 FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)
+TRUSTED_PROXIES = web.AppKey("trusted_proxies", TrustedProxies)
+CONNECTIONS = web.AppKey("connections", ConnectionGuard)

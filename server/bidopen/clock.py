@@ -31,4 +31,7 @@ def parse_iso(text: str) -> datetime:
     at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if at.tzinfo is None:
         raise ValueError(f"instant {text!r} has no time zone")
-    return at.astimezone(UTC)
+    try:
+        return at.astimezone(UTC)
+    except OverflowError as exc:  # 9999-12-31T23:00-08:00 is past the last representable year
+        raise ValueError(f"instant {text!r} is out of range") from exc

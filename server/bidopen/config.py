@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from typing import Any
 
 ENV_PREFIX = "BIDOPEN_"
 GIB = 1024**3
+# Ten years: far enough for any tender, near enough that every sum of instants stays finite.
+MAX_DEADLINE_DAYS = 3660
 
 # The web pages ship beside the server package in the source tree.
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "client_web"
@@ -39,6 +42,20 @@ class Config:
     public_messages_per_minute: int = 30
     public_max_message_bytes: int = 512
     public_max_connections_per_ip: int = 50
+    signin_requests_per_minute: int = 3000
+    account_requests_per_minute: int = 6000
+    login_failures_per_minute: int = 20
+    login_failures_per_account_per_minute: int = 5
+    password_hash_threads: int = 2
+    password_hash_queue: int = 32
+    intake_threads: int = 0
+    max_connections: int = 0
+    max_connections_per_address: int = 512
+    max_socket_sessions_per_address: int = 512
+    namespace_failures_per_minute: int = 60
+    trusted_proxies: tuple[str, ...] = ()
+    max_deadline_days: int = 366
+    deadline_settle_seconds: int = 30
     socket_max_message_bytes: int = 64 * 1024
     challenge_seconds: int = 120
     token_hours: int = 12
@@ -68,6 +85,16 @@ class Config:
             "token_hours",
             "heartbeat_ms",
             "demo_speed",
+            "signin_requests_per_minute",
+            "account_requests_per_minute",
+            "login_failures_per_minute",
+            "login_failures_per_account_per_minute",
+            "password_hash_threads",
+            "password_hash_queue",
+            "max_connections_per_address",
+            "max_socket_sessions_per_address",
+            "namespace_failures_per_minute",
+            "deadline_settle_seconds",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
@@ -76,6 +103,15 @@ class Config:
         for name in ("bidder_quota_replacements", "storage_reserve_bytes"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative")
+        if self.intake_threads < 0 or self.max_connections < 0:
+            raise ConfigError("intake_threads and max_connections must not be negative (0: auto)")
+        if not 1 <= self.max_deadline_days <= MAX_DEADLINE_DAYS:
+            raise ConfigError(f"max_deadline_days must be from 1 to {MAX_DEADLINE_DAYS}")
+        for network in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError as exc:
+                raise ConfigError(f"trusted proxy {network!r} is no address or network") from exc
         if self.deadline_grace_ms < 0:
             raise ConfigError("deadline_grace_ms must not be negative")
         if not self.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):

@@ -158,6 +158,26 @@ CODES: dict[str, ErrorSpec] = {
         "该会话日志未通过完整性校验，已通知平台运营方。",
     ),
     "rate_limited": ErrorSpec(429, "Too many requests; slow down.", "请求过于频繁，请稍后再试。"),
+    "login_throttled": ErrorSpec(
+        429,
+        "Too many failed sign-ins from this address; wait before trying again.",
+        "该地址登录失败次数过多，请稍后再试。",
+    ),
+    "busy": ErrorSpec(
+        503,
+        "The hub is at its connection or work limit; try again shortly.",
+        "服务器连接数或负载已达上限，请稍后再试。",
+    ),
+    "descriptors_exhausted": ErrorSpec(
+        503,
+        "The hub has no file descriptors left; nothing was stored. Try again shortly.",
+        "服务器文件描述符已耗尽，未保存任何内容，请稍后再试。",
+    ),
+    "database_unavailable": ErrorSpec(
+        503,
+        "The hub's database did not answer; nothing was stored. Try again shortly.",
+        "服务器数据库暂不可用，未保存任何内容，请稍后再试。",
+    ),
     "internal_error": ErrorSpec(500, "Internal error.", "服务器内部错误。"),
     "unavailable": ErrorSpec(503, "The service is shutting down or busy.", "服务暂不可用。"),
 }
@@ -186,6 +206,7 @@ class HubError(Exception):
         detail_zh: str | None = None,
         *,
         field: str | None = None,
+        retry_after: int | None = None,
     ) -> None:
         if code not in CODES:
             raise ValueError(f"unknown error code {code!r}")
@@ -193,6 +214,8 @@ class HubError(Exception):
         self.detail = detail
         self.detail_zh = detail_zh
         self.field = field
+        # Seconds after which the same request may succeed (the `Retry-After` header).
+        self.retry_after = retry_after
         super().__init__(self.message)
 
     @property

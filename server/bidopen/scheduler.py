@@ -10,7 +10,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bidopen.clock import Clock, iso
-from bidopen.errors import HubError
 from bidopen.service.sessions import SessionService
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
@@ -22,6 +21,7 @@ log = logging.getLogger("bidopen.scheduler")
 # Sessions changed by other nodes reach this node's table by this periodic rescan.
 RESCAN = timedelta(seconds=30)
 RETRY = timedelta(seconds=1)
+MAX_RETRY = timedelta(minutes=5)
 
 Ticker = Callable[[str], Awaitable[None]]
 FaultRecorder = Callable[[str, datetime, datetime], Awaitable[None]]
@@ -32,6 +32,10 @@ class Scheduler:
 
     The submission deadline is ticked `grace` late: an upload whose last byte was stored
     before the deadline may still be committing, and the tick must see it.
+
+    A session that cannot be loaded, scheduled or ticked is that session's fault only: it
+    is logged, listed in `faults()` (the host sees it in its snapshot), and retried with a
+    growing pause, while every other session starts and ticks as usual.
     """
 
     def __init__(
@@ -53,6 +57,8 @@ class Scheduler:
         self._grace = grace
         self._heartbeat = heartbeat
         self._due: dict[str, datetime] = {}
+        self._faults: dict[str, str] = {}
+        self._failures: dict[str, int] = {}
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.node_id = secrets.token_hex(8)
@@ -62,13 +68,26 @@ class Scheduler:
         """When each session will next be ticked (a copy, for tests and the operator)."""
         return dict(self._due)
 
+    def faults(self) -> dict[str, str]:
+        """Sessions the scheduler could not serve, with what went wrong (for their host)."""
+        return dict(self._faults)
+
+    def _flag(self, session_id: str, what: str) -> None:
+        self._faults[session_id] = what
+
     def session_changed(self, session_id: str, state: OpeningSession) -> None:
         deadline = state.next_deadline
         if deadline is None:
             self._due.pop(session_id, None)
         else:
             extra = self._grace if state.phase is Phase.SCHEDULED else timedelta(0)
-            self._due[session_id] = deadline + extra
+            try:
+                self._due[session_id] = deadline + extra
+            except OverflowError:
+                # Only a deadline stored before ranges were checked can be this far out.
+                log.error("session %s: its deadline %s cannot be scheduled", session_id, deadline)
+                self._flag(session_id, "deadline_out_of_range")
+                self._due.pop(session_id, None)
         self._wake.set()
 
     async def start(self) -> None:
@@ -83,24 +102,34 @@ class Scheduler:
         outage_since = last_alive if silent else None
         for session_id in await self._sessions.session_ids():
             try:
-                loaded = await self._sessions.load(session_id)
-            except HubError:
-                continue  # a log that fails its check is refused (and logged) on its own
-            state = loaded.state
-            if outage_since is not None and _window_overlaps(state, outage_since):
-                log.warning(
-                    "session %s: platform was down from %s to %s during decryption",
-                    session_id,
-                    iso(outage_since),
-                    iso(now),
-                )
-                await self._record_outage(session_id, outage_since, now)
-                state = (await self._sessions.load(session_id)).state
-            self.session_changed(session_id, state)
+                await self._resume(session_id, outage_since, now)
+            except Exception:
+                log.exception("session %s could not be resumed; the others go on", session_id)
+                self._flag(session_id, "resume_failed")
+                self._due[session_id] = now + RETRY
         self._tasks = [
             asyncio.create_task(self._run(), name="scheduler"),
             asyncio.create_task(self._heartbeats(), name="heartbeat"),
         ]
+
+    async def _resume(self, session_id: str, outage_since: datetime | None, now: datetime) -> None:
+        state = (await self._sessions.load(session_id)).state
+        if outage_since is not None and _window_overlaps(state, outage_since):
+            log.warning(
+                "session %s: platform was down from %s to %s during decryption",
+                session_id,
+                iso(outage_since),
+                iso(now),
+            )
+            if state.window_elapsed(now):
+                # The window ended while no node ran: too late to record the fault in the
+                # log (it could withdraw bids after the fact). The host is told, and decides.
+                log.warning("session %s: its decryption window ended during the outage", session_id)
+                self._flag(session_id, "window_ended_during_outage")
+            else:
+                await self._record_outage(session_id, outage_since, now)
+                state = (await self._sessions.load(session_id)).state
+        self.session_changed(session_id, state)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -124,12 +153,14 @@ class Scheduler:
 
     async def _rescan(self) -> None:
         for session_id in await self._sessions.session_ids():
+            if self._failures.get(session_id):
+                continue  # its retry is already due
             self._sessions.forget(session_id)
             try:
-                loaded = await self._sessions.load(session_id)
-            except HubError:
-                continue
-            self.session_changed(session_id, loaded.state)
+                self.session_changed(session_id, (await self._sessions.load(session_id)).state)
+            except Exception:
+                log.exception("session %s could not be loaded", session_id)
+                self._flag(session_id, "load_failed")
 
     async def _run(self) -> None:
         next_rescan = self._clock.now() + RESCAN
@@ -156,8 +187,17 @@ class Scheduler:
             # A tick that decided nothing (another node was first) still needs the new deadline.
             self.session_changed(session_id, (await self._sessions.load(session_id)).state)
         except Exception:
-            log.exception("tick of session %s failed; retrying", session_id)
-            self._due[session_id] = self._clock.now() + RETRY
+            failures = self._failures.get(session_id, 0) + 1
+            self._failures[session_id] = failures
+            pause = min(RETRY * 2 ** min(failures - 1, 10), MAX_RETRY)
+            log.exception("tick of session %s failed (%d times); retrying", session_id, failures)
+            self._flag(session_id, "tick_failed")
+            self._due[session_id] = self._clock.now() + pause
+        else:
+            if self._failures.pop(session_id, None) is not None:
+                log.info("session %s ticks again", session_id)
+            if self._faults.get(session_id) in ("tick_failed", "resume_failed", "load_failed"):
+                del self._faults[session_id]
 
 
 def _window_overlaps(state: OpeningSession, since: datetime) -> bool:

@@ -108,8 +108,9 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 2
     from bidopen.app import STOP_GRACE_SECONDS, configure_logging, create_app
+    from bidopen.appkeys import CONNECTIONS
     from bidopen.errors import StartRefused
-    from bidopen.http.accesslog import DiscreetAccessLogger
+    from bidopen.http.serving import run_hub
 
     # The same levels as `python -m bidopen.app`: libraries that would name bidders or log
     # every departing client stay quiet.
@@ -129,8 +130,8 @@ def run_serve(args: argparse.Namespace) -> int:
         user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")
         banner += f"\n  demo host login: {user} / {password}"
 
-    def announce(_aiohttp_banner: str) -> None:
-        # Called by run_app once the hub listens, so after the database was checked: a
+    def announce() -> None:
+        # Called once the hub listens, so after the database was checked: a
         # refusal at start is never preceded by addresses that do not answer.
         print(banner, flush=True)
 
@@ -139,13 +140,12 @@ def run_serve(args: argparse.Namespace) -> int:
     # to print a traceback for.
     try:
         with contextlib.suppress(asyncio.CancelledError):
-            web.run_app(
+            run_hub(
                 app,
+                app[CONNECTIONS],
                 host=config.host,
                 port=config.port,
-                print=announce,
-                handle_signals=True,
-                access_log_class=DiscreetAccessLogger,
+                announce=announce,
                 shutdown_timeout=STOP_GRACE_SECONDS,
             )
     except StartRefused as exc:

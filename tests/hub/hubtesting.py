@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,6 +57,13 @@ def seal_bid(
         chunk_size=1024,
     )
     return out.getvalue()
+
+
+async def slow_body(sealed: bytes, hold_until: datetime) -> AsyncIterator[bytes]:
+    """All but the last byte at once; the last byte when `hold_until` has passed."""
+    yield sealed[:-1]
+    await asyncio.sleep(max((hold_until - datetime.now(UTC)).total_seconds(), 0))
+    yield sealed[-1:]
 
 
 def data_key_of(bidder: Bidder, sealed: bytes, tender: str, lot: str) -> str:

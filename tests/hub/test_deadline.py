@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
-from hubtesting import Bidder, HubApi, parse_iso, seal_bid
+from hubtesting import Bidder, HubApi, parse_iso, seal_bid, slow_body
 
 from bidseal import verify_document
 from bidseal.codec import b64u_decode
@@ -18,13 +17,6 @@ from hubprocess import HubProcess
 def stored_files(data_dir: Path) -> list[Path]:
     bids = data_dir / "bids"
     return [p for p in bids.rglob("*") if p.is_file()] if bids.exists() else []
-
-
-async def slow_body(sealed: bytes, hold_until: datetime) -> AsyncIterator[bytes]:
-    """All but the last byte at once; the last byte when `hold_until` has passed."""
-    yield sealed[:-1]
-    await asyncio.sleep(max((hold_until - datetime.now(UTC)).total_seconds(), 0))
-    yield sealed[-1:]
 
 
 async def wait_until(at: datetime) -> None:

@@ -8,7 +8,7 @@ from bidopen.appkeys import ACCOUNTS, SIGNER
 from bidopen.clock import iso
 from bidopen.errors import HubError
 from bidopen.http.audience import challenge_audience
-from bidopen.http.auth import require
+from bidopen.http.auth import client_address, require
 from bidopen.http.parsing import bearer_token, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.wire.bodies import BidderLogin, HostLogin, RegisterBidder
@@ -33,7 +33,9 @@ async def server_key_by_id(request: web.Request) -> web.Response:
 @routes.post("/api/host/login")
 async def host_login(request: web.Request) -> web.Response:
     body = await json_body(request, HostLogin)
-    issued = await request.app[ACCOUNTS].host_login(body.username, body.password)
+    issued = await request.app[ACCOUNTS].host_login(
+        body.username, body.password, address=client_address(request)
+    )
     return web.json_response({"token": issued.token, "expires_at": iso(issued.expires_at)})
 
 

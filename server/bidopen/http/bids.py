@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION
 from bidopen.http.auth import require
+from bidopen.http.connections import since_last_bytes
 from bidopen.http.parsing import json_body, no_body
 from bidopen.service.accounts import BIDDER
 from bidopen.service.bidding import Submission
@@ -31,8 +33,13 @@ async def _chunks(request: web.Request) -> AsyncIterator[bytes]:
 
 @routes.put("/api/tenders/{tender_id}/lots/{lot_id}/bid")
 async def put_bid(request: web.Request) -> web.Response:
-    target = await _target(request)
-    receipt = await request.app[BIDDING].submit(target, _chunks(request), request.content_length)
+    # Who is uploading is looked up while the bytes come in (`Bidding.submit`).
+    receipt = await request.app[BIDDING].submit(
+        asyncio.ensure_future(_target(request)),
+        _chunks(request),
+        request.content_length,
+        received_ago=lambda: since_last_bytes(request.transport),
+    )
     return web.json_response({"receipt": receipt}, status=201)
 
 

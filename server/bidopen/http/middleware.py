@@ -8,6 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bidopen.errors import HubError, error_payload
+from bidopen.faults import as_fault
 
 log = logging.getLogger("bidopen.http")
 
@@ -24,7 +25,10 @@ _STATUS_CODES = {
 
 
 def error_response(error: HubError) -> web.Response:
-    return web.json_response(error_payload(error), status=error.status)
+    response = web.json_response(error_payload(error), status=error.status)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @web.middleware
@@ -48,6 +52,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             # the access log's "client closed request"; aiohttp drops the unsendable answer.
             log.debug("client left during a %s request", request.method)
             return web.Response(status=499)
+        fault = as_fault(exc, f"a {request.method} request")
+        if fault is not None:
+            return error_response(fault)
         # The path is not logged: before the deadline it would tell who is uploading.
         log.exception("unhandled error in %s request", request.method)
         return error_response(HubError("internal_error"))

@@ -6,12 +6,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bidopen.appkeys import ACCOUNTS, OPENING
+from bidopen.appkeys import CLOCK, CONFIG, OPENING, SCHEDULER
 from bidopen.errors import HubError
-from bidopen.http.auth import require
+from bidopen.http.auth import authenticate, require
 from bidopen.http.parsing import bearer_token, int_query, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.service.commands import HOST_COMMANDS
+from bidopen.service.timelimits import check_deadline
 from bidopen.service.views import PUBLIC, event_messages
 from bidopen.store.eventlog import StoredEvent
 from bidopen.wire.bodies import BIDDER_COMMAND_BODIES, HOST_COMMAND_BODIES
@@ -32,10 +33,18 @@ async def host_command(request: web.Request) -> web.Response:
     if name not in HOST_COMMANDS:
         raise HubError("not_found", f"No host command {name!r}.")
     body = await json_body(request, HOST_COMMAND_BODIES[name])
+    if name == "reschedule":
+        _check_new_deadline(request, body)
     events = await request.app[OPENING].host_command(
         request.match_info["session_id"], principal.subject, name, body
     )
     return web.json_response(_applied(events))
+
+
+def _check_new_deadline(request: web.Request, body: Any) -> None:
+    """A new deadline has the range of a tender's first one (`max_deadline_days`)."""
+    now = request.app[CLOCK].now()
+    check_deadline("deadline", body.deadline, now, request.app[CONFIG].max_deadline_days)
 
 
 @routes.post("/api/sessions/{session_id}/sign-in")
@@ -67,19 +76,21 @@ async def bidder_command(request: web.Request) -> web.Response:
 
 async def _role(request: web.Request) -> tuple[str, str | None]:
     """The caller's role for reading: a token makes it host or bidder, none makes it public."""
-    token = bearer_token(request)
-    if token is None:
+    if bearer_token(request) is None:
         return PUBLIC, None
-    principal = await request.app[ACCOUNTS].authenticate(token)
+    principal = await authenticate(request)
     return principal.role, principal.subject
 
 
 @routes.get("/api/sessions/{session_id}")
 async def snapshot(request: web.Request) -> web.Response:
     role, subject = await _role(request)
-    return web.json_response(
-        await request.app[OPENING].snapshot(request.match_info["session_id"], role, subject)
-    )
+    session_id = request.match_info["session_id"]
+    snap = await request.app[OPENING].snapshot(session_id, role, subject)
+    if role == HOST:
+        # What the scheduler could not do for this session (null when all is well).
+        snap["scheduler_fault"] = request.app[SCHEDULER].faults().get(session_id)
+    return web.json_response(snap)
 
 
 @routes.get("/api/sessions/{session_id}/events")

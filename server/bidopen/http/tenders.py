@@ -6,7 +6,7 @@ import re
 
 from aiohttp import web
 
-from bidopen.appkeys import CLOCK, OPENING, TENDERS
+from bidopen.appkeys import CLOCK, CONFIG, OPENING, TENDERS
 from bidopen.errors import HubError
 from bidopen.http.auth import require
 from bidopen.http.parsing import int_query, json_body
@@ -20,7 +20,11 @@ routes = web.RouteTableDef()
 @routes.post("/api/tenders")
 async def create_tender(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
-    draft = parse_draft(await json_body(request, CreateTender), request.app[CLOCK].now())
+    draft = parse_draft(
+        await json_body(request, CreateTender),
+        request.app[CLOCK].now(),
+        request.app[CONFIG].max_deadline_days,
+    )
     code = await request.app[TENDERS].create(principal.subject, draft)
     return web.json_response(await request.app[TENDERS].describe(code), status=201)
 

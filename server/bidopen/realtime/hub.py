@@ -11,6 +11,7 @@ import socketio
 from aiohttp import web
 
 from bidopen.config import Config
+from bidopen.http.clientaddress import TrustedProxies
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
 from bidopen.realtime.frames import EventBatch
@@ -22,6 +23,7 @@ from bidopen.realtime.namespaces import (
     SocketDeps,
 )
 from bidopen.realtime.origins import origin_checker
+from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
 from bidopen.service.opening import Opening
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
@@ -43,7 +45,9 @@ class RealtimeHub:
     emit on one node reaches the sockets of every node; nothing else changes.
     """
 
-    def __init__(self, config: Config, accounts: Accounts, opening: Opening) -> None:
+    def __init__(
+        self, config: Config, accounts: Accounts, opening: Opening, proxies: TrustedProxies
+    ) -> None:
         # Both managers send public room events through the fast fan-out on each node.
         manager = (
             FanoutRedisManager(config.redis_url, channel=config.redis_channel)
@@ -53,12 +57,18 @@ class RealtimeHub:
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             client_manager=manager,
-            cors_allowed_origins=origin_checker(config.allowed_origins),
+            cors_allowed_origins=origin_checker(config.allowed_origins, proxies),
             max_http_buffer_size=config.socket_max_message_bytes,
             logger=False,
             engineio_logger=False,
         )
         self.connected: dict[str, set[str]] = {ns: set() for ns in NAMESPACES.values()}
+        self.transport = TransportLimits(
+            proxies,
+            sessions_per_address=config.max_socket_sessions_per_address,
+            namespace_failures_per_minute=config.namespace_failures_per_minute,
+        )
+        self.transport.install(self.sio)
         deps = SocketDeps(
             accounts=accounts,
             opening=opening,
@@ -68,6 +78,7 @@ class RealtimeHub:
                 messages_per_minute=config.public_messages_per_minute,
             ),
             public_max_message_bytes=config.public_max_message_bytes,
+            transport=self.transport,
         )
         self.sio.register_namespace(HostNamespace(NAMESPACES[HOST], deps))
         self.sio.register_namespace(BidderNamespace(NAMESPACES[BIDDER], deps))

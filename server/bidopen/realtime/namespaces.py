@@ -14,6 +14,7 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from bidopen.errors import HubError, error_payload
 from bidopen.realtime.limits import PublicLimits
+from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
 from bidopen.service.opening import Opening
 from bidopen.service.public_snapshots import PublicSnapshot
@@ -33,6 +34,7 @@ class SocketDeps:
     connected: dict[str, set[str]]
     limits: PublicLimits
     public_max_message_bytes: int
+    transport: TransportLimits
 
 
 def _refuse(error: HubError) -> socketio.exceptions.ConnectionRefusedError:
@@ -101,12 +103,16 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
 class _SignedInNamespace(_Namespace):
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
+        address = self.deps.transport.address(environ)
         try:
+            self.deps.transport.check_sign_in(address)
             if not isinstance(auth, Mapping) or "token" not in auth:
                 raise HubError("unauthenticated", "auth.token is required.", field="auth.token")
             token = convert(auth, MemberAuth, at="auth").token
             principal = await self.deps.accounts.authenticate(token)
         except HubError as error:
+            if error.code == "unauthenticated":
+                self.deps.transport.sign_in_failed(address)
             raise _refuse(error) from None
         if principal.role != self.role:
             raise _refuse(HubError("forbidden", f"This namespace is for the {self.role} role."))
@@ -132,8 +138,7 @@ class PublicNamespace(_Namespace):
     role = PUBLIC
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
-        request = environ.get("aiohttp.request")
-        address = str(getattr(request, "remote", None) or "unknown")
+        address = self.deps.transport.address(environ)
         try:
             session_id = convert(auth, PublicAuth, at="auth").session_id
         except HubError as error:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,11 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 from bidopen.clock import Clock
 from bidopen.errors import HubError
-from bidopen.service.passwords import (
-    DUMMY_HASH,
-    hash_password_async,
-    verify_password_async,
-)
+from bidopen.service.passwords import DUMMY_HASH, PasswordPool
+from bidopen.service.throttle import LoginThrottle
 from bidopen.store import accounts as account_store
 from bidopen.store import bidders as bidder_store
 from bidopen.store.accounts import Principal
@@ -27,6 +25,10 @@ from bidseal.codec import b64u_decode, b64u_encode
 
 HOST = "host"
 BIDDER = "bidder"
+# How long this process trusts a token it checked without asking again: a logout on
+# another node, or a token's expiry, takes effect here at most this much later.
+PRINCIPAL_SECONDS = 5.0
+_REMEMBERED = 100_000
 MAX_ORG_NAME = 200
 MAX_CONTACT = 200
 
@@ -75,11 +77,17 @@ class Accounts:
         audience: str | None,
         challenge_seconds: int,
         token_hours: int,
+        passwords: PasswordPool,
+        throttle: LoginThrottle,
     ) -> None:
         self._db = db
+        self.passwords = passwords
+        self._throttle = throttle
         self._clock = clock
         self.audience = audience
         self._challenge_ttl = timedelta(seconds=challenge_seconds)
+        self._principals: dict[str, tuple[Principal, float]] = {}
+        self._bidders: dict[str, BidderAccount] = {}
         self._token_ttl = timedelta(hours=token_hours)
 
     async def ensure_host(self, username: str, password: str) -> bool:
@@ -87,7 +95,7 @@ class Accounts:
         _text("username", username, 64)
         if len(password) < 8:
             raise HubError("validation_failed", "password must have at least 8 characters.")
-        password_hash = await hash_password_async(password)
+        password_hash = await self.passwords.hash(password)
         async with self._db.write() as conn:
             if await account_store.host_by_username(conn, username) is not None:
                 return False
@@ -102,29 +110,43 @@ class Accounts:
             await account_store.add_token(conn, token_hash(token), principal, now, expires_at)
         return IssuedToken(token, expires_at)
 
-    async def host_login(self, username: object, password: object) -> IssuedToken:
+    async def host_login(self, username: object, password: object, *, address: str) -> IssuedToken:
+        """Check the password (on the password pool) unless `address` spent its budget."""
         if not isinstance(username, str) or not isinstance(password, str):
             raise HubError("validation_failed", "username and password are required.")
+        self._throttle.check(address, username)
         async with self._db.read() as conn:
             account = await account_store.host_by_username(conn, username)
         stored = account.password_hash if account else DUMMY_HASH
-        if not await verify_password_async(password, stored) or account is None:
+        if not await self.passwords.verify(password, stored) or account is None:
+            self._throttle.failed(address, username)
             raise HubError("login_failed")
+        self._throttle.succeeded(address, username)
         return await self._issue(Principal(HOST, account.username))
 
     async def logout(self, token: str) -> None:
+        hashed = token_hash(token)
+        self._principals.pop(hashed, None)
         async with self._db.write() as conn:
-            await account_store.revoke_token(conn, token_hash(token), self._clock.now())
+            await account_store.revoke_token(conn, hashed, self._clock.now())
 
     async def authenticate(self, token: str | None) -> Principal:
+        """The token's principal; remembered for PRINCIPAL_SECONDS, so that a burst of
+        requests (a deadline rush) does not queue a database read in front of each."""
         if not token:
             raise HubError("unauthenticated")
+        hashed = token_hash(token)
+        now = time.monotonic()
+        known = self._principals.get(hashed)
+        if known is not None and known[1] > now:
+            return known[0]
         async with self._db.read() as conn:
-            principal = await account_store.principal_for(
-                conn, token_hash(token), self._clock.now()
-            )
+            principal = await account_store.principal_for(conn, hashed, self._clock.now())
         if principal is None:
             raise HubError("unauthenticated", "The token is unknown, expired or revoked.")
+        if len(self._principals) >= _REMEMBERED:
+            self._principals.clear()
+        self._principals[hashed] = (principal, now + PRINCIPAL_SECONDS)
         return principal
 
     async def register_bidder(
@@ -159,10 +181,17 @@ class Accounts:
         return bidder
 
     async def bidder(self, bidder_id: str) -> BidderAccount:
+        known = self._bidders.get(bidder_id)
+        if known is not None:
+            return known
         async with self._db.read() as conn:
             bidder = await bidder_store.get_bidder(conn, bidder_id)
         if bidder is None:
             raise HubError("bidder_not_found")
+        # A bidder's registration never changes, so it can be kept.
+        if len(self._bidders) >= _REMEMBERED:
+            self._bidders.clear()
+        self._bidders[bidder_id] = bidder
         return bidder
 
     async def challenge(self, bidder_id: str, audience: str) -> IssuedChallenge:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError
+from bidopen.service.intake import IncomingStream, Intake
 from bidopen.service.quotas import BidderQuota, StorageGuard, UploadAllowance
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner, document_text
@@ -27,7 +29,7 @@ from bidopen.store.db import Database
 from bidopen.store.documents import add_document, latest_document
 from bidopen.store.files import IncomingFile, new_sealed_path, remove_file
 from bidopen.store.tenders import get_tender
-from bidseal import InvalidSealedBid, SealedBidReader
+from bidseal import InvalidSealedBid
 from bidseal.codec import b64u_encode
 
 log = logging.getLogger("bidopen.bidding")
@@ -70,27 +72,67 @@ def _bid_facts(state: OpeningSession, target: Submission) -> dict[str, object]:
     }
 
 
-class FinishingUploads:
-    """Uploads of this process whose file is stored in time but whose row is not committed.
+def _may_take(state: OpeningSession, lot_id: str, at: datetime) -> bool:
+    return (
+        state.phase is Phase.SCHEDULED
+        and state.deadline is not None
+        and at < state.deadline
+        and lot_id in {lot.id for lot in state.lots}
+    )
 
-    The deadline tick waits for them, so that a slow commit queue cannot turn a bid that
-    was stored before the deadline into a refused one.
+
+def deadline_in_force(state: OpeningSession, at: datetime) -> datetime:
+    """The deadline that was in force at `at`: later postponements do not apply to it."""
+    assert state.deadline is not None
+    deadline = state.deadline
+    for change in reversed(state.reschedulings):
+        if change.at <= at:
+            break
+        deadline = change.previous_deadline
+    return deadline
+
+
+@dataclass(eq=False)
+class _Finishing:
+    """One upload from its last byte's arrival until its row is committed or refused."""
+
+    arrived_at: datetime
+    tender_id: str | None = None  # None until the upload knows its tender
+
+
+class FinishingUploads:
+    """Uploads of this process whose last byte arrived in time but whose row is not committed.
+
+    The deadline tick waits for them, so that verification, fsync or a slow commit queue
+    cannot turn a bid that arrived before the deadline into a refused one. An upload is
+    counted from the arrival of its last byte, before it even knows its tender, so every
+    tick waits for it until it has said which tender it is for (`concerns`).
     """
 
     def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
+        self._open: set[_Finishing] = set()
         self._changed = asyncio.Condition()
 
     @contextmanager
-    def finishing(self, tender_id: str) -> Iterator[None]:
-        self._counts[tender_id] = self._counts.get(tender_id, 0) + 1
+    def finishing(self, arrived_at: datetime) -> Iterator[_Finishing]:
+        upload = _Finishing(arrived_at)
+        self._open.add(upload)
         try:
-            yield
+            yield upload
         finally:
-            self._counts[tender_id] -= 1
-            if not self._counts[tender_id]:
-                del self._counts[tender_id]
-            asyncio.get_running_loop().create_task(self._notify())
+            self._open.discard(upload)
+            self._changed_now()
+
+    def concerns(self, upload: _Finishing, tender_id: str, deadline: datetime) -> None:
+        """The upload is for `tender_id`; its tick waits for it only if it arrived in time."""
+        if upload.arrived_at < deadline:
+            upload.tender_id = tender_id
+        else:
+            self._open.discard(upload)
+        self._changed_now()
+
+    def _changed_now(self) -> None:
+        asyncio.get_running_loop().create_task(self._notify())
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -98,7 +140,9 @@ class FinishingUploads:
 
     async def settled(self, tender_id: str) -> None:
         async with self._changed:
-            await self._changed.wait_for(lambda: tender_id not in self._counts)
+            await self._changed.wait_for(
+                lambda: not any(u.tender_id in (None, tender_id) for u in self._open)
+            )
 
 
 class Bidding:
@@ -113,6 +157,7 @@ class Bidding:
         max_bid_bytes: int,
         quota: BidderQuota,
         storage: StorageGuard,
+        intake: Intake,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -122,62 +167,110 @@ class Bidding:
         self.max_bid_bytes = max_bid_bytes
         self._quota = quota
         self._storage = storage
+        self.intake = intake
         self._uploads = FinishingUploads()
 
     async def settled(self, tender_id: str) -> None:
-        """Wait until uploads stored before the deadline have committed (the deadline tick)."""
+        """Wait until uploads whose last byte arrived in time are recorded (the deadline tick)."""
         await self._uploads.settled(tender_id)
 
-    async def check_open(self, tender_id: str, lot_id: str) -> OpeningSession:
-        """Refuse early (before reading a byte) when the tender cannot take this bid now."""
-        async with self._db.read() as conn:
-            if await get_tender(conn, tender_id) is None:
-                raise HubError("tender_not_found")
-            state = (await self._sessions.load_in(conn, tender_id)).state
+    async def check_open(
+        self, tender_id: str, lot_id: str, *, last_bytes_at: datetime | None = None
+    ) -> OpeningSession:
+        """Refuse early when the tender cannot take this bid now.
+
+        A request whose bytes so far came after the deadline cannot end before it, so it is
+        refused here; one whose bytes came before it is judged when its last byte arrives.
+        """
+        at = last_bytes_at or self._clock.now()
+        # This process's newest state first: no database wait before the bytes are read.
+        # It may be older than the log (another node postponed), so a refusal is confirmed.
+        cached = self._sessions.cached(tender_id)
+        if cached is not None and _may_take(cached.state, lot_id, at):
+            return cached.state
+        state = await self._state(tender_id)
         _open_for_bids(state, lot_id)
         assert state.deadline is not None
-        if self._clock.now() >= state.deadline:
+        if at >= state.deadline:
             raise HubError("deadline_passed")
         return state
 
+    async def _state(self, tender_id: str) -> OpeningSession:
+        async with self._db.read() as conn:
+            if await get_tender(conn, tender_id) is None:
+                raise HubError("tender_not_found")
+            return (await self._sessions.load_in(conn, tender_id)).state
+
+    async def _admit(
+        self, target: Awaitable[Submission], last_bytes_at: datetime, declared_length: int | None
+    ) -> tuple[Submission, OpeningSession, UploadAllowance]:
+        submission = await target
+        state = await self.check_open(
+            submission.tender_id, submission.lot_id, last_bytes_at=last_bytes_at
+        )
+        return submission, state, await self._allowance(submission, declared_length)
+
     async def submit(
-        self, target: Submission, body: AsyncIterator[bytes], declared_length: int | None
+        self,
+        target: Awaitable[Submission],
+        body: AsyncIterator[bytes],
+        declared_length: int | None,
+        *,
+        received_ago: Callable[[], float] = lambda: 0.0,
     ) -> dict[str, str]:
         """Receive, verify and store a sealed file; the signed receipt is returned.
 
-        The bytes stream through the reader into a temporary file; nothing keeps the
-        whole file in memory, and any refusal removes what was written.
+        Receiving starts at once: who is uploading and whether the tender is open are
+        looked up meanwhile, so no database wait holds the bytes back in the socket. They
+        stream to a temporary file while the intake pool verifies them; nothing keeps the
+        whole file in memory, and any refusal removes what was written. The instant the
+        last byte was read from the socket (`received_ago` seconds before the body ended)
+        decides the deadline, against the deadline in force at that instant; verification,
+        fsync and the row come after, and the deadline tick waits for them.
         """
-        state = await self.check_open(target.tender_id, target.lot_id)
-        assert state.deadline is not None
-        allowance = await self._allowance(target, declared_length)
+        if declared_length is not None and declared_length > self.max_bid_bytes:
+            raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+        admission = asyncio.ensure_future(
+            self._admit(target, self._arrival(received_ago), declared_length)
+        )
         incoming = IncomingFile(self._bids_dir)
+        stream = IncomingStream(incoming, self.intake)
         final: Path | None = None
         try:
-            reader = SealedBidReader()
             async for chunk in body:
-                allowance.admit(incoming.size + len(chunk))
-                reader.feed(chunk)
-                incoming.write(chunk)
-            info = reader.finish()
-            context = info.context
-            if (context.tender, context.lot, context.bidder) != (
-                target.tender_id,
-                target.lot_id,
-                target.bidder.id,
-            ):
-                raise HubError("bid_context_mismatch")
-            if b64u_encode(info.signer_key) != target.bidder.signing_key:
-                raise HubError("signer_key_mismatch")
-            await incoming.make_durable()
-            final = new_sealed_path(self._bids_dir)
-            await incoming.commit(final)
-            received_at = self._clock.now()
-            if received_at >= state.deadline:
-                raise HubError("deadline_passed")
-            with self._uploads.finishing(target.tender_id):
+                if admission.done():
+                    # A refusal ends the upload now; quotas apply once the bidder is known.
+                    admission.result()[2].admit(stream.size + len(chunk))
+                elif stream.size + len(chunk) > self.max_bid_bytes:
+                    raise HubError("bid_too_large", f"The limit is {self.max_bid_bytes} bytes.")
+                await stream.add(chunk)
+            arrived_at = self._arrival(received_ago)
+            # Registered before any wait, so a tick due now waits for this bid.
+            with self._uploads.finishing(arrived_at) as finishing:
+                submission, state, allowance = await admission
+                allowance.admit(stream.size)
+                assert state.deadline is not None
+                self._uploads.concerns(finishing, submission.tender_id, state.deadline)
+                if arrived_at >= state.deadline:
+                    # Late by the deadline known at the start; the host may have postponed.
+                    latest = await self._state(submission.tender_id)
+                    if arrived_at >= deadline_in_force(latest, arrived_at):
+                        raise HubError("deadline_passed")
+                info = await stream.finish()
+                context = info.context
+                if (context.tender, context.lot, context.bidder) != (
+                    submission.tender_id,
+                    submission.lot_id,
+                    submission.bidder.id,
+                ):
+                    raise HubError("bid_context_mismatch")
+                if b64u_encode(info.signer_key) != submission.bidder.signing_key:
+                    raise HubError("signer_key_mismatch")
+                await incoming.make_durable()
+                final = new_sealed_path(self._bids_dir)
+                await incoming.commit(final)
                 return await self._record(
-                    target, info.bid_sha256, incoming.size, final, received_at
+                    submission, info.bid_sha256, incoming.size, final, arrived_at
                 )
         except InvalidSealedBid as exc:
             raise HubError("invalid_sealed_bid") from exc
@@ -190,6 +283,11 @@ class Bidding:
                 raise HubError("storage_full") from exc
             raise
         finally:
+            if not admission.done():
+                admission.cancel()
+            with contextlib.suppress(BaseException):
+                await admission
+            await stream.close()
             incoming.discard()
 
     async def _allowance(self, target: Submission, declared_length: int | None) -> UploadAllowance:
@@ -205,6 +303,10 @@ class Bidding:
         self._storage.check(declared_length or 0)
         return allowance
 
+    def _arrival(self, received_ago: Callable[[], float]) -> datetime:
+        """When the bytes read so far arrived: now, less the time since the socket read them."""
+        return self._clock.now() - timedelta(seconds=received_ago())
+
     async def _record(
         self, target: Submission, bid_sha256: str, size: int, path: Path, received_at: datetime
     ) -> dict[str, str]:
@@ -214,8 +316,7 @@ class Bidding:
                 raise HubError("tender_not_found")
             state = (await self._sessions.load_in(conn, target.tender_id)).state
             _open_for_bids(state, target.lot_id)
-            assert state.deadline is not None
-            if received_at >= state.deadline:
+            if received_at >= deadline_in_force(state, received_at):
                 raise HubError("deadline_passed")
             # Again under the tender's lock: two uploads of one bidder at once count together.
             self._quota.check(

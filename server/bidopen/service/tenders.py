@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock, iso
+from bidopen.config import MAX_DEADLINE_DAYS
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
+from bidopen.service.timelimits import check_deadline, check_past_instant
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
@@ -41,12 +43,17 @@ class TenderDraft:
     readout_items: tuple[ReadoutItem, ...]
 
 
-def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
+def parse_draft(
+    body: CreateTender, now: datetime, max_deadline_days: int = MAX_DEADLINE_DAYS
+) -> TenderDraft:
     """A create-tender body, already of its declared shape, checked against the domain."""
     # Lot ids reach the bids' rows and the sealed files' contexts: only the hub's id pattern.
     for index, lot in enumerate(body.lots):
         if not is_hub_id(lot.id):
             raise HubError("invalid_id", "(lot id)", "（标段编号）", field=f"lots[{index}].id")
+    check_deadline("deadline", body.deadline, now, max_deadline_days)
+    if body.signin_opens_at is not None:
+        check_past_instant("signin_opens_at", body.signin_opens_at, now, max_deadline_days)
     try:
         draft = TenderDraft(
             title=body.title.strip(),
@@ -66,8 +73,6 @@ def parse_draft(body: CreateTender, now: datetime) -> TenderDraft:
         check_unique("readout_items", (item.key for item in draft.readout_items))
     except SessionError as exc:
         raise from_session_error(exc) from exc
-    if draft.deadline <= now:
-        raise HubError("validation_failed", "deadline must be in the future.", field="deadline")
     return draft
 
 

@@ -28,15 +28,23 @@ class Database:
         kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 60}
+            writers: dict[str, Any] = {"pool_size": 2, "max_overflow": 0}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+            kwargs.update(pool_pre_ping=True)
+            writers = {"pool_size": 5, "max_overflow": 5}
+        # Reads and writes have pools of their own: a burst of reads (a hundred uploads
+        # checking their tender at once) must not leave a command waiting for a connection.
+        self.engine: AsyncEngine = create_async_engine(
+            url, **kwargs, **({} if self.is_sqlite else {"pool_size": 10, "max_overflow": 20})
+        )
+        self._write_engine: AsyncEngine = create_async_engine(url, **kwargs, **writers)
         # SQLite has one writer at a time. Queuing writers here, in arrival order, beats
         # SQLite's busy handler, which polls with growing sleeps and under a burst (300
         # bidders confirming at once) can give up with "database is locked".
         self._sqlite_writer: asyncio.Lock | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            _configure_sqlite(self._write_engine)
             self._sqlite_writer = asyncio.Lock()
 
     async def create_schema(self) -> None:
@@ -56,6 +64,7 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self._write_engine.dispose()
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
@@ -69,7 +78,7 @@ class Database:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        async with self._write_engine.connect() as conn:
             await conn.execution_options(**{_WRITE_OPTION: True})
             async with conn.begin():
                 yield conn

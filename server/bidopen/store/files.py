@@ -62,6 +62,11 @@ class IncomingFile:
         self._file.write(chunk)
         self.size += len(chunk)
 
+    def sync_so_far(self) -> None:
+        """Flush what was written so far to the disk (blocking: call it off the event loop)."""
+        self._file.flush()
+        os.fdatasync(self._file.fileno())
+
     async def make_durable(self) -> None:
         """Flush and fsync the bytes; after this returns, the content survives a power cut."""
         self._file.flush()

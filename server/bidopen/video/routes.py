@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bidopen.errors import HubError
+from bidopen.http.auth import client_address
 from bidopen.http.parsing import read_limited
 from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
@@ -101,7 +102,7 @@ class _VideoViews:
 
     async def view(self, request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
-        if not self._view_rate.allow(request.remote or "unknown", self._clock()):
+        if not self._view_rate.allow(client_address(request), self._clock()):
             raise HubError("rate_limited")
         offer = await self._offer(request)
         with _video_errors():

@@ -189,6 +189,7 @@ export default Object.freeze({
   "submit.sealed_file": "Sealed bid file (.bidseal)",
   "submit.sealing": "Sealing",
   "submit.uploading": "Uploading",
+  "submit.counts_when": "A bid counts when its receipt is issued: the receipt's time is when the file's last byte reached the platform, and it must be before the deadline. Without a receipt nothing was submitted; leave time for the upload, do not wait for the last seconds.",
   "submit.button": "Seal and submit",
   "submit.button_sealed": "Check and submit",
   "submit.choose_document": "Choose the bid document.",

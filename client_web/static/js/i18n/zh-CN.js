@@ -189,6 +189,7 @@ export default Object.freeze({
   "submit.sealed_file": "已加密的投标文件（.bidseal）",
   "submit.sealing": "加密进度",
   "submit.uploading": "上传进度",
+  "submit.counts_when": "投标以平台签发的回执为准：回执上的接收时间是投标文件最后一个字节到达平台的时间，早于投标截止时间即有效。没有收到回执就没有递交成功；请留足上传时间，不要等到最后几秒。",
   "submit.button": "加密并递交",
   "submit.button_sealed": "检查并递交",
   "submit.choose_document": "请选择投标文件。",
