@@ -24,7 +24,7 @@ from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
 from bidopen.http.accesslog import DiscreetAccessLogger
-from bidopen.http.auth import require
+from bidopen.http.auth import host_actor
 from bidopen.http.crosssite import content_type_guard
 from bidopen.http.headers import add_security_headers
 from bidopen.http.middleware import error_middleware
@@ -33,11 +33,12 @@ from bidopen.http.ratelimit import public_rate_limit
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
-from bidopen.service.accounts import HOST, Accounts
+from bidopen.service.accounts import Accounts
 from bidopen.service.archive import BidArchive, archive_key_path
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.host_scope import HostScope
 from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.quotas import BidderQuota, StorageGuard
@@ -87,8 +88,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
     sessions = SessionService(db, clock, anchors=log_heads)
+    host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
-    realtime = RealtimeHub(config, accounts, opening)
+    realtime = RealtimeHub(config, accounts, host_scope, opening)
     bidding = Bidding(
         db,
         clock,
@@ -120,13 +122,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.ARCHIVE] = archive
     app[keys.LOG_HEADS] = log_heads
     app[keys.ACCOUNTS] = accounts
+    app[keys.HOST_SCOPE] = host_scope
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
     app[keys.BIDDING] = bidding
     app[keys.DECRYPTION] = Decryption(
         db, clock, sessions, bids_dir=config.bids_dir, archive=archive
     )
-    app[keys.DOCUMENTS] = BidDocuments(db, clock, sessions, archive, bids_dir=config.bids_dir)
+    app[keys.DOCUMENTS] = BidDocuments(
+        db, clock, sessions, host_scope, archive, bids_dir=config.bids_dir
+    )
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
@@ -183,7 +188,8 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
         await broadcast_public(realtime.sio, session_id, message, event="video")
 
     async def hosts_only(request: web.Request, session_id: str) -> bool:
-        await require(request, HOST)
+        # Refuses (not_your_tender) a host of another organisation, like every host path.
+        await host_actor(request, session_id)
         return True
 
     add_video_routes(app, VideoRelays(on_state=announce), hosts_only)

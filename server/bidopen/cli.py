@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+import bidopen.admin as admin
 import bidopen.client.cli as client_cli
 import bidopen.serve as serve
 import bidopen.server_key_cli as server_key_cli
@@ -21,6 +22,7 @@ def _registrars() -> list[Register]:
         seal_cli.register,
         serve.register,
         server_key_cli.register,
+        admin.register,
         client_cli.register,
         register_simulate,
         stream.register,

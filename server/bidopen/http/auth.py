@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bidopen.appkeys import ACCOUNTS
+from bidopen.appkeys import ACCOUNTS, HOST_SCOPE
 from bidopen.errors import HubError
 from bidopen.http.parsing import bearer_token
+from bidopen.session.values import Actor
 from bidopen.store.accounts import Principal
 
 
@@ -16,3 +17,9 @@ async def require(request: web.Request, role: str) -> Principal:
     if principal.role != role:
         raise HubError("forbidden", f"This needs the {role} role.")
     return principal
+
+
+async def host_actor(request: web.Request, tender_id: str) -> Actor:
+    """A host of the tender's organisation, as the session core's actor; refused otherwise."""
+    principal = await request.app[ACCOUNTS].authenticate(bearer_token(request))
+    return await request.app[HOST_SCOPE].actor(principal, tender_id)

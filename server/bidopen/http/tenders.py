@@ -21,7 +21,7 @@ routes = web.RouteTableDef()
 async def create_tender(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
     draft = parse_draft(await json_body(request, CreateTender), request.app[CLOCK].now())
-    code = await request.app[TENDERS].create(principal.subject, draft)
+    code = await request.app[TENDERS].create(principal, draft)
     return web.json_response(await request.app[TENDERS].describe(code), status=201)
 
 
@@ -29,9 +29,10 @@ async def create_tender(request: web.Request) -> web.Response:
 async def list_tenders(request: web.Request) -> web.Response:
     limit = int_query(request, "limit", 50, 1, 200)
     offset = int_query(request, "offset", 0, 0, 10**9)
-    return web.json_response(
-        {"tenders": await request.app[TENDERS].list(limit=limit, offset=offset)}
-    )
+    # Which organisation a tender belongs to is public: the host console lists its own.
+    organisation = request.query.get("organisation")
+    tenders = await request.app[TENDERS].list(limit=limit, offset=offset, organisation=organisation)
+    return web.json_response({"tenders": tenders})
 
 
 @routes.get("/api/tenders/{tender_id}")

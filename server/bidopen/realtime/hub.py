@@ -21,6 +21,7 @@ from bidopen.realtime.namespaces import (
 )
 from bidopen.realtime.origins import origin_checker
 from bidopen.service.accounts import Accounts
+from bidopen.service.host_scope import HostScope
 from bidopen.service.opening import Opening
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
 from bidopen.session.state import OpeningSession
@@ -38,7 +39,9 @@ class RealtimeHub:
     emit on one node reaches the sockets of every node; nothing else changes.
     """
 
-    def __init__(self, config: Config, accounts: Accounts, opening: Opening) -> None:
+    def __init__(
+        self, config: Config, accounts: Accounts, host_scope: HostScope, opening: Opening
+    ) -> None:
         # Both managers send public room events through the fast fan-out on each node.
         manager = (
             FanoutRedisManager(config.redis_url, channel=config.redis_channel)
@@ -56,6 +59,7 @@ class RealtimeHub:
         self.connected: dict[str, set[str]] = {ns: set() for ns in NAMESPACES.values()}
         deps = SocketDeps(
             accounts=accounts,
+            host_scope=host_scope,
             opening=opening,
             connected=self.connected,
             limits=PublicLimits(

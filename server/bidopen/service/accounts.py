@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +18,16 @@ from bidopen.service.passwords import (
     hash_password_async,
     verify_password_async,
 )
+from bidopen.session.text import normalise, refused_character
+from bidopen.session.values import DEFAULT_ORGANISATION
 from bidopen.store import accounts as account_store
 from bidopen.store import bidders as bidder_store
+from bidopen.store import organisations as organisation_store
 from bidopen.store.accounts import Principal
 from bidopen.store.bidders import BidderAccount
 from bidopen.store.db import Database
+from bidopen.store.organisations import Organisation
+from bidopen.store.schema import DEFAULT_ORGANISATION_NAME
 from bidseal import PublicBundle, verify_challenge_signature
 from bidseal.codec import b64u_decode, b64u_encode
 
@@ -29,6 +35,34 @@ HOST = "host"
 BIDDER = "bidder"
 MAX_ORG_NAME = 200
 MAX_CONTACT = 200
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Bidder ids: "BD" and ten upper-case hex digits. The logs' redaction (bidopen.logsecrecy)
+# finds them by this pattern, so the two must change together.
+BIDDER_ID = re.compile(r"BD[0-9A-F]{10}")
+
+
+def new_bidder_id() -> str:
+    return f"BD{secrets.token_hex(5).upper()}"
+
+
+def host_username(value: object) -> str:
+    """A host's login name: letters, digits, `.`, `_`, `-`, at most 64, never shown publicly."""
+    if not isinstance(value, str) or not _USERNAME.fullmatch(value):
+        raise HubError(
+            "validation_failed",
+            "username must be 1..64 letters, digits, '.', '_' or '-', starting with one of the "
+            "first two.",
+        )
+    return value
+
+
+def check_password(value: object) -> str:
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD:
+        raise HubError(
+            "validation_failed", f"password must have at least {MIN_PASSWORD} characters."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -48,16 +82,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _text(name: str, value: object, limit: int) -> str:
+def one_line(name: str, value: object, limit: int) -> str:
+    """A name or a short line of text as stored: NFC, trimmed, nothing invisible in it."""
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise HubError(
             "validation_failed", f"{name} must be text of 1..{limit} characters.", field=name
         )
-    if any(ord(ch) < 0x20 for ch in value):
+    text = normalise(value).strip()
+    bad = refused_character(text)
+    if bad is not None:
         raise HubError(
-            "validation_failed", f"{name} must not contain control characters.", field=name
+            "text_refused",
+            f"{name} holds {bad}, an invisible, control or direction-changing character.",
+            f"{name} 含有不可见字符、控制字符或改变文字方向的字符（{bad}）。",
+            field=name,
         )
-    return value.strip()
+    return text
 
 
 class Accounts:
@@ -83,16 +123,59 @@ class Accounts:
         self._token_ttl = timedelta(hours=token_hours)
 
     async def ensure_host(self, username: str, password: str) -> bool:
-        """Create a host account unless one of that name exists; True if it was created."""
-        _text("username", username, 64)
-        if len(password) < 8:
-            raise HubError("validation_failed", "password must have at least 8 characters.")
-        password_hash = await hash_password_async(password)
-        async with self._db.write() as conn:
-            if await account_store.host_by_username(conn, username) is not None:
+        """The bootstrap account: created in the default organisation unless any host exists.
+
+        Only the first account comes from the bootstrap setting; every other host is made
+        by an administrator (`bidopen admin host add`), in the organisation it belongs to.
+        """
+        async with self._db.read() as conn:
+            if await account_store.list_hosts(conn):
                 return False
-            await account_store.add_host(conn, username, password_hash, self._clock.now())
+        try:
+            await self.add_host(username, password, DEFAULT_ORGANISATION)
+        except IntegrityError:  # another node started at the same moment and made it
+            return False
         return True
+
+    async def add_host(self, username: str, password: str, organisation: str) -> None:
+        """A new host account of `organisation` (made, when it is the default, on first use)."""
+        name = host_username(username)
+        password_hash = await hash_password_async(check_password(password))
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if await organisation_store.get_organisation(conn, organisation) is None:
+                if organisation != DEFAULT_ORGANISATION:
+                    raise HubError("not_found", f"No organisation {organisation!r}.")
+                await organisation_store.add_organisation(
+                    conn, DEFAULT_ORGANISATION, DEFAULT_ORGANISATION_NAME, now
+                )
+            if await account_store.host_by_username(conn, name) is not None:
+                raise HubError("conflict", f"A host named {name!r} exists.")
+            await account_store.add_host(conn, name, password_hash, organisation, now)
+
+    async def disable_host(self, username: str) -> None:
+        """Disable a host: it cannot sign in, and every token it holds stops working now."""
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if not await account_store.update_host(conn, username, disabled_at=now):
+                raise HubError("not_found", f"No host {username!r}.")
+            await account_store.revoke_tokens_of(conn, HOST, username, now)
+
+    async def set_host_password(self, username: str, password: str) -> None:
+        """A new password; tokens issued under the old one are revoked."""
+        password_hash = await hash_password_async(check_password(password))
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if not await account_store.update_host(conn, username, password_hash=password_hash):
+                raise HubError("not_found", f"No host {username!r}.")
+            await account_store.revoke_tokens_of(conn, HOST, username, now)
+
+    async def organisation(self, organisation_id: str | None) -> Organisation:
+        async with self._db.read() as conn:
+            found = await organisation_store.get_organisation(conn, organisation_id or "")
+        if found is None:
+            raise HubError("not_found", "No such organisation.")
+        return found
 
     async def _issue(self, principal: Principal) -> IssuedToken:
         token = secrets.token_urlsafe(32)
@@ -110,7 +193,10 @@ class Accounts:
         stored = account.password_hash if account else DUMMY_HASH
         if not await verify_password_async(password, stored) or account is None:
             raise HubError("login_failed")
-        return await self._issue(Principal(HOST, account.username))
+        # A disabled account fails like a wrong password: no answer tells who is disabled.
+        if account.disabled_at is not None:
+            raise HubError("login_failed")
+        return await self._issue(Principal(HOST, account.username, account.organisation_id))
 
     async def logout(self, token: str) -> None:
         async with self._db.write() as conn:
@@ -131,8 +217,8 @@ class Accounts:
         self, org_name: object, contact: object, public_bundle: object
     ) -> BidderAccount:
         """Register a bidder (no review); the signing key may be registered once only."""
-        org = _text("org_name", org_name, MAX_ORG_NAME)
-        contact_text = _text("contact", contact, MAX_CONTACT)
+        org = one_line("org_name", org_name, MAX_ORG_NAME)
+        contact_text = one_line("contact", contact, MAX_CONTACT)
         try:
             bundle = PublicBundle.from_json(
                 public_bundle if isinstance(public_bundle, str) else _json(public_bundle)
@@ -143,8 +229,17 @@ class Accounts:
                 "public_bundle is not a valid key bundle.",
                 field="public_bundle",
             ) from exc
+        async with self._db.read() as conn:
+            look_alike = await bidder_store.name_looking_like(conn, org)
+        if look_alike is not None:
+            raise HubError(
+                "name_looks_taken",
+                "org_name looks like an organisation already registered but differs from it.",
+                "org_name 与已登记的单位名称极为相似但不相同。",
+                field="org_name",
+            )
         bidder = BidderAccount(
-            id=f"BD{secrets.token_hex(5).upper()}",
+            id=new_bidder_id(),
             org_name=org,
             contact=contact_text,
             encryption_key=b64u_encode(bundle.encryption_key),

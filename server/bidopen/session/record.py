@@ -25,7 +25,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
             "id": state.tender_id,
             "code": state.code,
             "title": state.title,
-            "host": state.host,
+            "organisation": state.organisation_name,
         },
         "lots": [
             {
