@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bidopen import appkeys as keys
+from bidopen import log_redaction
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
 from bidopen.errors import StartRefused
@@ -248,7 +249,8 @@ _QUIET_LOGGERS = ("aiosqlite", "sqlalchemy", "asyncpg", "engineio", "socketio", 
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every line through one formatter that names no bidder (bidopen.log_redaction).
+    log_redaction.install(level)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
