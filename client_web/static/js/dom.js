@@ -70,3 +70,14 @@ export function download(filename, content, type = "application/octet-stream") {
   // The click has already handed the URL to the download manager.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * User text (a name, a title, a reason) inside a sentence of the page, isolated as `<bdi>`
+ * does: first-strong isolate (U+2068) ... pop directional isolate (U+2069). Right-to-left
+ * text, or a direction override stored before the hub refused them, then stays inside its
+ * own run and cannot reorder the hub's text around it. Where user text is a node of its
+ * own, pages use `<bdi>` or `dir="auto"` instead.
+ */
+export function isolate(text) {
+  return `\u2068${text ?? ""}\u2069`;
+}
