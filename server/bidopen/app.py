@@ -210,7 +210,8 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         log.warning("removed %d half-received sealed files left by a stop", removed)
     if config.bootstrap_host:
         username, _, password = config.bootstrap_host.partition(":")
-        await app[keys.ACCOUNTS].ensure_host(username, password)
+        if not await app[keys.ACCOUNTS].ensure_host(username, password):
+            log.debug("bootstrap_host left alone: host accounts exist (bidopen admin makes more)")
     yield
     await db.close()
 
