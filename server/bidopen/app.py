@@ -16,7 +16,7 @@ from bidopen import appkeys as keys
 from bidopen import log_redaction
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
-from bidopen.errors import StartRefused
+from bidopen.errors import HubError, StartRefused
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
@@ -210,7 +210,11 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         log.warning("removed %d half-received sealed files left by a stop", removed)
     if config.bootstrap_host:
         username, _, password = config.bootstrap_host.partition(":")
-        if not await app[keys.ACCOUNTS].ensure_host(username, password):
+        try:
+            created = await app[keys.ACCOUNTS].ensure_host(username, password)
+        except HubError as exc:
+            raise StartRefused(f"bootstrap_host: {exc.message}") from None
+        if not created:
             log.debug("bootstrap_host left alone: host accounts exist (bidopen admin makes more)")
     yield
     await db.close()

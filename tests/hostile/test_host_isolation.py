@@ -189,3 +189,20 @@ async def test_a_disabled_host_is_out_at_once(
         "POST", "/api/host/login", json={"username": "temp", "password": RIVAL_PASSWORD}
     )
     assert (status, body["error"]["code"]) == (401, "login_failed")
+
+
+async def test_the_bootstrap_setting_makes_the_first_account_only(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    """A later start with another BIDOPEN_BOOTSTRAP_HOST makes no second account."""
+    hub_process.stop()
+    hub_process.extra_env["BIDOPEN_BOOTSTRAP_HOST"] = "second:second-password-1"
+    hub_process.start()
+    api = HubApi(hub_client)
+    status, body = await api.call(
+        "POST", "/api/host/login", json={"username": "second", "password": "second-password-1"}
+    )
+    assert (status, body["error"]["code"]) == (401, "login_failed")
+    await api.login_host(hub_process.host_user, hub_process.host_password)
+    listed = admin(hub_process, "host", "list")
+    assert [h["username"] for h in json.loads(listed.stdout)] == [hub_process.host_user]

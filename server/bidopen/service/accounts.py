@@ -36,7 +36,7 @@ BIDDER = "bidder"
 MAX_ORG_NAME = 200
 MAX_CONTACT = 200
 MIN_PASSWORD = 8
-_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 # Bidder ids: "BD" and ten upper-case hex digits. The logs' redaction (bidopen.logsecrecy)
 # finds them by this pattern, so the two must change together.
 BIDDER_ID = re.compile(r"BD[0-9A-F]{10}")
@@ -47,12 +47,12 @@ def new_bidder_id() -> str:
 
 
 def host_username(value: object) -> str:
-    """A host's login name: letters, digits, `.`, `_`, `-`, at most 64, never shown publicly."""
+    """A host's login name: letters, digits, `.`, `_`, `@`, `-`, at most 64; never public."""
     if not isinstance(value, str) or not _USERNAME.fullmatch(value):
         raise HubError(
             "validation_failed",
-            "username must be 1..64 letters, digits, '.', '_' or '-', starting with one of the "
-            "first two.",
+            "username must be 1..64 letters, digits, '.', '_', '@' or '-', starting with a "
+            "letter or digit.",
         )
     return value
 
