@@ -155,11 +155,10 @@ async def test_bidder_names_and_free_text_stay_in_their_own_run(
         # A sentence of the host's log with a reason in it, then the hub's text.
         "全部标段": f"""async () => {{
             const {{ describeEvent }} = await import("/static/js/event-text.js");
-            const p = document.createElement("p");
-            p.textContent = describeEvent({{ kind: "session_rescheduled", data: {{
-              reason: {_js(HOSTILE_NAME)}, deadline: "2026-03-04T05:06:07.000000Z" }} }}, null)
-              + " 全部标段";
-            return p;
+            const {{ el }} = await import("/static/js/dom.js");
+            const sentence = describeEvent({{ kind: "session_rescheduled", data: {{
+              reason: {_js(HOSTILE_NAME)}, deadline: "2026-03-04T05:06:07.000000Z" }} }}, null);
+            return el("p", {{ text: sentence + " 全部标段" }});
           }}""",
     }
     for text, body in probes.items():
