@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+import pytest
 import socketio
 from hubtesting import HubApi, seal_bid
 from sqlalchemy.engine import make_url
@@ -62,6 +63,7 @@ def _add_fault(database_url: str) -> Any:
     return on_postgres()
 
 
+@pytest.mark.parametrize("database_url", ["sqlite", "postgres"], indirect=True)
 async def test_no_log_line_names_a_bidder(
     hub_process: HubProcess, hub_client: aiohttp.ClientSession
 ) -> None:
