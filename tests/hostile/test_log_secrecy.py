@@ -96,7 +96,13 @@ async def test_no_log_line_names_a_bidder(
         json={"challenge": challenge["challenge"], "signature": wrong},
         expect=401,
     )
-    await api.call("POST", f"/api/bidders/{canary.id}/login", data=b"{not json", expect=400)
+    await api.call(
+        "POST",
+        f"/api/bidders/{canary.id}/login",
+        data=b"{not json",
+        headers={"Content-Type": "application/json"},
+        expect=400,
+    )
     await api.login_bidder(canary)
     await api.call("GET", "/api/bidders/me", headers=canary.auth, expect=200)
 

@@ -74,7 +74,9 @@ async def test_the_hub_refuses_hidden_characters_and_look_alikes(
     api = HubApi(hub_client)
     for kind, name in HOSTILE.items():
         status, body = await api.call("POST", "/api/bidders", json=_registration(name))
-        assert (status, body["error"]["code"]) == (422, "text_refused"), kind
+        # The body's declared schema already refuses C0 controls in a name.
+        expected = "validation_failed" if kind == "bell" else "text_refused"
+        assert (status, body["error"]["code"]) == (422, expected), kind
 
     decomposed = unicodedata.normalize("NFD", "Société Générale Génie Civil")
     _, made = await api.call("POST", "/api/bidders", json=_registration(decomposed), expect=201)

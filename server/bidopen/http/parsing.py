@@ -50,7 +50,8 @@ async def no_body(request: web.Request) -> None:
 # which NFC leaves as it is.
 def clean_text(value: Any, where: str) -> Any:
     """`value` with every string NFC; text_refused for a hidden or direction character."""
-    if isinstance(value, str):
+    # Exactly str: an enumeration member (a StrEnum) was matched against its declaration.
+    if type(value) is str:
         text = normalise(value)
         bad = refused_character(text, multiline=True)
         if bad is not None:
