@@ -14,9 +14,10 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bidopen import appkeys as keys
+from bidopen import log_redaction
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
-from bidopen.errors import StartRefused
+from bidopen.errors import HubError, StartRefused
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
@@ -24,7 +25,7 @@ from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
-from bidopen.http.auth import require
+from bidopen.http.auth import host_actor
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.http.connections import ConnectionGuard, admission
 from bidopen.http.crosssite import content_type_guard
@@ -36,11 +37,12 @@ from bidopen.http.serving import run_hub
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
-from bidopen.service.accounts import HOST, Accounts
+from bidopen.service.accounts import Accounts
 from bidopen.service.archive import BidArchive, archive_key_path
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.host_scope import HostScope
 from bidopen.service.intake import Intake, default_threads
 from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
@@ -107,8 +109,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
     sessions = SessionService(db, clock, anchors=log_heads)
+    host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
-    realtime = RealtimeHub(config, accounts, opening, proxies)
+    realtime = RealtimeHub(config, accounts, host_scope, opening, proxies)
     bidding = Bidding(
         db,
         clock,
@@ -143,13 +146,16 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.ARCHIVE] = archive
     app[keys.LOG_HEADS] = log_heads
     app[keys.ACCOUNTS] = accounts
+    app[keys.HOST_SCOPE] = host_scope
     app[keys.SESSIONS] = sessions
     app[keys.TENDERS] = Tenders(db, clock, sessions)
     app[keys.BIDDING] = bidding
     app[keys.DECRYPTION] = Decryption(
         db, clock, sessions, bids_dir=config.bids_dir, archive=archive
     )
-    app[keys.DOCUMENTS] = BidDocuments(db, clock, sessions, archive, bids_dir=config.bids_dir)
+    app[keys.DOCUMENTS] = BidDocuments(
+        db, clock, sessions, host_scope, archive, bids_dir=config.bids_dir
+    )
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
@@ -220,7 +226,8 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
         await broadcast_public(realtime.sio, session_id, message, event="video")
 
     async def hosts_only(request: web.Request, session_id: str) -> bool:
-        await require(request, HOST)
+        # Refuses (not_your_tender) a host of another organisation, like every host path.
+        await host_actor(request, session_id)
         return True
 
     add_video_routes(app, VideoRelays(on_state=announce), hosts_only)
@@ -240,7 +247,12 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         log.warning("removed %d half-received sealed files left by a stop", removed)
     if config.bootstrap_host:
         username, _, password = config.bootstrap_host.partition(":")
-        await app[keys.ACCOUNTS].ensure_host(username, password)
+        try:
+            created = await app[keys.ACCOUNTS].ensure_host(username, password)
+        except HubError as exc:
+            raise StartRefused(f"bootstrap_host: {exc.message}") from None
+        if not created:
+            log.debug("bootstrap_host left alone: host accounts exist (bidopen admin makes more)")
     yield
     await db.close()
 
@@ -291,7 +303,8 @@ _QUIET_LOGGERS = ("aiosqlite", "sqlalchemy", "asyncpg", "engineio", "socketio", 
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Every line through one formatter that names no bidder (bidopen.log_redaction).
+    log_redaction.install(level)
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 

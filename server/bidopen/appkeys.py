@@ -15,6 +15,7 @@ from bidopen.service.archive import BidArchive
 from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
+from bidopen.service.host_scope import HostScope
 from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.sessions import SessionService
@@ -29,6 +30,7 @@ DATABASE = web.AppKey("database", Database)
 SIGNER = web.AppKey("signer", ServerSigner)
 ARCHIVE = web.AppKey("archive", BidArchive)
 ACCOUNTS = web.AppKey("accounts", Accounts)
+HOST_SCOPE = web.AppKey("host_scope", HostScope)
 SESSIONS = web.AppKey("sessions", SessionService)
 TENDERS = web.AppKey("tenders", Tenders)
 BIDDING = web.AppKey("bidding", Bidding)

@@ -24,6 +24,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bidopen.server_key_cli:register",
         "show or rotate the hub's signing key (stop every hub of the data folder first)",
     ),
+    "admin": (
+        "bidopen.admin:register",
+        "管理员 / operator: organisations and host accounts (run on the server)",
+    ),
     "bidder": (
         "bidopen.client.cli_bidder:register_bidder_commands",
         "投标人 / bidder: register, bid, join an opening",

@@ -125,6 +125,21 @@ CODES: dict[str, ErrorSpec] = {
     "illegal_in_phase": ErrorSpec(
         409, "Not allowed in the current phase.", "当前阶段不允许此操作。"
     ),
+    "text_refused": ErrorSpec(
+        422,
+        "The text holds a character that is invisible, a control or changes the text direction.",
+        "文本含有不可见字符、控制字符或改变文字方向的字符。",
+    ),
+    "name_looks_taken": ErrorSpec(
+        409,
+        "The name looks like a name already registered; register under the exact name.",
+        "该名称与已登记的名称极为相似，请使用准确名称登记。",
+    ),
+    "not_your_tender": ErrorSpec(
+        403,
+        "This tender belongs to another organisation.",
+        "该招标项目属于其他机构。",
+    ),
     "not_permitted": ErrorSpec(
         403, "You may not do that in this session.", "您无权在本会话中执行此操作。"
     ),

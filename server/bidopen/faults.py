@@ -58,8 +58,10 @@ def as_fault(exc: BaseException, during: str) -> HubError | None:
     return None
 
 
-# Errors that say the statement itself is wrong: a bug to show as one, not an outage.
+# Errors that say the statement itself is wrong, or the database refused it on purpose (a
+# trigger's exception is an InternalError): a bug to show as one, not an outage.
 _STATEMENT_ERRORS = (
+    sa_exc.InternalError,
     sa_exc.IntegrityError,
     sa_exc.ProgrammingError,
     sa_exc.DataError,
@@ -67,11 +69,20 @@ _STATEMENT_ERRORS = (
 )
 
 
+_STATEMENT_STATES = frozenset({"22", "23", "42", "P0", "XX"})
+
+
 def _database_down(exc: BaseException) -> bool:
     """The database refused, dropped or timed out the connection (not a wrong statement)."""
     if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
         return True
-    return isinstance(exc, sa_exc.DBAPIError) and not isinstance(exc, _STATEMENT_ERRORS)
+    if not isinstance(exc, sa_exc.DBAPIError) or isinstance(exc, _STATEMENT_ERRORS):
+        return False
+    # PostgreSQL names the cause: a data, integrity, syntax or PL/pgSQL (a trigger's RAISE)
+    # error is this request's failure, shown as the bug it is; the rest (connection, admin
+    # shutdown, "not accepting connections", resources) is the database being unavailable.
+    state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    return state[:2] not in _STATEMENT_STATES
 
 
 def _name(error: OSError) -> str:

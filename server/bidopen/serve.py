@@ -22,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="run the hub (SQLite and local files by default)",
         description=(
             "Run the hub. With no options it keeps everything in ./data (SQLite and the "
-            "sealed files); give --database-url and --redis-url to run several nodes."
+            "sealed files); give --database-url and --redis-url to run several nodes. "
+            "Host accounts: there is no sign-up. The first may come from "
+            "BIDOPEN_BOOTSTRAP_HOST=USER:PASSWORD (--demo makes one); every other is made "
+            "by the operator, in its organisation: `bidopen admin org add ID NAME`, then "
+            "`bidopen admin host add USER --org ID` (see `bidopen admin --help`)."
         ),
     )
     parser.add_argument("--data-dir", type=Path, help="data folder (default ./data)")

@@ -12,6 +12,9 @@ from typing import Any
 
 import aiohttp
 
+from bidopen.store.accounts import Principal
+from bidopen.store.db import Database
+from bidopen.store.organisations import add_organisation
 from bidseal import (
     BidContext,
     BidderKeys,
@@ -203,3 +206,10 @@ async def wait_for_phase(api: HubApi, session: str, phase: str) -> dict[str, Any
             return snap
         assert loop.time() < end, f"phase stayed {snap['view']['phase']}, wanted {phase}"
         await asyncio.sleep(0.2)
+
+
+async def a_host_of_an_organisation(db: Database) -> Principal:
+    """For tests that drive the services directly: a host and its organisation, stored."""
+    async with db.write() as conn:
+        await add_organisation(conn, "org-1", "某市公共资源交易中心", datetime.now(UTC))
+    return Principal("host", "host-1", "org-1")

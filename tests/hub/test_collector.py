@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hubtesting import a_host_of_an_organisation
 
 from bidopen.clock import SystemClock
 from bidopen.service import collector
@@ -102,11 +103,12 @@ async def test_a_session_change_is_published_with_the_collector_held(
         confirmation_seconds=15 * 60,
         readout_items=(ReadoutItem(key="price", label_zh="投标报价", label_en="Price"),),
     )
-    code = await Tenders(sessions._db, SystemClock(), sessions).create("host-1", draft)
+    host = await a_host_of_an_organisation(sessions._db)
+    code = await Tenders(sessions._db, SystemClock(), sessions).create(host, draft)
     events = await sessions.execute(
         code,
         Reschedule(
-            actor=Actor(role=Role.HOST, id="host-1"),
+            actor=Actor(role=Role.HOST, id="org-1"),
             deadline=deadline + timedelta(days=1),
             reason="答疑延期",
         ),

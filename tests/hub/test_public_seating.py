@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 import socketio
-from hubtesting import HubApi, iso
+from hubtesting import HubApi, a_host_of_an_organisation, iso
 from test_two_nodes import two_nodes  # noqa: F401 - the fixture of two nodes on one PostgreSQL
 
 from bidopen.clock import SystemClock
@@ -147,8 +147,8 @@ async def test_a_slow_reader_does_not_move_the_known_head_back(tmp_path: Path) -
     body = {"title": "某某道路改造工程施工", "lots": [{"id": "1", "name": "标段1"}]}
     raw = json.dumps({**body, "deadline": later(1)}).encode()
     draft = parse_draft(decode_body(raw, CreateTender), clock.now())
-    tid = await Tenders(db, clock, sessions).create("host1", draft)
-    host = Actor(role=Role.HOST, id="host1")
+    tid = await Tenders(db, clock, sessions).create(await a_host_of_an_organisation(db), draft)
+    host = Actor(role=Role.HOST, id="org-1")
     try:
         async with db.read() as slow:
             # The first read fixes this transaction's view of the log (SQLite WAL).

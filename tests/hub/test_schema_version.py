@@ -7,11 +7,15 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import schema_v1
 from sqlalchemy import Connection, insert, inspect, select, text, update
 
+from bidopen.session.text import look_alike_key
+from bidopen.session.values import DEFAULT_ORGANISATION
 from bidopen.store.db import Database
 from bidopen.store.migrations import (
     SCHEMA_VERSION,
@@ -22,7 +26,16 @@ from bidopen.store.migrations import (
     prepare_schema,
     release,
 )
-from bidopen.store.schema import challenge_audiences, counters, metadata, schema_version
+from bidopen.store.schema import (
+    bidders,
+    challenge_audiences,
+    counters,
+    hosts,
+    metadata,
+    organisations,
+    schema_version,
+    tenders,
+)
 from hubprocess import free_port
 
 EVERY_TABLE = set(metadata.tables)
@@ -57,9 +70,11 @@ async def counter_value(db: Database) -> int:
 
 async def make_unversioned(db: Database) -> None:
     """A database as releases before the version table left it, one table short, with data."""
-    older = [t for t in metadata.sorted_tables if t not in (schema_version, challenge_audiences)]
+    old = schema_v1.metadata
+    left_out = (old.tables["schema_version"], old.tables["challenge_audiences"])
+    older = [t for t in old.sorted_tables if t not in left_out]
     async with db.write() as conn:
-        await conn.run_sync(lambda sync: metadata.create_all(sync, tables=older))
+        await conn.run_sync(lambda sync: old.create_all(sync, tables=older))
         await conn.execute(insert(counters).values(name=COUNTER, value=41))
 
 
@@ -110,6 +125,50 @@ async def test_version_1_gains_the_index_of_bids_by_tender_and_bidder(db: Databa
     assert await stamps(db) == [(SCHEMA_VERSION, release())]
     async with db.write() as conn:
         assert "bids_by_tender_bidder" in await conn.run_sync(indexes)
+
+
+async def test_version_1_hosts_and_tenders_join_the_default_organisation(db: Database) -> None:
+    """Upgrading from 1: every host and tender already stored belongs to the default one."""
+    at = datetime(2026, 12, 1, 8, tzinfo=UTC)
+    async with db.write() as conn:
+        await conn.run_sync(schema_v1.metadata.create_all)
+        await conn.execute(insert(schema_v1.schema_version).values(version=1, written_by="0.1"))
+        await conn.execute(
+            insert(schema_v1.hosts).values(username="old-host", password_hash="x", created_at=at)
+        )
+        await conn.execute(
+            insert(schema_v1.tenders).values(
+                id="ZB-2026-000001",
+                title="旧项目",
+                deadline=at,
+                spec="{}",
+                created_by="old-host",
+                created_at=at,
+            )
+        )
+        await conn.execute(
+            insert(schema_v1.bidders).values(
+                id="BD0123456789",
+                org_name="Ｈｕａｘｉａ 建设",
+                contact="c",
+                encryption_key="e",
+                signing_key="s",
+                key_id="k",
+                created_at=at,
+            )
+        )
+
+    await db.create_schema()
+
+    async with db.read() as conn:
+        orgs = (await conn.execute(select(organisations.c.id))).scalars().all()
+        host_org = (await conn.execute(select(hosts.c.organisation_id))).scalar_one()
+        tender_org = (await conn.execute(select(tenders.c.organisation_id))).scalar_one()
+        key = (await conn.execute(select(bidders.c.name_key))).scalar_one()
+    assert orgs == [DEFAULT_ORGANISATION]
+    assert host_org == tender_org == DEFAULT_ORGANISATION
+    assert key == look_alike_key("Ｈｕａｘｉａ 建设") == "huaxia建设"
+    assert await stamps(db) == [(SCHEMA_VERSION, release())]
 
 
 async def test_a_newer_schema_is_refused_and_nothing_changes(db: Database) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import aiohttp
 import pytest
-from hubtesting import HubApi
+from hubtesting import HubApi, a_host_of_an_organisation
 from sqlalchemy.exc import IntegrityError
 
 from bidopen.store import eventlog
@@ -28,6 +28,7 @@ async def db(database_url: str, tmp_path: Path) -> AsyncIterator[Database]:
     (tmp_path / "data").mkdir(exist_ok=True)
     database = Database(database_url)
     await database.create_schema()
+    await a_host_of_an_organisation(database)
     yield database
     await database.close()
 
@@ -49,6 +50,7 @@ async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> No
                 spec={},
                 lot_names=[("1", "标段1")],
                 created_by="host",
+                organisation_id="org-1",
                 now=NOW,
             )
 
@@ -65,6 +67,7 @@ async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> No
                 spec={},
                 lot_names=[("1", "x")],
                 created_by="host",
+                organisation_id="org-1",
                 now=NOW,
             )
             raise RuntimeError("abandon")
@@ -78,6 +81,7 @@ async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> No
             spec={},
             lot_names=[("1", "x")],
             created_by="host",
+            organisation_id="org-1",
             now=next_year,
         )
     assert code == "ZB-2027-000001"

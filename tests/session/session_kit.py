@@ -21,8 +21,9 @@ from bidopen.session.values import (
 
 T0 = datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
 DEADLINE = T0 + timedelta(hours=2)
-HOST = Actor(role=Role.HOST, id="host-1")
-OTHER_HOST = Actor(role=Role.HOST, id="host-2")
+# A host acts for its organisation: the actor's id is the organisation's id.
+HOST = Actor(role=Role.HOST, id="org-1")
+OTHER_HOST = Actor(role=Role.HOST, id="org-2")
 SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
 PUBLIC = Actor(role=Role.PUBLIC, id="screen-1")
 LOTS = (Lot(id="L1", name="一标段 施工"), Lot(id="L2", name="二标段 监理"))
@@ -70,7 +71,9 @@ def schedule_command(**overrides: object) -> c.ScheduleSession:
         "tender_id": "T-2026-001",
         "code": "ZB-2026-001",
         "title": "市政道路改造工程",
-        "host": HOST.id,
+        "host": "host-1",
+        "organisation": HOST.id,
+        "organisation_name": "某市公共资源交易中心",
         "lots": LOTS,
         "deadline": DEADLINE,
         "signin_opens_at": DEADLINE - timedelta(minutes=30),

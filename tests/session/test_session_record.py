@@ -34,7 +34,7 @@ def _busy_opening() -> Run:
 
 def test_the_record_holds_every_part_of_the_opening() -> None:
     record: Any = build_record(_busy_opening().state)
-    assert record["format"] == "bidopen-opening-record/2"
+    assert record["format"] == "bidopen-opening-record/3"
     assert record["tender"]["code"] == "ZB-2026-001"
     assert record["quorum_warnings"] == ["L1"]
     assert [(q["lot"], q["choice"], q["reason"]) for q in record["quorum_decisions"]] == [

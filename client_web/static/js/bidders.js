@@ -18,10 +18,12 @@ export function bidderName(view, bidderId, known = "") {
 export function bidderLabel(view, bidderId, known = "") {
   const name = bidderName(view, bidderId, known);
   if (!bidderId || name === bidderId) return el("span", { class: "bidder", text: bidderId || "—" });
+  // <bdi>: a name in another script (or with a stored direction override) cannot reorder
+  // the id and the columns after it.
   return el(
     "span",
     { class: "bidder" },
-    el("span", { class: "bidder-name", text: name }),
+    el("bdi", { class: "bidder-name", text: name }),
     " ",
     el("small", { class: "bidder-id", text: bidderId }),
   );

@@ -1,5 +1,6 @@
 // One line of text per session event, for the host's log; fields a role does not receive show as "—".
 
+import { isolate } from "./dom.js";
 import { formatWindow, t, tOr } from "./i18n.js";
 import { when } from "./page.js";
 import { bidderName } from "./bidders.js";
@@ -8,12 +9,13 @@ import { lotName } from "./session-view.js";
 /** The `{seq, kind, data}` message as a sentence in the page language. */
 export function describeEvent(message, view) {
   const d = message.data ?? {};
-  const who = (id, name = "") => (id ? bidderName(view, id, name) : "—");
-  const lot = (id) => (id ? lotName(view, id) : t("objection.all_lots"));
+  // What users typed is isolated inside the sentence (see isolate in dom.js).
+  const who = (id, name = "") => (id ? isolate(bidderName(view, id, name)) : "—");
+  const lot = (id) => (id ? isolate(lotName(view, id)) : t("objection.all_lots"));
   const vars = {
-    title: d.title ?? "",
+    title: isolate(d.title),
     deadline: when(d.deadline),
-    reason: d.reason ?? "",
+    reason: isolate(d.reason),
     count: Object.values(d.counts ?? {}).reduce((sum, n) => sum + n, 0),
     lot: lot(d.lot),
     choice: tOr(`quorum.${d.choice}`, d.choice ?? ""),
@@ -21,7 +23,7 @@ export function describeEvent(message, view) {
     bidder: who(d.bidder, d.bidder_name),
     attempt: d.attempt ?? "",
     length: formatWindow(d.seconds),
-    text: d.text ?? "",
+    text: isolate(d.text),
     objection_id: d.objection_id ?? "",
     deemed: (d.deemed_accepted ?? []).map(who).join("、") || "—",
     stage: tOr(`stage.${d.stage}`, d.stage ?? ""),

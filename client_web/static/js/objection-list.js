@@ -1,7 +1,7 @@
 // Objections and the host's answers as the public sees them: newest first, each with its answer.
 
 import { bidderLabel } from "./bidders.js";
-import { el } from "./dom.js";
+import { el, isolate } from "./dom.js";
 import { t } from "./i18n.js";
 import { when } from "./page.js";
 import { lotName } from "./session-view.js";
@@ -23,12 +23,12 @@ export function objectionItems(view) {
         " ",
         el("span", {
           class: "objection-when",
-          text: `${objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")} · ${when(objection.raised_at)}`,
+          text: `${objection.lot ? isolate(lotName(view, objection.lot)) : t("objection.all_lots")} · ${when(objection.raised_at)}`,
         }),
       ),
-      el("p", { class: "objection-text", text: objection.text }),
+      el("p", { class: "objection-text", text: objection.text, attrs: { dir: "auto" } }),
       objection.answer
-        ? el("p", { class: "answer" }, el("strong", { text: t("screen.answer") }), objection.answer)
+        ? el("p", { class: "answer" }, el("strong", { text: t("screen.answer") }), el("bdi", { text: objection.answer }))
         : el("p", { class: "answer awaiting", text: t("screen.awaiting_answer") }),
     ),
   );

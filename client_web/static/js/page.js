@@ -1,7 +1,7 @@
 // What every page does on load: translate, wire the language switch, show the connection state.
 
 import { describeError } from "./api.js";
-import { byId, setText } from "./dom.js";
+import { byId, isolate, setText } from "./dom.js";
 import { FeedState } from "./feed.js";
 import {
   bindLanguageSwitch,
@@ -109,7 +109,7 @@ export async function busy(button, work) {
 export function showCountdown(caption, digits, view, clock) {
   const target = countdownTarget(view);
   if (view.paused && target.kind) {
-    setText(caption, t("countdown.paused", { reason: view.pause_reason ?? "" }));
+    setText(caption, t("countdown.paused", { reason: isolate(view.pause_reason) }));
     setText(digits, target.frozenMs === null ? "--:--" : formatCountdown(target.frozenMs));
     return true;
   }

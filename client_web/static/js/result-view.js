@@ -1,7 +1,7 @@
 // A lot's published evaluation result for the public: the winner, the ranking, every reason.
 
 import { bidderLabel } from "./bidders.js";
-import { el } from "./dom.js";
+import { el, isolate } from "./dom.js";
 import { t } from "./i18n.js";
 import { when } from "./page.js";
 import { lotName } from "./session-view.js";
@@ -58,7 +58,7 @@ export function resultArticle(view, result) {
                 line.bidder === result.winner
                   ? t("screen.winner")
                   : line.reason
-                    ? `${line.reason.clause} ${line.reason.text}`
+                    ? `${line.reason.clause} ${isolate(line.reason.text)}`
                     : "—",
             }),
           ),

@@ -7,6 +7,8 @@ import re
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from bidopen.log_redaction import redact_path
+
 # Before the deadline even the count of these lines would leak how many bids there are.
 _PRIVATE = re.compile(
     r"^/api/(tenders/[^/]+/(lots/[^/]+/bid|bids/mine)|sessions/[^/]+/sign-in|bidders/me/)"
@@ -21,7 +23,8 @@ class DiscreetAccessLogger(AbstractAccessLogger):
             '%s "%s %s" %s %.3fs',
             request.remote,
             request.method,
-            request.path,
+            # Sign-ins name the bidder in the path (/api/bidders/<id>/challenge).
+            redact_path(request.path),
             response.status,
             time,
         )

@@ -51,7 +51,14 @@ async def logout(request: web.Request) -> web.Response:
 @routes.get("/api/host/me")
 async def host_me(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
-    return web.json_response({"role": HOST, "username": principal.subject})
+    organisation = await request.app[ACCOUNTS].organisation(principal.organisation)
+    return web.json_response(
+        {
+            "role": HOST,
+            "username": principal.subject,
+            "organisation": {"id": organisation.id, "name": organisation.name},
+        }
+    )
 
 
 @routes.post("/api/bidders")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bidopen.appkeys import ACCOUNTS, TRUSTED_PROXIES
+from bidopen.appkeys import ACCOUNTS, HOST_SCOPE, TRUSTED_PROXIES
 from bidopen.errors import HubError
 from bidopen.http.clientaddress import UNKNOWN
 from bidopen.http.parsing import bearer_token
+from bidopen.session.values import Actor
 from bidopen.store.accounts import Principal
 
 # Where the rate limit leaves the principal it authenticated, so a view need not ask again.
@@ -38,3 +39,9 @@ async def require(request: web.Request, role: str) -> Principal:
     if principal.role != role:
         raise HubError("forbidden", f"This needs the {role} role.")
     return principal
+
+
+async def host_actor(request: web.Request, tender_id: str) -> Actor:
+    """A host of the tender's organisation, as the session core's actor; refused otherwise."""
+    principal = await authenticate(request)
+    return await request.app[HOST_SCOPE].actor(principal, tender_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from aiohttp import web
 
 from bidopen.errors import HubError
+from bidopen.session.text import normalise, refused_character
 from bidopen.wire.bodies import NoBody
 from bidopen.wire.decoding import MAX_JSON_BYTES, decode_body
 
@@ -34,12 +35,49 @@ async def read_limited(request: web.Request, limit: int, what: str = "JSON bodie
 
 async def json_body(request: web.Request, schema: type[BodyT]) -> BodyT:
     """The request's JSON body (at most 256 KiB, 32 levels deep), read into `schema`."""
-    return decode_body(await read_limited(request, MAX_JSON_BYTES), schema)
+    body = decode_body(await read_limited(request, MAX_JSON_BYTES), schema)
+    cleaned: BodyT = clean_text(body, "")
+    return cleaned
 
 
 async def no_body(request: web.Request) -> None:
     """Endpoints without fields still read what was sent: only nothing or `{}` passes."""
     await json_body(request, NoBody)
+
+
+# Every string of every body passes here, so no endpoint can store text that draws other
+# than it reads (docs/security.md, "Names and text"). Ids, keys and signatures are ASCII,
+# which NFC leaves as it is.
+def clean_text(value: Any, where: str) -> Any:
+    """`value` with every string NFC; text_refused for a hidden or direction character."""
+    # Exactly str: an enumeration member (a StrEnum) was matched against its declaration.
+    if type(value) is str:
+        text = normalise(value)
+        bad = refused_character(text, multiline=True)
+        if bad is not None:
+            raise HubError(
+                "text_refused",
+                f"{where or 'The body'} holds {bad}, an invisible, control or "
+                "direction-changing character.",
+                f"{where or '请求体'} 含有不可见字符、控制字符或改变文字方向的字符（{bad}）。",
+            )
+        return text
+    if isinstance(value, msgspec.Struct):
+        changes = {}
+        for name in value.__struct_fields__:
+            item = getattr(value, name)
+            cleaned = clean_text(item, f"{where}.{name}" if where else name)
+            if cleaned is not item:
+                changes[name] = cleaned
+        return msgspec.structs.replace(value, **changes) if changes else value
+    if isinstance(value, dict):
+        return {
+            clean_text(key, where): clean_text(item, f"{where}.{key}" if where else str(key))
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return type(value)(clean_text(item, f"{where}[{i}]") for i, item in enumerate(value))
+    return value
 
 
 def int_query(request: web.Request, name: str, default: int, low: int, high: int) -> int:

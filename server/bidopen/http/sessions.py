@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from bidopen.appkeys import CLOCK, CONFIG, OPENING, SCHEDULER
+from bidopen.appkeys import CLOCK, CONFIG, HOST_SCOPE, OPENING, SCHEDULER
 from bidopen.errors import HubError
-from bidopen.http.auth import authenticate, require
+from bidopen.http.auth import authenticate, host_actor, require
 from bidopen.http.parsing import bearer_token, int_query, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.service.commands import HOST_COMMANDS
@@ -29,15 +29,14 @@ def _applied(events: list[StoredEvent]) -> dict[str, Any]:
 @routes.post("/api/sessions/{session_id}/host/{command}")
 async def host_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
-    principal = await require(request, HOST)
+    session_id = request.match_info["session_id"]
+    actor = await host_actor(request, session_id)
     if name not in HOST_COMMANDS:
         raise HubError("not_found", f"No host command {name!r}.")
     body = await json_body(request, HOST_COMMAND_BODIES[name])
     if name == "reschedule":
         _check_new_deadline(request, body)
-    events = await request.app[OPENING].host_command(
-        request.match_info["session_id"], principal.subject, name, body
-    )
+    events = await request.app[OPENING].host_command(session_id, actor, name, body)
     return web.json_response(_applied(events))
 
 
@@ -75,10 +74,17 @@ async def bidder_command(request: web.Request) -> web.Response:
 
 
 async def _role(request: web.Request) -> tuple[str, str | None]:
-    """The caller's role for reading: a token makes it host or bidder, none makes it public."""
+    """The caller's role for reading: a token makes it host or bidder, none makes it public.
+
+    A host of another organisation reads the tender as the public does.
+    """
     if bearer_token(request) is None:
         return PUBLIC, None
     principal = await authenticate(request)
+    if principal.role == HOST and not await request.app[HOST_SCOPE].may_act(
+        principal, request.match_info["session_id"]
+    ):
+        return PUBLIC, None
     return principal.role, principal.subject
 
 
@@ -105,9 +111,10 @@ async def events(request: web.Request) -> web.Response:
 
 @routes.get("/api/sessions/{session_id}/log")
 async def full_log(request: web.Request) -> web.Response:
-    """The chained log with hashes, for hosts and auditors checking it end to end."""
-    await require(request, HOST)
-    stored = await request.app[OPENING].log(request.match_info["session_id"])
+    """The chained log with hashes, for the tender's hosts checking it end to end."""
+    session_id = request.match_info["session_id"]
+    await host_actor(request, session_id)
+    stored = await request.app[OPENING].log(session_id)
     return web.json_response(
         {
             "events": [

@@ -25,7 +25,7 @@ async def create_tender(request: web.Request) -> web.Response:
         request.app[CLOCK].now(),
         request.app[CONFIG].max_deadline_days,
     )
-    code = await request.app[TENDERS].create(principal.subject, draft)
+    code = await request.app[TENDERS].create(principal, draft)
     return web.json_response(await request.app[TENDERS].describe(code), status=201)
 
 
@@ -33,9 +33,10 @@ async def create_tender(request: web.Request) -> web.Response:
 async def list_tenders(request: web.Request) -> web.Response:
     limit = int_query(request, "limit", 50, 1, 200)
     offset = int_query(request, "offset", 0, 0, 10**9)
-    return web.json_response(
-        {"tenders": await request.app[TENDERS].list(limit=limit, offset=offset)}
-    )
+    # Which organisation a tender belongs to is public: the host console lists its own.
+    organisation = request.query.get("organisation")
+    tenders = await request.app[TENDERS].list(limit=limit, offset=offset, organisation=organisation)
+    return web.json_response({"tenders": tenders})
 
 
 @routes.get("/api/tenders/{tender_id}")

@@ -25,6 +25,7 @@ from bidopen.realtime.namespaces import (
 from bidopen.realtime.origins import origin_checker
 from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
+from bidopen.service.host_scope import HostScope
 from bidopen.service.opening import Opening
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
 from bidopen.session.state import OpeningSession
@@ -46,7 +47,12 @@ class RealtimeHub:
     """
 
     def __init__(
-        self, config: Config, accounts: Accounts, opening: Opening, proxies: TrustedProxies
+        self,
+        config: Config,
+        accounts: Accounts,
+        host_scope: HostScope,
+        opening: Opening,
+        proxies: TrustedProxies,
     ) -> None:
         # Both managers send public room events through the fast fan-out on each node.
         manager = (
@@ -71,6 +77,7 @@ class RealtimeHub:
         self.transport.install(self.sio)
         deps = SocketDeps(
             accounts=accounts,
+            host_scope=host_scope,
             opening=opening,
             connected=self.connected,
             limits=PublicLimits(

@@ -16,9 +16,11 @@ from bidopen.errors import HubError, error_payload
 from bidopen.realtime.limits import PublicLimits
 from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
+from bidopen.service.host_scope import HostScope
 from bidopen.service.opening import Opening
 from bidopen.service.public_snapshots import PublicSnapshot
 from bidopen.service.views import BIDDER, HOST, PUBLIC
+from bidopen.store.accounts import Principal
 from bidopen.wire.bodies import CatchUp, MemberAuth, PublicAuth, SessionRef
 from bidopen.wire.decoding import convert
 
@@ -30,6 +32,7 @@ SOCKET_EVENTS = ("join", "catch_up", "leave")
 @dataclass(frozen=True)
 class SocketDeps:
     accounts: Accounts
+    host_scope: HostScope
     opening: Opening
     connected: dict[str, set[str]]
     limits: PublicLimits
@@ -79,9 +82,13 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _viewer(self, sid: str) -> str | None:
         return None
 
+    async def _admit(self, sid: str, session_id: str) -> None:
+        """Raise unless this socket may follow the session in this namespace."""
+
     async def on_join(self, sid: str, data: object) -> dict[str, Any]:
         """Enter the session's room first, then read the snapshot: no event falls in between."""
         session_id = _session_id(data)
+        await self._admit(sid, session_id)
         await self.enter_room(sid, session_id)
         try:
             snapshot = await self.deps.opening.snapshot(
@@ -94,6 +101,7 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     async def on_catch_up(self, sid: str, data: object) -> dict[str, Any]:
         request = convert(data, CatchUp)
+        await self._admit(sid, request.session_id)
         return await self.deps.opening.events(request.session_id, self.role, request.after)
 
     async def on_leave(self, sid: str, data: object) -> dict[str, Any]:
@@ -116,7 +124,9 @@ class _SignedInNamespace(_Namespace):
             raise _refuse(error) from None
         if principal.role != self.role:
             raise _refuse(HubError("forbidden", f"This namespace is for the {self.role} role."))
-        await self.save_session(sid, {"subject": principal.subject})
+        await self.save_session(
+            sid, {"subject": principal.subject, "organisation": principal.organisation}
+        )
         self.deps.connected[self.namespace].add(sid)
 
     async def _viewer(self, sid: str) -> str | None:
@@ -125,7 +135,15 @@ class _SignedInNamespace(_Namespace):
 
 
 class HostNamespace(_SignedInNamespace):
+    """A host follows only its organisation's tenders; the public follows any on `/public`."""
+
     role = HOST
+
+    async def _admit(self, sid: str, session_id: str) -> None:
+        session = await self.get_session(sid)
+        principal = Principal(HOST, str(session["subject"]), session.get("organisation"))
+        # The same rule as every host path; raises not_your_tender for another organisation.
+        await self.deps.host_scope.actor(principal, session_id)
 
 
 class BidderNamespace(_SignedInNamespace):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -15,11 +16,16 @@ from bidopen.clock import Clock
 from bidopen.errors import HubError
 from bidopen.service.passwords import DUMMY_HASH, PasswordPool
 from bidopen.service.throttle import LoginThrottle
+from bidopen.session.text import normalise, refused_character
+from bidopen.session.values import DEFAULT_ORGANISATION
 from bidopen.store import accounts as account_store
 from bidopen.store import bidders as bidder_store
+from bidopen.store import organisations as organisation_store
 from bidopen.store.accounts import Principal
 from bidopen.store.bidders import BidderAccount
 from bidopen.store.db import Database
+from bidopen.store.organisations import Organisation
+from bidopen.store.schema import DEFAULT_ORGANISATION_NAME
 from bidseal import PublicBundle, verify_challenge_signature
 from bidseal.codec import b64u_decode, b64u_encode
 
@@ -31,6 +37,34 @@ PRINCIPAL_SECONDS = 5.0
 _REMEMBERED = 100_000
 MAX_ORG_NAME = 200
 MAX_CONTACT = 200
+MIN_PASSWORD = 8
+_USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+# Bidder ids: "BD" and ten upper-case hex digits. The logs' redaction (bidopen.logsecrecy)
+# finds them by this pattern, so the two must change together.
+BIDDER_ID = re.compile(r"BD[0-9A-F]{10}")
+
+
+def new_bidder_id() -> str:
+    return f"BD{secrets.token_hex(5).upper()}"
+
+
+def host_username(value: object) -> str:
+    """A host's login name: letters, digits, `.`, `_`, `@`, `-`, at most 64; never public."""
+    if not isinstance(value, str) or not _USERNAME.fullmatch(value):
+        raise HubError(
+            "validation_failed",
+            "username must be 1..64 letters, digits, '.', '_', '@' or '-', starting with a "
+            "letter or digit.",
+        )
+    return value
+
+
+def check_password(value: object) -> str:
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD:
+        raise HubError(
+            "validation_failed", f"password must have at least {MIN_PASSWORD} characters."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,16 +84,22 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _text(name: str, value: object, limit: int) -> str:
+def one_line(name: str, value: object, limit: int) -> str:
+    """A name or a short line of text as stored: NFC, trimmed, nothing invisible in it."""
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise HubError(
             "validation_failed", f"{name} must be text of 1..{limit} characters.", field=name
         )
-    if any(ord(ch) < 0x20 for ch in value):
+    text = normalise(value).strip()
+    bad = refused_character(text)
+    if bad is not None:
         raise HubError(
-            "validation_failed", f"{name} must not contain control characters.", field=name
+            "text_refused",
+            f"{name} holds {bad}, an invisible, control or direction-changing character.",
+            f"{name} 含有不可见字符、控制字符或改变文字方向的字符（{bad}）。",
+            field=name,
         )
-    return value.strip()
+    return text
 
 
 class Accounts:
@@ -91,16 +131,59 @@ class Accounts:
         self._token_ttl = timedelta(hours=token_hours)
 
     async def ensure_host(self, username: str, password: str) -> bool:
-        """Create a host account unless one of that name exists; True if it was created."""
-        _text("username", username, 64)
-        if len(password) < 8:
-            raise HubError("validation_failed", "password must have at least 8 characters.")
-        password_hash = await self.passwords.hash(password)
-        async with self._db.write() as conn:
-            if await account_store.host_by_username(conn, username) is not None:
+        """The bootstrap account: created in the default organisation unless any host exists.
+
+        Only the first account comes from the bootstrap setting; every other host is made
+        by an administrator (`bidopen admin host add`), in the organisation it belongs to.
+        """
+        async with self._db.read() as conn:
+            if await account_store.list_hosts(conn):
                 return False
-            await account_store.add_host(conn, username, password_hash, self._clock.now())
+        try:
+            await self.add_host(username, password, DEFAULT_ORGANISATION)
+        except IntegrityError:  # another node started at the same moment and made it
+            return False
         return True
+
+    async def add_host(self, username: str, password: str, organisation: str) -> None:
+        """A new host account of `organisation` (made, when it is the default, on first use)."""
+        name = host_username(username)
+        password_hash = await self.passwords.hash(check_password(password))
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if await organisation_store.get_organisation(conn, organisation) is None:
+                if organisation != DEFAULT_ORGANISATION:
+                    raise HubError("not_found", f"No organisation {organisation!r}.")
+                await organisation_store.add_organisation(
+                    conn, DEFAULT_ORGANISATION, DEFAULT_ORGANISATION_NAME, now
+                )
+            if await account_store.host_by_username(conn, name) is not None:
+                raise HubError("conflict", f"A host named {name!r} exists.")
+            await account_store.add_host(conn, name, password_hash, organisation, now)
+
+    async def disable_host(self, username: str) -> None:
+        """Disable a host: it cannot sign in, and every token it holds stops working now."""
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if not await account_store.update_host(conn, username, disabled_at=now):
+                raise HubError("not_found", f"No host {username!r}.")
+            await account_store.revoke_tokens_of(conn, HOST, username, now)
+
+    async def set_host_password(self, username: str, password: str) -> None:
+        """A new password; tokens issued under the old one are revoked."""
+        password_hash = await self.passwords.hash(check_password(password))
+        now = self._clock.now()
+        async with self._db.write() as conn:
+            if not await account_store.update_host(conn, username, password_hash=password_hash):
+                raise HubError("not_found", f"No host {username!r}.")
+            await account_store.revoke_tokens_of(conn, HOST, username, now)
+
+    async def organisation(self, organisation_id: str | None) -> Organisation:
+        async with self._db.read() as conn:
+            found = await organisation_store.get_organisation(conn, organisation_id or "")
+        if found is None:
+            raise HubError("not_found", "No such organisation.")
+        return found
 
     async def _issue(self, principal: Principal) -> IssuedToken:
         token = secrets.token_urlsafe(32)
@@ -121,8 +204,12 @@ class Accounts:
         if not await self.passwords.verify(password, stored) or account is None:
             self._throttle.failed(address, username)
             raise HubError("login_failed")
+        # A disabled account fails like a wrong password: no answer tells who is disabled.
+        if account.disabled_at is not None:
+            self._throttle.failed(address, username)
+            raise HubError("login_failed")
         self._throttle.succeeded(address, username)
-        return await self._issue(Principal(HOST, account.username))
+        return await self._issue(Principal(HOST, account.username, account.organisation_id))
 
     async def logout(self, token: str) -> None:
         hashed = token_hash(token)
@@ -144,17 +231,20 @@ class Accounts:
             principal = await account_store.principal_for(conn, hashed, self._clock.now())
         if principal is None:
             raise HubError("unauthenticated", "The token is unknown, expired or revoked.")
-        if len(self._principals) >= _REMEMBERED:
-            self._principals.clear()
-        self._principals[hashed] = (principal, now + PRINCIPAL_SECONDS)
+        # Only bidders' tokens are remembered (their bursts at a deadline are what the memory
+        # is for): a host disabled by `bidopen admin` is out at once, on every node.
+        if principal.role != HOST:
+            if len(self._principals) >= _REMEMBERED:
+                self._principals.clear()
+            self._principals[hashed] = (principal, now + PRINCIPAL_SECONDS)
         return principal
 
     async def register_bidder(
         self, org_name: object, contact: object, public_bundle: object
     ) -> BidderAccount:
         """Register a bidder (no review); the signing key may be registered once only."""
-        org = _text("org_name", org_name, MAX_ORG_NAME)
-        contact_text = _text("contact", contact, MAX_CONTACT)
+        org = one_line("org_name", org_name, MAX_ORG_NAME)
+        contact_text = one_line("contact", contact, MAX_CONTACT)
         try:
             bundle = PublicBundle.from_json(
                 public_bundle if isinstance(public_bundle, str) else _json(public_bundle)
@@ -165,8 +255,17 @@ class Accounts:
                 "public_bundle is not a valid key bundle.",
                 field="public_bundle",
             ) from exc
+        async with self._db.read() as conn:
+            look_alike = await bidder_store.name_looking_like(conn, org)
+        if look_alike is not None:
+            raise HubError(
+                "name_looks_taken",
+                "org_name looks like an organisation already registered but differs from it.",
+                "org_name 与已登记的单位名称极为相似但不相同。",
+                field="org_name",
+            )
         bidder = BidderAccount(
-            id=f"BD{secrets.token_hex(5).upper()}",
+            id=new_bidder_id(),
             org_name=org,
             contact=contact_text,
             encryption_key=b64u_encode(bundle.encryption_key),

@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError
 from bidopen.service.archive import BidArchive
+from bidopen.service.host_scope import HostScope
 from bidopen.service.sessions import SessionService
 from bidopen.service.views import BIDDER, HOST
 from bidopen.session.phases import Phase
@@ -77,6 +78,7 @@ class BidDocuments:
         db: Database,
         clock: Clock,
         sessions: SessionService,
+        host_scope: HostScope,
         archive: BidArchive,
         *,
         bids_dir: Path,
@@ -84,6 +86,7 @@ class BidDocuments:
         self._db = db
         self._clock = clock
         self._sessions = sessions
+        self._host_scope = host_scope
         self._archive = archive
         self._bids_dir = bids_dir
 
@@ -92,9 +95,9 @@ class BidDocuments:
         state = (await self._sessions.load(tender_id)).state
         if state.phase is Phase.UNSCHEDULED:
             raise HubError("tender_not_found")
-        if reader.role == HOST and reader.subject != state.host:
-            raise HubError("not_permitted", "Only the tender's host reads its bid documents.")
-        if reader.role not in (HOST, BIDDER):
+        if reader.role == HOST:
+            await self._host_scope.actor(reader, tender_id)
+        elif reader.role != BIDDER:
             raise HubError("forbidden")
         # Checked before any bid is looked up: before the read-out the answer is the same for
         # every bidder, so it tells nobody who bid, and no document can leak a price early.

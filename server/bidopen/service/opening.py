@@ -112,9 +112,9 @@ class Opening:
     # -- hosts ---------------------------------------------------------------------------
 
     async def host_command(
-        self, session_id: str, host: str, name: str, body: Body
+        self, session_id: str, actor: Actor, name: str, body: Body
     ) -> list[StoredEvent]:
-        actor = Actor(role=Role.HOST, id=host)
+        """`actor` is a host of the tender's organisation (bidopen.service.host_scope)."""
         if name == "publish_record":
             return await self._publish_record(session_id, actor)
         if isinstance(body, PublishResultBody):

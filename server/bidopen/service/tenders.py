@@ -13,12 +13,15 @@ from bidopen.config import MAX_DEADLINE_DAYS
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
 from bidopen.service.timelimits import check_deadline, check_past_instant
+from bidopen.service.views import HOST
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
 from bidopen.session.validate import as_utc, check_unique
 from bidopen.session.values import Actor, Lot, ReadoutItem, Role
+from bidopen.store import organisations as organisation_store
 from bidopen.store import tenders as tender_store
+from bidopen.store.accounts import Principal
 from bidopen.store.db import Database
 from bidopen.store.tenders import TenderRow
 from bidopen.wire.bodies import CreateTender
@@ -91,6 +94,7 @@ def public_tender(row: TenderRow, state: OpeningSession) -> dict[str, Any]:
         "confirmation_seconds": state.confirmation_seconds,
         "readout_items": spec["readout_items"],
         "phase": str(state.phase),
+        "organisation": {"id": state.organisation, "name": state.organisation_name},
         "created_at": iso(row.created_at),
     }
 
@@ -101,10 +105,19 @@ class Tenders:
         self._clock = clock
         self._sessions = sessions
 
-    async def create(self, host: str, draft: TenderDraft) -> str:
-        """Store the tender and schedule its session in one transaction; returns the code."""
+    async def create(self, host: Principal, draft: TenderDraft) -> str:
+        """Store the tender and schedule its session in one transaction; returns the code.
+
+        The tender belongs to the host's organisation, for good.
+        """
+        organisation_id = host.organisation
+        if host.role != HOST or organisation_id is None:
+            raise HubError("forbidden", "This needs the host role.")
 
         async def prepare(conn: AsyncConnection, now: datetime) -> tuple[str, ScheduleSession]:
+            organisation = await organisation_store.get_organisation(conn, organisation_id)
+            if organisation is None:
+                raise HubError("forbidden", "The host's organisation does not exist.")
             spec = {
                 "lots": [{"id": lot.id, "name": lot.name} for lot in draft.lots],
                 "signin_opens_at": iso(draft.signin_opens_at),
@@ -119,16 +132,19 @@ class Tenders:
                 deadline=draft.deadline,
                 spec=spec,
                 lot_names=[(lot.id, lot.name) for lot in draft.lots],
-                created_by=host,
+                created_by=host.subject,
+                organisation_id=organisation.id,
                 now=now,
             )
             try:
                 command = ScheduleSession(
-                    actor=Actor(role=Role.HOST, id=host),
+                    actor=Actor(role=Role.HOST, id=organisation.id),
                     tender_id=code,
                     code=code,
                     title=draft.title,
-                    host=host,
+                    host=host.subject,
+                    organisation=organisation.id,
+                    organisation_name=organisation.name,
                     lots=draft.lots,
                     deadline=draft.deadline,
                     signin_opens_at=draft.signin_opens_at,
@@ -154,9 +170,13 @@ class Tenders:
         loaded = await self._sessions.load(tender_id)
         return public_tender(row, loaded.state)
 
-    async def list(self, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    async def list(
+        self, *, limit: int, offset: int, organisation: str | None = None
+    ) -> list[dict[str, Any]]:
         async with self._db.read() as conn:
-            rows = await tender_store.list_tenders(conn, limit=limit, offset=offset)
+            rows = await tender_store.list_tenders(
+                conn, limit=limit, offset=offset, organisation=organisation
+            )
         described = []
         for row in rows:
             loaded = await self._sessions.load(row.id)

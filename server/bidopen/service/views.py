@@ -29,6 +29,12 @@ REDACTED: dict[str, tuple[str, ...]] = {
     "objection_answered": ("at", "objection_id", "text"),
 }
 
+# Fields that only the tender's hosts receive, whatever the phase: the account that
+# scheduled the tender is a login name; everyone else sees the organisation.
+WITHHELD: dict[str, tuple[str, ...]] = {
+    "session_scheduled": ("host",),
+}
+
 # From the read-out on every bidder is named in public, so these kinds may name theirs too.
 NAMED_AFTER_READ_OUT: dict[str, tuple[str, ...]] = {
     "objection_raised": ("bidder", "bidder_name"),
@@ -42,11 +48,16 @@ def event_message(role: str, event: StoredEvent, *, read_out_seq: int | None) ->
     event depends on whether it came after the read-out.
     """
     data = current_payload(event.kind, event.payload)
+    if role == HOST:
+        return {"seq": event.seq, "kind": event.kind, "data": data}
     keep = REDACTED.get(event.kind)
-    if role != HOST and keep is not None:
+    if keep is not None:
         if read_out_seq is not None and event.seq > read_out_seq:
             keep = keep + NAMED_AFTER_READ_OUT.get(event.kind, ())
         data = {name: data[name] for name in keep if name in data}
+    withheld = WITHHELD.get(event.kind, ())
+    if withheld:
+        data = {name: value for name, value in data.items() if name not in withheld}
     return {"seq": event.seq, "kind": event.kind, "data": data}
 
 

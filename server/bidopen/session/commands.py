@@ -12,6 +12,7 @@ from .validate import (
     check_id,
     check_instant,
     check_int,
+    check_name,
     check_sha256,
     check_signature,
     check_text,
@@ -79,6 +80,8 @@ class ScheduleSession(Command):
     code: str
     title: str
     host: str
+    organisation: str
+    organisation_name: str
     lots: tuple[Lot, ...]
     deadline: datetime
     signin_opens_at: datetime
@@ -91,6 +94,8 @@ class ScheduleSession(Command):
         check_id("code", self.code)
         check_text("title", self.title, MAX_LABEL_LENGTH)
         check_id("host", self.host)
+        check_id("organisation", self.organisation)
+        check_name("organisation_name", self.organisation_name)
         if not isinstance(self.lots, tuple) or not 1 <= len(self.lots) <= MAX_LOTS:
             raise InvalidArgument(f"lots must be a tuple of 1..{MAX_LOTS} lots")
         if not all(isinstance(lot, Lot) for lot in self.lots):

@@ -9,6 +9,7 @@ from .codec import JSON, decode_dataclass, encode
 from .errors import MalformedEvent
 from .phases import Phase
 from .values import (
+    DEFAULT_ORGANISATION,
     BidEntry,
     BidOutcome,
     EvaluationStage,
@@ -47,6 +48,10 @@ class SessionScheduled(Event):
     decryption_seconds: int
     confirmation_seconds: int
     readout_items: tuple[ReadoutItem, ...]
+    # The organisation the tender belongs to (the public sees its name, never `host`, the
+    # account that scheduled it). Logs from before organisations lack both.
+    organisation: str = DEFAULT_ORGANISATION
+    organisation_name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -78,6 +78,8 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 code=event.code,
                 title=event.title,
                 host=event.host,
+                organisation=event.organisation,
+                organisation_name=event.organisation_name,
                 lots=event.lots,
                 deadline=event.deadline,
                 signin_opens_at=event.signin_opens_at,

@@ -12,11 +12,11 @@ from .values import Role
 
 
 class Who(Enum):
-    HOST = "the session's host"
-    NEW_HOST = "the host named in the command"
+    HOST = "a host of the session's organisation"
+    NEW_HOST = "a host of the organisation named in the command"
     BIDDER = "the bidder named in the command, with a bid in this session"
     SYSTEM = "the system (scheduler)"
-    HOST_OR_SYSTEM = "the session's host or the system"
+    HOST_OR_SYSTEM = "a host of the session's organisation or the system"
 
 
 @dataclass(frozen=True)
@@ -89,13 +89,16 @@ def _actor_fits(state: OpeningSession, command: c.Command, who: Who) -> bool:
     actor = command.actor
     if who is Who.SYSTEM:
         return actor.role is Role.SYSTEM
+    # A host actor's id is its organisation's: the same rule as bidopen.service.host_scope.
     if who is Who.HOST:
-        return actor.role is Role.HOST and actor.id == state.host
+        return actor.role is Role.HOST and actor.id == state.organisation
     if who is Who.HOST_OR_SYSTEM:
-        return actor.role is Role.SYSTEM or (actor.role is Role.HOST and actor.id == state.host)
+        return actor.role is Role.SYSTEM or (
+            actor.role is Role.HOST and actor.id == state.organisation
+        )
     if who is Who.NEW_HOST:
         return isinstance(command, c.ScheduleSession) and (
-            actor.role is Role.HOST and actor.id == command.host
+            actor.role is Role.HOST and actor.id == command.organisation
         )
     return (
         isinstance(command, c.BidderCommand)

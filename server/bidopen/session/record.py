@@ -8,7 +8,7 @@ from .phases import Phase
 from .state import OpeningSession
 
 # 2: every bid, read-out line and objection names the bidder's organisation as well as its id.
-RECORD_FORMAT = "bidopen-opening-record/2"
+RECORD_FORMAT = "bidopen-opening-record/3"
 
 
 def build_record(state: OpeningSession) -> dict[str, JSON]:
@@ -25,7 +25,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
             "id": state.tender_id,
             "code": state.code,
             "title": state.title,
-            "host": state.host,
+            "organisation": state.organisation_name,
         },
         "lots": [
             {

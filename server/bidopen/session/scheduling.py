@@ -24,6 +24,8 @@ def schedule(cmd: c.ScheduleSession, now: datetime) -> list[e.Event]:
             code=cmd.code,
             title=cmd.title,
             host=cmd.host,
+            organisation=cmd.organisation,
+            organisation_name=cmd.organisation_name,
             lots=cmd.lots,
             deadline=deadline,
             signin_opens_at=as_utc(cmd.signin_opens_at),

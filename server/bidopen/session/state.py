@@ -134,6 +134,8 @@ class OpeningSession:
     code: str = ""
     title: str = ""
     host: str = ""
+    organisation: str = ""
+    organisation_name: str = ""
     lots: tuple[Lot, ...] = ()
     deadline: datetime | None = None
     signin_opens_at: datetime | None = None

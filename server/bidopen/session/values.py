@@ -16,9 +16,13 @@ from .validate import (
 )
 
 MIN_BIDS = 3  # fewer bids than this in a lot needs the host's recorded choice
+# The organisation of every tender scheduled before tenders had one (their logs lack it).
+DEFAULT_ORGANISATION = "default"
 
 
 class Role(StrEnum):
+    # A host acts for its organisation: a host actor's id is the organisation's id, so any
+    # host of the tender's organisation may run it and no other may (docs/security.md).
     HOST = "host"
     BIDDER = "bidder"
     SYSTEM = "system"

@@ -12,6 +12,8 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
         "tender_id": state.tender_id,
         "code": state.code,
         "title": state.title,
+        # Whose tender it is, by organisation; no account name reaches the public.
+        "organisation": {"id": state.organisation, "name": state.organisation_name},
         "lots": encode(state.lots),
         "readout_items": encode(state.readout_items),
         "deadline": encode(state.deadline),

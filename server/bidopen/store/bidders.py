@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bidopen.session.text import look_alike_key
 from bidopen.store.schema import bidders, challenge_audiences, challenges
 
 
@@ -34,8 +35,25 @@ async def add_bidder(conn: AsyncConnection, bidder: BidderAccount, now: datetime
             signing_key=bidder.signing_key,
             key_id=bidder.key_id,
             created_at=now,
+            name_key=look_alike_key(bidder.org_name),
         )
     )
+
+
+async def name_looking_like(conn: AsyncConnection, org_name: str) -> str | None:
+    """A registered name that looks like `org_name` but is not it; None when there is none.
+
+    The same name again is allowed (a company registering new keys); one that differs only
+    in what the eye cannot tell apart is not.
+    """
+    row = (
+        await conn.execute(
+            select(bidders.c.org_name)
+            .where(bidders.c.name_key == look_alike_key(org_name), bidders.c.org_name != org_name)
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else str(row.org_name)
 
 
 def _bidder(row: Row[Any]) -> BidderAccount:

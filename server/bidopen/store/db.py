@@ -25,7 +25,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {}
+        # Statement parameters (names, ids) never go into an error message or a log line.
+        kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 60}
             writers: dict[str, Any] = {"pool_size": 2, "max_overflow": 0}

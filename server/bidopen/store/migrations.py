@@ -5,19 +5,70 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, delete, insert, inspect, select, text
+from sqlalchemy import Connection, delete, insert, inspect, select, text, update
 
 from bidopen.errors import StartRefused
-from bidopen.store.schema import bids, metadata, schema_version
+from bidopen.session.text import look_alike_key
+from bidopen.session.values import DEFAULT_ORGANISATION
+from bidopen.store.schema import (
+    DEFAULT_ORGANISATION_NAME,
+    bidders,
+    bids,
+    metadata,
+    organisations,
+    schema_version,
+)
 
 log = logging.getLogger("bidopen.store.migrations")
 
 # The version of the tables in bidopen.store.schema. To change a table: raise this by one,
 # add the step from the previous version to UPGRADES, and test the step on both databases.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 UpgradeStep = Callable[[Connection], None]
+
+
+def organisations_and_name_keys(conn: Connection) -> None:
+    """2 -> 3: hosts and tenders belong to an organisation; bidders' names get look-alike keys.
+
+    Every host and tender already stored joins the default organisation, which the
+    operator renames (`bidopen admin org rename default …`) or moves hosts out of. What
+    already exists is left as it is, so the step also completes a half-made schema.
+    """
+    organisations.create(conn, checkfirst=True)
+    if (
+        conn.execute(
+            select(organisations.c.id).where(organisations.c.id == DEFAULT_ORGANISATION)
+        ).first()
+        is None
+    ):
+        conn.execute(
+            insert(organisations).values(
+                id=DEFAULT_ORGANISATION,
+                name=DEFAULT_ORGANISATION_NAME,
+                name_key=look_alike_key(DEFAULT_ORGANISATION_NAME),
+                created_at=datetime.now(UTC),
+            )
+        )
+    default = f"'{DEFAULT_ORGANISATION}'"
+    for table, column, kind in (
+        ("hosts", "organisation_id", f"VARCHAR(32) NOT NULL DEFAULT {default}"),
+        ("hosts", "disabled_at", "VARCHAR(27)"),
+        ("tenders", "organisation_id", f"VARCHAR(32) NOT NULL DEFAULT {default}"),
+        ("bidders", "name_key", "VARCHAR(200) NOT NULL DEFAULT ''"),
+    ):
+        if column not in {c["name"] for c in inspect(conn).get_columns(table)}:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+    for row in conn.execute(select(bidders.c.id, bidders.c.org_name)).all():
+        conn.execute(
+            update(bidders)
+            .where(bidders.c.id == row.id)
+            .values(name_key=look_alike_key(row.org_name))
+        )
+    for index in bidders.indexes:
+        index.create(conn, checkfirst=True)
 
 
 # UPGRADES[n] carries a database of schema version n to version n + 1. At start the steps
@@ -31,7 +82,10 @@ def index_bids_by_tender_and_bidder(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
-UPGRADES: Mapping[int, UpgradeStep] = {1: index_bids_by_tender_and_bidder}
+UPGRADES: Mapping[int, UpgradeStep] = {
+    1: index_bids_by_tender_and_bidder,
+    2: organisations_and_name_keys,
+}
 
 # The key of the PostgreSQL advisory lock that queues nodes starting at once: the ASCII of
 # "bidopen1" read as a 64-bit number, which no other user of the database is likely to pick.

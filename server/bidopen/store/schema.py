@@ -39,6 +39,20 @@ class Instant(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
+# The trading centres and tender agencies whose hosts run tenders. `name_key` folds names
+# that look alike (bidopen.session.text.look_alike_key), so two cannot be told apart by eye.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("name_key", String(200), nullable=False, unique=True),
+    Column("created_at", Instant, nullable=False),
+)
+
+# Every host and tender of a database from before organisations joined the default one.
+DEFAULT_ORGANISATION_NAME = "默认机构 Default organisation"
+
 hosts = Table(
     "hosts",
     metadata,
@@ -46,6 +60,8 @@ hosts = Table(
     Column("username", String(64), nullable=False, unique=True),
     Column("password_hash", String(256), nullable=False),
     Column("created_at", Instant, nullable=False),
+    Column("organisation_id", String(32), ForeignKey("organisations.id"), nullable=False),
+    Column("disabled_at", Instant),
 )
 
 # Only the SHA-256 of a bearer token is kept: a copy of the database lets no one sign in.
@@ -70,6 +86,8 @@ bidders = Table(
     Column("signing_key", String(100), nullable=False),
     Column("key_id", String(64), nullable=False, unique=True),
     Column("created_at", Instant, nullable=False),
+    # look_alike_key(org_name): a name that looks like another's but differs is refused.
+    Column("name_key", String(200), nullable=False, index=True),
 )
 
 challenges = Table(
@@ -109,6 +127,8 @@ tenders = Table(
     Column("spec", Text, nullable=False),
     Column("created_by", String(64), nullable=False),
     Column("created_at", Instant, nullable=False),
+    # The organisation of the host who created it; every host-scope action checks it.
+    Column("organisation_id", String(32), ForeignKey("organisations.id"), nullable=False),
 )
 
 lots = Table(

@@ -39,6 +39,7 @@ async def insert_tender(
     spec: dict[str, Any],
     lot_names: list[tuple[str, str]],
     created_by: str,
+    organisation_id: str,
     now: datetime,
 ) -> str:
     """Store a tender under the next code of the current year and return the code."""
@@ -50,6 +51,7 @@ async def insert_tender(
             deadline=deadline,
             spec=json.dumps(spec, ensure_ascii=False, sort_keys=True),
             created_by=created_by,
+            organisation_id=organisation_id,
             created_at=now,
         )
     )
@@ -78,12 +80,15 @@ async def get_tender(
     return None if row is None else _tender(row)
 
 
-async def list_tenders(conn: AsyncConnection, *, limit: int, offset: int) -> list[TenderRow]:
+async def list_tenders(
+    conn: AsyncConnection, *, limit: int, offset: int, organisation: str | None = None
+) -> list[TenderRow]:
+    """Newest first; only one organisation's tenders when `organisation` is given."""
+    query = select(tenders)
+    if organisation is not None:
+        query = query.where(tenders.c.organisation_id == organisation)
     rows = await conn.execute(
-        select(tenders)
-        .order_by(tenders.c.created_at.desc(), tenders.c.id.desc())
-        .limit(limit)
-        .offset(offset)
+        query.order_by(tenders.c.created_at.desc(), tenders.c.id.desc()).limit(limit).offset(offset)
     )
     return [_tender(row) for row in rows]
 
@@ -94,3 +99,11 @@ async def tender_ids(conn: AsyncConnection) -> list[str]:
 
 async def has_tenders(conn: AsyncConnection) -> bool:
     return (await conn.execute(select(tenders.c.id).limit(1))).first() is not None
+
+
+async def organisation_of(conn: AsyncConnection, tender_id: str) -> str | None:
+    """The organisation a tender belongs to; None for an unknown tender."""
+    row = (
+        await conn.execute(select(tenders.c.organisation_id).where(tenders.c.id == tender_id))
+    ).first()
+    return None if row is None else str(row.organisation_id)

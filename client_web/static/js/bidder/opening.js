@@ -2,7 +2,7 @@
 
 import { b64uEncode, parseSealed, unwrapDataKey } from "/static/vendor/bidseal.bundle.js";
 import { describeError } from "../api.js";
-import { byId, el, replaceChildren, setText, show } from "../dom.js";
+import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { t, tOr } from "../i18n.js";
 import { busy, clearMessage, showMessage, when } from "../page.js";
 import { readoutTables } from "../readout-table.js";
@@ -313,10 +313,10 @@ export class OpeningCard {
               "li",
               { class: "objection", dataset: { objection: objection.id } },
               el("time", { text: when(objection.raised_at) }),
-              el("span", { text: objection.text }),
+              el("bdi", { text: objection.text }),
               el("span", {
                 class: "answer",
-                text: objection.answer ? `${t("screen.answer")}${objection.answer}` : t("screen.awaiting_answer"),
+                text: objection.answer ? `${t("screen.answer")}${isolate(objection.answer)}` : t("screen.awaiting_answer"),
               }),
             ),
           )

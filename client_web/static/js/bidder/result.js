@@ -1,6 +1,6 @@
 // The evaluation result in the bidder room: first what it says of this bidder, then each lot's whole result.
 
-import { el, replaceChildren, show } from "../dom.js";
+import { el, isolate, replaceChildren, show } from "../dom.js";
 import { t } from "../i18n.js";
 import { resultArticle, resultLines } from "../result-view.js";
 import { lotName } from "../session-view.js";
@@ -18,7 +18,7 @@ export function ownOutcome(view, result, bidder) {
     if (bid?.outcome && bid.outcome.status !== "opened") return { key: "result.you_not_opened", vars: { lot } };
     return { key: "result.you_not_named", vars: { lot } };
   }
-  const reason = line.reason ? `${line.reason.clause} ${line.reason.text}` : "—";
+  const reason = line.reason ? `${line.reason.clause} ${isolate(line.reason.text)}` : "—";
   if (line.rank === null) return { key: "result.you_unranked", vars: { lot, reason } };
   return { key: "result.you_ranked", vars: { lot, rank: line.rank, reason } };
 }

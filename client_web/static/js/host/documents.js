@@ -74,7 +74,7 @@ export class DocumentsCard {
         { dataset: { bidder: entry.bidder, lot: entry.lot } },
         el("td", { text: lotName(this.view, entry.lot) }),
         el("th", { attrs: { scope: "row" } }, bidderLabel(this.view, entry.bidder, entry.bidder_name)),
-        el("td", { text: entry.name || "—" }),
+        el("td", { text: entry.name || "—", attrs: { dir: "auto" } }),
         el("td", { class: "num", text: sizeText(entry.size) }),
         // The first 16 digits tell documents apart; the whole hash is in the tooltip and the check.
         el("td", { class: "mono", text: `${entry.sha256.slice(0, 16)}…`, attrs: { title: entry.sha256 } }),

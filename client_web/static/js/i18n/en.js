@@ -99,6 +99,7 @@ export default Object.freeze({
   "record.deemed": "Deemed to accept",
 
   "tender.title": "Tender",
+  "tender.organisation": "Organised by",
   "tender.code": "Tender code",
   "tender.deadline": "Deadline (opening time)",
   "tender.signin_opens": "Sign-in opens",

@@ -99,6 +99,7 @@ export default Object.freeze({
   "record.deemed": "视为认可",
 
   "tender.title": "招标项目",
+  "tender.organisation": "开标组织机构",
   "tender.code": "项目编号",
   "tender.deadline": "投标截止（开标）时间",
   "tender.signin_opens": "签到开放时间",

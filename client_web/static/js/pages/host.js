@@ -38,14 +38,17 @@ let documentsCard = null;
 let timeline = [];
 let listedPhase = null;
 let setConnection = () => {};
+let organisationId = "";
 
 // ---- sign-in ---------------------------------------------------------------------------
 
 async function enterConsole() {
   const me = await api.get("/api/host/me");
+  organisationId = me.organisation?.id ?? "";
   show(byId("login-form"), false);
   show(byId("console"));
-  setText(byId("who"), me.username);
+  setText(byId("who-organisation"), me.organisation?.name ?? "");
+  setText(byId("who-name"), me.username);
   for (const id of ["who", "logout", "connection"]) show(byId(id));
   resetTenderForm(clock.now());
   await loadTenders();
@@ -54,7 +57,8 @@ async function enterConsole() {
 // ---- tenders ---------------------------------------------------------------------------
 
 async function loadTenders() {
-  const { tenders } = await api.get("/api/tenders?limit=200");
+  // The console lists its organisation's tenders: the only ones this host may run.
+  const { tenders } = await api.get(`/api/tenders?limit=200&organisation=${encodeURIComponent(organisationId)}`);
   replaceChildren(
     byId("tender-list"),
     tenders.length

@@ -40,6 +40,7 @@ const shownContent = { readout: null, objections: null, results: null };
 
 function renderHeader() {
   setText(byId("tender-title"), view?.title || "—");
+  setText(byId("tender-organisation"), view?.organisation?.name ?? "");
   setText(byId("tender-code"), view?.code || tenderId || "—");
 }
 

@@ -2,7 +2,7 @@
 
 import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
-import { byId, el, replaceChildren, setText, show } from "../dom.js";
+import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
 import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
@@ -23,16 +23,22 @@ function renderFacts() {
   if (!tender) return;
   setText(byId("tender-heading"), tender.title);
   const language = currentLanguage();
+  // Values other people typed (names, lots, items) are isolated: dir="auto" on each <dd>,
+  // and each name of a list in its own isolate.
   const facts = [
+    [t("tender.organisation"), tender.organisation?.name || "—"],
     [t("tender.code"), tender.code],
     [t("tender.deadline"), when(view?.deadline ?? tender.deadline)],
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
     [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
     [t("tender.confirmation_window"), formatWindow(tender.confirmation_seconds)],
-    [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
-    [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
+    [t("tender.lots"), tender.lots.map((lot) => isolate(lot.name)).join("、")],
+    [t("tender.readout_items"), tender.readout_items.map((item) => isolate(itemLabel(item, language))).join("、")],
   ];
-  replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
+  replaceChildren(
+    byId("tender-facts"),
+    facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value, attrs: { dir: "auto" } })]),
+  );
 }
 
 /** The session's countdown; once a result is out, its publicity period's. */
