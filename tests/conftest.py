@@ -19,6 +19,9 @@ from hubprocess import (
 
 __all__ = ["HOST_PASSWORD", "HOST_USER", "HubProcess", "free_port"]
 
+# Every answer the suite receives is checked against the published contract.
+pytest_plugins = ["contract_watch"]
+
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 

@@ -1,0 +1,137 @@
+"""Watches every answer the suite receives from a hub and checks it against the contract.
+
+Installed for the whole run (tests/conftest.py): every JSON body read through aiohttp and
+every socket event, acknowledgement and refused connection received through
+python-socketio in this process pass through here. An error must have the documented
+shape (docs/schemas/answers/ErrorBody.json), a signed document anywhere in a message its
+envelope's and its payload's schema, a socket `event` its envelope's. At the end of the run
+the codes seen are checked against docs/protocol.md's table (1.2), so a code the suite
+provokes cannot go undocumented, and every mismatch fails the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import msgspec
+import pytest
+import socketio
+
+from bidopen.wire.messages import PAYLOADS, ErrorBody, EventMessage, SignedDocument
+
+PROTOCOL = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
+_ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}) \|")
+
+SEEN_CODES: set[str] = set()
+MISMATCHES: list[str] = []
+
+
+def documented_codes() -> dict[str, int]:
+    """The codes of protocol.md's error table (section 1.2), with their HTTP status."""
+    section = PROTOCOL.read_text(encoding="utf-8").split("### 1.2 Errors")[1].split("\n### ")[0]
+    table: dict[str, int] = {}
+    for line in section.splitlines():
+        row = _ROW.match(line)
+        if row:
+            for code in re.findall(r"`([a-z_]+)`", row.group("codes")):
+                table[code] = int(row.group("status"))
+    return table
+
+
+def _check(message: object, declared: type[Any], where: str) -> None:
+    try:
+        msgspec.convert(message, declared)
+    except msgspec.ValidationError as exc:
+        MISMATCHES.append(f"{where}: {declared.__name__}: {exc}: {message!r}"[:600])
+
+
+def _signed_documents(message: object, where: str) -> None:
+    """Every signed envelope inside a message, and its payload, against their declarations."""
+    if isinstance(message, list):
+        for item in message:
+            _signed_documents(item, where)
+    elif isinstance(message, dict):
+        if message.get("format") == "bidseal-signed/1":
+            _check(message, SignedDocument, where)
+            declared = PAYLOADS.get(str(message.get("type")))
+            if declared is not None and isinstance(message.get("payload"), str):
+                _check(json.loads(message["payload"]), declared, f"{where} payload")
+            return
+        for item in message.values():
+            _signed_documents(item, where)
+
+
+def observe(message: object, where: str) -> None:
+    """Note an error's code and check the message's parts against their declarations."""
+    if isinstance(message, dict) and "error" in message:
+        error = message["error"]
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            SEEN_CODES.add(error["code"])
+        _check(message, ErrorBody, where)
+        return
+    _signed_documents(message, where)
+
+
+def _watch_rest() -> None:
+    original = aiohttp.ClientResponse.json
+
+    @functools.wraps(original)
+    async def json(self: aiohttp.ClientResponse, *args: Any, **kwargs: Any) -> Any:
+        body = await original(self, *args, **kwargs)
+        if self.url.path.startswith("/api/"):
+            observe(body, f"{self.method} {self.url.path} {self.status}")
+        return body
+
+    aiohttp.ClientResponse.json = json  # type: ignore[method-assign]
+
+
+def _watch_sockets() -> None:
+    trigger = socketio.AsyncClient._trigger_event
+    call = socketio.AsyncClient.call
+
+    @functools.wraps(trigger)
+    async def _trigger_event(
+        self: socketio.AsyncClient, event: str, namespace: str, *args: Any
+    ) -> Any:
+        for arg in args:
+            observe(arg, f"socket {namespace} {event}")
+            if event == "event":
+                _check(arg, EventMessage, f"socket {namespace} event")
+        return await trigger(self, event, namespace, *args)
+
+    @functools.wraps(call)
+    async def call_(self: socketio.AsyncClient, event: str, *args: Any, **kwargs: Any) -> Any:
+        answer = await call(self, event, *args, **kwargs)
+        observe(answer, f"socket ack of {event}")
+        return answer
+
+    socketio.AsyncClient._trigger_event = _trigger_event  # type: ignore[method-assign]
+    socketio.AsyncClient.call = call_  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _watch_rest()
+    _watch_sockets()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SEEN_CODES:
+        codes = ", ".join(sorted(SEEN_CODES))
+        terminalreporter.write_line(f"contract: error codes seen and checked: {codes}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    undocumented = sorted(SEEN_CODES - set(documented_codes()))
+    problems = [f"error code {code!r} is not in docs/protocol.md 1.2" for code in undocumented]
+    problems += [f"an error does not match its schema: {m}" for m in MISMATCHES]
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for problem in problems:
+            if reporter is not None:
+                reporter.write_line(f"CONTRACT: {problem}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
