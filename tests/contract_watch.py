@@ -22,7 +22,13 @@ import msgspec
 import pytest
 import socketio
 
-from bidopen.wire.messages import PAYLOADS, ErrorBody, EventMessage, SignedDocument
+from bidopen.wire.messages import (
+    PAYLOADS,
+    ErrorBody,
+    EventMessage,
+    SignedDocument,
+    SnapshotMessage,
+)
 
 PROTOCOL = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
 _ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}) \|")
@@ -102,6 +108,8 @@ def _watch_sockets() -> None:
             observe(arg, f"socket {namespace} {event}")
             if event == "event":
                 _check(arg, EventMessage, f"socket {namespace} event")
+            if event == "snapshot":
+                _check(arg, SnapshotMessage, f"socket {namespace} snapshot")
         return await trigger(self, event, namespace, *args)
 
     @functools.wraps(call)

@@ -20,7 +20,7 @@ def test_the_checked_in_schemas_are_the_declarations() -> None:
     stale = sorted(
         name for name in generated.keys() & on_disk.keys() if generated[name] != on_disk[name]
     )
-    assert not stale, f"regenerate with `python -m bidopen.wire.schemas docs/schemas`: {stale}"
+    assert not stale, f"regenerate with `python -m bidopen.describe docs`: {stale}"
     assert sorted(on_disk) == sorted(generated), "a schema file is missing or has no declaration"
 
 

@@ -324,6 +324,14 @@ class EventMessage(Message, frozen=True):
     data: Annotated[dict[str, Any], Meta(description="The payload filtered for the audience.")]
 
 
+class SnapshotMessage(Message, frozen=True):
+    """A session's view at a log position: `snapshot` on /public, the `join` answer elsewhere."""
+
+    seq: Annotated[int, Meta(ge=0, description="The log position the view reflects.")]
+    role: Literal["public", "bidder", "host"]
+    view: Annotated[dict[str, Any], Meta(description="The view for the role (protocol.md 5.5).")]
+
+
 PAYLOADS: dict[str, type[Message]] = {
     "receipt": ReceiptPayload,
     "withdrawal": WithdrawalPayload,

@@ -7,7 +7,7 @@ the checked-in files differ, so the documents cannot drift from what the hub che
 from __future__ import annotations
 
 import json
-import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,25 @@ ANSWERS: dict[str, type[Any]] = {
     "ErrorBody": messages.ErrorBody,
     "SignedDocument": messages.SignedDocument,
     "EventMessage": messages.EventMessage,
+    "SnapshotMessage": messages.SnapshotMessage,
     **{cls.__name__: cls for cls in messages.PAYLOADS.values()},
 }
+
+
+COMPONENT_REF = "#/components/schemas/{name}"
+
+
+def components(declared: Iterable[type[Any]]) -> dict[str, Any]:
+    """The schemas of `declared` and of what they refer to, for an OpenAPI or AsyncAPI."""
+    _, found = msgspec.json.schema_components(
+        sorted(declared, key=lambda cls: cls.__name__), ref_template=COMPONENT_REF
+    )
+    return dict(sorted(found.items()))
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    """The checked-in form of a description: indented, keys sorted."""
+    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def schema_files() -> dict[str, str]:
@@ -42,8 +59,7 @@ def schema_files() -> dict[str, str]:
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
                 **msgspec.json.schema(cls),
             }
-            text = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True)
-            files[f"{folder}/{name}.json"] = text + "\n"
+            files[f"{folder}/{name}.json"] = json_text(schema)
     return files
 
 
@@ -52,7 +68,3 @@ def write(directory: Path) -> None:
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-
-
-if __name__ == "__main__":
-    write(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/schemas"))
