@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jsonschema_rs
 import msgspec
 import pytest
 import socketio
@@ -30,7 +31,9 @@ from bidopen.wire.messages import (
     SnapshotMessage,
 )
 
-PROTOCOL = Path(__file__).resolve().parents[1] / "docs" / "protocol.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PROTOCOL = DOCS / "protocol.md"
+AUDIENCES = {"/host": "host", "/bidder": "bidder", "/public": "public"}
 _ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}) \|")
 
 SEEN_CODES: set[str] = set()
@@ -54,6 +57,30 @@ def _check(message: object, declared: type[Any], where: str) -> None:
         msgspec.convert(message, declared)
     except msgspec.ValidationError as exc:
         MISMATCHES.append(f"{where}: {declared.__name__}: {exc}: {message!r}"[:600])
+
+
+@functools.cache
+def _event_validator(audience: str, kind: str) -> Any:
+    path = DOCS / "schemas" / "events" / audience / f"{kind}.json"
+    if not path.exists():
+        return None
+    return jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")))
+
+
+def check_event(namespace: str, message: object) -> None:
+    """A socket event's envelope, and its data against the published schema of its audience."""
+    _check(message, EventMessage, f"socket {namespace} event")
+    audience = AUDIENCES.get(namespace)
+    if audience is None or not isinstance(message, dict):
+        return
+    kind = str(message.get("kind"))
+    validator = _event_validator(audience, kind)
+    if validator is None:
+        MISMATCHES.append(f"socket {namespace}: no schema for event kind {kind!r}")
+        return
+    for error in validator.iter_errors(message.get("data")):
+        MISMATCHES.append(f"socket {namespace} {kind}: {error}"[:600])
+        break
 
 
 def _signed_documents(message: object, where: str) -> None:
@@ -107,7 +134,7 @@ def _watch_sockets() -> None:
         for arg in args:
             observe(arg, f"socket {namespace} {event}")
             if event == "event":
-                _check(arg, EventMessage, f"socket {namespace} event")
+                check_event(namespace, arg)
             if event == "snapshot":
                 _check(arg, SnapshotMessage, f"socket {namespace} snapshot")
         return await trigger(self, event, namespace, *args)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bidopen.errors import CODES
 from bidopen.wire.schemas import schema_files
-from contract_watch import MISMATCHES, SEEN_CODES, documented_codes, observe
+from contract_watch import MISMATCHES, SEEN_CODES, check_event, documented_codes, observe
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 
@@ -38,3 +38,15 @@ def test_the_watch_refuses_an_error_or_a_document_off_its_schema() -> None:
     assert len(MISMATCHES) == before + 2
     del MISMATCHES[before:]
     SEEN_CODES.discard("no_such_code")
+
+
+def test_the_watch_holds_each_audience_to_its_events_schema() -> None:
+    before = len(MISMATCHES)
+    named = {"at": "2026-11-27T01:00:00.000000Z", "deadline": "2026-11-27T01:00:00.000000Z"}
+    payload = {**named, "counts": {"1": 3}, "quorum_warnings": [], "signed_in": [], "bids": []}
+    check_event("/host", {"seq": 2, "kind": "deadline_passed", "data": payload})
+    assert len(MISMATCHES) == before
+    # The public never receives the bids of the deadline event.
+    check_event("/public", {"seq": 2, "kind": "deadline_passed", "data": payload})
+    assert len(MISMATCHES) == before + 1
+    del MISMATCHES[before:]

@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from bidopen.service.views import BIDDER, HOST, NAMED_AFTER_READ_OUT, PUBLIC, REDACTED
+from bidopen.session.events import EVENT_TYPES
 from bidopen.wire import bodies, messages
 
 # Requests: what the hub reads (REST bodies, socket auth and messages).
@@ -50,9 +52,45 @@ def json_text(document: Mapping[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
+def _closed(schema: dict[str, Any]) -> dict[str, Any]:
+    """Objects refuse members they do not declare (the session codec refuses them too)."""
+    for definition in schema.get("$defs", {}).values():
+        if "properties" in definition:
+            definition.setdefault("additionalProperties", False)
+    return schema
+
+
+def event_schemas() -> dict[str, dict[str, Any]]:
+    """`{audience}/{kind}` → the schema of that event's `data` as the audience receives it.
+
+    Hosts receive each payload whole; bidders and the public receive the members that
+    `bidopen.service.views.REDACTED` lists for a kind (and, after the read-out, those of
+    `NAMED_AFTER_READ_OUT`), the other kinds whole.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for kind, event_type in sorted(EVENT_TYPES.items()):
+        whole = _closed(msgspec.json.schema(event_type))
+        found[f"{HOST}/{kind}"] = whole
+        keep = REDACTED.get(kind)
+        for audience in (BIDDER, PUBLIC):
+            if keep is None:
+                found[f"{audience}/{kind}"] = whole
+                continue
+            redacted = json.loads(json.dumps(whole))
+            top = redacted["$defs"][event_type.__name__]
+            allowed = set(keep) | set(NAMED_AFTER_READ_OUT.get(kind, ()))
+            top["properties"] = {k: v for k, v in top["properties"].items() if k in allowed}
+            top["required"] = [k for k in top.get("required", []) if k in keep]
+            found[f"{audience}/{kind}"] = redacted
+    return found
+
+
 def schema_files() -> dict[str, str]:
     """File name → the schema's JSON text, as checked in."""
     files: dict[str, str] = {}
+    for name, schema in event_schemas().items():
+        document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+        files[f"events/{name}.json"] = json_text(document)
     for folder, declared in (("requests", REQUESTS), ("answers", ANSWERS)):
         for name, cls in sorted(declared.items()):
             schema = {
