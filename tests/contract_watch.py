@@ -37,6 +37,7 @@ AUDIENCES = {"/host": "host", "/bidder": "bidder", "/public": "public"}
 _ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}) \|")
 
 SEEN_CODES: set[str] = set()
+EVENTS_CHECKED: dict[str, int] = {}
 MISMATCHES: list[str] = []
 
 
@@ -74,6 +75,7 @@ def check_event(namespace: str, message: object) -> None:
     if audience is None or not isinstance(message, dict):
         return
     kind = str(message.get("kind"))
+    EVENTS_CHECKED[audience] = EVENTS_CHECKED.get(audience, 0) + 1
     validator = _event_validator(audience, kind)
     if validator is None:
         MISMATCHES.append(f"socket {namespace}: no schema for event kind {kind!r}")
@@ -155,6 +157,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if EVENTS_CHECKED:
+        counts = ", ".join(f"{n} {audience}" for audience, n in sorted(EVENTS_CHECKED.items()))
+        terminalreporter.write_line(f"contract: socket events checked: {counts}")
     if SEEN_CODES:
         codes = ", ".join(sorted(SEEN_CODES))
         terminalreporter.write_line(f"contract: error codes seen and checked: {codes}")

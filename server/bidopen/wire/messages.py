@@ -190,8 +190,8 @@ class RecordBid(Message, frozen=True):
     receipt_no: Annotated[
         int, Meta(ge=1, description="1..n over the tender, in the order the bids were received.")
     ]
-    signed_in_at: Instant | None
-    decrypted_at: Instant | None
+    signed_in_at: Annotated[Instant | None, Meta(description="null: never signed in.")]
+    decrypted_at: Annotated[Instant | None, Meta(description="null: not decrypted.")]
     failed_attempts: Annotated[int, Meta(ge=0, description="Data keys refused.")]
     status: Annotated[
         BidStatus | None,
@@ -208,7 +208,7 @@ class RecordExtension(Message, frozen=True):
 
 
 class RecordPause(Message, frozen=True):
-    phase: Phase
+    phase: Annotated[Phase, Meta(description="The phase that was paused.")]
     reason: str
     started_at: Instant
     ended_at: Instant | None
@@ -239,11 +239,11 @@ class RecordObjection(Message, frozen=True):
     id: Annotated[str, Meta(pattern=r"^O[1-9][0-9]*$")]
     bidder: Id
     bidder_name: str
-    lot: Id | None
+    lot: Annotated[Id | None, Meta(description="null: about the whole opening.")]
     text: str
-    phase: Phase
+    phase: Annotated[Phase, Meta(description="The phase it was raised in.")]
     raised_at: Instant
-    answer: str | None
+    answer: Annotated[str | None, Meta(description="The host's answer; null: unanswered.")]
     answered_at: Instant | None
 
 
@@ -273,8 +273,10 @@ class OpeningRecord(Message, frozen=True):
         list[RecordBid], Meta(description="Lot order, then the order received (last byte).")
     ]
     extensions: Annotated[list[RecordExtension], Meta(description="Decryption window added.")]
-    pauses: list[RecordPause]
-    platform_faults: list[RecordFault]
+    pauses: Annotated[list[RecordPause], Meta(description="The host's pauses, with reasons.")]
+    platform_faults: Annotated[
+        list[RecordFault], Meta(description="Faults of the platform that hindered decryption.")
+    ]
     decryption_closed_by_host: Annotated[
         bool, Meta(description="Closed early by the host once every bid was decrypted.")
     ]
@@ -284,7 +286,9 @@ class OpeningRecord(Message, frozen=True):
     deemed_accepted: Annotated[
         list[Id], Meta(description="Bidders who did not confirm in the window (视为认可).")
     ]
-    confirmation_closed_early: bool
+    confirmation_closed_early: Annotated[
+        bool, Meta(description="Closed by the host once every bidder had confirmed.")
+    ]
     aborted: Annotated[RecordAbortion | None, Meta(description="Set if the opening aborted.")]
 
 
