@@ -14,6 +14,8 @@ from __future__ import annotations
 import functools
 import json
 import re
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -151,9 +153,33 @@ def _watch_sockets() -> None:
     socketio.AsyncClient.call = call_  # type: ignore[method-assign]
 
 
+_FOLDER = pytest.StashKey[Path]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _watch_rest()
     _watch_sockets()
+    if not hasattr(config, "workerinput"):
+        config.stash[_FOLDER] = Path(tempfile.mkdtemp(prefix="contract-watch-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker reports what it saw into the controller's folder."""
+    node.workerinput["contract_watch_folder"] = str(node.config.stash[_FOLDER])
+
+
+def _merge_workers(config: pytest.Config) -> None:
+    folder = config.stash.get(_FOLDER, None)
+    if folder is None:
+        return
+    for path in sorted(folder.glob("*.json")):
+        seen = json.loads(path.read_text(encoding="utf-8"))
+        SEEN_CODES.update(seen["codes"])
+        MISMATCHES.extend(seen["mismatches"])
+        for audience, n in seen["events"].items():
+            EVENTS_CHECKED[audience] = EVENTS_CHECKED.get(audience, 0) + n
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -166,9 +192,16 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker = getattr(session.config, "workerinput", None)
+    if worker is not None:
+        seen = {"codes": sorted(SEEN_CODES), "mismatches": MISMATCHES, "events": EVENTS_CHECKED}
+        target = Path(worker["contract_watch_folder"]) / f"{worker['workerid']}.json"
+        target.write_text(json.dumps(seen), encoding="utf-8")
+        return
+    _merge_workers(session.config)
     undocumented = sorted(SEEN_CODES - set(documented_codes()))
     problems = [f"error code {code!r} is not in docs/protocol.md 1.2" for code in undocumented]
-    problems += [f"an error does not match its schema: {m}" for m in MISMATCHES]
+    problems += [f"a message does not match its schema: {m}" for m in MISMATCHES]
     if problems:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         for problem in problems:
