@@ -136,6 +136,12 @@ def _watch_sockets() -> None:
         self: socketio.AsyncClient, event: str, namespace: str, *args: Any
     ) -> Any:
         for arg in args:
+            if event == "connect_error":
+                # Socket.IO's CONNECT_ERROR is {"message", "data"}; the hub's data is the error.
+                data = arg.get("data") if isinstance(arg, dict) else None
+                _check(data, ErrorBody, f"socket {namespace} connect_error data")
+                observe(data, f"socket {namespace} connect_error")
+                continue
             observe(arg, f"socket {namespace} {event}")
             if event == "event":
                 check_event(namespace, arg)
