@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from hubprocess import (
 )
 
 __all__ = ["HOST_PASSWORD", "HOST_USER", "HubProcess", "free_port"]
+
+# Every answer the suite receives is checked against the published contract.
+pytest_plugins = ["contract_watch"]
 
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -68,7 +72,13 @@ def shared_hub(shared_database_url: str, shared_folder: Path) -> Iterator[HubPro
     hub, changes its settings, counts what it holds, or reads the log of the whole hub.
     """
     kind = "sqlite" if shared_database_url.startswith("sqlite") else "postgres"
-    with running_hub(shared_database_url, shared_folder / kind) as hub:
+    # pytest may make the session fixture again (a new PostgreSQL database) when tests of the
+    # two databases alternate: a new database needs a data folder of its own, or the hub
+    # rightly refuses sealed files beside an empty database.
+    folder = shared_folder / kind
+    if kind == "postgres":
+        folder = Path(tempfile.mkdtemp(prefix="postgres-", dir=shared_folder))
+    with running_hub(shared_database_url, folder) as hub:
         yield hub
 
 

@@ -31,6 +31,7 @@ from bidopen.http.connections import ConnectionGuard, admission
 from bidopen.http.crosssite import content_type_guard
 from bidopen.http.headers import add_security_headers
 from bidopen.http.middleware import error_middleware
+from bidopen.http.openapi import OPENAPI_PATH, openapi_view
 from bidopen.http.pages import add_page_routes
 from bidopen.http.ratelimit import request_limits
 from bidopen.http.serving import run_hub
@@ -172,6 +173,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         app.router.add_routes(module.routes)
     realtime.attach(app)
     _add_video(app, realtime)
+    app.router.add_get(OPENAPI_PATH, openapi_view)
     add_page_routes(app, config.web_root)
 
     app.on_shutdown.append(_disconnect_sockets)

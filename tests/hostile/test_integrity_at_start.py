@@ -6,6 +6,7 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,8 @@ async def with_a_bid(hub: HubProcess) -> dict[str, Any]:
         sealed = seal_bid(bidder, tender, "1", {"price": "1.00"})
         _, body = await api.upload(bidder, tender, "1", sealed)
         _, key = await api.call("GET", "/api/server-key", expect=200)
-        await api.host(tender, "reschedule", {"deadline": "2099-01-01T00:00:00Z", "reason": "补遗"})
+        later = (datetime.now(UTC) + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        await api.host(tender, "reschedule", {"deadline": later, "reason": "补遗"})
         return {
             "tender": tender,
             "other": other,

@@ -33,6 +33,7 @@ async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientS
     tid = tender["id"]
     bidders = [await api.register(name) for name in PRICES]
     sealed: dict[str, bytes] = {}
+    receipt_ids: list[str] = []
     for bidder in bidders:
         sealed[bidder.id] = seal_bid(
             bidder, tid, "1", {"price": PRICES[bidder.name], "duration_days": "180"}
@@ -41,6 +42,12 @@ async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientS
         assert status == 201, body
         payload = verify_document(body["receipt"], "receipt", await server_key(api))
         assert parse_iso(str(payload["received_at"])) < parse_iso(tender["deadline"])
+        # A receipt names its bid by an id that counts nothing: no number before the deadline.
+        assert "receipt_no" not in payload and str(payload["receipt_id"]).startswith("r_")
+        receipt_ids.append(str(payload["receipt_id"]))
+        _, mine = await api.call("GET", f"/api/tenders/{tid}/bids/mine", headers=bidder.auth)
+        assert [b["receipt_id"] for b in mine["bids"]] == [payload["receipt_id"]]
+    assert len(set(receipt_ids)) == len(receipt_ids)
     # One bidder signs in before the deadline: kept privately, listed by the deadline event.
     await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidders[0].auth, expect=200)
 
@@ -98,6 +105,11 @@ async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientS
     assert {b["bidder"]: b["bidder_name"] for b in signed["bids"]} == registered
     lines = [line for lot in signed["readout"] for line in lot["lines"]]
     assert {line["bidder"]: line["bidder_name"] for line in lines} == registered
+    # The record lists the bids in the order received, numbered 1..n.
+    assert [(b["bidder"], b["receipt_no"]) for b in signed["bids"]] == [
+        (bidder.id, n) for n, bidder in enumerate(bidders, start=1)
+    ]
+    assert [line["bidder"] for line in lines] == [bidder.id for bidder in bidders]
 
     await check_log(api, tid)
     await asyncio.sleep(0.3)

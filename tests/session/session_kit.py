@@ -45,18 +45,25 @@ def org(name: str) -> str:
 
 
 def bid(lot: str, name: str, receipt_no: int) -> BidEntry:
+    """A bid as logs before `received_at` stored it: numbered by a per-bidder counter."""
     digest = hashlib.sha256(f"{lot}/{name}".encode()).hexdigest()
     return BidEntry(
         lot=lot, bidder=name, bidder_name=org(name), bid_sha256=digest, receipt_no=receipt_no
     )
 
 
+def received(lot: str, name: str, at: datetime) -> BidEntry:
+    """A bid whose last byte arrived `at`."""
+    digest = hashlib.sha256(f"{lot}/{name}".encode()).hexdigest()
+    return BidEntry(lot=lot, bidder=name, bidder_name=org(name), bid_sha256=digest, received_at=at)
+
+
 def bids(plan: Mapping[str, tuple[str, ...]]) -> tuple[BidEntry, ...]:
-    """Bids from {lot: bidders}, receipts numbered in order of appearance."""
+    """Bids from {lot: bidders}, received a minute apart in order of appearance."""
     out: list[BidEntry] = []
     for lot, names in plan.items():
         for name in names:
-            out.append(bid(lot, name, len(out) + 1))
+            out.append(received(lot, name, T0 + timedelta(minutes=len(out) + 1)))
     return tuple(out)
 
 

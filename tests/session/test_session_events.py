@@ -87,7 +87,10 @@ BAD_PAYLOADS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "bool as number": lambda p: {**p, "counts": {"L1": True}},
     "object for a list": lambda p: {**p, "signed_in": {}},
     "bad nested bid": lambda p: {**p, "bids": [{**p["bids"][0], "bid_sha256": "XYZ"}]},
-    "nested bid missing receipt": lambda p: {**p, "bids": [_without(p["bids"][0], "receipt_no")]},
+    "nested bid without its arrival": lambda p: {
+        **p,
+        "bids": [_without(_without(p["bids"][0], "receipt_no"), "received_at")],
+    },
     "name with a line break": lambda p: {
         **p,
         "bids": [{**p["bids"][0], "bidder_name": "甲公司\n乙公司"}],

@@ -49,7 +49,7 @@ async def _submit(args: argparse.Namespace) -> int:
     context = _header(args.sealed).context
     async with await _client(args, context.bidder) as client:
         receipt = await client.submit(context.tender, context.lot, args.sealed)
-    tell(f"已投标 bid received, receipt no. {receipt.payload.get('receipt_no')}")
+    tell(f"已投标 bid received, receipt {receipt.payload.get('receipt_id')}")
     if args.receipt_out is not None:
         args.receipt_out.write_text(receipt.to_json() + "\n", encoding="utf-8")
     emit(dict(receipt.payload))

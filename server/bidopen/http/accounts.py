@@ -9,9 +9,10 @@ from bidopen.clock import iso
 from bidopen.errors import HubError
 from bidopen.http.audience import challenge_audience
 from bidopen.http.auth import client_address, require
+from bidopen.http.declared import reads
 from bidopen.http.parsing import bearer_token, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
-from bidopen.wire.bodies import BidderLogin, HostLogin, RegisterBidder
+from bidopen.wire.bodies import BidderLogin, HostLogin, NoBody, RegisterBidder
 
 routes = web.RouteTableDef()
 
@@ -31,6 +32,7 @@ async def server_key_by_id(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/host/login")
+@reads(HostLogin)
 async def host_login(request: web.Request) -> web.Response:
     body = await json_body(request, HostLogin)
     issued = await request.app[ACCOUNTS].host_login(
@@ -40,6 +42,7 @@ async def host_login(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/logout")
+@reads(NoBody)
 async def logout(request: web.Request) -> web.Response:
     await no_body(request)
     token = bearer_token(request)
@@ -62,6 +65,7 @@ async def host_me(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/bidders")
+@reads(RegisterBidder)
 async def register_bidder(request: web.Request) -> web.Response:
     body = await json_body(request, RegisterBidder)
     bidder = await request.app[ACCOUNTS].register_bidder(
@@ -71,6 +75,7 @@ async def register_bidder(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/bidders/{bidder_id}/challenge")
+@reads(NoBody)
 async def bidder_challenge(request: web.Request) -> web.Response:
     await no_body(request)
     accounts = request.app[ACCOUNTS]
@@ -86,6 +91,7 @@ async def bidder_challenge(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/bidders/{bidder_id}/login")
+@reads(BidderLogin)
 async def bidder_login(request: web.Request) -> web.Response:
     body = await json_body(request, BidderLogin)
     issued = await request.app[ACCOUNTS].bidder_login(

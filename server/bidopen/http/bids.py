@@ -10,10 +10,11 @@ from aiohttp import web
 from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION
 from bidopen.http.auth import require
 from bidopen.http.connections import since_last_bytes
+from bidopen.http.declared import reads
 from bidopen.http.parsing import json_body, no_body
 from bidopen.service.accounts import BIDDER
 from bidopen.service.bidding import Submission
-from bidopen.wire.bodies import DataKey, RehearsalAnswer
+from bidopen.wire.bodies import DataKey, NoBody, RehearsalAnswer
 
 routes = web.RouteTableDef()
 
@@ -32,6 +33,7 @@ async def _chunks(request: web.Request) -> AsyncIterator[bytes]:
 
 
 @routes.put("/api/tenders/{tender_id}/lots/{lot_id}/bid")
+@reads(octets=True)
 async def put_bid(request: web.Request) -> web.Response:
     # Who is uploading is looked up while the bytes come in (`Bidding.submit`).
     receipt = await request.app[BIDDING].submit(
@@ -65,6 +67,7 @@ async def my_bids(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/tenders/{tender_id}/lots/{lot_id}/data-key")
+@reads(DataKey)
 async def submit_data_key(request: web.Request) -> web.Response:
     target = await _target(request)
     body = await json_body(request, DataKey)
@@ -75,6 +78,7 @@ async def submit_data_key(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/bidders/me/rehearsal")
+@reads(NoBody)
 async def start_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     await no_body(request)
@@ -83,6 +87,7 @@ async def start_rehearsal(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/bidders/me/rehearsal/{rehearsal_id}")
+@reads(RehearsalAnswer)
 async def answer_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     bidder = await request.app[ACCOUNTS].bidder(principal.subject)

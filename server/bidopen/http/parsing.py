@@ -9,6 +9,7 @@ import msgspec
 from aiohttp import web
 
 from bidopen.errors import HubError
+from bidopen.http.declared import reads_of
 from bidopen.session.text import normalise, refused_character
 from bidopen.wire.bodies import NoBody
 from bidopen.wire.decoding import MAX_JSON_BYTES, decode_body
@@ -35,9 +36,17 @@ async def read_limited(request: web.Request, limit: int, what: str = "JSON bodie
 
 async def json_body(request: web.Request, schema: type[BodyT]) -> BodyT:
     """The request's JSON body (at most 256 KiB, 32 levels deep), read into `schema`."""
+    check_declared(request, schema)
     body = decode_body(await read_limited(request, MAX_JSON_BYTES), schema)
     cleaned: BodyT = clean_text(body, "")
     return cleaned
+
+
+def check_declared(request: web.Request, schema: type[msgspec.Struct]) -> None:
+    """A view reads only the body its route declares (`@reads`), which the OpenAPI publishes."""
+    declared = reads_of(request.match_info.handler)
+    if declared is None or schema not in declared.bodies(request.match_info):
+        raise HubError("internal_error", f"{schema.__name__} is not this route's declared body.")
 
 
 async def no_body(request: web.Request) -> None:

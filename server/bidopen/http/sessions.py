@@ -9,13 +9,14 @@ from aiohttp import web
 from bidopen.appkeys import CLOCK, CONFIG, HOST_SCOPE, OPENING, SCHEDULER
 from bidopen.errors import HubError
 from bidopen.http.auth import authenticate, host_actor, require
+from bidopen.http.declared import reads
 from bidopen.http.parsing import bearer_token, int_query, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.service.commands import HOST_COMMANDS
 from bidopen.service.timelimits import check_deadline
 from bidopen.service.views import PUBLIC, event_messages
 from bidopen.store.eventlog import StoredEvent
-from bidopen.wire.bodies import BIDDER_COMMAND_BODIES, HOST_COMMAND_BODIES
+from bidopen.wire.bodies import BIDDER_COMMAND_BODIES, HOST_COMMAND_BODIES, NoBody
 
 routes = web.RouteTableDef()
 
@@ -27,6 +28,7 @@ def _applied(events: list[StoredEvent]) -> dict[str, Any]:
 
 
 @routes.post("/api/sessions/{session_id}/host/{command}")
+@reads(by=("command", HOST_COMMAND_BODIES))
 async def host_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
     session_id = request.match_info["session_id"]
@@ -47,6 +49,7 @@ def _check_new_deadline(request: web.Request, body: Any) -> None:
 
 
 @routes.post("/api/sessions/{session_id}/sign-in")
+@reads(NoBody)
 async def sign_in(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     await no_body(request)
@@ -56,6 +59,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 
 @routes.post("/api/sessions/{session_id}/bidder/{command}")
+@reads(by=("command", BIDDER_COMMAND_BODIES))
 async def bidder_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
     principal = await require(request, BIDDER)

@@ -9,6 +9,7 @@ from aiohttp import web
 from bidopen.appkeys import CLOCK, CONFIG, OPENING, TENDERS
 from bidopen.errors import HubError
 from bidopen.http.auth import require
+from bidopen.http.declared import reads
 from bidopen.http.parsing import int_query, json_body
 from bidopen.service.accounts import HOST
 from bidopen.service.tenders import parse_draft
@@ -18,6 +19,7 @@ routes = web.RouteTableDef()
 
 
 @routes.post("/api/tenders")
+@reads(CreateTender)
 async def create_tender(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
     draft = parse_draft(

@@ -7,12 +7,14 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
+import msgspec
 import socketio
 from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from bidopen.errors import HubError, error_payload
+from bidopen.http.declared import reads
 from bidopen.realtime.limits import PublicLimits
 from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
@@ -23,6 +25,7 @@ from bidopen.service.views import BIDDER, HOST, PUBLIC
 from bidopen.store.accounts import Principal
 from bidopen.wire.bodies import CatchUp, MemberAuth, PublicAuth, SessionRef
 from bidopen.wire.decoding import convert
+from bidopen.wire.messages import EventMessage, SnapshotMessage
 
 log = logging.getLogger("bidopen.realtime")
 
@@ -51,6 +54,10 @@ def _session_id(data: object) -> str:
 
 class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
     role: str = PUBLIC
+    # Whether clients may send messages at all (the AsyncAPI document reads this too).
+    read_only: ClassVar[bool] = False
+    # What the hub emits here, by event name (the AsyncAPI document's messages).
+    sends: ClassVar[Mapping[str, type[msgspec.Struct]]] = {"event": EventMessage}
 
     def __init__(self, namespace: str, deps: SocketDeps) -> None:
         super().__init__(namespace)
@@ -85,6 +92,7 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _admit(self, sid: str, session_id: str) -> None:
         """Raise unless this socket may follow the session in this namespace."""
 
+    @reads(SessionRef)
     async def on_join(self, sid: str, data: object) -> dict[str, Any]:
         """Enter the session's room first, then read the snapshot: no event falls in between."""
         session_id = _session_id(data)
@@ -99,17 +107,20 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise
         return {"snapshot": snapshot}
 
+    @reads(CatchUp)
     async def on_catch_up(self, sid: str, data: object) -> dict[str, Any]:
         request = convert(data, CatchUp)
         await self._admit(sid, request.session_id)
         return await self.deps.opening.events(request.session_id, self.role, request.after)
 
+    @reads(SessionRef)
     async def on_leave(self, sid: str, data: object) -> dict[str, Any]:
         await self.leave_room(sid, _session_id(data))
         return {"left": True}
 
 
 class _SignedInNamespace(_Namespace):
+    @reads(MemberAuth)
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         address = self.deps.transport.address(environ)
         try:
@@ -154,7 +165,13 @@ class PublicNamespace(_Namespace):
     """No account; the session is chosen at connect time and any message is refused."""
 
     role = PUBLIC
+    read_only = True
+    sends: ClassVar[Mapping[str, type[msgspec.Struct]]] = {
+        "event": EventMessage,
+        "snapshot": SnapshotMessage,
+    }
 
+    @reads(PublicAuth)
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         address = self.deps.transport.address(environ)
         try:
@@ -206,7 +223,7 @@ class PublicNamespace(_Namespace):
         await super().on_disconnect(sid, reason)
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in ("connect", "disconnect"):
+        if not self.read_only or event in ("connect", "disconnect"):
             return await socketio.AsyncNamespace.trigger_event(self, event, *args)
         sid = args[0] if args else ""
         size = len(json.dumps(args[1:], default=str).encode()) + len(event.encode())

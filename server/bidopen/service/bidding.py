@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import hashlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,7 +25,6 @@ from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
 from bidopen.store import bids as bid_store
 from bidopen.store.bidders import BidderAccount
-from bidopen.store.counters import next_value
 from bidopen.store.db import Database
 from bidopen.store.documents import add_document, latest_document
 from bidopen.store.files import IncomingFile, new_sealed_path, remove_file
@@ -79,6 +79,21 @@ def _may_take(state: OpeningSession, lot_id: str, at: datetime) -> bool:
         and at < state.deadline
         and lot_id in {lot.id for lot in state.lots}
     )
+
+
+def receipt_id(tender: str, lot: str, bidder: str, bid_sha256: str, received_at: datetime) -> str:
+    """A receipt's identifier: a digest of the bid it acknowledges and nothing else.
+
+    It tells nothing of other bids or tenders (a counter would tell how many came before)
+    and needs no storage: the same bid row gives the same id in the receipt, the
+    withdrawal and the bidder's list.
+    """
+    text = "\x00".join(("bidopen-receipt", tender, lot, bidder, bid_sha256, iso(received_at)))
+    return "r_" + b64u_encode(hashlib.sha256(text.encode()).digest()[:16])
+
+
+def row_receipt_id(row: bid_store.BidRow) -> str:
+    return receipt_id(row.tender_id, row.lot_id, row.bidder_id, row.bid_sha256, row.received_at)
 
 
 def deadline_in_force(state: OpeningSession, at: datetime) -> datetime:
@@ -328,7 +343,6 @@ class Bidding:
             )
             if previous is not None:
                 await bid_store.end_bid(conn, previous.id, bid_store.REPLACED, received_at)
-            receipt_no = await next_value(conn, f"receipt:{target.bidder.id}")
             await bid_store.insert_bid(
                 conn,
                 tender_id=target.tender_id,
@@ -338,7 +352,6 @@ class Bidding:
                 size=size,
                 file_path=str(path.relative_to(self._bids_dir)),
                 received_at=received_at,
-                receipt_no=receipt_no,
             )
             receipt = self._signer.sign(
                 "receipt",
@@ -347,7 +360,9 @@ class Bidding:
                     "bid_sha256": bid_sha256,
                     "size": size,
                     "received_at": iso(received_at),
-                    "receipt_no": receipt_no,
+                    "receipt_id": receipt_id(
+                        target.tender_id, target.lot_id, target.bidder.id, bid_sha256, received_at
+                    ),
                 },
             )
             await add_document(
@@ -385,7 +400,7 @@ class Bidding:
                     "bid_sha256": current.bid_sha256,
                     "size": current.size,
                     "withdrawn_at": iso(now),
-                    "receipt_no": current.receipt_no,
+                    "receipt_id": row_receipt_id(current),
                 },
             )
             await add_document(
@@ -411,7 +426,7 @@ class Bidding:
                 "bid_sha256": row.bid_sha256,
                 "size": row.size,
                 "received_at": iso(row.received_at),
-                "receipt_no": row.receipt_no,
+                "receipt_id": row_receipt_id(row),
                 "status": row.status,
                 "ended_at": iso(row.ended_at) if row.ended_at else None,
             }

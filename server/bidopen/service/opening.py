@@ -83,7 +83,7 @@ class Opening:
                         bidder=r.bidder_id,
                         bidder_name=names.get(r.bidder_id, ""),
                         bid_sha256=r.bid_sha256,
-                        receipt_no=r.receipt_no,
+                        received_at=r.received_at,
                     )
                     for r in rows
                 )

@@ -21,6 +21,7 @@ from .state import (
     Rescheduling,
     StageChange,
 )
+from .values import receipt_numbers
 
 _ROOM_OPEN = frozenset({Phase.QUORUM_DECISION, Phase.OPENING, Phase.DECRYPTION, Phase.CONFIRMATION})
 _TIMED = frozenset({Phase.DECRYPTION, Phase.CONFIRMATION})
@@ -100,13 +101,14 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
             abortion = Abortion(phase=event.phase, reason=event.reason, at=event.at)
             return replace(s, phase=Phase.ABORTED, abortion=abortion)
         case e.DeadlinePassed():
+            numbers = receipt_numbers(event.bids)
             bids = {
                 (b.lot, b.bidder): Bid(
                     lot=b.lot,
                     bidder=b.bidder,
                     bidder_name=b.bidder_name,
                     bid_sha256=b.bid_sha256,
-                    receipt_no=b.receipt_no,
+                    receipt_no=numbers[(b.lot, b.bidder)],
                 )
                 for b in event.bids
             }

@@ -7,7 +7,7 @@ from . import events as e
 from .errors import InvalidArgument, WindowClosed
 from .state import OpeningSession
 from .validate import as_utc, check_unique
-from .values import MIN_BIDS, BidEntry, QuorumChoice
+from .values import MIN_BIDS, BidEntry, QuorumChoice, receipt_numbers
 
 # Recorded as the reason when a lot with no bid is stopped without asking the host.
 NO_BIDS_REASON = "no_bids"
@@ -97,7 +97,10 @@ def _ordered_bids(state: OpeningSession, bids: tuple[BidEntry, ...]) -> tuple[Bi
         # One registration, one name: two names for a bidder would make the record ambiguous.
         if names.setdefault(bid.bidder, bid.bidder_name) != bid.bidder_name:
             raise InvalidArgument(f"bidder {bid.bidder!r} is named differently in two bids")
-    return tuple(sorted(bids, key=lambda bid: (order[bid.lot], bid.receipt_no, bid.bidder)))
+    numbers = receipt_numbers(bids)
+    return tuple(
+        sorted(bids, key=lambda bid: (order[bid.lot], numbers[(bid.lot, bid.bidder)], bid.bidder))
+    )
 
 
 def decide_quorum(state: OpeningSession, cmd: c.DecideQuorum, now: datetime) -> list[e.Event]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from .errors import InvalidArgument
@@ -9,6 +10,7 @@ from .validate import (
     MAX_LABEL_LENGTH,
     check_code,
     check_id,
+    check_instant,
     check_int,
     check_name,
     check_sha256,
@@ -111,6 +113,9 @@ class BidEntry:
 
     `bidder_name` is the organisation as registered; the deadline event is the first place
     the log names it, so the record and every replay carry it.
+    `received_at` is when its last byte arrived: the read-out follows it. Logs written
+    before it was kept carry `receipt_no` instead (a counter per bidder), so they replay
+    in the order they were read out then.
     """
 
     lot: str
@@ -118,14 +123,36 @@ class BidEntry:
     # "" only in logs written before names were kept, so those logs still replay.
     bidder_name: str = ""
     bid_sha256: str
-    receipt_no: int
+    received_at: datetime | None = None
+    receipt_no: int | None = None
 
     def __post_init__(self) -> None:
         check_id("bid.lot", self.lot)
         check_id("bid.bidder", self.bidder)
         check_name("bid.bidder_name", self.bidder_name)
         check_sha256("bid.bid_sha256", self.bid_sha256)
-        check_int("bid.receipt_no", self.receipt_no, 1, 2**63 - 1)
+        if self.received_at is None and self.receipt_no is None:
+            raise InvalidArgument("bid.received_at is required")
+        if self.received_at is not None:
+            check_instant("bid.received_at", self.received_at)
+        if self.receipt_no is not None:
+            check_int("bid.receipt_no", self.receipt_no, 1, 2**63 - 1)
+
+
+def receipt_numbers(bids: tuple[BidEntry, ...]) -> dict[tuple[str, str], int]:
+    """Each bid's number in the record: 1..n in the order the bids were received.
+
+    Ties (the same microsecond) fall to the bidder's id, then the lot's. A bid of an old
+    log keeps the number it was read out with.
+    """
+    received = sorted(
+        (bid.received_at, bid.bidder, bid.lot) for bid in bids if bid.received_at is not None
+    )
+    numbers = {(lot, bidder): n for n, (_, bidder, lot) in enumerate(received, start=1)}
+    for bid in bids:
+        if bid.receipt_no is not None:
+            numbers[(bid.lot, bid.bidder)] = bid.receipt_no
+    return numbers
 
 
 @dataclass(frozen=True, kw_only=True)

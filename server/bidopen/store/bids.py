@@ -29,7 +29,6 @@ class BidRow:
     size: int
     file_path: str
     received_at: datetime
-    receipt_no: int
     status: str
     ended_at: datetime | None
 
@@ -44,7 +43,6 @@ def _bid(row: Row[Any]) -> BidRow:
         row.size,
         row.file_path,
         row.received_at,
-        row.receipt_no,
         row.status,
         row.ended_at,
     )
@@ -117,7 +115,6 @@ async def insert_bid(
     size: int,
     file_path: str,
     received_at: datetime,
-    receipt_no: int,
 ) -> int:
     result = await conn.execute(
         insert(bids).values(
@@ -128,7 +125,9 @@ async def insert_bid(
             size=size,
             file_path=file_path,
             received_at=received_at,
-            receipt_no=receipt_no,
+            # The column of a per-bidder counter that receipts no longer show (it told a
+            # bidder's count of bids across tenders); rows written since carry 0.
+            receipt_no=0,
             status=CURRENT,
         )
     )

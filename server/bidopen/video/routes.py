@@ -13,7 +13,8 @@ from aiohttp import web
 
 from bidopen.errors import HubError
 from bidopen.http.auth import client_address
-from bidopen.http.parsing import read_limited
+from bidopen.http.declared import reads
+from bidopen.http.parsing import check_declared, read_limited
 from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
 from bidopen.video.ratelimit import RequestRate
@@ -75,6 +76,7 @@ class _VideoViews:
         self._clock = clock
         self._view_rate = RequestRate(settings.view_requests_per_minute, settings.view_burst)
 
+    @reads(VideoOffer)
     async def publish(self, request: web.Request) -> web.Response:
         session_id = await self._authorized(request)
         offer = await self._offer(request)
@@ -100,6 +102,7 @@ class _VideoViews:
             )
         return web.json_response(self._relays.status(session_id).to_json(), headers=_NO_STORE)
 
+    @reads(VideoOffer)
     async def view(self, request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
         if not self._view_rate.allow(client_address(request), self._clock()):
@@ -126,6 +129,7 @@ class _VideoViews:
     async def _offer(self, request: web.Request) -> SdpOffer:
         limit = self._relays.settings.max_sdp_bytes
         # The hub's own body limit is sized for bid files; an offer has its own.
+        check_declared(request, VideoOffer)
         raw = await read_limited(request, limit, "Offers")
         body = decode_body(raw, VideoOffer)
         try:

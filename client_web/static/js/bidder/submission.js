@@ -123,7 +123,7 @@ export class SubmissionCard {
       this.lastSealed = sealed;
       showMessage(
         this.message,
-        t(kept ? "submit.done" : "submit.done_not_kept", { no: payload.receipt_no, at: when(payload.received_at), deadline: when(payload.deadline) }),
+        t(kept ? "submit.done" : "submit.done_not_kept", { id: payload.receipt_id, at: when(payload.received_at), deadline: when(payload.deadline) }),
         kept ? "ok" : "warn",
       );
       this.form.reset();
@@ -223,7 +223,7 @@ export class SubmissionCard {
         receipt = answer.receipt;
         await this.checkReceipt(receipt, bid.bid_sha256);
       }
-      download(`receipt-${tenderId}-${bid.lot}-${bid.receipt_no}.json`, `${JSON.stringify(receipt, null, 2)}\n`, "application/json");
+      download(`receipt-${tenderId}-${bid.lot}-${bid.receipt_id}.json`, `${JSON.stringify(receipt, null, 2)}\n`, "application/json");
     } catch (error) {
       showMessage(this.message, describeError(error), "error");
     }
@@ -237,7 +237,7 @@ export class SubmissionCard {
       const { withdrawal } = await api.delete(`/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(bid.lot)}/bid`);
       // Kept, so that this browser never opens the withdrawn bid (its sealed file is marked).
       const { payload } = await keepArrived(api, "withdrawal", withdrawal, { tender: tenderId, lot: bid.lot, bidder: bidderId });
-      download(`withdrawal-${tenderId}-${bid.lot}-${payload.receipt_no}.json`, `${JSON.stringify(withdrawal, null, 2)}\n`, "application/json");
+      download(`withdrawal-${tenderId}-${bid.lot}-${payload.receipt_id}.json`, `${JSON.stringify(withdrawal, null, 2)}\n`, "application/json");
       showMessage(this.message, t("submit.withdrawn", { lot: lotName, at: when(payload.withdrawn_at) }), "ok");
       await this.room.onChanged();
     } catch (error) {

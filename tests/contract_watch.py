@@ -1,0 +1,216 @@
+"""Watches every answer the suite receives from a hub and checks it against the contract.
+
+Installed for the whole run (tests/conftest.py): every JSON body read through aiohttp and
+every socket event, acknowledgement and refused connection received through
+python-socketio in this process pass through here. An error must have the documented
+shape (docs/schemas/answers/ErrorBody.json), a signed document anywhere in a message its
+envelope's and its payload's schema, a socket `event` its envelope's. At the end of the run
+the codes seen are checked against docs/protocol.md's table (1.2), so a code the suite
+provokes cannot go undocumented, and every mismatch fails the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import jsonschema_rs
+import msgspec
+import pytest
+import socketio
+
+from bidopen.wire.messages import (
+    PAYLOADS,
+    ErrorBody,
+    EventMessage,
+    SignedDocument,
+    SnapshotMessage,
+)
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PROTOCOL = DOCS / "protocol.md"
+AUDIENCES = {"/host": "host", "/bidder": "bidder", "/public": "public"}
+_ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}) \|")
+
+SEEN_CODES: set[str] = set()
+EVENTS_CHECKED: dict[str, int] = {}
+MISMATCHES: list[str] = []
+
+
+def documented_codes() -> dict[str, int]:
+    """The codes of protocol.md's error table (section 1.2), with their HTTP status."""
+    section = PROTOCOL.read_text(encoding="utf-8").split("### 1.2 Errors")[1].split("\n### ")[0]
+    table: dict[str, int] = {}
+    for line in section.splitlines():
+        row = _ROW.match(line)
+        if row:
+            for code in re.findall(r"`([a-z_]+)`", row.group("codes")):
+                table[code] = int(row.group("status"))
+    return table
+
+
+def _check(message: object, declared: type[Any], where: str) -> None:
+    try:
+        msgspec.convert(message, declared)
+    except msgspec.ValidationError as exc:
+        MISMATCHES.append(f"{where}: {declared.__name__}: {exc}: {message!r}"[:600])
+
+
+@functools.cache
+def _event_validator(audience: str, kind: str) -> Any:
+    path = DOCS / "schemas" / "events" / audience / f"{kind}.json"
+    if not path.exists():
+        return None
+    return jsonschema_rs.validator_for(json.loads(path.read_text(encoding="utf-8")))
+
+
+def check_event(namespace: str, message: object) -> None:
+    """A socket event's envelope, and its data against the published schema of its audience."""
+    _check(message, EventMessage, f"socket {namespace} event")
+    audience = AUDIENCES.get(namespace)
+    if audience is None or not isinstance(message, dict):
+        return
+    kind = str(message.get("kind"))
+    EVENTS_CHECKED[audience] = EVENTS_CHECKED.get(audience, 0) + 1
+    validator = _event_validator(audience, kind)
+    if validator is None:
+        MISMATCHES.append(f"socket {namespace}: no schema for event kind {kind!r}")
+        return
+    for error in validator.iter_errors(message.get("data")):
+        MISMATCHES.append(f"socket {namespace} {kind}: {error}"[:600])
+        break
+
+
+def _signed_documents(message: object, where: str) -> None:
+    """Every signed envelope inside a message, and its payload, against their declarations."""
+    if isinstance(message, list):
+        for item in message:
+            _signed_documents(item, where)
+    elif isinstance(message, dict):
+        if message.get("format") == "bidseal-signed/1":
+            _check(message, SignedDocument, where)
+            declared = PAYLOADS.get(str(message.get("type")))
+            if declared is not None and isinstance(message.get("payload"), str):
+                _check(json.loads(message["payload"]), declared, f"{where} payload")
+            return
+        for item in message.values():
+            _signed_documents(item, where)
+
+
+def observe(message: object, where: str) -> None:
+    """Note an error's code and check the message's parts against their declarations."""
+    if isinstance(message, dict) and "error" in message:
+        error = message["error"]
+        if isinstance(error, dict) and isinstance(error.get("code"), str):
+            SEEN_CODES.add(error["code"])
+        _check(message, ErrorBody, where)
+        return
+    _signed_documents(message, where)
+
+
+def _watch_rest() -> None:
+    original = aiohttp.ClientResponse.json
+
+    @functools.wraps(original)
+    async def json(self: aiohttp.ClientResponse, *args: Any, **kwargs: Any) -> Any:
+        body = await original(self, *args, **kwargs)
+        if self.url.path.startswith("/api/"):
+            observe(body, f"{self.method} {self.url.path} {self.status}")
+        return body
+
+    aiohttp.ClientResponse.json = json  # type: ignore[method-assign]
+
+
+def _watch_sockets() -> None:
+    trigger = socketio.AsyncClient._trigger_event
+    call = socketio.AsyncClient.call
+
+    @functools.wraps(trigger)
+    async def _trigger_event(
+        self: socketio.AsyncClient, event: str, namespace: str, *args: Any
+    ) -> Any:
+        for arg in args:
+            if event == "connect_error":
+                # Socket.IO's CONNECT_ERROR is {"message", "data"}; the hub's data is the error.
+                data = arg.get("data") if isinstance(arg, dict) else None
+                _check(data, ErrorBody, f"socket {namespace} connect_error data")
+                observe(data, f"socket {namespace} connect_error")
+                continue
+            observe(arg, f"socket {namespace} {event}")
+            if event == "event":
+                check_event(namespace, arg)
+            if event == "snapshot":
+                _check(arg, SnapshotMessage, f"socket {namespace} snapshot")
+        return await trigger(self, event, namespace, *args)
+
+    @functools.wraps(call)
+    async def call_(self: socketio.AsyncClient, event: str, *args: Any, **kwargs: Any) -> Any:
+        answer = await call(self, event, *args, **kwargs)
+        observe(answer, f"socket ack of {event}")
+        return answer
+
+    socketio.AsyncClient._trigger_event = _trigger_event  # type: ignore[method-assign]
+    socketio.AsyncClient.call = call_  # type: ignore[method-assign]
+
+
+_FOLDER = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _watch_rest()
+    _watch_sockets()
+    if not hasattr(config, "workerinput"):
+        config.stash[_FOLDER] = Path(tempfile.mkdtemp(prefix="contract-watch-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: each worker reports what it saw into the controller's folder."""
+    node.workerinput["contract_watch_folder"] = str(node.config.stash[_FOLDER])
+
+
+def _merge_workers(config: pytest.Config) -> None:
+    folder = config.stash.get(_FOLDER, None)
+    if folder is None:
+        return
+    for path in sorted(folder.glob("*.json")):
+        seen = json.loads(path.read_text(encoding="utf-8"))
+        SEEN_CODES.update(seen["codes"])
+        MISMATCHES.extend(seen["mismatches"])
+        for audience, n in seen["events"].items():
+            EVENTS_CHECKED[audience] = EVENTS_CHECKED.get(audience, 0) + n
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if EVENTS_CHECKED:
+        counts = ", ".join(f"{n} {audience}" for audience, n in sorted(EVENTS_CHECKED.items()))
+        terminalreporter.write_line(f"contract: socket events checked: {counts}")
+    if SEEN_CODES:
+        codes = ", ".join(sorted(SEEN_CODES))
+        terminalreporter.write_line(f"contract: error codes seen and checked: {codes}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    worker = getattr(session.config, "workerinput", None)
+    if worker is not None:
+        seen = {"codes": sorted(SEEN_CODES), "mismatches": MISMATCHES, "events": EVENTS_CHECKED}
+        target = Path(worker["contract_watch_folder"]) / f"{worker['workerid']}.json"
+        target.write_text(json.dumps(seen), encoding="utf-8")
+        return
+    _merge_workers(session.config)
+    undocumented = sorted(SEEN_CODES - set(documented_codes()))
+    problems = [f"error code {code!r} is not in docs/protocol.md 1.2" for code in undocumented]
+    problems += [f"a message does not match its schema: {m}" for m in MISMATCHES]
+    if problems:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        for problem in problems:
+            if reporter is not None:
+                reporter.write_line(f"CONTRACT: {problem}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
