@@ -17,6 +17,7 @@ from bidopen import appkeys as keys
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
 from bidopen.errors import StartRefused
+from bidopen.health import Readiness, add_operations_routes, database_check, scheduler_check
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
@@ -33,6 +34,7 @@ from bidopen.http.middleware import error_middleware
 from bidopen.http.pages import add_page_routes
 from bidopen.http.ratelimit import request_limits
 from bidopen.http.serving import run_hub
+from bidopen.metrics import HubMetrics
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
@@ -108,13 +110,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     log_heads = LogHeads(config.data_dir, signer, clock)
     sessions = SessionService(db, clock, anchors=log_heads)
     opening = Opening(db, clock, sessions, signer)
-    realtime = RealtimeHub(config, accounts, opening, proxies)
+    metrics = HubMetrics()
+    realtime = RealtimeHub(config, accounts, opening, proxies, metrics)
     bidding = Bidding(
         db,
         clock,
         sessions,
         signer,
         bids_dir=config.bids_dir,
+        node_name=config.node_name,
         max_bid_bytes=config.max_bid_bytes,
         quota=BidderQuota(config.bidder_quota_bytes, config.bidder_quota_replacements),
         storage=StorageGuard(config.data_dir, config.storage_reserve_bytes),
@@ -128,10 +132,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         record_outage=opening.record_outage,
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
+        metrics=metrics,
     )
     sessions.add_publisher(log_heads)
     sessions.add_publisher(realtime)
+    sessions.add_publisher(metrics)
     sessions.add_listener(scheduler)
+    realtime.on_remote_commit(scheduler.notice)
 
     app[keys.CONFIG] = config
     app[keys.FOLDER_SURVEY] = found
@@ -153,6 +160,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
+    app[keys.METRICS] = metrics
 
     for module in (
         account_views,
@@ -166,6 +174,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         app.router.add_routes(module.routes)
     realtime.attach(app)
     _add_video(app, realtime)
+    add_operations_routes(app, _readiness(db, realtime, scheduler, clock, metrics), metrics)
     add_page_routes(app, config.web_root)
 
     app.on_shutdown.append(_disconnect_sockets)
@@ -191,6 +200,23 @@ def public_origin(config: Config) -> str | None:
 # How long a stop waits for requests still in progress (an upload is then cut off and its
 # half-received file removed at the next start; the bidder's client sends it again).
 STOP_GRACE_SECONDS = 1.5
+
+
+# The scheduler's loop runs at least every `scheduler.PASS`; well past that, it is stuck.
+SCHEDULER_STALE = timedelta(seconds=15)
+
+
+def _readiness(
+    db: Database, realtime: RealtimeHub, scheduler: Scheduler, clock: Clock, metrics: HubMetrics
+) -> Readiness:
+    """What must hold for this node to take traffic (`/readyz`). A part of the hub that
+    must be healthy too adds its check here: the transparency log's "a checkpoint signed
+    recently" belongs in this list."""
+    readiness = Readiness()
+    readiness.add("database", database_check(db, metrics))
+    readiness.add("redis", realtime.fanout_check)
+    readiness.add("scheduler", scheduler_check(lambda: scheduler.last_pass, clock, SCHEDULER_STALE))
+    return readiness
 
 
 def _ticker(
@@ -235,7 +261,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         await check_against_database(
             db, found, app[keys.SIGNER], app[keys.ARCHIVE], config.bids_dir
         )
-    removed = clear_incoming(config.bids_dir)
+    removed = clear_incoming(config.bids_dir, config.node_name)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)
     if config.bootstrap_host:
@@ -276,6 +302,9 @@ async def _disconnect_sockets(app: web.Application) -> None:
 
 
 async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Subscribed from the start, not at the first client: the doorbell tells the scheduler
+    # of other nodes' sessions even on a node nobody has connected to yet.
+    app[keys.REALTIME].start()
     yield
     await app[keys.REALTIME].close()
 

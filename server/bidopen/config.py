@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,9 @@ MAX_DEADLINE_DAYS = 3660
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "client_web"
 
 
+_NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
 class ConfigError(ValueError):
     """A setting has a value the hub cannot run with."""
 
@@ -31,6 +36,7 @@ class Config:
     database_url: str = ""
     redis_url: str | None = None
     redis_channel: str = "bidopen"
+    node_name: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()
@@ -71,6 +77,11 @@ class Config:
         if not self.database_url:
             url = f"sqlite+aiosqlite:///{self.data_dir / 'bidopen.db'}"
             object.__setattr__(self, "database_url", url)
+        if not self.node_name:
+            # Distinct for every node of a deployment: one per host, or per port on a host.
+            object.__setattr__(self, "node_name", f"{socket.gethostname()}-{self.port}")
+        if not _NODE_NAME.fullmatch(self.node_name):
+            raise ConfigError("node_name must be 1 to 64 of A-Z a-z 0-9 . _ -")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is outside 0..65535")
         if self.max_bid_bytes < 1024:
