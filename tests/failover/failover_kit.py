@@ -159,9 +159,9 @@ def metric(base_url: str, name: str) -> float:
     return 0.0
 
 
-async def until(check: Any, timeout: float, what: str) -> None:
-    """Poll `check()` (sync or async) until it is true; fail naming `what` after `timeout`."""
-    end = asyncio.get_running_loop().time() + timeout
+async def until(check: Any, within: float, what: str) -> None:
+    """Poll `check()` (sync or async) until it is true; fail naming `what` after `within` s."""
+    end = asyncio.get_running_loop().time() + within
     while True:
         result = check()
         if asyncio.iscoroutine(result):

@@ -52,7 +52,7 @@ async def test_redis_outage_loses_nothing_and_recovers_by_itself(
 
         own_redis.stop()
         await until(lambda: get_json(f"{b.base_url}/readyz")[0] == 503, 5, "b not ready")
-        status, body = get_json(f"{b.base_url}/readyz")
+        _, body = get_json(f"{b.base_url}/readyz")
         assert body["checks"]["redis"]["ok"] is False
         assert (
             "degraded" in body["checks"]["redis"]["detail"]
