@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 import glob
 import json
+import os
+import pwd
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,53 +72,66 @@ class RedisServer:
 
 @dataclass
 class OwnPostgres:
-    """A PostgreSQL cluster in a temporary folder, which a test may stop and start."""
+    """A PostgreSQL cluster in a temporary folder, which a test may stop and start.
 
-    workdir: Path
+    PostgreSQL refuses to run as root: as root the cluster belongs to the `postgres` user.
+    """
+
     port: int = 0
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="bidopen-pg-")))
 
     @property
     def url(self) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _bin(self, name: str) -> str:
+    def _run(self, name: str, *args: str) -> None:
         found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
         if not found:
             pytest.skip(f"PostgreSQL's {name} is not installed")
-        return found[-1]
+        prefix: list[str] = []
+        if os.geteuid() == 0:
+            try:
+                owner = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root without a postgres user to run PostgreSQL")
+            os.chown(self.workdir, owner.pw_uid, owner.pw_gid)
+            prefix = ["runuser", "-u", "postgres", "--"]
+        subprocess.run([*prefix, found[-1], *args], check=True, stdout=subprocess.DEVNULL)
 
     def init(self) -> None:
         self.port = free_port()
-        subprocess.run(
-            [
-                self._bin("initdb"),
-                "-D",
-                str(self.workdir / "pg"),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
+        self._run(
+            "initdb",
+            "-D",
+            str(self.workdir / "pg"),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
         )
         self.start()
 
-    def _ctl(self, *args: str) -> None:
-        subprocess.run(
-            [self._bin("pg_ctl"), "-D", str(self.workdir / "pg"), "-w", *args],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-
     def start(self) -> None:
         options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._ctl("-o", options, "-l", str(self.workdir / "pg.log"), "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.workdir / "pg"),
+            "-w",
+            "-o",
+            options,
+            "-l",
+            str(self.workdir / "pg.log"),
+            "start",
+        )
 
     def stop(self) -> None:
-        self._ctl("-m", "fast", "stop")
+        self._run("pg_ctl", "-D", str(self.workdir / "pg"), "-w", "-m", "fast", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _wait_for_port(port: int) -> None:

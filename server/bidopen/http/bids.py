@@ -46,7 +46,7 @@ async def put_bid(request: web.Request) -> web.Response:
         uploads.labels("refused").inc()
         raise
     uploads.labels("stored").inc()
-    request.app[METRICS].upload_bytes.inc(int(receipt["size"]))
+    request.app[METRICS].upload_bytes.inc(request.content.total_bytes)
     return web.json_response({"receipt": receipt}, status=201)
 
 
