@@ -64,3 +64,12 @@ def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_dashboard_shows_every_metric_the_hub_exports() -> None:
+    from bidopen.metrics import HubMetrics
+
+    dashboard = (DOCKER / "grafana-dashboard.json").read_text()
+    names = {metric.name for metric in HubMetrics().registry.collect()}
+    assert names, "the hub exports metrics"
+    assert not [name for name in sorted(names) if name not in dashboard]
