@@ -11,7 +11,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 from failover_kit import HubProcess, until
-from hubtesting import HubApi, parse_iso, seal_bid
+from hubtesting import Bidder, HubApi, data_key_of, parse_iso, seal_bid, wait_for_phase
+
+from bidopen.client import HostClient, PublicViewer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -66,3 +68,67 @@ async def test_a_node_starting_keeps_another_nodes_upload_in_progress(
         status, body = await upload
     assert status == 201, body
     assert "removed" not in b.log_text()
+
+
+async def test_a_node_killed_in_the_decryption_window_loses_nothing(
+    two_nodes: tuple[HubProcess, HubProcess],
+) -> None:
+    """kill -9 of the node every client follows: the clients (given both URLs) move to the
+    other node and catch up by seq, decryption goes on there, and the window ends on time."""
+    a, b = two_nodes
+    async with aiohttp.ClientSession(base_url=b.base_url) as http:
+        api = HubApi(http)
+        await api.login_host(a.host_user, a.host_password)
+        tid = (await api.create_tender(deadline_in=2.5, decryption_minutes=1))["id"]
+        bidders, sealed = [], {}
+        for name in ("甲建设集团有限公司", "乙工程有限公司", "丙市政有限公司"):
+            bidder = await api.register(name)
+            sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": "1000000.00"})
+            assert (await api.upload(bidder, tid, "1", sealed[bidder.id]))[0] == 201
+            bidders.append(bidder)
+        await wait_for_phase(api, tid, "opening")
+
+        hubs = [a.base_url, b.base_url]  # a first: every client starts on the node that dies
+        async with HostClient(hubs) as host, PublicViewer(hubs, tid) as viewer:
+            await host.login(a.host_user, a.host_password)
+            host_feed = (await host.follow(tid)).feed
+            viewer_feed = await viewer.open()
+            await host.start_decryption(tid)
+            ends_at = parse_iso((await api.snapshot(tid, api.host_auth))["view"]["ends_at"])
+            await _key(api, bidders[0], tid, sealed)
+
+            a.kill()
+            for bidder in bidders[1:]:
+                await _key(api, bidder, tid, sealed)
+            # The host's next request goes to b by itself: a refuses connections.
+            assert (await host.snapshot(tid)).seq >= 1
+
+            snap = await wait_for_phase(api, tid, "confirmation", within=90)
+            log = await api.events(tid)
+            ended = next(e for e in log if e["kind"] == "decryption_closed")
+            for feed in (host_feed, viewer_feed):
+                async with asyncio.timeout(20):
+                    while feed.last_seq < log[-1]["seq"]:
+                        await feed.next()
+            assert host.base_url == b.base_url and viewer.base_url == b.base_url
+    assert [m.seq for m in viewer_feed.history] == [
+        e["seq"] for e in log if e["seq"] > viewer_feed.history[0].seq - 1
+    ]
+    assert [m.seq for m in host_feed.history] == [
+        e["seq"] for e in log if e["seq"] > host_feed.history[0].seq - 1
+    ]
+    # The window ended on time on the surviving node (ticked `deadline_grace_ms` or less late).
+    assert 0 <= (parse_iso(ended["data"]["at"]) - ends_at).total_seconds() < 3
+    assert snap["view"]["phase"] == "confirmation"
+
+
+async def _key(api: HubApi, bidder: Bidder, tid: str, sealed: dict[str, bytes]) -> None:
+    await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidder.auth, expect=200)
+    key = data_key_of(bidder, sealed[bidder.id], tid, "1")
+    await api.call(
+        "POST",
+        f"/api/tenders/{tid}/lots/1/data-key",
+        headers=bidder.auth,
+        json={"data_key": key},
+        expect=200,
+    )
