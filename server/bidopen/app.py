@@ -249,7 +249,7 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
         await require(request, HOST)
         return True
 
-    add_video_routes(app, VideoRelays(on_state=announce), hosts_only)
+    add_video_routes(app, VideoRelays(app[keys.CONFIG].video(), on_state=announce), hosts_only)
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
