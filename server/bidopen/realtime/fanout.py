@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import socketio
 from aiohttp import web
@@ -73,6 +73,20 @@ class FanoutReport:
         )
 
 
+@runtime_checkable
+class StreamTransport(Protocol):
+    """What a direct write needs of a connection's transport.
+
+    asyncio's own transports are `asyncio.WriteTransport`s; uvloop's are not (they are
+    its own classes) but have the same methods, so the fast path checks for these.
+    """
+
+    def write(self, data: bytes) -> None: ...
+    def is_closing(self) -> bool: ...
+    def get_write_buffer_size(self) -> int: ...
+    def abort(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _DirectViewer:
     """An engine.io socket whose websocket we may write to ourselves.
@@ -82,7 +96,7 @@ class _DirectViewer:
     """
 
     eio_socket: Any
-    transport: asyncio.WriteTransport
+    transport: StreamTransport
     writer: WebSocketWriter
     # The negotiated permessage-deflate window (9 to 15), or 0 without compression.
     window_bits: int
@@ -240,7 +254,7 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         async def tracked(ws: _TrackedWebSocket) -> None:
             request: web.Request = ws.environ["aiohttp.request"]
             transport = request.transport
-            if eio_socket is None or not isinstance(transport, asyncio.WriteTransport):
+            if eio_socket is None or not isinstance(transport, StreamTransport):
                 await handler(ws)
                 return
             response: IndependentDeflateResponse = ws._sock
