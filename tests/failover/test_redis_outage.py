@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 import socketio
 from failover_kit import HubProcess, RedisServer, get_json, metric, until
-from hubtesting import HubApi, iso
+from hubtesting import HubApi, data_key_of, iso, seal_bid, wait_for_phase
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -86,3 +86,59 @@ async def test_redis_outage_loses_nothing_and_recovers_by_itself(
     assert caught_up_in < CATCH_UP_BOUND
     assert "fan-out degraded" in b.log_text()
     assert "caught up this node's rooms" in b.log_text()
+
+
+async def test_redis_down_during_the_read_out(
+    two_nodes: tuple[HubProcess, HubProcess], own_redis: RedisServer
+) -> None:
+    """The read-out committed on node a while Redis is down reaches node b's viewers as soon
+    as Redis is back, with every event once and in the order of a's viewers."""
+    a, b = two_nodes
+    async with aiohttp.ClientSession(base_url=a.base_url) as http:
+        api = HubApi(http)
+        await api.login_host(a.host_user, a.host_password)
+        tid = (await api.create_tender(deadline_in=2.5))["id"]
+        bidders, sealed = [], {}
+        prices = {
+            "甲建设集团有限公司": "101.00",
+            "乙工程有限公司": "102.00",
+            "丙市政有限公司": "103.00",
+        }
+        for name, price in prices.items():
+            bidder = await api.register(name)
+            sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": price})
+            assert (await api.upload(bidder, tid, "1", sealed[bidder.id]))[0] == 201
+            bidders.append(bidder)
+        await wait_for_phase(api, tid, "opening")
+        await api.host(tid, "start_decryption")
+        for bidder in bidders:
+            await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidder.auth, expect=200)
+            key = data_key_of(bidder, sealed[bidder.id], tid, "1")
+            await api.call(
+                "POST",
+                f"/api/tenders/{tid}/lots/1/data-key",
+                headers=bidder.auth,
+                json={"data_key": key},
+                expect=200,
+            )
+        on_a: list[dict[str, Any]] = []
+        on_b: list[dict[str, Any]] = []
+        viewers = [await _viewer(a.base_url, tid, on_a), await _viewer(b.base_url, tid, on_b)]
+        await asyncio.sleep(0.5)
+
+        own_redis.stop()
+        await until(lambda: metric(a.base_url, "bidopen_fanout_degraded") == 1, 5, "a degraded")
+        await api.host(tid, "close_decryption")  # the read-out, committed on a
+        await until(lambda: any(m["kind"] == "read_out" for m in on_a), 5, "a's read-out")
+        await asyncio.sleep(OUTAGE_SECONDS - 2)
+        assert not any(m["kind"] == "read_out" for m in on_b)
+        own_redis.start()
+        await until(
+            lambda: any(m["kind"] == "read_out" for m in on_b), CATCH_UP_BOUND, "b's read-out"
+        )
+        await asyncio.sleep(1)
+        for viewer in viewers:
+            await viewer.disconnect()
+    assert on_a == on_b
+    seqs = [m["seq"] for m in on_b]
+    assert seqs == sorted(set(seqs))
