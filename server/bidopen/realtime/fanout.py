@@ -324,6 +324,11 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         room = to or room
+        if isinstance(room, str) and not self.rooms.get(namespace, {}).get(room):
+            # Nobody of this room on this node (with Redis every node hears every commit):
+            # nothing to encode or write, and a later viewer starts from its own snapshot.
+            self.room_heads.forget(namespace, room)
+            return
         if isinstance(data, EventBatch) and event == "event" and isinstance(room, str):
             admitted = self.room_heads.admit(namespace, room, data)
             if admitted is None:
