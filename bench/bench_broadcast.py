@@ -112,9 +112,16 @@ def create_bench_app() -> web.Application:
     return app
 
 
-def serve(port: int) -> None:
+def serve(port: int, loop_name: str) -> None:
     raise_open_files(65_536)
-    web.run_app(create_bench_app(), host="127.0.0.1", port=port, print=None, backlog=4096)
+    loop = None
+    if loop_name == "uvloop":
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    web.run_app(
+        create_bench_app(), host="127.0.0.1", port=port, print=None, backlog=4096, loop=loop
+    )
 
 
 # --- the driver -------------------------------------------------------------------
@@ -168,14 +175,15 @@ def summarise(samples: Sequence[Sample]) -> Summary:
 class BenchServer:
     """The server child process, on a free port of 127.0.0.1."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: str = "asyncio") -> None:
+        self.loop = loop
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> BenchServer:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--serve", str(self.port)
+            sys.executable, __file__, "--serve", str(self.port), "--loop", self.loop
         )
         loop = asyncio.get_running_loop()
         give_up = loop.time() + _START_TIMEOUT_S
@@ -219,9 +227,15 @@ async def measure(
             async with http.post(f"{server.url}/bench/broadcast", json=order) as response:
                 answer = await response.json()
             sent[event] = (answer["sent_ns"], answer["returned_ns"])
-            # Proof of the path taken: the fan-out writes to every viewer, emit to none.
-            expected_direct = viewers if mode == "fanout" else 0
-            assert answer["written_directly"] == expected_direct, (mode, answer)
+            # Proof of the path taken: the fan-out writes to (nearly) every viewer, emit to
+            # none. A viewer whose writer is still busy with the previous broadcast takes
+            # engine.io's queue instead (a handful of 5,000 under uvloop, whose transports
+            # pause writing at other thresholds).
+            direct = answer["written_directly"]
+            if mode == "fanout":
+                assert direct >= viewers * 0.99, (mode, answer)
+            else:
+                assert direct == 0, (mode, answer)
             await audience.saw(event)
         seen = {event: await audience.arrivals(event) for event in events}
     samples = []
@@ -249,7 +263,7 @@ async def run(args: Any) -> dict[str, Any]:
     load_before = round(os.getloadavg()[0], 2)
     samples: list[Sample] = []
     started = time.monotonic()
-    async with BenchServer() as server, aiohttp.ClientSession() as http:
+    async with BenchServer(args.loop) as server, aiohttp.ClientSession() as http:
         for run_index in range(args.runs):
             for viewers in args.viewers:
                 # Alternate which path goes first, so neither always meets a warmer server.
@@ -288,6 +302,7 @@ async def run(args: Any) -> dict[str, Any]:
             "broadcasts_per_crowd": args.broadcasts,
             "payload": args.payload,
             "deflate": args.deflate,
+            "server_loop": args.loop,
             "bidders": args.bidders if args.payload == "readout" else None,
             "payload_bytes": len(
                 json.dumps(readout_payload(args.payload, args.bidders), separators=(",", ":"))
@@ -321,9 +336,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         action="store_true",
         help="viewers offer permessage-deflate as browsers do (both paths then compress)",
     )
+    parser.add_argument(
+        "--loop",
+        choices=["asyncio", "uvloop"],
+        default="asyncio",
+        help="the server's event loop (the hub's event_loop setting)",
+    )
     args = parser.parse_args(argv)
     if args.serve is not None:
-        serve(args.serve)
+        serve(args.serve, args.loop)
         return
     print(json.dumps(asyncio.run(run(args)), indent=2, ensure_ascii=False))
 

@@ -18,6 +18,7 @@ from bidopen import log_redaction
 from bidopen.clock import Clock, SystemClock
 from bidopen.config import Config, ConfigError, load_config
 from bidopen.errors import HubError, StartRefused
+from bidopen.health import Readiness, add_operations_routes, database_check, scheduler_check
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
@@ -35,6 +36,7 @@ from bidopen.http.openapi import OPENAPI_PATH, openapi_view
 from bidopen.http.pages import add_page_routes
 from bidopen.http.ratelimit import request_limits
 from bidopen.http.serving import run_hub
+from bidopen.metrics import HubMetrics
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
@@ -112,13 +114,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     sessions = SessionService(db, clock, anchors=log_heads)
     host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
-    realtime = RealtimeHub(config, accounts, host_scope, opening, proxies)
+    metrics = HubMetrics()
+    realtime = RealtimeHub(config, accounts, host_scope, opening, proxies, metrics)
     bidding = Bidding(
         db,
         clock,
         sessions,
         signer,
         bids_dir=config.bids_dir,
+        node_name=config.node_name,
         max_bid_bytes=config.max_bid_bytes,
         quota=BidderQuota(config.bidder_quota_bytes, config.bidder_quota_replacements),
         storage=StorageGuard(config.data_dir, config.storage_reserve_bytes),
@@ -132,10 +136,13 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         record_outage=opening.record_outage,
         grace=timedelta(milliseconds=config.deadline_grace_ms),
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
+        metrics=metrics,
     )
     sessions.add_publisher(log_heads)
     sessions.add_publisher(realtime)
+    sessions.add_publisher(metrics)
     sessions.add_listener(scheduler)
+    realtime.on_remote_commit(scheduler.notice)
 
     app[keys.CONFIG] = config
     app[keys.FOLDER_SURVEY] = found
@@ -160,6 +167,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.OPENING] = opening
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
+    app[keys.METRICS] = metrics
 
     for module in (
         account_views,
@@ -174,6 +182,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     realtime.attach(app)
     _add_video(app, realtime)
     app.router.add_get(OPENAPI_PATH, openapi_view)
+    add_operations_routes(app, _readiness(db, realtime, scheduler, clock, metrics), metrics)
     add_page_routes(app, config.web_root)
 
     app.on_shutdown.append(_disconnect_sockets)
@@ -199,6 +208,23 @@ def public_origin(config: Config) -> str | None:
 # How long a stop waits for requests still in progress (an upload is then cut off and its
 # half-received file removed at the next start; the bidder's client sends it again).
 STOP_GRACE_SECONDS = 1.5
+
+
+# The scheduler's loop runs at least every `scheduler.PASS`; well past that, it is stuck.
+SCHEDULER_STALE = timedelta(seconds=15)
+
+
+def _readiness(
+    db: Database, realtime: RealtimeHub, scheduler: Scheduler, clock: Clock, metrics: HubMetrics
+) -> Readiness:
+    """What must hold for this node to take traffic (`/readyz`). A part of the hub that
+    must be healthy too adds its check here: the transparency log's "a checkpoint signed
+    recently" belongs in this list."""
+    readiness = Readiness()
+    readiness.add("database", database_check(db, metrics))
+    readiness.add("redis", realtime.fanout_check)
+    readiness.add("scheduler", scheduler_check(lambda: scheduler.last_pass, clock, SCHEDULER_STALE))
+    return readiness
 
 
 def _ticker(
@@ -232,7 +258,7 @@ def _add_video(app: web.Application, realtime: RealtimeHub) -> None:
         await host_actor(request, session_id)
         return True
 
-    add_video_routes(app, VideoRelays(on_state=announce), hosts_only)
+    add_video_routes(app, VideoRelays(app[keys.CONFIG].video(), on_state=announce), hosts_only)
 
 
 async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -244,7 +270,7 @@ async def _database_ctx(app: web.Application) -> AsyncIterator[None]:
         await check_against_database(
             db, found, app[keys.SIGNER], app[keys.ARCHIVE], config.bids_dir
         )
-    removed = clear_incoming(config.bids_dir)
+    removed = clear_incoming(config.bids_dir, config.node_name)
     if removed:
         log.warning("removed %d half-received sealed files left by a stop", removed)
     if config.bootstrap_host:
@@ -290,6 +316,9 @@ async def _disconnect_sockets(app: web.Application) -> None:
 
 
 async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Subscribed from the start, not at the first client: the doorbell tells the scheduler
+    # of other nodes' sessions even on a node nobody has connected to yet.
+    app[keys.REALTIME].start()
     yield
     await app[keys.REALTIME].close()
 

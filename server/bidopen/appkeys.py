@@ -8,6 +8,9 @@ from bidopen.clock import Clock
 from bidopen.config import Config
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.http.connections import ConnectionGuard
+
+# Declared beside its class: the error middleware reads it, and this module imports that.
+from bidopen.metrics import METRICS as METRICS
 from bidopen.realtime.hub import RealtimeHub
 from bidopen.scheduler import Scheduler
 from bidopen.service.accounts import Accounts

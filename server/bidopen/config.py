@@ -5,10 +5,15 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bidopen.video.settings import VideoSettings
 
 ENV_PREFIX = "BIDOPEN_"
 GIB = 1024**3
@@ -17,6 +22,9 @@ MAX_DEADLINE_DAYS = 3660
 
 # The web pages ship beside the server package in the source tree.
 DEFAULT_WEB_ROOT = Path(__file__).resolve().parents[2] / "client_web"
+
+
+_NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class ConfigError(ValueError):
@@ -31,6 +39,7 @@ class Config:
     database_url: str = ""
     redis_url: str | None = None
     redis_channel: str = "bidopen"
+    node_name: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     allowed_origins: tuple[str, ...] = ()
@@ -61,6 +70,19 @@ class Config:
     token_hours: int = 12
     deadline_grace_ms: int = 1500
     heartbeat_ms: int = 5000
+    # The live evaluation video (docs/video.md, `bidopen.video.settings.VideoSettings`).
+    video_max_viewers: int = 0
+    video_shared_encoding: bool = True
+    video_shared_bitrate: int = 1_000_000
+    video_view_requests_per_minute: int = 30
+    video_view_burst: int = 10
+    video_viewer_connect_seconds: float = 15.0
+    video_media_timeout_seconds: float = 2.0
+    video_slate_fps: float = 2.0
+    video_slate_width: int = 640
+    video_slate_height: int = 480
+    video_max_sdp_bytes: int = 64 * 1024
+    video_watch_elsewhere: str = ""
     bootstrap_host: str | None = None
     demo: bool = False
     demo_speed: int = 1
@@ -71,6 +93,11 @@ class Config:
         if not self.database_url:
             url = f"sqlite+aiosqlite:///{self.data_dir / 'bidopen.db'}"
             object.__setattr__(self, "database_url", url)
+        if not self.node_name:
+            # Distinct for every node of a deployment: one per host, or per port on a host.
+            object.__setattr__(self, "node_name", f"{socket.gethostname()}-{self.port}")
+        if not _NODE_NAME.fullmatch(self.node_name):
+            raise ConfigError("node_name must be 1 to 64 of A-Z a-z 0-9 . _ -")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"port {self.port} is outside 0..65535")
         if self.max_bid_bytes < 1024:
@@ -119,8 +146,32 @@ class Config:
         for origin in self.allowed_origins:
             if not origin.startswith(("http://", "https://")) or origin.endswith("/"):
                 raise ConfigError(f"allowed origin {origin!r} must look like https://host[:port]")
+        try:
+            self.video()
+        except ValueError as exc:
+            raise ConfigError(f"video: {exc}") from None
         if self.bootstrap_host is not None and ":" not in self.bootstrap_host:
             raise ConfigError("bootstrap_host must be USER:PASSWORD")
+
+    def video(self) -> VideoSettings:
+        """The video settings (`video_*`); 0 viewers means the measured budget of one core."""
+        # Imported here: the bidopen.video package imports the hub, which imports this module.
+        from bidopen.video.settings import VideoSettings
+
+        return VideoSettings(
+            max_viewers=self.video_max_viewers or None,
+            shared_encoding=self.video_shared_encoding,
+            shared_bitrate=self.video_shared_bitrate,
+            view_requests_per_minute=self.video_view_requests_per_minute,
+            view_burst=self.video_view_burst,
+            viewer_connect_seconds=self.video_viewer_connect_seconds,
+            media_timeout_seconds=self.video_media_timeout_seconds,
+            slate_fps=self.video_slate_fps,
+            slate_width=self.video_slate_width,
+            slate_height=self.video_slate_height,
+            max_sdp_bytes=self.video_max_sdp_bytes,
+            watch_elsewhere=self.video_watch_elsewhere,
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -153,6 +204,8 @@ def _convert(name: str, text: str, kind: Any) -> object:
             raise ValueError(text)
         if kind is int or kind == "int":
             return int(text)
+        if kind is float or kind == "float":
+            return float(text)
         if kind == "tuple[str, ...]":
             return tuple(part.strip() for part in text.split(",") if part.strip())
         if kind == "str | None":
@@ -160,6 +213,14 @@ def _convert(name: str, text: str, kind: Any) -> object:
         return text
     except ValueError as exc:
         raise ConfigError(f"{env_name(name)}={text!r} is not a valid {kind}") from exc
+
+
+def convert_setting(name: str, text: str) -> object:
+    """A setting's value from its text, as its environment variable is read."""
+    kinds = {f.name: f.type for f in dataclasses.fields(Config)}
+    if name not in kinds:
+        raise ConfigError(f"unknown setting {name!r}")
+    return _convert(name, text, kinds[name])
 
 
 def load_config(env: Mapping[str, str] | None = None, /, **explicit: object) -> Config:

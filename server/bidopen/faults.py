@@ -76,6 +76,10 @@ def _database_down(exc: BaseException) -> bool:
     """The database refused, dropped or timed out the connection (not a wrong statement)."""
     if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
         return True
+    if isinstance(exc, ConnectionError | TimeoutError) and _raised_by_database_driver(exc):
+        # A new connection to a stopped PostgreSQL fails in asyncpg's connect, and the pool
+        # lets that OSError through unwrapped.
+        return True
     if not isinstance(exc, sa_exc.DBAPIError) or isinstance(exc, _STATEMENT_ERRORS):
         return False
     # PostgreSQL names the cause: a data, integrity, syntax or PL/pgSQL (a trigger's RAISE)
@@ -83,6 +87,18 @@ def _database_down(exc: BaseException) -> bool:
     # shutdown, "not accepting connections", resources) is the database being unavailable.
     state = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
     return state[:2] not in _STATEMENT_STATES
+
+
+_DATABASE_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
+
+
+def _raised_by_database_driver(exc: BaseException) -> bool:
+    trace = exc.__traceback__
+    while trace is not None:
+        if str(trace.tb_frame.f_globals.get("__name__", "")).startswith(_DATABASE_MODULES):
+            return True
+        trace = trace.tb_next
+    return False
 
 
 def _name(error: OSError) -> str:

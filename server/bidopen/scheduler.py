@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bidopen.clock import Clock, iso
+from bidopen.metrics import HubMetrics
 from bidopen.service.sessions import SessionService
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
@@ -18,7 +19,10 @@ from bidopen.store.db import Database
 
 log = logging.getLogger("bidopen.scheduler")
 
-# Sessions changed by other nodes reach this node's table by this periodic rescan.
+# Sessions changed by other nodes reach this node's table at once through the Redis
+# doorbell (`notice`); without it, new sessions are found by a look at the list of session
+# ids every PASS, and changed ones by a full rescan every RESCAN.
+PASS = timedelta(seconds=2)
 RESCAN = timedelta(seconds=30)
 RETRY = timedelta(seconds=1)
 MAX_RETRY = timedelta(minutes=5)
@@ -48,6 +52,7 @@ class Scheduler:
         record_outage: FaultRecorder,
         grace: timedelta,
         heartbeat: timedelta,
+        metrics: HubMetrics | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -60,6 +65,12 @@ class Scheduler:
         self._faults: dict[str, str] = {}
         self._failures: dict[str, int] = {}
         self._wake = asyncio.Event()
+        self._known: set[str] = set()
+        self._stale: set[str] = set()
+        self._metrics = metrics
+        self.last_pass: float | None = None
+        # When this node's heartbeats began to fail (the database unreachable), if they do.
+        self._database_lost_at: datetime | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.node_id = secrets.token_hex(8)
         self._started_at = clock.now()
@@ -75,7 +86,13 @@ class Scheduler:
     def _flag(self, session_id: str, what: str) -> None:
         self._faults[session_id] = what
 
+    def notice(self, session_id: str) -> None:
+        """Another node committed to this session: read it again at the next pass (at once)."""
+        self._stale.add(session_id)
+        self._wake.set()
+
     def session_changed(self, session_id: str, state: OpeningSession) -> None:
+        self._known.add(session_id)
         deadline = state.next_deadline
         if deadline is None:
             self._due.pop(session_id, None)
@@ -144,12 +161,31 @@ class Scheduler:
             await nodes.beat(conn, self.node_id, self._started_at, self._clock.now())
 
     async def _heartbeats(self) -> None:
+        last_beat = self._clock.now()
         while True:
             await asyncio.sleep(self._heartbeat.total_seconds())
             try:
                 await self._beat()
+            except Exception as exc:
+                if self._database_lost_at is None:
+                    self._database_lost_at = last_beat
+                    log.error("heartbeat failed (%s): the database is unreachable", exc)
+                if self._metrics is not None:
+                    self._metrics.database_errors.inc()
+                continue
+            last_beat = self._clock.now()
+            if self._database_lost_at is not None:
+                since, self._database_lost_at = self._database_lost_at, None
+                await self._database_returned(since, last_beat)
+
+    async def _database_returned(self, since: datetime, now: datetime) -> None:
+        """Record the outage in every decryption window it fell in (bidders could not decrypt)."""
+        log.warning("the database is reachable again (unreachable since %s)", iso(since))
+        for session_id in list(self._known):
+            try:
+                await self._resume(session_id, since, now)
             except Exception:
-                log.exception("heartbeat failed")
+                log.exception("session %s: the database outage could not be recorded", session_id)
 
     async def _rescan(self) -> None:
         for session_id in await self._sessions.session_ids():
@@ -162,20 +198,46 @@ class Scheduler:
                 log.exception("session %s could not be loaded", session_id)
                 self._flag(session_id, "load_failed")
 
+    async def _discover(self) -> None:
+        """Read sessions this node has not seen (created elsewhere) and those another node
+        changed (the doorbell)."""
+        stale, self._stale = self._stale, set()
+        try:
+            new = set(await self._sessions.session_ids()) - self._known
+        except Exception:
+            self._stale |= stale
+            raise
+        for session_id in sorted(new | stale):
+            if self._failures.get(session_id):
+                continue  # its retry is already due
+            try:
+                self.session_changed(session_id, (await self._sessions.load(session_id)).state)
+            except Exception:
+                log.exception("session %s could not be loaded", session_id)
+                self._flag(session_id, "load_failed")
+
     async def _run(self) -> None:
         next_rescan = self._clock.now() + RESCAN
         while True:
             now = self._clock.now()
-            if now >= next_rescan:
-                try:
+            self.last_pass = now.timestamp()
+            if self._metrics is not None:
+                self._metrics.scheduler_last_pass.set(self.last_pass)
+            try:
+                if now >= next_rescan:
+                    next_rescan = now + RESCAN
                     await self._rescan()
-                except Exception:
-                    log.exception("rescanning sessions failed")
-                next_rescan = now + RESCAN
+                await self._discover()
+            except Exception as exc:
+                # Without its traceback: during a database outage this repeats every pass.
+                log.error("looking for new or changed sessions failed: %s", type(exc).__name__)
             due = [sid for sid, at in self._due.items() if at <= now]
             for session_id in due:
+                if self._metrics is not None:
+                    lag = (self._clock.now() - self._due[session_id]).total_seconds()
+                    self._metrics.scheduler_lag.observe(max(lag, 0.0))
                 await self._tick_one(session_id)
-            earliest = min([*self._due.values(), next_rescan])
+            earliest = min([*self._due.values(), next_rescan, self._clock.now() + PASS])
             delay = max((earliest - self._clock.now()).total_seconds(), 0.0)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
-from bidopen.config import Config, ConfigError, load_config
+from bidopen.config import Config, ConfigError, convert_setting, load_config, settings
 
 DEMO_HOST = "demo:demo-host-passphrase"
 
@@ -46,7 +47,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="run simulated bidders through one opening after another, to watch",
     )
+    video = parser.add_argument_group(
+        "live video", "each also as BIDOPEN_VIDEO_…; docs/operations.md and docs/video.md"
+    )
+    for name in VIDEO_SETTINGS:
+        video.add_argument(
+            "--" + name.replace("_", "-"),
+            dest=name,
+            metavar="VALUE",
+            help=f"(default {_default(name)})",
+        )
     parser.set_defaults(func=run_serve)
+
+
+# Every video setting has its flag, read like its environment variable.
+VIDEO_SETTINGS = tuple(name for name in settings() if name.startswith("video_"))
+
+
+def _default(name: str) -> object:
+    return next(f.default for f in dataclasses.fields(Config) if f.name == name)
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -61,6 +80,10 @@ def config_from_args(args: argparse.Namespace) -> Config:
     }
     if args.demo:
         explicit["demo"] = True
+    for name in VIDEO_SETTINGS:
+        text = getattr(args, name, None)
+        if text is not None:
+            explicit[name] = convert_setting(name, text)
     config = load_config(**explicit)
     if config.demo and config.bootstrap_host is None:
         config = load_config(**explicit, bootstrap_host=DEMO_HOST)

@@ -196,10 +196,12 @@ class HubApi:
         return list(body["events"])
 
 
-async def wait_for_phase(api: HubApi, session: str, phase: str) -> dict[str, Any]:
+async def wait_for_phase(
+    api: HubApi, session: str, phase: str, *, within: float = 20
+) -> dict[str, Any]:
     """The host's snapshot once the session is in `phase` (the scheduler moves it on)."""
     loop = asyncio.get_running_loop()
-    end = loop.time() + 20
+    end = loop.time() + within
     while True:
         snap = await api.snapshot(session, api.host_auth)
         if snap["view"]["phase"] == phase:

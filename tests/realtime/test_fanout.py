@@ -634,3 +634,24 @@ async def test_a_browser_gets_fast_frames_between_compressed_ones() -> None:
     assert any("permessage-deflate" in offered for offered in extensions)
     assert [report.direct for report in reports] == [2, 2]
     assert received == {"websocket": sent, "upgraded": sent}
+
+
+def test_the_fast_path_works_under_uvloop() -> None:
+    """uvloop's transports are not `asyncio.WriteTransport`s; the fan-out writes to them too."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> FanoutReport:
+        hub, runner = await start_hub()
+        assert type(asyncio.get_running_loop()).__module__.startswith("uvloop")
+        viewers = [Viewer(["websocket"]) for _ in range(2)]
+        for viewer in viewers:
+            await viewer.connect(hub.url)
+        report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", READOUT)
+        await hub.emit("marker", {})
+        for viewer in viewers:
+            assert await viewer.until_marker() == [("readout", READOUT)]
+            await viewer.client.disconnect()
+        await runner.cleanup()
+        return report
+
+    assert uvloop.run(scenario()) == FanoutReport(direct=2, queued=0, dropped=0)

@@ -55,6 +55,9 @@ async def test_the_viewer_cap_counts_every_session_of_the_process() -> None:
             status, body = await _post(hub.endpoint("view", "c"), offer)
             assert (status, body["error"]["code"]) == (503, "unavailable")
             assert "2" in body["error"]["message"]
+            # Told where to watch instead: the session's public screen by default.
+            assert "/screen/c" in body["error"]["message"]
+            assert "/screen/c" in body["error"]["message_zh"]
             assert hub.relays.viewer_count == 2
 
             # A viewer that leaves frees its place.

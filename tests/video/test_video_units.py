@@ -80,8 +80,8 @@ def test_settings_refuse_values_the_relay_cannot_run_with(changes: dict[str, Any
 
 
 def test_the_viewer_limit_follows_the_encoding_unless_set() -> None:
-    assert VideoSettings().viewer_limit == 12
-    assert VideoSettings(shared_encoding=True).viewer_limit == 50
+    assert VideoSettings(shared_encoding=False).viewer_limit == 12
+    assert VideoSettings().viewer_limit == 50  # shared encoding is the default
     assert VideoSettings(max_viewers=3, shared_encoding=True).viewer_limit == 3
 
 

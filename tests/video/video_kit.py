@@ -15,7 +15,9 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
+from bidopen.appkeys import TRUSTED_PROXIES
 from bidopen.errors import HubError, error_payload
+from bidopen.http.clientaddress import TrustedProxies
 from bidopen.video import (
     VideoRelays,
     VideoSettings,
@@ -81,6 +83,8 @@ class VideoHub:
 async def running_hub(settings: VideoSettings | None = None) -> AsyncIterator[VideoHub]:
     relays = VideoRelays(settings or VideoSettings())
     app = web.Application(middlewares=[hub_errors])
+    # Per-address limits read the client's address through the hub's trusted proxies.
+    app[TRUSTED_PROXIES] = TrustedProxies(())
     add_video_routes(app, relays, token_check)
     app.cleanup_ctx.append(video_cleanup_ctx)
     runner = web.AppRunner(app)

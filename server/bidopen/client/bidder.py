@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -100,7 +100,7 @@ class BidderClient(HubClient):
 
     def __init__(
         self,
-        base_url: str,
+        base_url: str | Sequence[str],
         keys: BidderKeys,
         bidder_id: str | None = None,
         *,

@@ -30,7 +30,10 @@ def add_url(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--url",
         default=os.environ.get(URL_ENV, DEFAULT_URL),
-        help=f"the hub (default ${URL_ENV} or {DEFAULT_URL})",
+        help=(
+            f"the hub, or its nodes' URLs separated by commas, tried in turn when one does "
+            f"not answer (default ${URL_ENV} or {DEFAULT_URL})"
+        ),
     )
 
 

@@ -15,6 +15,8 @@ from bidopen.client.rest import HubHttp
 
 _CONNECT_TIMEOUT_S = 15.0
 _CALL_TIMEOUT_S = 15.0
+_RECONNECT_DELAY_S = 0.25
+_RECONNECT_MAX_DELAY_S = 4.0
 
 
 async def fetch_events(http: HubHttp, session_id: str, after: int) -> list[EventMessage]:
@@ -38,7 +40,9 @@ class LiveSession:
     """One socket on `/host`, `/bidder` or `/public`, in one session's room.
 
     Host and bidder sockets `join` the room; a public socket names its session when it
-    connects and gets a `snapshot`. After a reconnection the feed catches up from the log.
+    connects and gets a `snapshot`. When the socket drops, it reconnects to the hub URLs
+    in turn, starting with the next one (a node that died stays dead), re-enters the room
+    and the feed catches up from the log by sequence number.
     """
 
     def __init__(self, http: HubHttp, namespace: str, session_id: str) -> None:
@@ -47,9 +51,12 @@ class LiveSession:
         self._session_id = session_id
         # permessage-deflate, as browsers offer it: the hub compresses a read-out once for
         # every client that takes it (tens of kilobytes become a few).
+        # Reconnection is ours, not python-socketio's: its own retries one URL only.
         self._sio = socketio.AsyncClient(
-            reconnection=True, reconnection_delay=0.5, websocket_extra_options={"compress": 15}
+            reconnection=False, websocket_extra_options={"compress": 15}
         )
+        self._auth: dict[str, str] = {}
+        self._closing = False
         self._connects = 0
         self._refusal: Any = None
         self._first_snapshot: asyncio.Future[Snapshot] | None = None
@@ -68,20 +75,16 @@ class LiveSession:
         self._sio.on("connect_error", self._on_connect_error, namespace=ns)
         self._sio.on("event", self._on_event, namespace=ns)
         self._sio.on("snapshot", self._on_snapshot, namespace=ns)
+        self._sio.on("disconnect", self._on_disconnect, namespace=ns)
         if self._public:
             auth: dict[str, str] = {"session_id": self._session_id}
         else:
             if self._http.token is None:
                 raise ClientError("unauthenticated", "sign in before following a session")
             auth = {"token": self._http.token}
+        self._auth = auth
         try:
-            await self._sio.connect(
-                self._http.base_url,
-                namespaces=[ns],
-                auth=auth,
-                transports=["websocket"],
-                wait_timeout=_CONNECT_TIMEOUT_S,
-            )
+            await self._connect(self._http.base_url)
         except socketio.exceptions.ConnectionError as error:
             if self._refusal is not None:
                 raise ClientError.from_payload(self._refusal) from None
@@ -96,6 +99,34 @@ class LiveSession:
             raise
         self.feed.start(snapshot)
         return self.feed
+
+    async def _connect(self, url: str) -> None:
+        await self._sio.connect(
+            url,
+            namespaces=[self._namespace],
+            auth=self._auth,
+            transports=["websocket"],
+            wait_timeout=_CONNECT_TIMEOUT_S,
+        )
+
+    def _on_disconnect(self, reason: Any = None) -> None:
+        if self._closing:
+            return
+        task = asyncio.get_running_loop().create_task(self._reconnect())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _reconnect(self) -> None:
+        """Try the hub URLs in turn, the next one first, until one takes the socket."""
+        delay = _RECONNECT_DELAY_S
+        while not self._closing:
+            url = self._http.next_url()
+            with contextlib.suppress(socketio.exceptions.ConnectionError, OSError):
+                await self._connect(url)
+                self._http.prefer(url)
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, _RECONNECT_MAX_DELAY_S)
 
     async def _join(self) -> Snapshot:
         reply = await self.call("join", {"session_id": self._session_id})
@@ -150,6 +181,7 @@ class LiveSession:
         self.feed.deliver(message)
 
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._background):
             task.cancel()
         await self.feed.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aiohttp
 
 from bidopen.client.base import HubClient
@@ -14,7 +16,11 @@ class PublicViewer(HubClient):
     namespace = "/public"
 
     def __init__(
-        self, base_url: str, session_id: str, *, session: aiohttp.ClientSession | None = None
+        self,
+        base_url: str | Sequence[str],
+        session_id: str,
+        *,
+        session: aiohttp.ClientSession | None = None,
     ) -> None:
         super().__init__(base_url, session=session)
         self.session_id = session_id

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION
+from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION, METRICS
 from bidopen.http.auth import require
 from bidopen.http.connections import since_last_bytes
 from bidopen.http.declared import reads
@@ -36,12 +36,19 @@ async def _chunks(request: web.Request) -> AsyncIterator[bytes]:
 @reads(octets=True)
 async def put_bid(request: web.Request) -> web.Response:
     # Who is uploading is looked up while the bytes come in (`Bidding.submit`).
-    receipt = await request.app[BIDDING].submit(
-        asyncio.ensure_future(_target(request)),
-        _chunks(request),
-        request.content_length,
-        received_ago=lambda: since_last_bytes(request.transport),
-    )
+    uploads = request.app[METRICS].uploads
+    try:
+        receipt = await request.app[BIDDING].submit(
+            asyncio.ensure_future(_target(request)),
+            _chunks(request),
+            request.content_length,
+            received_ago=lambda: since_last_bytes(request.transport),
+        )
+    except Exception:
+        uploads.labels("refused").inc()
+        raise
+    uploads.labels("stored").inc()
+    request.app[METRICS].upload_bytes.inc(request.content.total_bytes)
     return web.json_response({"receipt": receipt}, status=201)
 
 

@@ -9,6 +9,7 @@ from aiohttp.typedefs import Handler
 
 from bidopen.errors import HubError, error_payload
 from bidopen.faults import as_fault
+from bidopen.metrics import METRICS
 
 log = logging.getLogger("bidopen.http")
 
@@ -37,6 +38,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except HubError as error:
+        _count(request, error)
         return error_response(error)
     except web.HTTPException as exc:
         if not request.path.startswith("/api/") or exc.status < 400:
@@ -54,6 +56,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             return web.Response(status=499)
         fault = as_fault(exc, f"a {request.method} request")
         if fault is not None:
+            _count(request, fault)
             return error_response(fault)
         # The path is not logged: before the deadline it would tell who is uploading.
         log.exception("unhandled error in %s request", request.method)
@@ -64,3 +67,13 @@ def _client_gone(request: web.Request) -> bool:
     """True when the connection to the client is closed; a reset elsewhere is a real error."""
     transport = request.transport
     return transport is None or transport.is_closing()
+
+
+def _count(request: web.Request, error: HubError) -> None:
+    """Refusals by code in the metrics; a database outage also counts as a database error."""
+    metrics = request.app.get(METRICS)
+    if metrics is None:
+        return
+    metrics.refusals.labels(error.code).inc()
+    if error.code == "database_unavailable":
+        metrics.database_errors.inc()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import socketio
 from aiohttp import web
@@ -16,8 +18,12 @@ from engineio import packet as eio_packet
 from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
+from bidopen.metrics import HubMetrics
 from bidopen.realtime.deflate import BEST_LEVEL, FAST_LEVEL, IndependentDeflateResponse
 from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, encode_event_message
+from bidopen.realtime.roomheads import RoomHeads
+
+log = logging.getLogger("bidopen.realtime")
 
 # Namespaces whose room broadcasts take the fast path when the managers below are used:
 # the hub's three.  The public room is the large one; a bidder room of hundreds gains too,
@@ -67,6 +73,20 @@ class FanoutReport:
         )
 
 
+@runtime_checkable
+class StreamTransport(Protocol):
+    """What a direct write needs of a connection's transport.
+
+    asyncio's own transports are `asyncio.WriteTransport`s; uvloop's are not (they are
+    its own classes) but have the same methods, so the fast path checks for these.
+    """
+
+    def write(self, data: bytes) -> None: ...
+    def is_closing(self) -> bool: ...
+    def get_write_buffer_size(self) -> int: ...
+    def abort(self) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class _DirectViewer:
     """An engine.io socket whose websocket we may write to ourselves.
@@ -76,7 +96,7 @@ class _DirectViewer:
     """
 
     eio_socket: Any
-    transport: asyncio.WriteTransport
+    transport: StreamTransport
     writer: WebSocketWriter
     # The negotiated permessage-deflate window (9 to 15), or 0 without compression.
     window_bits: int
@@ -234,7 +254,7 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
         async def tracked(ws: _TrackedWebSocket) -> None:
             request: web.Request = ws.environ["aiohttp.request"]
             transport = request.transport
-            if eio_socket is None or not isinstance(transport, asyncio.WriteTransport):
+            if eio_socket is None or not isinstance(transport, StreamTransport):
                 await handler(ws)
                 return
             response: IndependentDeflateResponse = ws._sock
@@ -278,6 +298,8 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         super().__init__()
         self.fanout_limits = limits or FanoutLimits()
         self._fanout: RoomFanout | None = None
+        self.room_heads = RoomHeads()
+        self.metrics: HubMetrics | None = None
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
@@ -302,6 +324,16 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
         **kwargs: Any,
     ) -> None:
         room = to or room
+        if isinstance(room, str) and not self.rooms.get(namespace, {}).get(room):
+            # Nobody of this room on this node (with Redis every node hears every commit):
+            # nothing to encode or write, and a later viewer starts from its own snapshot.
+            self.room_heads.forget(namespace, room)
+            return
+        if isinstance(data, EventBatch) and event == "event" and isinstance(room, str):
+            admitted = self.room_heads.admit(namespace, room, data)
+            if admitted is None:
+                return  # every event of the batch already went out to this room
+            data = admitted
         if (
             namespace in FANOUT_NAMESPACES
             and (room is None or isinstance(room, str))
@@ -309,12 +341,19 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
             and callback is None
             and not isinstance(data, tuple)
         ):
+            started = time.perf_counter()
             await self.fanout.broadcast(namespace, room, event, data)
+            if self.metrics is not None and isinstance(data, EventBatch):
+                self.metrics.fanout_seconds.labels(namespace).observe(time.perf_counter() - started)
             return
         for payload in data.payloads if isinstance(data, EventBatch) else (data,):
             await super().emit(
                 event, payload, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
             )
+
+    async def emit_here(self, event: str, data: Any, namespace: str, room: str) -> None:
+        """Deliver to this node's sockets only (the catch-up after a Redis outage)."""
+        await FanoutManager.emit(self, event, data, namespace, room=room)
 
 
 class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ignore[misc]
@@ -323,6 +362,12 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
     An emit on any node is published to Redis as usual; each node, the sender included,
     then delivers it to its own sockets through ``AsyncManager.emit``, which this class
     places ``FanoutManager`` in front of (method order: Redis, pub/sub, fan-out, base).
+
+    Redis is the doorbell between nodes, not the record: while it is unreachable the node
+    says so once (`degraded`, the log, `/readyz`, `bidopen_fanout_degraded`), keeps
+    serving its own sockets, and retries its subscription every `RESUBSCRIBE_SECONDS`
+    (python-socketio's own retry doubles up to a minute). Once subscribed again it calls
+    `on_resubscribed`, and the hub writes what its rooms missed from the log.
     """
 
     def __init__(self, url: str, limits: FanoutLimits | None = None, **redis: Any) -> None:
@@ -330,9 +375,72 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
         socketio.AsyncRedisManager.__init__(self, url, **redis)
         # The pub/sub managers initialise their bases without arguments; set ours after.
         self.fanout_limits = limits or FanoutLimits()
+        self.degraded = False
+        self.on_resubscribed: Callable[[], Coroutine[Any, Any, None]] | None = None
+        self._catching_up: asyncio.Task[None] | None = None
+        self.on_remote_event: Callable[[str], None] | None = None
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
         # Messages between nodes are JSON, and ours may carry an EventBatch.  Set here:
         # python-socketio's set_server replaces whatever json the constructor was given.
         self.json = BatchJson
+
+    def _lost(self, what: str, exc: BaseException) -> None:
+        if self.metrics is not None:
+            self.metrics.redis_errors.inc()
+            self.metrics.fanout_degraded.set(1)
+        if not self.degraded:
+            log.error(
+                "Redis unreachable (%s: %s): fan-out degraded, events reach this node's "
+                "sockets only until it returns",
+                what,
+                type(exc).__name__,
+            )
+        self.degraded = True
+        self.connected = False
+
+    async def _publish(self, data: Any) -> Any:
+        try:
+            if not self.connected:
+                self._redis_connect()
+            return await self.redis.publish(self.channel, self.json.dumps(data))
+        except Exception as exc:
+            # The event is in the log; other nodes write it to their rooms when Redis is back.
+            self._lost("publish", exc)
+            return None
+
+    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
+        while True:
+            try:
+                self._redis_connect()
+                await self.pubsub.subscribe(self.channel)
+                if self.degraded:
+                    self.degraded = False
+                    if self.metrics is not None:
+                        self.metrics.fanout_degraded.set(0)
+                    log.warning("Redis reachable again: catching up this node's rooms")
+                    if self.on_resubscribed is not None:
+                        self._catching_up = asyncio.create_task(self.on_resubscribed())
+                async for message in self.pubsub.listen():
+                    yield message
+            except Exception as exc:
+                self._lost("subscribe", exc)
+                await asyncio.sleep(RESUBSCRIBE_SECONDS)
+
+    async def _handle_emit(self, message: dict[str, Any]) -> None:
+        # Every commit of another node crosses as an emit to its host room: the doorbell
+        # that tells this node's scheduler of a new or changed session at once.
+        if (
+            message.get("host_id") != self.host_id
+            and message.get("namespace") == "/host"
+            and isinstance(message.get("room"), str)
+            and self.on_remote_event is not None
+        ):
+            self.on_remote_event(message["room"])
+        await super()._handle_emit(message)
+
+
+# How often a node retries its Redis subscription while Redis is down: the bound on how
+# long its rooms wait for the catch-up once Redis is back (docs/operations.md).
+RESUBSCRIBE_SECONDS = 1.0

@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import socketio
 from aiohttp import web
 
 from bidopen.config import Config
+from bidopen.health import NotReady
 from bidopen.http.clientaddress import TrustedProxies
+from bidopen.metrics import HubMetrics
 from bidopen.realtime.broadcast import broadcast_public
 from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
 from bidopen.realtime.frames import EventBatch
@@ -34,6 +36,7 @@ from bidopen.store.eventlog import StoredEvent
 log = logging.getLogger("bidopen.realtime")
 
 NAMESPACES = {HOST: "/host", BIDDER: "/bidder", PUBLIC: "/public"}
+_ROLES = {namespace: role for role, namespace in NAMESPACES.items()}
 
 # A client that does not take its close frame in this time is dropped with the process.
 CLOSE_SECONDS = 1.0
@@ -53,6 +56,7 @@ class RealtimeHub:
         host_scope: HostScope,
         opening: Opening,
         proxies: TrustedProxies,
+        metrics: HubMetrics,
     ) -> None:
         # Both managers send public room events through the fast fan-out on each node.
         manager = (
@@ -60,6 +64,12 @@ class RealtimeHub:
             if config.redis_url
             else FanoutManager()
         )
+        manager.metrics = metrics
+        self._manager = manager
+        self._opening = opening
+        self._metrics = metrics
+        if isinstance(manager, FanoutRedisManager):
+            manager.on_resubscribed = self.catch_up_rooms
         self.sio = socketio.AsyncServer(
             async_mode="aiohttp",
             client_manager=manager,
@@ -90,6 +100,63 @@ class RealtimeHub:
         self.sio.register_namespace(HostNamespace(NAMESPACES[HOST], deps))
         self.sio.register_namespace(BidderNamespace(NAMESPACES[BIDDER], deps))
         self.sio.register_namespace(PublicNamespace(NAMESPACES[PUBLIC], deps))
+        metrics.count_clients(lambda: {ns: len(sids) for ns, sids in self.connected.items()})
+
+    def start(self) -> None:
+        """Start the manager's background task (with Redis: its subscription) now."""
+        if not self.sio.manager_initialized:
+            self.sio.manager_initialized = True
+            self.sio.manager.initialize()
+
+    def on_remote_commit(self, listener: Callable[[str], None]) -> None:
+        """Call `listener(session_id)` when another node commits to a session (needs Redis)."""
+        if isinstance(self._manager, FanoutRedisManager):
+            self._manager.on_remote_event = listener
+
+    async def fanout_check(self) -> str:
+        """The readiness check of the doorbell between nodes (`bidopen.health`)."""
+        manager = self._manager
+        if not isinstance(manager, FanoutRedisManager):
+            return "not configured (one node)"
+        if manager.degraded:
+            raise NotReady("Redis unreachable: fan-out degraded to this node's sockets")
+        try:
+            if manager.redis is None:
+                manager._redis_connect()
+            await manager.redis.ping()
+        except Exception as exc:
+            raise NotReady(f"Redis unreachable ({type(exc).__name__})") from None
+        return "reachable"
+
+    async def catch_up_rooms(self) -> None:
+        """Write to this node's rooms every event of the log they have not been sent.
+
+        Called when Redis is reachable again: events committed by other nodes while it was
+        down reached nobody here. Runs at once and reads each room's events in pages;
+        `RoomHeads` keeps an event that also arrives through Redis from going out twice.
+        """
+        heads = self._manager.room_heads
+        rooms = self.sio.manager.rooms
+        delivered = 0
+        for namespace, session_id in heads.rooms():
+            role = _ROLES.get(namespace)
+            if role is None or not rooms.get(namespace, {}).get(session_id):
+                heads.forget(namespace, session_id)
+                continue
+            try:
+                while True:
+                    after = heads.floor(namespace, session_id) or 0
+                    page = await self._opening.events(session_id, role, after)
+                    if page["events"]:
+                        batch = EventBatch(tuple(page["events"]))
+                        await self._manager.emit_here("event", batch, namespace, session_id)
+                        delivered += len(page["events"])
+                    if not page["more"]:
+                        break
+            except Exception:
+                log.exception("catching up room %s of %s failed", namespace, session_id)
+        self._metrics.room_catch_ups.inc(delivered)
+        log.warning("caught up this node's rooms: %d events written from the log", delivered)
 
     def attach(self, app: web.Application) -> None:
         self.sio.attach(app)

@@ -16,6 +16,7 @@ from socketio.async_pubsub_manager import AsyncPubSubManager
 from bidopen.errors import HubError, error_payload
 from bidopen.http.declared import reads
 from bidopen.realtime.limits import PublicLimits
+from bidopen.realtime.roomheads import RoomHeads
 from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
 from bidopen.service.host_scope import HostScope
@@ -105,6 +106,7 @@ class _Namespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except HubError:
             await self.leave_room(sid, session_id)
             raise
+        _joined(self.server.manager, self.namespace, session_id, snapshot)
         return {"snapshot": snapshot}
 
     @reads(CatchUp)
@@ -192,6 +194,7 @@ class PublicNamespace(_Namespace):
             raise _refuse(HubError("rate_limited", "Too many connections from this address."))
         await self.save_session(sid, {"address": address})
         self.deps.connected[self.namespace].add(sid)
+        _joined(self.server.manager, self.namespace, session_id, snapshot.message)
         # The CONNECT packet goes out when this handler returns; the snapshot must follow it.
         asyncio.get_running_loop().create_task(
             self._send_snapshot(sid, session_id, snapshot.message)
@@ -231,3 +234,10 @@ class PublicNamespace(_Namespace):
             await self.disconnect(sid)
             return None
         return error_payload(HubError("read_only"))
+
+
+def _joined(manager: object, namespace: str, session_id: str, snapshot: Mapping[str, Any]) -> None:
+    """Tell the node's room marks the seq a viewer starts from (see `RoomHeads.joined`)."""
+    heads = getattr(manager, "room_heads", None)
+    if isinstance(heads, RoomHeads) and isinstance(snapshot.get("seq"), int):
+        heads.joined(namespace, session_id, snapshot["seq"])

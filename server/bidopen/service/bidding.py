@@ -169,6 +169,7 @@ class Bidding:
         signer: ServerSigner,
         *,
         bids_dir: Path,
+        node_name: str,
         max_bid_bytes: int,
         quota: BidderQuota,
         storage: StorageGuard,
@@ -179,6 +180,7 @@ class Bidding:
         self._sessions = sessions
         self._signer = signer
         self._bids_dir = bids_dir
+        self._node_name = node_name
         self.max_bid_bytes = max_bid_bytes
         self._quota = quota
         self._storage = storage
@@ -248,7 +250,7 @@ class Bidding:
         admission = asyncio.ensure_future(
             self._admit(target, self._arrival(received_ago), declared_length)
         )
-        incoming = IncomingFile(self._bids_dir)
+        incoming = IncomingFile(self._bids_dir, self._node_name)
         stream = IncomingStream(incoming, self.intake)
         final: Path | None = None
         try:

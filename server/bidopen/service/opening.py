@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,6 +36,10 @@ from bidopen.wire.bodies import Body
 from bidopen.wire.bodies import PublishResult as PublishResultBody
 
 SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
+
+
+class _AlreadyRecorded(Exception):
+    """Another node recorded this outage first; nothing is appended."""
 
 
 async def _summaries(
@@ -101,13 +106,24 @@ class Opening:
         return await self._sessions.execute(session_id, build)
 
     async def record_outage(self, session_id: str, since: datetime, until: datetime) -> None:
+        """Record that the platform could not serve from `since` to `until` (once per outage).
+
+        Every node that sees the outage end calls this; the first one records it and the
+        others find the fault in the log (their append races on the seq and decides again).
+        """
         reason = (
-            f"平台中断：{iso(since)} 至 {iso(until)} 服务器停止运行。"
-            f" Platform outage: the server was down from {iso(since)} to {iso(until)}."
+            f"平台中断：{iso(since)} 至 {iso(until)} 服务不可用（服务器或数据库）。"
+            f" Platform outage: the hub could not serve (server or database) from {iso(since)}"
+            f" to {iso(until)}."
         )
-        await self._sessions.execute(
-            session_id, c.RecordPlatformFault(actor=SYSTEM, bidder=None, reason=reason)
-        )
+
+        async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
+            if any(f.reported_by is Role.SYSTEM and f.at >= since for f in state.faults):
+                raise _AlreadyRecorded
+            return c.RecordPlatformFault(actor=SYSTEM, bidder=None, reason=reason)
+
+        with contextlib.suppress(_AlreadyRecorded):
+            await self._sessions.execute(session_id, build)
 
     # -- hosts ---------------------------------------------------------------------------
 

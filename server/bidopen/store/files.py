@@ -51,8 +51,10 @@ def _fsync_dir(path: Path) -> None:
 class IncomingFile:
     """A sealed file being received; nothing is visible under its final name until `commit`."""
 
-    def __init__(self, root: Path) -> None:
-        self._incoming = root / INCOMING
+    def __init__(self, root: Path, node: str) -> None:
+        # Each node receives into a folder of its own (`clear_incoming`).
+        self._root = root
+        self._incoming = root / INCOMING / node
         self._incoming.mkdir(parents=True, exist_ok=True)
         self.temp_path = self._incoming / f"{secrets.token_hex(16)}.part"
         self._file = open(self.temp_path, "xb")  # noqa: SIM115 - closed by commit/discard
@@ -75,7 +77,7 @@ class IncomingFile:
 
     async def commit(self, final: Path) -> None:
         """Rename into place and fsync both directories (call after `make_durable`)."""
-        inside(self._incoming.parent, final)
+        inside(self._root, final)
         final.parent.mkdir(parents=True, exist_ok=True)
         os.replace(self.temp_path, final)
         await asyncio.to_thread(_fsync_dir, final.parent)
@@ -96,9 +98,14 @@ def remove_file(path: Path) -> None:
         _fsync_dir(path.parent)
 
 
-def clear_incoming(root: Path) -> int:
-    """Delete half-received files left by a crash; they never had a receipt. Returns the count."""
-    incoming = root / INCOMING
+def clear_incoming(root: Path, node: str) -> int:
+    """Delete half-received files a crash of this node left; they never had a receipt.
+
+    Only this node's own folder (`Config.node_name`): nodes sharing the data folder each
+    clean their own, so a node's start never removes another's upload in progress.
+    Returns the count.
+    """
+    incoming = root / INCOMING / node
     if not incoming.exists():
         return 0
     parts = list(incoming.glob("*.part"))

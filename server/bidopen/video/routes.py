@@ -108,8 +108,11 @@ class _VideoViews:
         if not self._view_rate.allow(client_address(request), self._clock()):
             raise HubError("rate_limited")
         offer = await self._offer(request)
-        with _video_errors():
-            answer = await self._relays.view(session_id, offer)
+        try:
+            with _video_errors():
+                answer = await self._relays.view(session_id, offer)
+        except ViewerLimitReached as full:
+            raise _full(full, self._relays.settings.watch_elsewhere, session_id) from None
         return _answer(answer)
 
     async def state(self, request: web.Request) -> web.Response:
@@ -156,9 +159,15 @@ def _video_errors() -> Iterator[None]:
         yield
     except InvalidOffer as exc:
         raise _refused_offer(exc) from exc
-    except ViewerLimitReached as exc:
-        raise HubError(
-            "unavailable", str(exc), f"本服务器的视频观众已达上限（{exc.limit}）。"
-        ) from exc
     except RelayClosed as exc:
         raise HubError("unavailable", str(exc)) from exc
+
+
+def _full(full: ViewerLimitReached, elsewhere: str, session_id: str) -> HubError:
+    """The refusal of a viewer beyond the cap, saying where to watch instead."""
+    where = elsewhere or f"/screen/{session_id}"
+    return HubError(
+        "unavailable",
+        f"{full}; watch at {where} instead",
+        f"本服务器的视频观众已达上限（{full.limit}），请改在 {where} 观看。",
+    )

@@ -16,9 +16,10 @@ class VideoSettings:
     # None: a budget measured for one core (docs/video.md), 12 viewers when each
     # viewer has its own encoder at 640x480, 50 with shared encoding.
     max_viewers: int | None = None
-    # A public viewer (re)connects rarely; a burst covers a page reload or two.
-    view_requests_per_minute: int = 6
-    view_burst: int = 3
+    # Per client address. Screens of one hall often share one address (a NAT), and each
+    # (re)connects rarely: a burst covers ten screens or a few reloads.
+    view_requests_per_minute: int = 30
+    view_burst: int = 10
     # A viewer that has not connected by then is dropped, freeing its place under the cap.
     viewer_connect_seconds: float = 15.0
     # No frame from the publisher for this long means the stream is interrupted.
@@ -30,9 +31,12 @@ class VideoSettings:
     slate_height: int = 480
     max_sdp_bytes: int = 64 * 1024
     # Encode once per session instead of once per viewer (see docs/video.md):
-    # many more viewers per core, one bitrate for all, VP8 only.
-    shared_encoding: bool = False
+    # about four times the viewers per core, one bitrate for all, VP8 only.
+    shared_encoding: bool = True
     shared_bitrate: int = 1_000_000
+    # Where a viewer refused at the cap is told to watch instead (another node's page, a
+    # streaming service); empty: the session's public screen, which needs no video.
+    watch_elsewhere: str = ""
 
     def __post_init__(self) -> None:
         if self.max_viewers is not None and self.max_viewers < 0:
@@ -49,6 +53,8 @@ class VideoSettings:
                 raise ValueError(f"{name} must be an even number of at least 16")
         if self.max_sdp_bytes < 1024:
             raise ValueError("max_sdp_bytes must be at least 1024")
+        if self.watch_elsewhere and not self.watch_elsewhere.startswith(("https://", "http://")):
+            raise ValueError("watch_elsewhere must be an http(s) URL")
         if not 100_000 <= self.shared_bitrate <= 20_000_000:
             raise ValueError("shared_bitrate must be between 100000 and 20000000 bit/s")
 
