@@ -26,10 +26,18 @@ from bidopen.store.db import Database
 from bidopen.store.tenders import TenderRow
 from bidopen.wire.bodies import CreateTender
 from bidseal.ids import is_hub_id
+from bidseal.readout import ItemType
 
 DEFAULT_READOUT: tuple[ReadoutItem, ...] = (
-    ReadoutItem(key="price", label_zh="投标报价（元）", label_en="Bid price (CNY)"),
-    ReadoutItem(key="duration_days", label_zh="工期（日历天）", label_en="Duration (days)"),
+    ReadoutItem(
+        key="price", label_zh="投标报价（元）", label_en="Bid price (CNY)", type=ItemType.AMOUNT
+    ),
+    ReadoutItem(
+        key="duration_days",
+        label_zh="工期（日历天）",
+        label_en="Duration (days)",
+        type=ItemType.DAYS,
+    ),
 )
 
 
@@ -60,7 +68,9 @@ def parse_draft(
     try:
         draft = TenderDraft(
             title=body.title.strip(),
-            lots=tuple(Lot(id=lot.id, name=lot.name.strip()) for lot in body.lots),
+            lots=tuple(
+                Lot(id=lot.id, name=lot.name.strip(), ceiling=lot.ceiling) for lot in body.lots
+            ),
             deadline=as_utc(body.deadline),
             signin_opens_at=min(as_utc(body.signin_opens_at or now), as_utc(body.deadline)),
             decryption_seconds=body.decryption_seconds,
@@ -68,7 +78,13 @@ def parse_draft(
             readout_items=DEFAULT_READOUT
             if body.readout_items is None
             else tuple(
-                ReadoutItem(key=i.key, label_zh=i.label_zh.strip(), label_en=i.label_en.strip())
+                ReadoutItem(
+                    key=i.key,
+                    label_zh=i.label_zh.strip(),
+                    label_en=i.label_en.strip(),
+                    type=i.type,
+                    max_length=i.max_length,
+                )
                 for i in body.readout_items
             ),
         )
@@ -119,10 +135,19 @@ class Tenders:
             if organisation is None:
                 raise HubError("forbidden", "The host's organisation does not exist.")
             spec = {
-                "lots": [{"id": lot.id, "name": lot.name} for lot in draft.lots],
+                "lots": [
+                    {"id": lot.id, "name": lot.name, "ceiling": lot.ceiling} for lot in draft.lots
+                ],
                 "signin_opens_at": iso(draft.signin_opens_at),
+                # Read by `bidopen seal --tender-url` and the bidder room to type values.
                 "readout_items": [
-                    {"key": i.key, "label_zh": i.label_zh, "label_en": i.label_en}
+                    {
+                        "key": i.key,
+                        "label_zh": i.label_zh,
+                        "label_en": i.label_en,
+                        "type": str(i.type),
+                        "max_length": i.max_length,
+                    }
                     for i in draft.readout_items
                 ],
             }

@@ -3,6 +3,8 @@
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from bidseal.readout import ItemType, exceeds_ceiling, reason
+
 from . import commands as c
 from . import events as e
 from .errors import (
@@ -16,7 +18,7 @@ from .errors import (
     WindowClosed,
 )
 from .state import Bid, OpeningSession
-from .values import BidOutcome, BidStatus, LotReadout, OutcomeCause, ReadoutLine
+from .values import BidOutcome, BidStatus, Lot, LotReadout, OutcomeCause, ReadoutLine
 
 
 def start(state: OpeningSession, now: datetime) -> list[e.Event]:
@@ -131,17 +133,12 @@ def _close(
         raise InvalidArgument(
             f"summaries must cover exactly the decrypted bids (missing {missing}, extra {extra})"
         )
-    outcomes = tuple(_classify(state, bid) for bid in bids)
+    outcomes = tuple(_classify(state, bid, summaries) for bid in bids)
     names = state.bidder_names
     lots = []
     for lot in state.lots:
         lines = tuple(
-            ReadoutLine(
-                bidder=outcome.bidder,
-                bidder_name=names.get(outcome.bidder, ""),
-                status=outcome.status,
-                items=_readout_items(state, summaries, outcome),
-            )
+            _readout_line(state, lot, outcome, names.get(outcome.bidder, ""), summaries)
             for outcome in outcomes
             if outcome.lot == lot.id
         )
@@ -154,6 +151,27 @@ def _close(
     ]
 
 
+def _readout_line(
+    state: OpeningSession, lot: Lot, outcome: BidOutcome, name: str, summaries: c.Summaries
+) -> ReadoutLine:
+    items = _readout_items(state, summaries, outcome)
+    above = tuple(
+        item.key
+        for item in state.readout_items
+        if item.type is ItemType.AMOUNT
+        and items is not None
+        and item.key in items
+        and exceeds_ceiling(items[item.key], lot.ceiling)
+    )
+    return ReadoutLine(
+        bidder=outcome.bidder,
+        bidder_name=name,
+        status=outcome.status,
+        items=items,
+        above_ceiling=above,
+    )
+
+
 def _readout_items(
     state: OpeningSession, summaries: c.Summaries, outcome: BidOutcome
 ) -> Mapping[str, str] | None:
@@ -164,8 +182,26 @@ def _readout_items(
     return {item.key: summary[item.key] for item in state.readout_items if item.key in summary}
 
 
-def _classify(state: OpeningSession, bid: Bid) -> BidOutcome:
+def _item_not_of_type(state: OpeningSession, summary: Mapping[str, str]) -> str:
+    """The first read-out item whose sealed value breaks its type, or ''."""
+    for item in state.readout_items:
+        if item.key in summary and reason(item.type, summary[item.key], max_length=item.max_length):
+            return item.key
+    return ""
+
+
+def _classify(state: OpeningSession, bid: Bid, summaries: c.Summaries) -> BidOutcome:
     if bid.decrypted_at is not None:
+        broken = _item_not_of_type(state, summaries[bid.key])
+        if broken:
+            # Not read out as typed: the public sees which item broke its type, not the value.
+            return BidOutcome(
+                lot=bid.lot,
+                bidder=bid.bidder,
+                status=BidStatus.REVOKED,
+                cause=OutcomeCause.VALUE_NOT_OF_TYPE,
+                item=broken,
+            )
         status, cause = BidStatus.OPENED, OutcomeCause.DECRYPTED
     elif any(fault.bidder in (None, bid.bidder) for fault in state.faults):
         # Faults are recorded only during the window, so any recorded fault counts.

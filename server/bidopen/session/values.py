@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from bidseal.readout import MAX_TEXT_ITEM_LENGTH, conforms
+from bidseal.readout import ItemType as ItemType  # a value of the core, re-exported
+
 from .errors import InvalidArgument
 from .validate import (
     MAX_LABEL_LENGTH,
@@ -52,6 +55,9 @@ class OutcomeCause(StrEnum):
     KEY_REJECTED = "key_rejected"
     NOT_DECRYPTED = "not_decrypted"
     NOT_SIGNED_IN = "not_signed_in"
+    # Decrypted, but a read-out value breaks its item's type: only a hand-made file can
+    # (the sealing tools refuse such a value), so it is the bidder's own cause.
+    VALUE_NOT_OF_TYPE = "value_not_of_type"
 
 
 class EvaluationStage(StrEnum):
@@ -87,10 +93,17 @@ class Lot:
 
     id: str
     name: str
+    # 最高投标限价 in canonical yuan ("8650000.00"); None where the tender states none
+    # (and in logs written before ceilings were kept).
+    ceiling: str | None = None
 
     def __post_init__(self) -> None:
         check_id("lot.id", self.id)
         check_text("lot.name", self.name, MAX_LABEL_LENGTH)
+        if self.ceiling is not None and not (
+            isinstance(self.ceiling, str) and conforms(ItemType.AMOUNT, self.ceiling)
+        ):
+            raise InvalidArgument("lot.ceiling must be an amount like 8650000.00", field="ceiling")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,11 +113,17 @@ class ReadoutItem:
     key: str
     label_zh: str
     label_en: str
+    # Logs written before items were typed replay as text, which any value they read out is.
+    type: ItemType = ItemType.TEXT
+    max_length: int = MAX_TEXT_ITEM_LENGTH  # of a text item
 
     def __post_init__(self) -> None:
         check_code("readout_item.key", self.key)
         check_text("readout_item.label_zh", self.label_zh, MAX_LABEL_LENGTH)
         check_text("readout_item.label_en", self.label_en, MAX_LABEL_LENGTH)
+        if not isinstance(self.type, ItemType):
+            raise InvalidArgument("readout_item.type must be an ItemType", field="type")
+        check_int("readout_item.max_length", self.max_length, 1, MAX_TEXT_ITEM_LENGTH)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -175,6 +194,8 @@ class BidOutcome:
     bidder: str
     status: BidStatus
     cause: OutcomeCause
+    # With VALUE_NOT_OF_TYPE: the first item (key) whose value broke its type.
+    item: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,6 +206,8 @@ class ReadoutLine:
     bidder_name: str = ""  # "" in read-outs logged before names were kept
     status: BidStatus
     items: Mapping[str, str] | None
+    # Amount items above the lot's ceiling (最高投标限价); the tender's rules say what follows.
+    above_ceiling: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -26,6 +26,7 @@ from bidopen.session.commands import (
 )
 from bidopen.session.validate import MAX_ID_LENGTH, MAX_LABEL_LENGTH, MAX_TEXT_LENGTH
 from bidopen.session.values import EvaluationStage, QuorumChoice
+from bidseal.readout import MAX_TEXT_ITEM_LENGTH, ItemType
 
 # Patterns are searched (JSON Schema's and msgspec's rule), so each is anchored; every one
 # runs in linear time, whatever the input, and is valid in ECMA-262 as JSON Schema needs.
@@ -40,6 +41,8 @@ B64U_PATTERN = r"^[A-Za-z0-9_-]*$"
 # A 32-byte key in base64url without padding is exactly 43 characters.
 KEY_32_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# The canonical amount of bidseal.readout, below one trillion yuan.
+AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,11})\.[0-9]{2}$"
 
 Id = Annotated[
     str,
@@ -54,6 +57,13 @@ Line = Annotated[str, Meta(min_length=1, max_length=MAX_LABEL_LENGTH, pattern=LI
 Text = Annotated[str, Meta(min_length=1, max_length=MAX_TEXT_LENGTH, pattern=TEXT_PATTERN)]
 Instant = Annotated[
     datetime, Meta(tz=True, description="RFC 3339 instant with an offset (`Z` or `+08:00`).")
+]
+Amount = Annotated[
+    str,
+    Meta(
+        pattern=AMOUNT_PATTERN,
+        description="Yuan with two decimals, no separators: `8650000.00` (最高投标限价).",
+    ),
 ]
 Key32 = Annotated[str, Meta(pattern=KEY_32_PATTERN, description="32 bytes, base64url.")]
 
@@ -107,12 +117,15 @@ class BidderLogin(Body, frozen=True):
 class LotSpec(Body, frozen=True):
     id: Id
     name: Line
+    ceiling: Amount | None = None
 
 
 class ReadoutItemSpec(Body, frozen=True):
     key: Annotated[str, Meta(pattern=CODE_PATTERN)]
     label_zh: Line
     label_en: Line
+    type: ItemType = ItemType.TEXT
+    max_length: Annotated[int, Meta(ge=1, le=MAX_TEXT_ITEM_LENGTH)] = MAX_TEXT_ITEM_LENGTH
 
 
 class CreateTender(Body, frozen=True):
