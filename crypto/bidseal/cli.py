@@ -7,6 +7,9 @@ import getpass
 import io
 import json
 import sys
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from bidseal.keys import (
 from bidseal.opening import open_file, read_header, unwrap_data_key
 from bidseal.p256 import key_id
 from bidseal.reader import SealedBidInfo, SealedBidReader
+from bidseal.readout import ItemType, amount_in_capitals, format_amount, typed_items
 from bidseal.seal import seal_file
 from bidseal.strictjson import StrictJsonError, read_json
 
@@ -91,6 +95,49 @@ def _read_summary(path: Path, document: Path) -> dict[str, Any]:
     return summary
 
 
+_TENDER_MAX_BYTES = 1024 * 1024
+
+
+def _read_tender(args: argparse.Namespace, context: BidContext) -> list[dict[str, Any]]:
+    """The tender's read-out items, from `--url` (the hub) or `--tender-file` (its JSON)."""
+    if args.tender_file is not None:
+        where = args.tender_file
+        try:
+            raw = Path(args.tender_file).read_bytes()[:_TENDER_MAX_BYTES]
+        except OSError as exc:
+            raise CommandError(f"cannot read {where}: {exc.strerror}") from exc
+    else:
+        if urllib.parse.urlsplit(args.url).scheme not in ("http", "https"):
+            raise CommandError(f"--url {args.url}: an http or https address of the hub")
+        tender_id = urllib.parse.quote(context.tender, safe="")
+        where = f"{args.url.rstrip('/')}/api/tenders/{tender_id}"
+        try:
+            with urllib.request.urlopen(where, timeout=30) as response:
+                raw = response.read(_TENDER_MAX_BYTES)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            raise CommandError(f"cannot fetch the tender from {where}: {exc}") from exc
+    try:
+        described = read_json(raw)
+    except StrictJsonError as exc:
+        raise CommandError(f"{where} is not a tender's JSON: {exc}") from exc
+    items = described.get("readout_items") if isinstance(described, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "key" in i for i in items):
+        raise CommandError(f'{where} has no "readout_items" list')
+    return items
+
+
+def _print_values(items: list[dict[str, Any]], values: dict[str, Any]) -> None:
+    """The sealed values, amounts with separators and 大写, so the bidder sees what it sealed."""
+    for item in items:
+        value = values.get(item["key"])
+        if not isinstance(value, str):
+            continue
+        label = item.get("label_zh", item["key"])
+        if item.get("type") == ItemType.AMOUNT:
+            value = f"{format_amount(value)} ({amount_in_capitals(value)})"
+        print(f"  {label}: {value}")
+
+
 def _seal(args: argparse.Namespace) -> int:
     document, out = Path(args.document), Path(args.out)
     try:
@@ -101,6 +148,17 @@ def _seal(args: argparse.Namespace) -> int:
         raise CommandError(f"{document} is not a readable file")
     _refuse_existing(out, args.force)
     summary = _read_summary(Path(args.summary), document)
+    items: list[dict[str, Any]] = []
+    if args.url is not None or args.tender_file is not None:
+        items = _read_tender(args, context)
+        values = summary.get("items")
+        if not isinstance(values, dict):
+            raise CommandError(f'summary {args.summary} must have an "items" object')
+        try:
+            # Refused before sealing: nothing is read out as typed (`三百二十万`, `8,650,000`).
+            summary["items"] = typed_items(items, values)
+        except ValueError as exc:
+            raise CommandError(f"summary {args.summary}: {exc}") from exc
     keys = _load_keys(args)
     try:
         result = seal_file(
@@ -116,6 +174,9 @@ def _seal(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     print(f"sealed {result.size} bytes into {out} ({result.file_size} bytes)")
     print(f"bid_sha256: {result.bid_sha256}")
+    if items:
+        print("sealed values:")
+        _print_values(items, summary["items"])
     return 0
 
 
@@ -236,6 +297,17 @@ def register(subparsers: Any) -> None:
     seal.add_argument("--summary", required=True, metavar="SUMMARY.json")
     seal.add_argument("--out", required=True, metavar="SEALED")
     seal.add_argument("--passphrase-file", metavar="FILE")
+    types = seal.add_mutually_exclusive_group()
+    types.add_argument(
+        "--url",
+        metavar="HUB",
+        help="type the summary's values by the tender's read-out items, fetched from the hub",
+    )
+    types.add_argument(
+        "--tender-file",
+        metavar="TENDER.json",
+        help="the same from a saved GET /api/tenders/{id} answer",
+    )
     seal.add_argument(
         "--chunk-size",
         type=_positive,

@@ -8,6 +8,7 @@ at decryption) and the documents; the browser has its twin in
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import StrEnum
 
@@ -21,6 +22,7 @@ __all__ = [
     "format_amount",
     "normalize",
     "reason",
+    "typed_items",
 ]
 
 # Below one trillion yuan: every amount then has a 大写 spelling with 亿 as the largest unit.
@@ -51,7 +53,7 @@ REASONS = {
     "not_days": "whole days, digits only (180)",
     "not_percent": "a percentage from 0 to 100 with at most two decimals (97.5)",
     "not_text": "one line of text, not blank",
-    "too_long": "text longer than the item allows",
+    "too_long": "text within the item's maximum length",
 }
 
 
@@ -142,3 +144,31 @@ def amount_in_capitals(amount: str) -> str:
     else:
         out.append("整")
     return "".join(out)
+
+
+def typed_items(
+    spec: Sequence[Mapping[str, object]], values: Mapping[str, object]
+) -> dict[str, str]:
+    """The values to seal for a tender's read-out items (`readout_items` of its description).
+
+    ValueError naming the first item whose value is missing or not of its type; a value
+    for an item the tender does not read out is refused too, as it would never be read.
+    """
+    known = {str(item["key"]) for item in spec}
+    for key in values:
+        if key not in known:
+            raise ValueError(f"{key}: the tender has no read-out item {key!r}")
+    out: dict[str, str] = {}
+    for item in spec:
+        key, label = str(item["key"]), str(item.get("label_zh", item["key"]))
+        kind = ItemType(str(item.get("type", ItemType.TEXT)))
+        limit = item.get("max_length", MAX_TEXT_ITEM_LENGTH)
+        max_length = limit if isinstance(limit, int) else MAX_TEXT_ITEM_LENGTH
+        value = values.get(key)
+        if not isinstance(value, str):
+            raise ValueError(f"{key} ({label}): a value is needed, as text")
+        try:
+            out[key] = normalize(kind, value, max_length=max_length)
+        except ValueError as error:
+            raise ValueError(f"{key} ({label}): {value!r} is not {REASONS[str(error)]}") from None
+    return out

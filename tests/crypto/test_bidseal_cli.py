@@ -310,3 +310,49 @@ def test_seal_refusals(workspace: Path, tmp_path: Path, change: list[str], messa
 def test_usage_errors_exit_2() -> None:
     assert run().returncode == 2
     assert run("seal").returncode == 2
+
+
+TENDER = {
+    "readout_items": [
+        {"key": "price", "label_zh": "投标报价（元）", "label_en": "Bid price", "type": "amount"},
+        {"key": "duration_days", "label_zh": "工期（日历天）", "label_en": "Days", "type": "days"},
+    ]
+}
+
+
+@pytest.mark.parametrize("price", ["三百二十万", "8,650,000", "-1"])
+def test_seal_refuses_a_value_not_of_its_type_naming_the_item(
+    workspace: Path, tmp_path: Path, price: str
+) -> None:
+    (tmp_path / "tender.json").write_text(json.dumps(TENDER), encoding="utf-8")
+    summary = tmp_path / "typed.json"
+    summary.write_text(json.dumps({"items": {"price": price, "duration_days": "180"}}), "utf-8")
+    result = run(
+        "seal", workspace / "投标文件.pdf", "--key-dir", workspace / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "x.sealed",
+        "--context", "T/L/B", "--summary", summary, "--tender-file", tmp_path / "tender.json",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout
+    assert "price (投标报价（元）)" in result.stderr and "not an amount in yuan" in result.stderr
+    assert not (tmp_path / "x.sealed").exists()
+
+
+def test_seal_with_types_seals_the_canonical_amount_and_shows_it_back(
+    workspace: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "tender.json").write_text(json.dumps(TENDER), encoding="utf-8")
+    summary = tmp_path / "typed.json"
+    summary.write_text(json.dumps({"items": {"price": "8650000", "duration_days": "180"}}), "utf-8")
+    sealed = run(
+        "seal", workspace / "投标文件.pdf", "--key-dir", workspace / "keys",
+        "--passphrase-file", workspace / "pass", "--out", tmp_path / "x.sealed",
+        "--context", "T/L/B", "--summary", summary, "--tender-file", tmp_path / "tender.json",
+    )  # fmt: skip
+    assert sealed.returncode == 0, sealed.stderr
+    assert "投标报价（元）: 8,650,000.00 (捌佰陆拾伍万元整)" in sealed.stdout
+    opened = run(
+        "open", tmp_path / "x.sealed", "--key-dir", workspace / "keys",
+        "--out", tmp_path / "out.pdf", "--passphrase-file", workspace / "pass",
+    )  # fmt: skip
+    assert opened.returncode == 0, opened.stderr
+    assert '"price": "8650000.00"' in opened.stdout
