@@ -137,8 +137,8 @@ def test_thin_lot_stopped_takes_no_further_part() -> None:
     assert [lot.lot for lot in readout.lots] == ["L2"]
     record = build_record(run.state)
     assert record["lots"] == [
-        {"id": "L1", "name": "一标段 施工", "bid_count": 2, "stopped": True},
-        {"id": "L2", "name": "二标段 监理", "bid_count": 3, "stopped": False},
+        {"id": "L1", "name": "一标段 施工", "bid_count": 2, "stopped": True, "ceiling": None},
+        {"id": "L2", "name": "二标段 监理", "bid_count": 3, "stopped": False, "ceiling": None},
     ]
     # A stopped lot's bidders are named in the record, though they were never read out.
     bids: Any = record["bids"]

@@ -169,6 +169,8 @@ def _readout_line(
         status=outcome.status,
         items=items,
         above_ceiling=above,
+        cause=None if outcome.status is BidStatus.OPENED else outcome.cause,
+        item=outcome.item,
     )
 
 

@@ -33,6 +33,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
                 "name": lot.name,
                 "bid_count": state.count(lot.id),
                 "stopped": lot.id in state.stopped_lots,
+                "ceiling": lot.ceiling,
             }
             for lot in state.lots
         ],
@@ -64,6 +65,7 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
                 "failed_attempts": bid.failed_attempts,
                 "status": None if bid.outcome is None else bid.outcome.status.value,
                 "cause": None if bid.outcome is None else bid.outcome.cause.value,
+                "cause_item": None if bid.outcome is None else bid.outcome.item or None,
             }
             for bid in state.ordered_bids
         ],

@@ -208,6 +208,9 @@ class ReadoutLine:
     items: Mapping[str, str] | None
     # Amount items above the lot's ceiling (最高投标限价); the tender's rules say what follows.
     above_ceiling: tuple[str, ...] = ()
+    # Why a bid was not opened, for the public beside its status (None in older logs).
+    cause: OutcomeCause | None = None
+    item: str = ""  # with VALUE_NOT_OF_TYPE: the item that broke its type
 
 
 @dataclass(frozen=True, kw_only=True)
