@@ -4,11 +4,36 @@ import { bidderLabel, bidderName } from "./bidders.js";
 import { el } from "./dom.js";
 import { currentLanguage, t, tIn, tOr } from "./i18n.js";
 import { itemLabel } from "./page.js";
+import { amountInCapitals, conforms, formatAmount } from "./readout-values.js";
 import { lotName } from "./session-view.js";
 import { spokenItem } from "./speech.js";
 
-function statusText(status) {
-  return tOr(`status.${status}`, status);
+/**
+ * A bid's status with its cause (`item`: the read-out item that broke its type), for
+ * the read-out and the record alike.
+ */
+export function outcomeText(status, cause, itemKey, items) {
+  const shown = tOr(`status.${status}`, status);
+  if (!cause) return shown;
+  const item = (items ?? []).find((candidate) => candidate.key === itemKey);
+  const label = item ? itemLabel(item, currentLanguage()) : (itemKey ?? "");
+  return `${shown}（${tOr(`cause.${cause}`, cause, { item: label })}）`;
+}
+
+/**
+ * One read-out value: an amount with separators and, beneath, in capitals (大写);
+ * an amount above the lot's ceiling is flagged. Anything else as read out.
+ */
+export function readoutValue(item, value, { aboveCeiling = false } = {}) {
+  if (value == null) return el("td", { class: "num", text: "—" });
+  if (item.type !== "amount" || !conforms("amount", value)) return el("td", { class: "num", text: value });
+  return el(
+    "td",
+    { class: `num amount${aboveCeiling ? " above-ceiling" : ""}`, dataset: { value } },
+    el("span", { class: "amount-figures", text: formatAmount(value) }),
+    el("span", { class: "amount-capitals", attrs: { lang: "zh-CN" }, text: amountInCapitals(value) }),
+    aboveCeiling ? el("span", { class: "badge warn ceiling-flag", text: t("readout.above_ceiling") }) : null,
+  );
 }
 
 /** One `<table>` per lot; every value goes in as text. */
@@ -51,9 +76,11 @@ export function readoutTables(view, { highlight = null } = {}) {
               el("td", { class: "num", text: String(index + 1) }),
               el("th", { attrs: { scope: "row" } }, bidderLabel(view, line.bidder, line.bidder_name)),
               items.map((item) =>
-                el("td", { class: "num", text: line.items ? (line.items[item.key] ?? "—") : "—" }),
+                readoutValue(item, line.items ? line.items[item.key] : null, {
+                  aboveCeiling: (line.above_ceiling ?? []).includes(item.key),
+                }),
               ),
-              el("td", { text: statusText(line.status) }),
+              el("td", { text: outcomeText(line.status, line.cause, line.item, items) }),
             ),
           ),
         ),

@@ -87,3 +87,9 @@ export function exceedsCeiling(amount, ceiling) {
   const cents = (value) => BigInt(value.replace(".", ""));
   return cents(amount) > cents(ceiling);
 }
+
+/** A read-out value as one line of text: an amount with separators and its 大写. */
+export function valueText(item, value) {
+  if (item.type !== "amount" || !conforms("amount", value)) return value;
+  return `${formatAmount(value)}（${amountInCapitals(value)}）`;
+}

@@ -2,7 +2,8 @@
 
 import { bidderLabel } from "./bidders.js";
 import { byId, download, el, replaceChildren, setText, show } from "./dom.js";
-import { t, tOr } from "./i18n.js";
+import { t } from "./i18n.js";
+import { outcomeText } from "./readout-table.js";
 import { loadPublishedRecord } from "./record.js";
 
 /** What the record says of a bidder's stance on it: confirmed, deemed to accept, or nothing. */
@@ -12,10 +13,8 @@ function stance(payload, bidder) {
   return "—";
 }
 
-function outcome(bid) {
-  if (!bid.status) return "—";
-  const status = tOr(`status.${bid.status}`, bid.status);
-  return bid.cause ? `${status}（${tOr(`cause.${bid.cause}`, bid.cause)}）` : status;
+function outcome(bid, items) {
+  return bid.status ? outcomeText(bid.status, bid.cause, bid.cause_item, items) : "—";
 }
 
 /**
@@ -52,7 +51,7 @@ export function recordBidsTable(payload) {
             el("td", { text: lots.get(bid.lot) ?? bid.lot }),
             el("th", { attrs: { scope: "row" } }, bidderLabel(null, bid.bidder, bid.bidder_name ?? "")),
             el("td", { class: "num", text: String(bid.receipt_no ?? "—") }),
-            el("td", { text: outcome(bid) }),
+            el("td", { text: outcome(bid, payload.readout_items) }),
             el("td", { text: stance(payload, bid.bidder) }),
           ),
         ),

@@ -8,24 +8,50 @@ import { busy, clearMessage, itemLabel, showMessage, when } from "../page.js";
 import { trustedServerKey } from "../record.js";
 import { sealInWorker } from "../sealing.js";
 import { saveSealedBid } from "../vault.js";
+import { normalize, valueText } from "../readout-values.js";
 import { keepArrived } from "./documents.js";
 
-const MAX_ITEM_LENGTH = 64;
+const MAX_ITEM_LENGTH = 200;
 
 function sameBytes(a, b) {
   return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
-/** The read-out items as typed; every item is required and stays a decimal string. */
+/**
+ * The read-out items to seal, each of its type (an amount gets its two decimals); a value
+ * not of its type (`三百二十万`, `8,650,000`, `-1`) is refused here, naming the item, and
+ * is never sealed. Items of tenders made before types were kept are text.
+ */
 export function readItems(tender, inputs) {
   const items = {};
   for (const item of tender.readout_items) {
+    const label = itemLabel(item, currentLanguage());
     const value = (inputs.get(item.key)?.value ?? "").trim();
-    if (!value) throw new Error(t("submit.item_missing", { item: itemLabel(item, currentLanguage()) }));
-    if (value.length > MAX_ITEM_LENGTH) throw new Error(t("submit.item_too_long", { item: itemLabel(item, currentLanguage()) }));
-    items[item.key] = value;
+    if (!value) throw new Error(t("submit.item_missing", { item: label }));
+    try {
+      items[item.key] = normalize(item.type ?? "text", value, item.max_length ?? MAX_ITEM_LENGTH);
+    } catch (error) {
+      throw new Error(t(`submit.item_${error.message}`, { item: label, max: item.max_length ?? MAX_ITEM_LENGTH }));
+    }
   }
   return items;
+}
+
+/** The values just sealed, as the read-out will show them: the bidder checks them here. */
+function sealedValues(tender, items) {
+  const language = currentLanguage();
+  return el(
+    "dl",
+    { class: "sealed-values" },
+    tender.readout_items.map((item) => [
+      el("dt", { text: itemLabel(item, language) }),
+      el(
+        "dd",
+        { dataset: { item: item.key } },
+        valueText(item, items[item.key]),
+      ),
+    ]),
+  );
 }
 
 function setProgress(prefix, done, total) {
@@ -82,9 +108,10 @@ export class SubmissionCard {
           id: `item-${item.key}`,
           name: item.key,
           required: true,
-          inputMode: "decimal",
+          inputMode: { amount: "decimal", percent: "decimal", days: "numeric" }[item.type] ?? "text",
+          placeholder: { amount: "8650000.00", percent: "97.5", days: "180" }[item.type] ?? "",
           autocomplete: "off",
-          maxLength: MAX_ITEM_LENGTH,
+          maxLength: item.max_length ?? MAX_ITEM_LENGTH,
           value: kept.get(item.key) ?? "",
         });
         this.itemInputs.set(item.key, input);
@@ -121,6 +148,11 @@ export class SubmissionCard {
         kept = false;
       }
       this.lastSealed = sealed;
+      const shown = byId("submit-sealed-values");
+      if (sealed.items) {
+        replaceChildren(shown, [el("p", { text: t("submit.sealed_values") }), sealedValues(tender, sealed.items)]);
+      }
+      shown.hidden = !sealed.items;
       showMessage(
         this.message,
         t(kept ? "submit.done" : "submit.done_not_kept", { id: payload.receipt_id, at: when(payload.received_at), deadline: when(payload.deadline) }),
@@ -139,13 +171,14 @@ export class SubmissionCard {
     if (!document) throw new Error(t("submit.choose_document"));
     const items = readItems(this.room.tender, this.itemInputs);
     setProgress("seal", 0, document.size);
-    return sealInWorker({
+    const sealed = await sealInWorker({
       document,
       keys,
       context,
       summary: { items, document: { name: document.name, type: document.type || "application/octet-stream" } },
       onProgress: (done, total) => setProgress("seal", done, total),
     });
+    return { ...sealed, items };
   }
 
   /**

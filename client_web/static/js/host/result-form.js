@@ -4,6 +4,7 @@ import { bidderLabel, bidderName } from "../bidders.js";
 import { el, replaceChildren, show } from "../dom.js";
 import { currentLanguage, t } from "../i18n.js";
 import { busy, itemLabel } from "../page.js";
+import { valueText } from "../readout-values.js";
 import { lotName, lotsAwaitingResult } from "../session-view.js";
 
 // The hub's limits (server/bidopen/session/commands.py and validate.py), checked here
@@ -75,7 +76,7 @@ function bidRow(view, line, count) {
   const language = currentLanguage();
   const items = (view.readout_items ?? [])
     .filter((item) => line.items?.[item.key] !== undefined)
-    .map((item) => `${itemLabel(item, language)}：${line.items[item.key]}`)
+    .map((item) => `${itemLabel(item, language)}：${valueText(item, line.items[item.key])}`)
     .join(" · ");
   const rank = el(
     "select",
