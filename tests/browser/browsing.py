@@ -286,6 +286,7 @@ async def opening_in_decryption(
     names: list[str] | None = None,
     lots: list[str] | None = None,
     lead_s: float | None = None,
+    ceiling: str | None = None,
 ) -> ScriptedOpening:
     """Create a tender, have one scripted bidder per price seal and submit (bidder n is
     `names[n]`, default 投标人n有限公司, in lot `lots[n]`, default "1"), pass the deadline and
@@ -304,7 +305,9 @@ async def opening_in_decryption(
     lead_s = lead_s if lead_s is not None else 6 + 0.4 * len(prices)
     draft = TenderDraft(
         title="城区供水管网改造工程",
-        lots=tuple(LotSpec(id=lot, name=f"第{lot}标段") for lot in dict.fromkeys(lots)),
+        lots=tuple(
+            LotSpec(id=lot, name=f"第{lot}标段", ceiling=ceiling) for lot in dict.fromkeys(lots)
+        ),
         deadline=soon(lead_s),
     )
     tender = (await host.create_tender(draft)).id

@@ -33,17 +33,20 @@ async def _host(args: argparse.Namespace) -> HostClient:
 
 
 def _lot(text: str) -> LotSpec:
-    lot_id, _, name = text.partition(":")
+    lot_id, _, rest = text.partition(":")
+    name, _, ceiling = rest.partition(":")
     if not lot_id or not name:
-        raise argparse.ArgumentTypeError("a lot is ID:NAME, e.g. 1:标段一")
-    return LotSpec(lot_id, name)
+        raise argparse.ArgumentTypeError("a lot is ID:NAME[:CEILING], e.g. 1:标段一:8650000.00")
+    return LotSpec(lot_id, name, ceiling or None)
 
 
 def _item(text: str) -> ReadoutItemSpec:
     parts = text.split(":")
-    if len(parts) != 3 or not all(parts):
-        raise argparse.ArgumentTypeError("an item is KEY:中文标签:English label")
-    return ReadoutItemSpec(*parts)
+    if len(parts) not in (3, 4) or not all(parts):
+        raise argparse.ArgumentTypeError(
+            "an item is KEY:中文标签:English label[:amount|days|percent|text]"
+        )
+    return ReadoutItemSpec(parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 else "text")
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600}
@@ -166,7 +169,9 @@ def register_host_commands(
 
     create = command("create-tender", "create a tender (its id is the session id)", _create, False)
     create.add_argument("--title", required=True)
-    create.add_argument("--lot", type=_lot, action="append", required=True, metavar="ID:NAME")
+    create.add_argument(
+        "--lot", type=_lot, action="append", required=True, metavar="ID:NAME[:CEILING]"
+    )
     when = create.add_mutually_exclusive_group(required=True)
     when.add_argument("--deadline", help="deadline = opening time, ISO 8601 with offset")
     when.add_argument("--in-seconds", type=float, help="deadline this many seconds from now")
@@ -176,7 +181,7 @@ def register_host_commands(
     create.add_argument(
         "--confirmation-window", type=_duration, default="15m", metavar="DURATION", help="e.g. 15m"
     )
-    create.add_argument("--item", type=_item, action="append", metavar="KEY:中文:English")
+    create.add_argument("--item", type=_item, action="append", metavar="KEY:中文:English[:TYPE]")
 
     command("status", "the session as the host sees it", _status)
     command("start", "open the decryption window", _command("start_decryption", lambda a: {}))

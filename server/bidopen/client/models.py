@@ -66,6 +66,7 @@ class Snapshot:
 class LotSpec:
     id: str
     name: str
+    ceiling: str | None = None  # 最高投标限价, yuan with two decimals
 
 
 @dataclass(frozen=True)
@@ -75,11 +76,13 @@ class ReadoutItemSpec:
     key: str
     label_zh: str
     label_en: str
+    type: str = "text"  # amount, days, percent or text (bidseal.readout.ItemType)
+    max_length: int = 200  # of a text item
 
 
 DEFAULT_READOUT_ITEMS = (
-    ReadoutItemSpec("price", "投标报价（元）", "Bid price (CNY)"),
-    ReadoutItemSpec("duration_days", "工期（日历天）", "Duration (calendar days)"),
+    ReadoutItemSpec("price", "投标报价（元）", "Bid price (CNY)", "amount"),
+    ReadoutItemSpec("duration_days", "工期（日历天）", "Duration (calendar days)", "days"),
 )
 
 
@@ -113,12 +116,22 @@ class TenderDraft:
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
             "title": self.title,
-            "lots": [{"id": lot.id, "name": lot.name} for lot in self.lots],
+            "lots": [
+                {"id": lot.id, "name": lot.name}
+                | ({} if lot.ceiling is None else {"ceiling": lot.ceiling})
+                for lot in self.lots
+            ],
             "deadline": iso(self.deadline),
             "decryption_seconds": self.decryption_seconds,
             "confirmation_seconds": self.confirmation_seconds,
             "readout_items": [
-                {"key": i.key, "label_zh": i.label_zh, "label_en": i.label_en}
+                {
+                    "key": i.key,
+                    "label_zh": i.label_zh,
+                    "label_en": i.label_en,
+                    "type": i.type,
+                    "max_length": i.max_length,
+                }
                 for i in self.readout_items
             ],
         }
@@ -145,11 +158,20 @@ class Tender:
             return cls(
                 id=str(value["id"]),
                 title=str(value["title"]),
-                lots=tuple(LotSpec(str(lot["id"]), str(lot["name"])) for lot in value["lots"]),
+                lots=tuple(
+                    LotSpec(str(lot["id"]), str(lot["name"]), lot.get("ceiling"))
+                    for lot in value["lots"]
+                ),
                 deadline=parse_iso(value["deadline"]),
                 phase=str(value["phase"]),
                 readout_items=tuple(
-                    ReadoutItemSpec(str(i["key"]), str(i["label_zh"]), str(i["label_en"]))
+                    ReadoutItemSpec(
+                        str(i["key"]),
+                        str(i["label_zh"]),
+                        str(i["label_en"]),
+                        str(i.get("type", "text")),
+                        int(i.get("max_length", 200)),
+                    )
                     for i in value["readout_items"]
                 ),
                 raw=value,

@@ -43,7 +43,7 @@ function sealedValues(tender, items) {
   return el(
     "dl",
     { class: "sealed-values" },
-    tender.readout_items.map((item) => [
+    tender.readout_items.flatMap((item) => [
       el("dt", { text: itemLabel(item, language) }),
       el(
         "dd",
