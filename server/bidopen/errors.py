@@ -145,6 +145,12 @@ CODES: dict[str, ErrorSpec] = {
     ),
     "unknown_bid": ErrorSpec(404, "No bid of yours in this lot.", "您在该标段没有投标。"),
     "lot_stopped": ErrorSpec(409, "This lot was stopped.", "该标段已终止。"),
+    "tendered_by_law": ErrorSpec(
+        409,
+        "The project must be tendered by law: a lot with fewer than three bids may not be "
+        "opened; stop it and tender again (实施条例 art. 44).",
+        "本项目依法必须招标：投标人少于3个的标段不得开标，只能终止并重新招标（实施条例第四十四条）。",
+    ),
     "not_signed_in": ErrorSpec(409, "Sign in to the opening first.", "请先签到。"),
     "already_decrypted": ErrorSpec(409, "This bid is already decrypted.", "该投标文件已解密。"),
     "decryption_incomplete": ErrorSpec(

@@ -1,14 +1,23 @@
-"""Typed read-out items at decryption: a value not of its type, a price above the ceiling."""
+"""Typed read-out items at decryption (a value not of its type, a price above the ceiling) and
+the parties of a tender (a thin lot of a project tendered by law can only be stopped)."""
 
 import pytest
 from session_kit import HOST, Run
 
+from bidopen.session import Phase, build_record, public_view
 from bidopen.session import commands as c
 from bidopen.session import events as e
-from bidopen.session import public_view
 from bidopen.session.codec import decode_dataclass, encode
-from bidopen.session.errors import InvalidArgument
-from bidopen.session.values import BidStatus, ItemType, Lot, OutcomeCause, ReadoutItem
+from bidopen.session.errors import InvalidArgument, TenderedByLaw
+from bidopen.session.values import (
+    BidStatus,
+    ItemType,
+    Lot,
+    OutcomeCause,
+    QuorumChoice,
+    ReadoutItem,
+    TenderParties,
+)
 
 TYPED = (
     ReadoutItem(key="price", label_zh="投标报价（元）", label_en="Bid price", type=ItemType.AMOUNT),
@@ -96,3 +105,41 @@ def test_views_carry_types() -> None:
     view = public_view(run.state)
     assert view["readout_items"][0]["type"] == "amount"  # type: ignore[index]
     assert view["lots"][0]["ceiling"] == "8650000.00"  # type: ignore[index]
+
+
+BY_LAW = TenderParties(
+    tenderer="某市住房和城乡建设局", agency="某招标代理有限公司", tendered_by_law=True
+)
+
+
+def test_a_thin_lot_of_a_project_tendered_by_law_can_only_be_stopped() -> None:
+    run = Run().schedule(parties=BY_LAW).pass_deadline({"L1": ("A", "B"), "L2": ("A", "B", "C")})
+    assert run.state.phase is Phase.QUORUM_DECISION
+    before = run.state
+    with pytest.raises(TenderedByLaw):
+        run.do(c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.CONTINUE, reason="继续"))
+    assert run.state is before
+    run.do(
+        c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.STOP, reason="不足三家，重新招标")
+    )
+    assert "L1" in run.state.stopped_lots and run.state.phase is Phase.OPENING
+    record = build_record(run.state)
+    assert record["tender"]["tendered_by_law"] is True  # type: ignore[index]
+    assert record["tender"]["tenderer"] == "某市住房和城乡建设局"  # type: ignore[index]
+
+
+def test_elsewhere_a_thin_lot_may_continue_with_its_reason() -> None:
+    run = Run().schedule().pass_deadline({"L1": ("A", "B"), "L2": ("A", "B", "C")})
+    run.do(
+        c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.CONTINUE, reason="招标文件允许")
+    )
+    assert run.state.quorum["L1"].choice is QuorumChoice.CONTINUE
+
+
+def test_a_log_written_before_parties_replays_without_them() -> None:
+    run = Run().schedule(parties=BY_LAW)
+    scheduled = encode(run.log[0])
+    assert isinstance(scheduled, dict)
+    del scheduled["parties"]
+    replayed = decode_dataclass(e.SessionScheduled, scheduled, "event")
+    assert replayed.parties == TenderParties()

@@ -97,6 +97,9 @@ class TenderDraft:
     confirmation_seconds: int = 15 * 60
     readout_items: tuple[ReadoutItemSpec, ...] = DEFAULT_READOUT_ITEMS
     signin_opens_at: datetime | None = None
+    tenderer: str | None = None  # 招标人
+    agency: str | None = None  # 招标代理机构
+    tendered_by_law: bool = False  # 依法必须招标
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -137,6 +140,11 @@ class TenderDraft:
         }
         if self.signin_opens_at is not None:
             body["signin_opens_at"] = iso(self.signin_opens_at)
+        for name in ("tenderer", "agency"):
+            if getattr(self, name) is not None:
+                body[name] = getattr(self, name)
+        if self.tendered_by_law:
+            body["tendered_by_law"] = True
         return body
 
 

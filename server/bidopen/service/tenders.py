@@ -14,11 +14,12 @@ from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
 from bidopen.service.timelimits import check_deadline, check_past_instant
 from bidopen.service.views import HOST
+from bidopen.session.codec import encode
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
 from bidopen.session.validate import as_utc, check_unique
-from bidopen.session.values import Actor, Lot, ReadoutItem, Role
+from bidopen.session.values import NO_PARTIES, Actor, Lot, ReadoutItem, Role, TenderParties
 from bidopen.store import organisations as organisation_store
 from bidopen.store import tenders as tender_store
 from bidopen.store.accounts import Principal
@@ -52,6 +53,7 @@ class TenderDraft:
     decryption_seconds: int
     confirmation_seconds: int
     readout_items: tuple[ReadoutItem, ...]
+    parties: TenderParties = NO_PARTIES
 
 
 def parse_draft(
@@ -87,6 +89,11 @@ def parse_draft(
                 )
                 for i in body.readout_items
             ),
+            parties=TenderParties(
+                tenderer=(body.tenderer or "").strip(),
+                agency=(body.agency or "").strip(),
+                tendered_by_law=body.tendered_by_law,
+            ),
         )
         check_unique("lots", (lot.id for lot in draft.lots))
         check_unique("readout_items", (item.key for item in draft.readout_items))
@@ -109,6 +116,8 @@ def public_tender(row: TenderRow, state: OpeningSession) -> dict[str, Any]:
         "decryption_seconds": state.decryption_seconds,
         "confirmation_seconds": state.confirmation_seconds,
         "readout_items": spec["readout_items"],
+        # Tenders created before parties were kept have none.
+        "parties": spec.get("parties", encode(NO_PARTIES)),
         "phase": str(state.phase),
         "organisation": {"id": state.organisation, "name": state.organisation_name},
         "created_at": iso(row.created_at),
@@ -139,7 +148,8 @@ class Tenders:
                     {"id": lot.id, "name": lot.name, "ceiling": lot.ceiling} for lot in draft.lots
                 ],
                 "signin_opens_at": iso(draft.signin_opens_at),
-                # Read by `bidopen seal --tender-url` and the bidder room to type values.
+                "parties": encode(draft.parties),
+                # Read by `bidopen seal --url` and the bidder room to type values.
                 "readout_items": [
                     {
                         "key": i.key,
@@ -176,6 +186,7 @@ class Tenders:
                     decryption_seconds=draft.decryption_seconds,
                     confirmation_seconds=draft.confirmation_seconds,
                     readout_items=draft.readout_items,
+                    parties=draft.parties,
                 )
             except SessionError as exc:
                 raise from_session_error(exc) from exc

@@ -18,7 +18,17 @@ from .validate import (
     check_text,
     check_unique,
 )
-from .values import Actor, BidEntry, EvaluationStage, Lot, QuorumChoice, ReadoutItem, Reason
+from .values import (
+    NO_PARTIES,
+    Actor,
+    BidEntry,
+    EvaluationStage,
+    Lot,
+    QuorumChoice,
+    ReadoutItem,
+    Reason,
+    TenderParties,
+)
 
 # (lot, bidder) -> read-out items of that bid's opening summary, as the app opened them.
 Summaries: TypeAlias = Mapping[tuple[str, str], Mapping[str, str]]
@@ -88,9 +98,12 @@ class ScheduleSession(Command):
     decryption_seconds: int = 30 * 60
     confirmation_seconds: int = 15 * 60
     readout_items: tuple[ReadoutItem, ...]
+    parties: TenderParties = NO_PARTIES
 
     def check(self) -> None:
         check_id("tender_id", self.tender_id)
+        if not isinstance(self.parties, TenderParties):
+            raise InvalidArgument("parties must be TenderParties", field="parties")
         check_id("code", self.code)
         check_text("title", self.title, MAX_LABEL_LENGTH)
         check_id("host", self.host)

@@ -62,6 +62,13 @@ class NotSignedIn(SessionError):
     code = "not_signed_in"
 
 
+class TenderedByLaw(SessionError):
+    """A lot of a project that must be tendered by law (依法必须招标) with fewer than three
+    bids may not be opened (实施条例 art. 44): it can only be stopped and re-tendered."""
+
+    code = "tendered_by_law"
+
+
 class AlreadyDecrypted(SessionError):
     """The bid was already decrypted; a data key is handed over once."""
 
@@ -140,6 +147,7 @@ ERROR_TYPES: tuple[type[SessionError], ...] = (
     InvalidArgument,
     UnknownBid,
     LotStopped,
+    TenderedByLaw,
     NotSignedIn,
     AlreadyDecrypted,
     DecryptionIncomplete,

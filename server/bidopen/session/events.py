@@ -10,6 +10,7 @@ from .errors import MalformedEvent
 from .phases import Phase
 from .values import (
     DEFAULT_ORGANISATION,
+    NO_PARTIES,
     BidEntry,
     BidOutcome,
     EvaluationStage,
@@ -19,6 +20,7 @@ from .values import (
     ReadoutItem,
     Reason,
     Role,
+    TenderParties,
 )
 
 
@@ -52,6 +54,8 @@ class SessionScheduled(Event):
     # account that scheduled it). Logs from before organisations lack both.
     organisation: str = DEFAULT_ORGANISATION
     organisation_name: str = ""
+    # Logs written before the record named the parties replay with none, not tendered by law.
+    parties: TenderParties = NO_PARTIES
 
 
 @dataclass(frozen=True, kw_only=True)

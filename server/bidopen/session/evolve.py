@@ -87,6 +87,7 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 decryption_seconds=event.decryption_seconds,
                 confirmation_seconds=event.confirmation_seconds,
                 readout_items=event.readout_items,
+                parties=event.parties,
                 scheduled_at=event.at,
             )
         case e.SessionRescheduled():

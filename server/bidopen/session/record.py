@@ -26,6 +26,9 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
             "code": state.code,
             "title": state.title,
             "organisation": state.organisation_name,
+            "tenderer": state.parties.tenderer,
+            "agency": state.parties.agency,
+            "tendered_by_law": state.parties.tendered_by_law,
         },
         "lots": [
             {

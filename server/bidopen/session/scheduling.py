@@ -4,7 +4,7 @@ from datetime import datetime
 
 from . import commands as c
 from . import events as e
-from .errors import InvalidArgument, WindowClosed
+from .errors import InvalidArgument, TenderedByLaw, WindowClosed
 from .state import OpeningSession
 from .validate import as_utc, check_unique
 from .values import MIN_BIDS, BidEntry, QuorumChoice, receipt_numbers
@@ -32,6 +32,7 @@ def schedule(cmd: c.ScheduleSession, now: datetime) -> list[e.Event]:
             decryption_seconds=cmd.decryption_seconds,
             confirmation_seconds=cmd.confirmation_seconds,
             readout_items=cmd.readout_items,
+            parties=cmd.parties,
         )
     ]
 
@@ -106,6 +107,10 @@ def _ordered_bids(state: OpeningSession, bids: tuple[BidEntry, ...]) -> tuple[Bi
 def decide_quorum(state: OpeningSession, cmd: c.DecideQuorum, now: datetime) -> list[e.Event]:
     if cmd.lot not in state.pending_quorum:
         raise InvalidArgument(f"lot {cmd.lot!r} does not wait for a quorum decision", field="lot")
+    if state.parties.tendered_by_law and cmd.choice is QuorumChoice.CONTINUE:
+        raise TenderedByLaw(
+            f"lot {cmd.lot!r} has fewer than {MIN_BIDS} bids in a project tendered by law"
+        )
     return [
         e.QuorumDecided(at=now, lot=cmd.lot, choice=cmd.choice, reason=cmd.reason, automatic=False)
     ]

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from .phases import TIMED_PHASES, Phase
 from .values import (
+    NO_PARTIES,
     BidOutcome,
     EvaluationStage,
     Lot,
@@ -15,6 +16,7 @@ from .values import (
     ReadoutItem,
     Reason,
     Role,
+    TenderParties,
 )
 
 BidKey = tuple[str, str]  # (lot, bidder)
@@ -142,6 +144,7 @@ class OpeningSession:
     decryption_seconds: int = 0
     confirmation_seconds: int = 0
     readout_items: tuple[ReadoutItem, ...] = ()
+    parties: TenderParties = NO_PARTIES
     scheduled_at: datetime | None = None
     reschedulings: tuple[Rescheduling, ...] = ()
     # From the deadline on.

@@ -107,6 +107,27 @@ class Lot:
 
 
 @dataclass(frozen=True, kw_only=True)
+class TenderParties:
+    """Who tenders and under which rule: what an opening record names besides the lots."""
+
+    tenderer: str = ""  # 招标人 ("" in logs written before parties were kept)
+    agency: str = ""  # 招标代理机构; "" when the tenderer runs the tender itself
+    # 依法必须招标: a lot with fewer than MIN_BIDS bids can only be stopped (实施条例 art. 44).
+    tendered_by_law: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("tenderer", "agency"):
+            value = getattr(self, name)
+            if value != "":
+                check_text(f"parties.{name}", value, MAX_LABEL_LENGTH)
+        if not isinstance(self.tendered_by_law, bool):
+            raise InvalidArgument("parties.tendered_by_law must be true or false")
+
+
+NO_PARTIES = TenderParties()  # immutable, so one shared default
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReadoutItem:
     """One item read out for every opened bid (price, duration, ...), labelled in both languages."""
 

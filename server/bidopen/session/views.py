@@ -16,6 +16,7 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
         "organisation": {"id": state.organisation, "name": state.organisation_name},
         "lots": encode(state.lots),
         "readout_items": encode(state.readout_items),
+        "parties": encode(state.parties),
         "deadline": encode(state.deadline),
         "signin_opens_at": encode(state.signin_opens_at),
         "reschedulings": encode(state.reschedulings),

@@ -137,6 +137,10 @@ class CreateTender(Body, frozen=True):
     decryption_seconds: Annotated[int, Meta(ge=MIN_DURATION_SECONDS, le=MAX_WINDOW_SECONDS)] = 1800
     confirmation_seconds: Annotated[int, Meta(ge=MIN_DURATION_SECONDS, le=MAX_WINDOW_SECONDS)] = 900
     readout_items: Annotated[list[ReadoutItemSpec], Meta(min_length=1, max_length=50)] | None = None
+    tenderer: Line | None = None  # 招标人
+    agency: Line | None = None  # 招标代理机构
+    # 依法必须招标: a lot with fewer than three bids can then only be stopped.
+    tendered_by_law: bool = False
 
 
 # -- bids and keys ----------------------------------------------------------------------

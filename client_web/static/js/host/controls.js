@@ -150,14 +150,19 @@ export class HostControls {
             }),
           );
         };
+        // 依法必须招标 (实施条例 art. 44): such a lot is stopped and tendered again, nothing
+        // else; elsewhere continuing stays possible, with its reason, but is not the default.
+        const byLaw = Boolean(view.parties?.tendered_by_law);
         form.append(
           el("h3", { text: t("control.quorum", { lot: lotName(view, lot), n: progress?.bids ?? 0 }) }),
-          el("p", { class: "hint", text: t("control.quorum_hint") }),
+          el("p", { class: "hint", text: t(byLaw ? "control.quorum_hint_by_law" : "control.quorum_hint") }),
           field("control.reason", reasonInput()),
           el(
             "div",
             { class: "actions" },
-            el("button", { type: "button", class: "primary", dataset: { choice: "continue" }, text: t("control.quorum_continue"), on: { click: decide("continue") } }),
+            byLaw
+              ? null
+              : el("button", { type: "button", dataset: { choice: "continue" }, text: t("control.quorum_continue"), on: { click: decide("continue") } }),
             el("button", { type: "button", class: "danger", dataset: { choice: "stop" }, text: t("control.quorum_stop"), on: { click: decide("stop") } }),
           ),
         );
