@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from playwright.async_api import Browser, BrowserContext, Download, Page, ViewportSize, expect
 
 from bidopen.client import BidderClient, HostClient, LotSpec, TenderDraft, seal_in_memory
@@ -126,6 +127,16 @@ def seal_with_cli(
         str(key_dir.parent / f"{key_dir.name}.passphrase"),
     )
     return out
+
+
+async def public_view(base_url: str, session_id: str) -> dict[str, object]:
+    """The public snapshot of a session, as the big screen loads it."""
+    async with (
+        aiohttp.ClientSession(base_url=base_url) as http,
+        http.get(f"/api/sessions/{session_id}") as response,
+    ):
+        body = await response.json()
+    return dict(body["view"])
 
 
 async def host_login(page: Page, user: str, password: str) -> None:

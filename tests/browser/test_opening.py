@@ -7,7 +7,6 @@ import re
 import time
 from pathlib import Path
 
-import aiohttp
 import pytest
 from browsing import (
     LAPTOP_SIZE,
@@ -19,6 +18,7 @@ from browsing import (
     host_command,
     host_login,
     keygen,
+    public_view,
     register_with_key_file,
     register_with_new_keys,
     seal_with_cli,
@@ -43,15 +43,6 @@ window.speechSynthesis.speak = (utterance) => { window.__spoken.push(utterance.t
 def hub_process(shared_hub: object) -> object:
     """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
     return shared_hub
-
-
-async def public_view(base_url: str, session_id: str) -> dict[str, object]:
-    async with (
-        aiohttp.ClientSession(base_url=base_url) as http,
-        http.get(f"/api/sessions/{session_id}") as response,
-    ):
-        body = await response.json()
-    return dict(body["view"])
 
 
 async def wait_for_phase(page: Page, text: str) -> None:

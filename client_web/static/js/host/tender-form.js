@@ -1,12 +1,15 @@
-// The host's form for a new tender: title, lots, times (Beijing time), windows and read-out items.
+// The host's form for a new tender: title, parties, lots with ceilings, times (Beijing time),
+// windows and typed read-out items.
 
 import { byId, el } from "../dom.js";
 import { t } from "../i18n.js";
+import { normalize } from "../readout-values.js";
 
 const DEFAULT_ITEMS = [
-  { key: "price", label_zh: "投标报价（元）", label_en: "Bid price (CNY)" },
-  { key: "duration_days", label_zh: "工期（日历天）", label_en: "Duration (days)" },
+  { key: "price", label_zh: "投标报价（元）", label_en: "Bid price (CNY)", type: "amount" },
+  { key: "duration_days", label_zh: "工期（日历天）", label_en: "Duration (days)", type: "days" },
 ];
+const ITEM_TYPES = ["amount", "days", "percent", "text"];
 
 let rowCounter = 0;
 
@@ -48,17 +51,24 @@ function lotRow(container, lot = { id: "", name: "" }) {
   row.append(
     field("create.lot_id", el("input", { name: "lot-id", value: lot.id, required: true, maxLength: 64, spellcheck: false })),
     field("create.lot_name", el("input", { name: "lot-name", value: lot.name, required: true, maxLength: 300 })),
+    field("create.lot_ceiling", el("input", { name: "lot-ceiling", inputMode: "decimal", placeholder: "8650000.00", maxLength: 16 })),
     removable(row, container),
   );
   container.append(row);
 }
 
-function itemRow(container, item = { key: "", label_zh: "", label_en: "" }) {
+function itemRow(container, item = { key: "", label_zh: "", label_en: "", type: "text" }) {
+  const type = el(
+    "select",
+    { name: "item-type" },
+    ITEM_TYPES.map((name) => el("option", { value: name, text: t(`create.item_type_${name}`), selected: name === item.type })),
+  );
   const row = el("div", { class: "item-row" });
   row.append(
     field("create.item_key", el("input", { name: "item-key", value: item.key, required: true, maxLength: 32, spellcheck: false })),
     field("create.item_zh", el("input", { name: "item-zh", value: item.label_zh, required: true, maxLength: 300, lang: "zh-CN" })),
     field("create.item_en", el("input", { name: "item-en", value: item.label_en, required: true, maxLength: 300, lang: "en" })),
+    field("create.item_type", type),
     removable(row, container),
   );
   container.append(row);
@@ -73,6 +83,9 @@ export function resetTenderForm(now) {
   lotRow(lots, { id: "1", name: t("create.default_lot") });
   for (const item of DEFAULT_ITEMS) itemRow(items, item);
   byId("create-title").value = "";
+  byId("create-tenderer").value = "";
+  byId("create-agency").value = "";
+  byId("create-by-law").checked = false;
   byId("create-deadline").value = beijingLocalValue(now + 3_600_000).slice(0, 16) + ":00";
   byId("create-signin").value = "";
   byId("create-decryption").value = "30";
@@ -91,13 +104,26 @@ export function readTenderForm() {
   const lots = [...byId("lot-rows").children].map((row) => ({
     id: row.querySelector('[name="lot-id"]').value.trim(),
     name: row.querySelector('[name="lot-name"]').value.trim(),
+    ceiling: row.querySelector('[name="lot-ceiling"]').value.trim(),
   }));
   if (lots.some((lot) => !lot.id || !lot.name)) throw new Error(t("create.lot_missing"));
+  for (const lot of lots) {
+    if (!lot.ceiling) {
+      delete lot.ceiling;
+      continue;
+    }
+    try {
+      lot.ceiling = normalize("amount", lot.ceiling);
+    } catch {
+      throw new Error(t("create.ceiling_invalid", { lot: lot.name }));
+    }
+  }
   if (new Set(lots.map((lot) => lot.id)).size !== lots.length) throw new Error(t("create.lot_duplicate"));
   const readoutItems = [...byId("item-rows").children].map((row) => ({
     key: row.querySelector('[name="item-key"]').value.trim(),
     label_zh: row.querySelector('[name="item-zh"]').value.trim(),
     label_en: row.querySelector('[name="item-en"]').value.trim(),
+    type: row.querySelector('[name="item-type"]').value,
   }));
   if (readoutItems.some((item) => !item.key || !item.label_zh || !item.label_en)) throw new Error(t("create.item_missing"));
   const deadline = beijingInstant(byId("create-deadline").value);
@@ -111,6 +137,11 @@ export function readTenderForm() {
     confirmation_seconds: Number(byId("create-confirmation").value) * 60,
     readout_items: readoutItems,
   };
+  const tenderer = byId("create-tenderer").value.trim();
+  const agency = byId("create-agency").value.trim();
+  if (tenderer) body.tenderer = tenderer;
+  if (agency) body.agency = agency;
+  body.tendered_by_law = byId("create-by-law").checked;
   const signin = beijingInstant(byId("create-signin").value);
   if (signin) body.signin_opens_at = signin;
   return body;
