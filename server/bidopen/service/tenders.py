@@ -14,7 +14,7 @@ from bidopen.errors import HubError, from_session_error
 from bidopen.service.sessions import SessionService
 from bidopen.service.timelimits import check_deadline, check_past_instant
 from bidopen.service.views import HOST
-from bidopen.session.codec import encode
+from bidopen.session.codec import JSON, encode
 from bidopen.session.commands import ScheduleSession
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
@@ -143,7 +143,7 @@ class Tenders:
             organisation = await organisation_store.get_organisation(conn, organisation_id)
             if organisation is None:
                 raise HubError("forbidden", "The host's organisation does not exist.")
-            spec = {
+            spec: dict[str, JSON] = {
                 "lots": [
                     {"id": lot.id, "name": lot.name, "ceiling": lot.ceiling} for lot in draft.lots
                 ],
