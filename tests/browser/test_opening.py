@@ -182,8 +182,10 @@ async def test_whole_opening_across_browsers(
     # The read-out names organisations, not account ids.
     await expect(screen.locator("#readout")).to_contain_text("甲建设工程有限公司")
     await expect(screen.locator("#readout")).to_contain_text("乙市政集团")
-    await expect(screen.locator("#readout")).to_contain_text("1234567.89")
-    await expect(screen.locator("#readout")).to_contain_text("1180000.00")
+    # Amounts with separators and in capitals (大写).
+    await expect(screen.locator("#readout")).to_contain_text("1,234,567.89")
+    await expect(screen.locator("#readout")).to_contain_text("壹佰贰拾叁万肆仟伍佰陆拾柒元捌角玖分")
+    await expect(screen.locator("#readout")).to_contain_text("1,180,000.00")
     # The hall hears each organisation with its items.
     spoken = await screen.evaluate("window.__spoken")
     assert any(
