@@ -18,6 +18,8 @@ CITIES = "东西南北中"
 NAMES = [f"{CITIES[n % 5]}城第{n}市政道路桥梁建设工程集团有限公司" for n in range(1, 25)]
 LOTS = ["1"] * 13 + ["2"] * 11
 PRICES = [f"{1_000_000 + 7_919 * n}.{n:02d}" for n in range(1, 25)]
+# As the read-out shows them: with separators (and 大写 beneath).
+SHOWN_PRICES = [f"{1_000_000 + 7_919 * n:,}.{n:02d}" for n in range(1, 25)]
 OBJECTION = (
     "第{n}号异议：解密页面在提交数据密钥后长时间无响应，"
     "请主持人核实平台日志并说明是否顺延解密时限。"
@@ -112,7 +114,7 @@ async def test_a_crowded_opening_fits_the_hall_in_every_phase(
         assert len(pages) > 1
         rows = [row for page in pages for row in page]
         assert len(rows) == 24
-        for name, account, price in zip(NAMES, ids, PRICES, strict=True):
+        for name, account, price in zip(NAMES, ids, SHOWN_PRICES, strict=True):
             assert any(name in row and account in row and price in row for row in rows), name
         await every_page(laptop, "readout")
         # From the read-out on the objectors are named, on the screen and the tender page.
