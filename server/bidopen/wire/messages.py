@@ -18,6 +18,7 @@ from bidopen.errors import CODES
 from bidopen.session.events import EVENT_TYPES
 from bidopen.session.phases import Phase
 from bidopen.session.values import BidStatus, OutcomeCause, QuorumChoice
+from bidseal.readout import ItemType
 from bidseal.signed import DOCUMENT_TYPES
 
 # Every error code, listed as the schema's enumeration (the table is docs/protocol.md 1.2).
@@ -138,7 +139,15 @@ class RecordTender(Message, frozen=True):
     id: Id
     code: str
     title: str
-    host: Annotated[str, Meta(description="The host account that scheduled the opening.")]
+    # Records signed before organisations named the host account; later ones the organisation.
+    host: Annotated[str, Meta(description="The host account (older records).")] = ""
+    organisation: Annotated[str, Meta(description="The tender's organisation, by name.")] = ""
+    # Records signed before parties were kept lack these three.
+    tenderer: Annotated[str, Meta(description="招标人; empty if not stated.")] = ""
+    agency: Annotated[str, Meta(description="招标代理机构; empty if not stated.")] = ""
+    tendered_by_law: Annotated[
+        bool, Meta(description="依法必须招标: a lot with fewer than three bids was stopped.")
+    ] = False
 
 
 class RecordLot(Message, frozen=True):
@@ -146,12 +155,19 @@ class RecordLot(Message, frozen=True):
     name: str
     bid_count: Annotated[int, Meta(ge=0, description="Bids received in time.")]
     stopped: Annotated[bool, Meta(description="Stopped at the quorum decision.")]
+    ceiling: Annotated[
+        str | None, Meta(description="最高投标限价, yuan with two decimals; null: none.")
+    ] = None
 
 
 class RecordReadoutItem(Message, frozen=True):
     key: str
     label_zh: str
     label_en: str
+    type: Annotated[ItemType, Meta(description="What a value must be (protocol 3).")] = (
+        ItemType.TEXT
+    )
+    max_length: Annotated[int, Meta(ge=1, description="Of a text item.")] = 200
 
 
 class RecordTimes(Message, frozen=True):
@@ -198,6 +214,9 @@ class RecordBid(Message, frozen=True):
         Meta(description="opened; revoked (the bidder's fault); withdrawn (not the bidder's)."),
     ]
     cause: Annotated[OutcomeCause | None, Meta(description="Why the bid has its status.")]
+    cause_item: Annotated[
+        str | None, Meta(description="With value_not_of_type: the item that broke its type.")
+    ] = None
 
 
 class RecordExtension(Message, frozen=True):
@@ -228,6 +247,13 @@ class ReadoutLine(Message, frozen=True):
     items: Annotated[
         dict[str, str] | None, Meta(description="The read-out items; only for opened bids.")
     ]
+    above_ceiling: Annotated[
+        list[str], Meta(description="Amount items above the lot's ceiling.")
+    ] = []
+    cause: Annotated[
+        OutcomeCause | None, Meta(description="Why a bid was not opened; null if it was.")
+    ] = None
+    item: Annotated[str, Meta(description="With value_not_of_type: the item.")] = ""
 
 
 class ReadoutLot(Message, frozen=True):
