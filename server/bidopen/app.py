@@ -26,6 +26,7 @@ from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
+from bidopen.http.accesslog import access_logger
 from bidopen.http.auth import host_actor
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.http.connections import ConnectionGuard, admission
@@ -350,6 +351,7 @@ def run(config: Config) -> None:
         host=config.host,
         port=config.port,
         shutdown_timeout=STOP_GRACE_SECONDS,
+        access_log=access_logger(config.access_log),
     )
 
 

@@ -72,6 +72,26 @@ def test_the_demo_runs_an_opening_to_its_signed_record(tmp_path: Path) -> None:
         assert objection["answer"]
         names = {bid["bidder_name"] for bid in payload["bids"]}
         assert "江南路桥工程有限公司" in names
+        assert "demo" not in payload["tender"]["title"]
+
+        # Then the evaluation: its stages, the test pattern, a result with its reasons.
+        tender_id = payload["tender"]["id"]
+        view: Any = {}
+        while time.monotonic() < give_up and view.get("phase") != "result_published":
+            assert serve.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            time.sleep(1)
+            view = _get(f"{base}/api/sessions/{tender_id}")["view"]
+        assert view.get("phase") == "result_published", view.get("phase")
+        assert view["evaluation_stage"] == "report"
+        result = verify_signed(
+            _get(f"{base}/api/sessions/{tender_id}/results/1"),
+            "evaluation-result",
+            ServerKeyInfo.from_json(_get(f"{base}/api/server-key")),
+        ).payload
+        assert len(result["ranked"]) == 3 and result["winner"] == result["ranked"][0]
+        # Every bid but the winner's has its reason, the revoked one included.
+        assert len(result["reasons"]) == 4
+        assert set(result["bidder_names"].values()) <= {name for name in names}
     finally:
         serve.send_signal(signal.SIGINT)
         try:
