@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
-from bidopen.demo_evaluation import evaluate
+from bidopen.demo_evaluation import PUBLICITY_DAYS, evaluate
 from bidopen.serve import DEMO_HOST
 from bidopen.session.commands import MIN_DURATION_SECONDS
 from bidopen.simulate.bidders import BidderRole, SimulatedBidder
@@ -71,6 +71,22 @@ class DemoPace:
     @property
     def retry_s(self) -> float:
         return self.seconds(15.0)
+
+    @property
+    def round_seconds(self) -> float:
+        """About how long one round takes: the countdown, its two windows, and the steps
+        between them and through the evaluation (about thirty at any speed)."""
+        return self.countdown.total_seconds() + 2 * self.window_seconds + 30 * self.step_s
+
+    def public(self) -> dict[str, float | int]:
+        """The pace as the front page states it (`GET /api/demo`)."""
+        return {
+            "speed": self.speed,
+            "countdown_seconds": round(self.countdown.total_seconds()),
+            "window_seconds": self.window_seconds,
+            "round_seconds": round(self.round_seconds),
+            "publicity_days": PUBLICITY_DAYS,
+        }
 
 
 DEMO_BIDDERS = (

@@ -148,3 +148,20 @@ async def test_countdown_follows_the_server_clock_not_the_computers(
     await screen.goto(f"/screen/{tender}")
     countdown = screen.locator("#countdown")
     await expect(countdown).to_have_text(re.compile(r"^5\d:\d\d$"))
+
+
+async def test_the_front_page_lists_a_new_tender_without_a_reload(
+    browsers: Browsers, hub_process: Any
+) -> None:
+    index = await browsers.page("index")
+    await index.goto("/")
+    await expect(index.locator("#tender-list")).to_be_visible()
+    # Not a demo hub: no pace is stated.
+    await expect(index.locator("#demo-pace")).to_be_hidden()
+    title = f"前台实时列表 {datetime.now(UTC):%H%M%S%f}"
+    tender = await create_tender(
+        hub_process.base_url, hub_process.host_user, hub_process.host_password, title
+    )
+    row = index.locator(f'[data-tender="{tender}"]')
+    await expect(row).to_contain_text(title, timeout=15_000)
+    await expect(row.locator(".badge")).to_have_text("等待开标")

@@ -93,6 +93,8 @@ def test_the_demo_runs_an_opening_to_its_published_result(tmp_path: Path) -> Non
         names = {bid["bidder_name"] for bid in payload["bids"]}
         assert "江南路桥工程有限公司" in names
         assert "demo" not in payload["tender"]["title"]
+        pace = _get(f"{base}/api/demo")
+        assert pace["demo"] is True and pace["speed"] == _SPEED
 
         # Then the evaluation: its stages, the test pattern, a result with its reasons.
         tender_id = payload["tender"]["id"]

@@ -119,6 +119,8 @@ export default Object.freeze({
   "index.intro": "Bidders seal their bids on their own computers, decrypt them online at the opening, and everyone sees the read-out at once. A current browser is all you need: no plug-ins, controls or drivers.",
   "index.bidder": "Bidder room",
   "index.host": "Host console",
+  "index.demo": "Demo mode: simulated bidders run one whole opening and evaluation after another, about {round} minutes a round: a {countdown}-second countdown to the deadline, {window} seconds each to decrypt and to confirm, then the evaluation stages, the evaluation room's picture (a test pattern) and the published candidates. The legal publicity period of {days} days is shown as it is; the demo begins its next round without waiting for it to end.",
+  "phase.deadline_passed": "Deadline passed, opening soon",
   "index.tenders": "Tenders",
   "account.section": "Account",
   "account.login": "Log in",

@@ -119,6 +119,8 @@ export default Object.freeze({
   "index.intro": "投标人在本机加密投标文件，开标时在线解密，唱标结果同时公开。只需一个现代浏览器，无需安装插件、控件或驱动。",
   "index.bidder": "投标人开标大厅",
   "index.host": "主持人控制台",
+  "index.demo": "演示模式：模拟投标人一轮接一轮完成整场开标和评标，每轮约 {round} 分钟：投标截止倒计时 {countdown} 秒，解密和确认各 {window} 秒，随后评标各阶段、评标室画面（测试图像）和中标候选人公示。法定公示期 {days} 天照常显示，演示不等公示期结束即开始下一轮。",
+  "phase.deadline_passed": "已截止，等待开标",
   "index.tenders": "招标项目",
   "account.section": "账户",
   "account.login": "登录",
