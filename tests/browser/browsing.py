@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from accessibility import serious_violations
 from playwright.async_api import Browser, BrowserContext, Download, Page, ViewportSize, expect
 
 from bidopen.client import BidderClient, HostClient, LotSpec, TenderDraft, seal_in_memory
@@ -61,6 +62,16 @@ class Browsers:
         # Confirmations (withdraw, stop a lot, close a window) are accepted, as a person would.
         page.on("dialog", lambda dialog: dialog.accept())
         return page
+
+    async def accessibility_findings(self) -> list[str]:
+        """axe-core's serious and critical findings on every page still open on the hub."""
+        found: list[str] = []
+        for context in self.contexts:
+            for page in context.pages:
+                if page.is_closed() or not page.url.startswith(self.base_url):
+                    continue
+                found += [f"{page.url}: {line}" for line in await serious_violations(page)]
+        return found
 
     def uncaught(self) -> list[str]:
         return [f"{log.name}: {error}" for log in self.logs for error in log.errors]

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from accessibility import serious_violations
 from browsing import LAPTOP_SIZE, SCREEN_SIZE, Browsers, Shooter, soon
 from playwright.async_api import Page, expect
 
@@ -65,6 +66,7 @@ async def check_page(page: Page) -> None:
     )
     assert overflow <= 0
     assert await page.evaluate(UNNAMED_CONTROLS) == []
+    assert await serious_violations(page) == []
 
 
 async def test_every_page_renders_named_and_unclipped(
@@ -165,3 +167,11 @@ async def test_the_front_page_lists_a_new_tender_without_a_reload(
     row = index.locator(f'[data-tender="{tender}"]')
     await expect(row).to_contain_text(title, timeout=15_000)
     await expect(row.locator(".badge")).to_have_text("等待开标")
+
+
+async def test_the_accessibility_check_finds_what_it_must(browsers: Browsers) -> None:
+    # The check every browser test ends with, against a page known to be wrong.
+    page = await browsers.page("broken")
+    await page.set_content('<html lang="zh-CN"><body><main><img src="x.png"></main></body>')
+    found = await serious_violations(page)
+    assert any(line.startswith("image-alt (critical)") for line in found), found
