@@ -218,6 +218,21 @@ async def downloaded_json(download: Download) -> Any:
     return json.loads(await asyncio.to_thread(Path(path).read_text, encoding="utf-8"))
 
 
+async def focus_is_in(page: Page, selector: str) -> str:
+    """Where the focus is (tag#id), after checking that it is inside `selector`: an action
+    must not drop it to <body>, where a screen reader starts again from the top."""
+    where: str = await page.evaluate(
+        """(selector) => {
+          const active = document.activeElement;
+          const inside = Boolean(active && active !== document.body && active.closest(selector));
+          return `${inside ? "" : "outside "}${active?.tagName}#${active?.id}`;
+        }""",
+        selector,
+    )
+    assert not where.startswith("outside"), f"focus {where}, not in {selector}"
+    return where
+
+
 def soon(seconds: float) -> datetime:
     return datetime.now(UTC) + timedelta(seconds=seconds)
 

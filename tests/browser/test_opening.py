@@ -16,6 +16,7 @@ from browsing import (
     Shooter,
     create_tender,
     downloaded_json,
+    focus_is_in,
     host_command,
     host_login,
     keygen,
@@ -101,6 +102,8 @@ async def test_whole_opening_across_browsers(
     await a.fill("#item-duration_days", "180")
     await a.click("#submit-button")
     await expect(a.locator("#submit-message")).to_have_class("message ok", timeout=SLOW)
+    # The focus lands on what the submission said, not on <body>.
+    await expect(a.locator("#submit-message")).to_be_focused()
     # Both bars reached the end: every byte was sealed, then every sealed byte sent.
     for bar in ("#seal-progress-bar", "#upload-progress-bar"):
         done = await a.eval_on_selector(bar, "bar => bar.value === bar.max && bar.max > 1")
@@ -115,6 +118,14 @@ async def test_whole_opening_across_browsers(
     await expect(a.locator("#rehearsal-message")).to_have_class("message ok", timeout=SLOW)
     await a.click("#signin-button")
     await expect(a.locator("#signin-status")).to_contain_text("已签到")
+    await focus_is_in(a, "#opening-card")
+    # The phase, the sign-in, the decryption list and the read-out tell a screen reader
+    # when they change (the host's log does not: it would talk over the host's work).
+    for live in ("#phase[role=status]", "#signin-status[role=status]"):
+        await expect(a.locator(live)).to_have_count(1)
+    for live in ("#decrypt-list", "#readout-tables"):
+        await expect(a.locator(live)).to_have_attribute("aria-live", "polite")
+    await expect(host.locator("#timeline")).not_to_have_attribute("aria-live", re.compile("."))
 
     # Bidder B: a key file from `bidopen keygen`, a file sealed by `bidopen seal`.
     b = await browsers.page("bidder-b")
@@ -178,6 +189,7 @@ async def test_whole_opening_across_browsers(
     for page in (a, b):
         await page.locator("#decrypt-list button").click()
         await expect(page.locator("#decrypt-message")).to_have_class("message ok", timeout=SLOW)
+        await expect(page.locator("#decrypt-message")).to_be_focused()
     await expect(screen.locator("#stat-decrypted")).to_have_text("2 / 2", timeout=SLOW)
     await expect(screen.locator("#readout")).to_be_hidden()
     assert "1234567.89" not in await screen.locator("body").inner_text()

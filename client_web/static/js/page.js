@@ -91,6 +91,7 @@ export function clearMessage(node) {
 
 /** Run `work` with `button` disabled, so a double click does not send twice. */
 export async function busy(button, work) {
+  const card = button.closest(".card") ?? button.closest("section, form");
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
@@ -98,7 +99,26 @@ export async function busy(button, work) {
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
+    keepFocus(button, card);
   }
+}
+
+const focusable = (node) => node?.isConnected && !node.closest("[hidden]") && node.getClientRects().length > 0;
+
+/**
+ * After an action the focus must not fall to `<body>` (a disabled, hidden or replaced button
+ * drops it, and a screen reader then starts again from the top): it goes to what the action
+ * said (the card's message), else back to the button, else to the card's heading.
+ */
+export function keepFocus(button, card) {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== button) return;
+  const message = card?.querySelector(".message:not([hidden])");
+  const heading = card?.querySelector("h2, h3");
+  const target = [message, button, heading].find(focusable);
+  if (!target) return;
+  if (target !== button && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
 }
 
 /**

@@ -281,7 +281,13 @@ export class OpeningCard {
     const card = byId("readout-card");
     show(card, Boolean(view.readout));
     if (!view.readout) return;
-    replaceChildren(byId("readout-tables"), readoutTables(view));
+    // A live region: rebuilt only when the read-out (or the language) changed, so that it is
+    // read aloud once when it appears, not again with every event of the session.
+    const shown = `${document.documentElement.lang} ${JSON.stringify(view.readout)} ${JSON.stringify(view.bidder_names ?? {})}`;
+    if (shown !== this.readoutShown) {
+      this.readoutShown = shown;
+      replaceChildren(byId("readout-tables"), readoutTables(view));
+    }
     const confirming = view.phase === "confirmation" && !view.paused;
     const confirmed = Boolean(you.confirmed_at);
     setText(

@@ -235,7 +235,10 @@ async function enterWorkspace({ bidderId, orgName, keys, keyFileText: text }) {
   show(byId("forget-key"), await keyFileKeptHere());
   show(byId("connection"));
   await loadTenders();
-  byId("main").focus();
+  // The room's first news (the tender and its phase), not the whole page framed by a ring.
+  const heading = byId("tender-heading");
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
 }
 
 async function loadTenders() {
