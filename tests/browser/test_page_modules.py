@@ -130,7 +130,7 @@ async def test_beijing_time_and_countdown_text(module_browser: Browsers) -> None
                          m.formatCountdown(2 * 86_400_000 + 5_000), m.formatCountdown(-5),
                          m.formatDateTime("2026-12-01T01:30:15.000Z")]""",
     )
-    assert texts == ["00:59", "1:02:03", "2天 00:00:05", "00:00", "2026/12/01 09:30:15"]
+    assert texts == ["00:59", "1:02:03", "2天 00:00:05", "00:00", "2026-12-01 09:30:15 北京时间"]
 
 
 async def test_read_out_is_spoken_with_units_after_values(module_browser: Browsers) -> None:

@@ -102,8 +102,13 @@ async def test_language_switch_and_keyboard(browsers: Browsers, hub_process: Any
         pytest.fail("Tab never reached the language switch")
     outline = await screen.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+    # Its name holds what it shows, the other language's name spoken in that language.
+    switch = screen.locator("#lang-switch")
+    await expect(switch).to_have_accessible_name("切换语言 English")
+    await expect(switch.locator("span[lang=en]")).to_have_text("English")
     await screen.keyboard.press("Enter")
     assert await screen.evaluate("document.documentElement.lang") == "en"
+    await expect(switch).to_have_accessible_name("Switch language 中文")
     await expect(screen.locator("#phase-label")).to_have_text("Waiting for the opening")
     await expect(screen.locator("#speech-toggle")).to_have_text("Mute")
 

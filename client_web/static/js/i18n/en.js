@@ -8,6 +8,7 @@ export default Object.freeze({
 
   "time.days": "{days} d {rest}",
   "time.minutes": "{minutes} min",
+  "time.zone": "UTC+8",
   "time.seconds": "{seconds} s",
 
   "conn.connecting": "Connecting…",

@@ -8,6 +8,7 @@ export default Object.freeze({
 
   "time.days": "{days}天 {rest}",
   "time.minutes": "{minutes} 分钟",
+  "time.zone": "北京时间",
   "time.seconds": "{seconds} 秒",
 
   "conn.connecting": "正在连接…",
