@@ -211,12 +211,24 @@ async function submitRegister() {
   }
 }
 
+// Phases in which leaving the room could cost the bidder its bid (a key not handed over in
+// the window, a record not confirmed): the browser asks before the page goes.
+const LIVE_PHASES = new Set(["opening", "quorum_decision", "decryption", "confirmation"]);
+let leaving = false;
+
+function askBeforeLeaving(event) {
+  if (leaving || !LIVE_PHASES.has(room.view?.phase)) return;
+  event.preventDefault();
+  event.returnValue = "";
+}
+
 async function logOut() {
   if (room.bidderId && (await keyFileKeptHere())) {
     const answer = await askAboutKeyFile();
     if (answer === "cancel") return;
     if (answer === "forget") await forgetKeyFile(room.bidderId).catch(() => {});
   }
+  leaving = true;
   await api.post("/api/logout", {}).catch(() => {});
   // Reloading drops the keys and the token from memory in one step.
   location.reload();
@@ -357,6 +369,7 @@ function renderSession() {
 
 async function main() {
   bootPage();
+  window.addEventListener("beforeunload", askBeforeLeaving);
   submission = new SubmissionCard(room);
   opening = new OpeningCard(room);
   new RehearsalCard(room);
