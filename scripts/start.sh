@@ -16,7 +16,10 @@ wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/bidopen ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing bidopen into .venv (once; again only when pyproject.toml or constraints.txt change)…"
   .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-  .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+  # setuptools warns that a folder named like the package in the working directory could
+  # shadow it; ours live under server/ and crypto/, so the warning says nothing here.
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
   echo "$wanted" > "$stamp"
 fi
 exec .venv/bin/bidopen serve --demo "$@"
