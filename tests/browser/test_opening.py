@@ -170,6 +170,8 @@ async def test_whole_opening_across_browsers(
     await quorum.locator("button[data-choice=continue]").click()
     await host_command(host, "start_decryption")
     await expect(screen.locator("#phase-label")).to_contain_text("解密")
+    # The rehearsal was for before the deadline.
+    await expect(a.locator("#rehearsal-card")).to_be_hidden()
 
     # The host pauses (the countdown freezes everywhere), resumes, and extends the window.
     await host_command(host, "pause", reason="投标人反映网络中断，暂停核实")
@@ -237,7 +239,18 @@ async def test_whole_opening_across_browsers(
     await expect(host.locator("#objection-list li").first).to_contain_text("乙市政集团")
     await check_hall(screens, screenshot, "objection")
     answer = host.locator("#objection-list li[data-state=open]")
-    await answer.locator("textarea").fill("已核对投标文件，工期为150日历天，唱标无误。")
+    # An empty answer is refused: the message names the field, which is marked and focused;
+    # both go away once the host types.
+    await answer.locator("button[type=submit]").click()
+    message = host.locator("#session-message")
+    await expect(message).to_have_class("message error")
+    await expect(message).to_contain_text("答复")
+    answer_text = answer.locator("textarea")
+    await expect(answer_text).to_have_attribute("aria-invalid", "true")
+    await expect(answer_text).to_be_focused()
+    await answer_text.fill("已核对投标文件，工期为150日历天，唱标无误。")
+    await expect(answer_text).not_to_have_attribute("aria-invalid", "true")
+    await expect(message).to_be_hidden()
     await answer.locator("button[type=submit]").click()
     await expect(b.locator("#my-objections")).to_contain_text("唱标无误", timeout=SLOW)
     await b.click("#confirm-button")

@@ -29,5 +29,7 @@ export function describeEvent(message, view) {
     stage: tOr(`stage.${d.stage}`, d.stage ?? ""),
     winner: who(d.winner),
   };
-  return tOr(`event.${message.kind}`, message.kind, vars);
+  // "deemed to accept: —" said nothing: a closing where everyone confirmed says so.
+  const kind = message.kind === "confirmation_closed" && !d.deemed_accepted?.length ? "confirmation_closed_all" : message.kind;
+  return tOr(`event.${kind}`, message.kind, vars);
 }

@@ -83,6 +83,44 @@ export function showMessage(node, text, kind = "info") {
   node.hidden = false;
 }
 
+/** The control of `form` a refused member names: `reason`, `text`, or `lots[0].id` (the first
+ *  control named `lot-id`, `id` or `lots`), if the form has one. */
+function controlFor(form, field) {
+  const parts = field.split(/[.[\]]+/).filter(Boolean);
+  const names = [field, parts.at(-1), parts[0], `${parts[0]?.replace(/s$/, "")}-${parts.at(-1)}`];
+  for (const name of names) {
+    // `data-field` names the member a control fills when its name differs (minutes sent as seconds).
+    const control = name && form.querySelector(`[data-field="${CSS.escape(name)}"], [name="${CSS.escape(name)}"]`);
+    if (control) return control;
+  }
+  return null;
+}
+
+/**
+ * Show a refusal of the hub in `node`. When it names a field, the message says which (by its
+ * label in `form`, else by the member's name) and the control is marked invalid and focused;
+ * the mark and the message go away as soon as that field is edited, when they stop being true.
+ */
+export function showRefusal(node, error, form = null) {
+  const field = error?.field;
+  const control = field && form ? controlFor(form, field) : null;
+  const label = control?.labels?.[0]?.textContent.trim() || field;
+  const text = label ? t("error.in_field", { field: label, message: describeError(error) }) : describeError(error);
+  showMessage(node, text, "error");
+  if (!control) return;
+  if (!node.id) node.id = `refusal-${Math.random().toString(36).slice(2)}`;
+  control.setAttribute("aria-invalid", "true");
+  control.setAttribute("aria-errormessage", node.id);
+  control.focus();
+  const healed = () => {
+    control.removeAttribute("aria-invalid");
+    control.removeAttribute("aria-errormessage");
+    if (node.textContent === text) clearMessage(node);
+  };
+  control.addEventListener("input", healed, { once: true });
+  control.addEventListener("change", healed, { once: true });
+}
+
 export function clearMessage(node) {
   node.hidden = true;
   node.className = "message";

@@ -15,6 +15,7 @@ export default Object.freeze({
   "conn.online": "Connected",
   "conn.offline": "Connection lost, reconnecting…",
 
+  "error.in_field": "{field}: {message}",
   "error.network": "The network request failed. Check your connection and try again.",
   "error.aborted": "Cancelled.",
   "error.unknown": "An unknown error occurred.",
@@ -298,6 +299,7 @@ export default Object.freeze({
   "create.title": "New tender",
   "create.project_title": "Title",
   "create.add_lot": "Add lot",
+  "create.lot_n": "Lot {n}",
   "create.lot_id": "Lot id",
   "create.lot_name": "Lot name",
   "create.default_lot": "Lot 1",
@@ -391,6 +393,7 @@ export default Object.freeze({
   "event.bidder_confirmed": "{bidder} confirmed the record",
   "event.objection_raised": "{bidder} raised objection {objection_id}: {text}",
   "event.objection_answered": "Objection {objection_id} answered: {text}",
+  "event.confirmation_closed_all": "Confirmation closed; every bidder confirmed",
   "event.confirmation_closed": "Confirmation closed; deemed to accept: {deemed}",
   "event.record_published": "Opening record signed and published",
   "event.evaluation_stage_changed": "Evaluation stage: {stage}",

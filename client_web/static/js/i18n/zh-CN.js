@@ -15,6 +15,7 @@ export default Object.freeze({
   "conn.online": "已连接",
   "conn.offline": "连接中断，正在重连…",
 
+  "error.in_field": "{field}：{message}",
   "error.network": "网络连接失败，请检查网络后重试。",
   "error.aborted": "操作已取消。",
   "error.unknown": "发生未知错误。",
@@ -298,6 +299,7 @@ export default Object.freeze({
   "create.title": "新建招标项目",
   "create.project_title": "项目名称",
   "create.add_lot": "添加标段",
+  "create.lot_n": "第{n}标段",
   "create.lot_id": "标段编号",
   "create.lot_name": "标段名称",
   "create.default_lot": "第一标段",
@@ -391,6 +393,7 @@ export default Object.freeze({
   "event.bidder_confirmed": "{bidder} 确认开标记录",
   "event.objection_raised": "{bidder} 提出异议 {objection_id}：{text}",
   "event.objection_answered": "答复异议 {objection_id}：{text}",
+  "event.confirmation_closed_all": "确认结束；全部投标人均已确认",
   "event.confirmation_closed": "确认结束；视为认可：{deemed}",
   "event.record_published": "开标记录已签名发布",
   "event.evaluation_stage_changed": "评标阶段：{stage}",

@@ -355,6 +355,8 @@ function renderSession() {
   if (view.deadline && room.tender) room.tender.deadline = view.deadline;
   renderCountdown();
   show(byId("submit-card"), view.phase === "scheduled");
+  // A rehearsal is for the days before the opening; after the deadline the real thing is on.
+  show(byId("rehearsal-card"), ["unscheduled", "scheduled"].includes(view.phase));
   if (view.phase !== lastPhase) {
     lastPhase = view.phase;
     // The actions on one's own bids depend on the phase (withdraw only before the deadline).
