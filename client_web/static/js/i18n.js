@@ -35,6 +35,21 @@ export function t(key, vars = {}) {
   return tIn(language, key, vars);
 }
 
+/** "label：value" in Chinese, "label: value" in English (full-width marks are Chinese only). */
+export function labelled(label, value = "") {
+  return t("punct.labelled", { label, value });
+}
+
+/** "甲、乙" in Chinese, "A, B" in English. */
+export function listed(items) {
+  return items.join(t("punct.list"));
+}
+
+/** "text（note）" in Chinese, "text (note)" in English. */
+export function aside(text, note) {
+  return t("punct.aside", { text, note });
+}
+
 /** `t` in a given language, whatever the page shows (the hall hears Chinese). */
 export function tIn(lang, key, vars = {}) {
   const template = LANGUAGES[lang]?.[key] ?? LANGUAGES[DEFAULT_LANGUAGE][key] ?? key;

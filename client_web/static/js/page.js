@@ -4,9 +4,11 @@ import { describeError } from "./api.js";
 import { byId, isolate, setText } from "./dom.js";
 import { FeedState } from "./feed.js";
 import {
+  aside,
   bindLanguageSwitch,
   formatCountdown,
   formatDateTime,
+  labelled,
   onLanguageChange,
   t,
   tOr,
@@ -36,7 +38,7 @@ export function connectionIndicator() {
     box.dataset.state = state;
     box.dataset.refused = refusal ? refusal.code : "";
     const label = t(`conn.${state}`);
-    setText(text, refusal ? `${label}：${describeError(refusal)}` : label);
+    setText(text, refusal ? labelled(label, describeError(refusal)) : label);
   };
   onLanguageChange(render);
   const set = (next) => {
@@ -56,7 +58,7 @@ export function connectionIndicator() {
 /** A phase's name in the page language. */
 export function phaseName(phase, paused = false) {
   const name = tOr(`phase.${phase}`, phase);
-  return paused ? `${name}（${t("phase.paused")}）` : name;
+  return paused ? aside(name, t("phase.paused")) : name;
 }
 
 /** A read-out item's label in the page language. */

@@ -2,7 +2,7 @@
 
 import { bidderLabel, bidderName } from "./bidders.js";
 import { el } from "./dom.js";
-import { currentLanguage, t, tIn, tOr } from "./i18n.js";
+import { currentLanguage, labelled, t, tIn, tOr } from "./i18n.js";
 import { itemLabel } from "./page.js";
 import { lotName } from "./session-view.js";
 import { spokenItem } from "./speech.js";
@@ -22,7 +22,7 @@ export function readoutTables(view, { highlight = null } = {}) {
       el(
         "table",
         { dataset: { lot: lot.lot } },
-        el("caption", { text: `${t("screen.lot")}：${lotName(view, lot.lot)}` }),
+        el("caption", { text: labelled(t("screen.lot"), lotName(view, lot.lot)) }),
         el(
           "thead",
           {},

@@ -2,7 +2,7 @@
 
 import { bidderLabel } from "./bidders.js";
 import { byId, download, el, replaceChildren, setText, show } from "./dom.js";
-import { t, tOr } from "./i18n.js";
+import { aside, t, tOr } from "./i18n.js";
 import { loadPublishedRecord } from "./record.js";
 
 /** What the record says of a bidder's stance on it: confirmed, deemed to accept, or nothing. */
@@ -15,7 +15,7 @@ function stance(payload, bidder) {
 function outcome(bid) {
   if (!bid.status) return "—";
   const status = tOr(`status.${bid.status}`, bid.status);
-  return bid.cause ? `${status}（${tOr(`cause.${bid.cause}`, bid.cause)}）` : status;
+  return bid.cause ? aside(status, tOr(`cause.${bid.cause}`, bid.cause)) : status;
 }
 
 /**

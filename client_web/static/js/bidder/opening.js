@@ -3,7 +3,7 @@
 import { b64uEncode, parseSealed, unwrapDataKey } from "/static/vendor/bidseal.bundle.js";
 import { describeError } from "../api.js";
 import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
-import { t, tOr } from "../i18n.js";
+import { aside, t, tOr } from "../i18n.js";
 import { busy, clearMessage, showMessage, when } from "../page.js";
 import { readoutTables } from "../readout-table.js";
 import { lotName, progress } from "../session-view.js";
@@ -254,7 +254,7 @@ export class OpeningCard {
       list,
       bids.map((bid) => {
         let state;
-        if (bid.outcome) state = el("span", { class: `badge ${bid.outcome.status === "opened" ? "ok" : "danger"}`, text: `${tOr(`status.${bid.outcome.status}`, bid.outcome.status)}（${tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)}）` });
+        if (bid.outcome) state = el("span", { class: `badge ${bid.outcome.status === "opened" ? "ok" : "danger"}`, text: aside(tOr(`status.${bid.outcome.status}`, bid.outcome.status), tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)) });
         else if (bid.decrypted_at) state = el("span", { class: "badge ok", text: t("opening.decrypted_at", { at: when(bid.decrypted_at) }) });
         else if (bid.failed_attempts) state = el("span", { class: "badge danger", text: t("opening.failed", { n: bid.failed_attempts }) });
         else state = el("span", { class: "badge", text: t("opening.encrypted") });

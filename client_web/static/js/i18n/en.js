@@ -2,6 +2,9 @@
 
 export default Object.freeze({
   "lang.name": "English",
+  "punct.labelled": "{label}: {value}",
+  "punct.list": ", ",
+  "punct.aside": "{text} ({note})",
   "lang.switch": "Switch language",
   "app.name": "Remote Bid Opening",
   "app.skip": "Skip to main content",

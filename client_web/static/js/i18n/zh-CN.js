@@ -2,6 +2,9 @@
 
 export default Object.freeze({
   "lang.name": "中文",
+  "punct.labelled": "{label}：{value}",
+  "punct.list": "、",
+  "punct.aside": "{text}（{note}）",
   "lang.switch": "切换语言",
   "app.name": "不见面开标",
   "app.skip": "跳到主要内容",

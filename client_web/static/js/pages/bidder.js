@@ -11,7 +11,7 @@ import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
-import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, formatWindow, listed, onLanguageChange, t } from "../i18n.js";
 import {
   bootPage,
   busy,
@@ -311,8 +311,8 @@ function renderTender() {
     [t("tender.deadline"), when(tender.deadline)],
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
     [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
-    [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
-    [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
+    [t("tender.lots"), listed(tender.lots.map((lot) => lot.name))],
+    [t("tender.readout_items"), listed(tender.readout_items.map((item) => itemLabel(item, language)))],
   ];
   replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
 }

@@ -11,7 +11,7 @@ import { DocumentsCard } from "../host/documents.js";
 import { renderResultForm } from "../host/result-form.js";
 import { bindHostLogin, logOutHost, resumeHostLogin } from "../host/sign-in.js";
 import { bindTenderForm, readTenderForm, resetTenderForm } from "../host/tender-form.js";
-import { onLanguageChange, t, tOr } from "../i18n.js";
+import { aside, onLanguageChange, t, tOr } from "../i18n.js";
 import {
   bootPage,
   busy,
@@ -224,7 +224,7 @@ function renderBids() {
             }),
             el("td", {
               text: bid.outcome
-                ? `${tOr(`status.${bid.outcome.status}`, bid.outcome.status)}（${tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)}）`
+                ? aside(tOr(`status.${bid.outcome.status}`, bid.outcome.status), tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause))
                 : "—",
             }),
           ),
