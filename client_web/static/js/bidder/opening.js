@@ -207,7 +207,7 @@ export class OpeningCard {
     setText(
       byId("signin-status"),
       signedIn
-        ? t("opening.signed_in", { at: when(you.signed_in_at) === "—" ? t("opening.before_deadline") : when(you.signed_in_at) })
+        ? t("opening.signed_in", { at: you.signed_in_before_deadline || !you.signed_in_at ? t("opening.before_deadline") : when(you.signed_in_at) })
         : open
           ? t("opening.not_signed_in")
           : t("opening.signin_opens", { at: when(view.signin_opens_at) }),
