@@ -2,6 +2,7 @@
 
 export default Object.freeze({
   "lang.name": "English",
+  "punct.colon": ": ",
   "punct.labelled": "{label}: {value}",
   "punct.list": ", ",
   "punct.aside": "{text} ({note})",
