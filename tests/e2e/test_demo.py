@@ -120,7 +120,9 @@ def test_the_demo_runs_an_opening_to_its_published_result(tmp_path: Path) -> Non
     assert "Traceback" not in output
     # The terminal keeps the banner: no access log unless asked for.
     assert "GET /api/" not in output, output[-2000:]
-    assert "demo host login" in (tmp_path / "data" / "banner.txt").read_text()
+    banner = tmp_path / "data" / "banner.txt"
+    assert "demo host login" in banner.read_text()
+    assert banner.stat().st_mode & 0o777 == 0o600  # it holds the demo password
 
 
 @pytest.mark.slow

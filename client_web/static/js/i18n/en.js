@@ -2,7 +2,6 @@
 
 export default Object.freeze({
   "lang.name": "English",
-  "punct.colon": ": ",
   "punct.labelled": "{label}: {value}",
   "punct.list": ", ",
   "punct.aside": "{text} ({note})",
@@ -75,6 +74,7 @@ export default Object.freeze({
   "screen.readout": "Read-out",
   "screen.objections": "Objections and answers",
   "screen.record": "Opening record published",
+  "screen.record_hash_labelled": "Record hash (SHA-256): ",
   "screen.record_hash": "Record hash (SHA-256)",
   "screen.no_tender": "No such tender.",
   "screen.bidder": "Bidder",

@@ -2,7 +2,6 @@
 
 export default Object.freeze({
   "lang.name": "中文",
-  "punct.colon": "：",
   "punct.labelled": "{label}：{value}",
   "punct.list": "、",
   "punct.aside": "{text}（{note}）",
@@ -75,6 +74,7 @@ export default Object.freeze({
   "screen.readout": "唱标",
   "screen.objections": "异议与答复",
   "screen.record": "开标记录已发布",
+  "screen.record_hash_labelled": "记录哈希（SHA-256）：",
   "screen.record_hash": "记录哈希（SHA-256）",
   "screen.no_tender": "未找到该招标项目。",
   "screen.bidder": "投标人",
