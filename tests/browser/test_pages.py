@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 from accessibility import serious_violations
-from browsing import LAPTOP_SIZE, SCREEN_SIZE, Browsers, Shooter, soon
+from browsing import (
+    LAPTOP_SIZE,
+    SCREEN_SIZE,
+    Browsers,
+    Shooter,
+    focus_is_in,
+    register_with_new_keys,
+    soon,
+)
 from playwright.async_api import Page, expect
 
 from bidopen.client import HostClient, LotSpec, TenderDraft
@@ -36,12 +44,14 @@ def hub_process(shared_hub: Any) -> Any:
     return shared_hub
 
 
-async def create_tender(base_url: str, user: str, password: str, title: str) -> str:
+async def create_tender(
+    base_url: str, user: str, password: str, title: str, *, lead_s: float = 3600
+) -> str:
     host = HostClient(base_url)
     try:
         await host.login(user, password)
         draft = TenderDraft(
-            title=title, lots=(LotSpec(id="1", name="第一标段"),), deadline=soon(3600)
+            title=title, lots=(LotSpec(id="1", name="第一标段"),), deadline=soon(lead_s)
         )
         return (await host.create_tender(draft)).id
     finally:
@@ -180,3 +190,23 @@ async def test_the_accessibility_check_finds_what_it_must(browsers: Browsers) ->
     await page.set_content('<html lang="zh-CN"><body><main><img src="x.png"></main></body>')
     found = await serious_violations(page)
     assert any(line.startswith("image-alt (critical)") for line in found), found
+
+
+async def test_the_bidder_room_says_the_time_left_and_keeps_the_focus_on_its_news(
+    browsers: Browsers, hub_process: Any
+) -> None:
+    # The countdown is a silent timer; a minute before the deadline the room says so aloud.
+    tender = await create_tender(
+        hub_process.base_url,
+        hub_process.host_user,
+        hub_process.host_password,
+        "供水厂扩建工程",
+        lead_s=85,
+    )
+    page = await browsers.page("bidder")
+    await page.goto(f"/bidder?tender={tender}")
+    await register_with_new_keys(page, "丙水务工程有限公司", "王五 139", "passphrase-C-1")
+    # After login the focus is on the tender's heading, not on the whole page.
+    assert await focus_is_in(page, "#tender-heading") == "H2#tender-heading"
+    alert = page.locator("#time-left-alert[role=status]")
+    await expect(alert).to_have_text("距投标截止（开标）：还有 1 分钟", timeout=90_000)

@@ -43,6 +43,7 @@ export default Object.freeze({
   "countdown.decryption": "Decryption time left",
   "countdown.confirmation": "Confirmation time left",
   "countdown.publicity": "Publicity period left",
+  "countdown.minutes_left": "{what}: {minutes} min",
   "countdown.paused": "Paused by the host: {reason}",
   "countdown.deadline_at": "Opening time: {at}",
 

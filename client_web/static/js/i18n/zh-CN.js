@@ -43,6 +43,7 @@ export default Object.freeze({
   "countdown.decryption": "解密剩余时间",
   "countdown.confirmation": "确认剩余时间",
   "countdown.publicity": "公示期剩余",
+  "countdown.minutes_left": "{what}：还有 {minutes} 分钟",
   "countdown.paused": "主持人已暂停：{reason}",
   "countdown.deadline_at": "开标时间：{at}",
 

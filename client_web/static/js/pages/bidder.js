@@ -24,6 +24,7 @@ import {
   when,
 } from "../page.js";
 import { RecordCard } from "../record-view.js";
+import { countdownTarget } from "../session-view.js";
 import { forgetKeyFile, listKeyFiles, loadKeyFile, saveKeyFile } from "../vault.js";
 
 const api = new Api();
@@ -342,11 +343,29 @@ function renderReleaseClocks() {
   else clearMessage(status);
 }
 
+// The countdown is a silent timer (role=timer); these moments are said aloud instead.
+const SPOKEN_MINUTES = [10, 5, 1];
+let spokenKey = "";
+
+function announceTimeLeft(view) {
+  const target = countdownTarget(view);
+  if (!["deadline", "decryption", "confirmation"].includes(target.kind) || !target.at) return;
+  const minutes = SPOKEN_MINUTES.find((m) => {
+    const left = clock.until(target.at);
+    return left <= m * 60_000 && left > (m * 60_000 - 5_000);
+  });
+  const key = `${view.tender_id} ${target.kind} ${target.at} ${minutes}`;
+  if (minutes === undefined || key === spokenKey) return;
+  spokenKey = key;
+  setText(byId("time-left-alert"), t("countdown.minutes_left", { what: t(`countdown.${target.kind}`), minutes }));
+}
+
 function renderCountdown() {
   const view = room.view;
   if (!view) return;
   setText(byId("phase"), phaseName(view.phase, view.paused));
   showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  announceTimeLeft(view);
 }
 
 function renderSession() {
