@@ -180,6 +180,18 @@ async def test_whole_opening_across_browsers(
     await check_hall(screens, screenshot, "paused")
     await host_command(host, "resume")
     await expect(a.locator("#decrypt-list button")).to_be_enabled()
+    # Leaving the room in the window asks first; a reload comes back to the same tender, the
+    # passphrase asked again (the key stays encrypted in this browser).
+    asks = "() => { const e = new Event('beforeunload', {cancelable: true}); "
+    asks += "window.dispatchEvent(e); return e.defaultPrevented; }"
+    assert await a.evaluate(asks) is True
+    await a.reload()
+    assert f"tender={tender}" in a.url
+    await a.fill("#login-passphrase", "passphrase-A-1")
+    await a.click("#login-form button[type=submit]")
+    await expect(a.locator("#workspace")).to_be_visible(timeout=SLOW)
+    await expect(a.locator("#tender-select")).to_have_value(tender)
+    await expect(a.locator("#decrypt-list button")).to_be_enabled()
     await host_command(host, "extend_decryption", minutes="5", reason="网络恢复，顺延五分钟")
     # The host typed minutes; the hub counts seconds; the hall reads minutes again.
     notice = screen.locator("#notice")
