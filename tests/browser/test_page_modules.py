@@ -300,4 +300,5 @@ async def test_host_texts_say_what_is_true(module_browser: Browsers) -> None:
                           {bidder_names: {"b-1": "甲公司"}}),
         ]""",
     )
-    assert lines == ["确认结束；全部投标人均已确认", "确认结束；视为认可：甲公司"]
+    # Names are isolated inside the sentence (FSI … PDI, see isolate in dom.js).
+    assert lines == ["确认结束；全部投标人均已确认", "确认结束；视为认可：\u2068甲公司\u2069"]
