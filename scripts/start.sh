@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the hub on a fresh machine and starts it with a demo opening to watch.
 # Everything stays in ./data (SQLite and local files); nothing else to install or start.
+# A second start with nothing changed installs nothing: it listens within a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,17 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -c constraints.txt -e .
+# What the install depends on; the source itself is installed editable, so a change to it
+# needs no reinstall.
+stamp=.venv/.bidopen-installed
+wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
+if [ ! -x .venv/bin/bidopen ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
+  echo "Installing bidopen into .venv (once; again only when pyproject.toml or constraints.txt change)…"
+  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+  # setuptools warns that a folder named like the package in the working directory could
+  # shadow it; ours live under server/ and crypto/, so the warning says nothing here.
+  PYTHONWARNINGS="ignore:Editable installation" \
+    .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+  echo "$wanted" > "$stamp"
+fi
 exec .venv/bin/bidopen serve --demo "$@"

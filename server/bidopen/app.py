@@ -21,11 +21,13 @@ from bidopen.errors import HubError, StartRefused
 from bidopen.health import Readiness, add_operations_routes, database_check, scheduler_check
 from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
+from bidopen.http import demo_pace as demo_pace_views
 from bidopen.http import documents as document_views
 from bidopen.http import log_heads as log_head_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
+from bidopen.http.accesslog import access_logger
 from bidopen.http.auth import host_actor
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.http.connections import ConnectionGuard, admission
@@ -177,6 +179,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         time_views,
         document_views,
         log_head_views,
+        demo_pace_views,
     ):
         app.router.add_routes(module.routes)
     realtime.attach(app)
@@ -350,6 +353,7 @@ def run(config: Config) -> None:
         host=config.host,
         port=config.port,
         shutdown_timeout=STOP_GRACE_SECONDS,
+        access_log=access_logger(config.access_log),
     )
 
 

@@ -87,7 +87,8 @@ class Config:
     demo: bool = False
     demo_speed: int = 1
     web_root: Path = DEFAULT_WEB_ROOT
-    log_level: str = "INFO"
+    log_level: str = "WARNING"
+    access_log: str | None = None
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -4,7 +4,13 @@ Each round creates a tender whose deadline is about two minutes away; five demo 
 seal and upload during the countdown, sign in, and decrypt once the host opens the window
 (one of them hands over a wrong key, so its bid is revoked when the window ends); after
 the read-out one bidder objects, the demo host answers, everyone confirms, and the signed
-record is published. A newcomer watching the big screen sees a whole opening.
+record is published; then the evaluation goes through its stages with the test pattern as
+the evaluation room's picture, and the result is published with its candidates and reasons.
+A newcomer watching the big screen sees a whole opening.
+
+A restart finds the rounds it left: one whose record is out goes on with its evaluation, one
+still in its opening is aborted with the reason on the big screen (the demo bidders' keys
+lived in the stopped process), and the numbering goes on from the highest round.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 import logging
 import os
 import random
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +28,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
+from bidopen.demo_evaluation import PUBLICITY_DAYS, evaluate
 from bidopen.serve import DEMO_HOST
 from bidopen.session.commands import MIN_DURATION_SECONDS
 from bidopen.simulate.bidders import BidderRole, SimulatedBidder
@@ -28,6 +36,14 @@ from bidopen.simulate.bidders import BidderRole, SimulatedBidder
 log = logging.getLogger("bidopen.demo")
 
 LOT = "1"
+TITLE = "演示项目第{number}期：市政道路改造工程"
+# Titles of earlier releases carried an English tail; the number is read from both.
+NUMBERED = re.compile(r"^演示项目第(\d+)期")
+# Phases in which a found round goes on with its record and evaluation.
+RESUMABLE = frozenset({"record_due", "closed", "evaluation"})
+FINISHED = frozenset({"result_published", "stopped", "aborted"})
+RESTART_REASON = "演示服务已重启：模拟投标人的密钥随旧进程丢失，本轮演示中止，下一轮随即开始。"
+ANSWER = "主持人答复：经核对开标一览表，唱标内容无误。"
 
 
 @dataclass(frozen=True)
@@ -53,12 +69,24 @@ class DemoPace:
         return self.seconds(4.0)
 
     @property
-    def show_record_s(self) -> float:
-        return self.seconds(45.0)
-
-    @property
     def retry_s(self) -> float:
         return self.seconds(15.0)
+
+    @property
+    def round_seconds(self) -> float:
+        """About how long one round takes: the countdown, its two windows, and the steps
+        between them and through the evaluation (about thirty at any speed)."""
+        return self.countdown.total_seconds() + 2 * self.window_seconds + 30 * self.step_s
+
+    def public(self) -> dict[str, float | int]:
+        """The pace as the front page states it (`GET /api/demo`)."""
+        return {
+            "speed": self.speed,
+            "countdown_seconds": round(self.countdown.total_seconds()),
+            "window_seconds": self.window_seconds,
+            "round_seconds": round(self.round_seconds),
+            "publicity_days": PUBLICITY_DAYS,
+        }
 
 
 DEMO_BIDDERS = (
@@ -106,7 +134,9 @@ class DemoRound:
         stop: asyncio.Event,
         number: int,
         pace: DemoPace,
+        base_url: str,
     ) -> None:
+        self.base_url = base_url
         self.host = host
         self.bidders = bidders
         self.stop = stop
@@ -117,8 +147,8 @@ class DemoRound:
         pace = self.pace
         tender = await self.host.create_tender(
             TenderDraft(
-                title=f"演示项目第{self.number}期：市政道路改造工程 (demo opening {self.number})",
-                lots=(LotSpec(LOT, "标段一 Lot 1"),),
+                title=TITLE.format(number=self.number),
+                lots=(LotSpec(LOT, "标段一"),),
                 deadline=datetime.now(UTC) + pace.countdown,
                 decryption_seconds=pace.window_seconds,
                 confirmation_seconds=pace.window_seconds,
@@ -145,6 +175,7 @@ class DemoRound:
         await self.host.publish_record(tender.id)
         log.info("demo opening %s: record published", tender.id)
         await live.close()
+        await evaluate(self.host, self.base_url, tender.id, _stepper(self.stop, self.pace))
 
     async def _confirm(self, tender_id: str, feed: SessionFeed) -> None:
         step = self.pace.step_s
@@ -158,7 +189,7 @@ class DemoRound:
             await self.host.answer_objection(
                 tender_id,
                 bidder.objection_id,
-                "主持人答复：经核对开标一览表，唱标内容无误。The read-out matches the bid form.",
+                ANSWER,
             )
             await _pause(self.stop, step)
             await bidder.client.confirm(tender_id)
@@ -168,19 +199,54 @@ class DemoRound:
         await self.host.close_confirmation(tender_id)
 
 
+def _stepper(stop: asyncio.Event, pace: DemoPace) -> Callable[[float], Awaitable[None]]:
+    """Pauses counted in the pace's steps, ended at once when the hub shuts down."""
+    return lambda count: _pause(stop, pace.step_s * count)
+
+
+async def recover_rounds(
+    host: HostClient, base_url: str, stop: asyncio.Event, pace: DemoPace
+) -> int:
+    """Finish or end the rounds an earlier run of the demo left; the highest round number."""
+    number = 0
+    # Newest first; a demo that ran for days has more rounds, but not more unfinished ones.
+    for tender in await host.tenders(limit=200):
+        found = NUMBERED.match(tender.title)
+        if found is None:
+            continue
+        number = max(number, int(found[1]))
+        if tender.phase in FINISHED:
+            continue
+        try:
+            if tender.phase not in RESUMABLE:
+                await host.abort(tender.id, RESTART_REASON)
+                log.info("demo opening %s ended after a restart (%s)", tender.id, tender.phase)
+                continue
+            if tender.phase == "record_due":
+                await host.publish_record(tender.id)
+            log.info("demo opening %s: evaluation resumed after a restart", tender.id)
+            await evaluate(host, base_url, tender.id, _stepper(stop, pace))
+        except ClientError as error:
+            # Another host's tender of the same name, or a state the demo did not foresee.
+            log.warning("demo opening %s left as it is: %s", tender.id, error)
+    return number
+
+
 async def run_demo(base_url: str, stop: asyncio.Event, pace: DemoPace) -> None:
     """Run demo openings until `stop` is set; a failed round is logged and the next begins."""
     user, password = demo_account()
-    number = 0
+    number: int | None = None
     async with aiohttp.ClientSession() as http:
         host = HostClient(base_url, session=http)
         bidders: list[SimulatedBidder] = []
         try:
             while not stop.is_set():
-                number += 1
                 try:
                     if host.token is None:
                         await host.login(user, password)
+                    if number is None:
+                        number = await recover_rounds(host, base_url, stop, pace)
+                    number += 1
                     if not bidders:
                         bidders = [
                             SimulatedBidder(i, role, base_url, http, org_name=name)
@@ -192,11 +258,10 @@ async def run_demo(base_url: str, stop: asyncio.Event, pace: DemoPace) -> None:
                         # Tokens last hours; a demo runs for days.
                         for bidder in bidders:
                             await bidder.client.login()
-                    await DemoRound(host, bidders, stop, number, pace).run()
-                    await _pause(stop, pace.show_record_s)
+                    await DemoRound(host, bidders, stop, number, pace, base_url).run()
                 except ClientError as error:
                     # The demo must never take the hub down: log, wait, begin a new round.
-                    log.warning("demo opening %d stopped: %s", number, error)
+                    log.warning("demo opening %s stopped: %s", number, error)
                     host.http.token = None
                     await _pause(stop, pace.retry_s)
         except asyncio.CancelledError:

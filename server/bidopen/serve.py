@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -43,6 +44,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="an extra browser origin allowed to connect (repeatable)",
     )
     parser.add_argument(
+        "--access-log",
+        metavar="FILE",
+        help="append the access log to FILE (- prints it); by default there is none",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="run simulated bidders through one opening after another, to watch",
@@ -77,6 +83,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         "database_url": args.database_url,
         "redis_url": args.redis_url,
         "allowed_origins": origins,
+        "access_log": args.access_log,
     }
     if args.demo:
         explicit["demo"] = True
@@ -128,6 +135,16 @@ def _demo_ctx(base_url: str, speed: int) -> object:
     return demo
 
 
+def keep_banner(data_dir: Path, banner: str) -> Path:
+    """Write the banner where a newcomer finds it after it scrolled away (it may hold the
+    demo password, so only the hub's user may read it)."""
+    path = data_dir / "banner.txt"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        file.write(banner + "\n")
+    return path
+
+
 def run_serve(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
@@ -137,6 +154,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from bidopen.app import STOP_GRACE_SECONDS, configure_logging, create_app
     from bidopen.appkeys import CONNECTIONS
     from bidopen.errors import StartRefused
+    from bidopen.http.accesslog import access_logger
     from bidopen.http.serving import run_hub
 
     # The same levels as `python -m bidopen.app`: libraries that would name bidders or log
@@ -160,7 +178,8 @@ def run_serve(args: argparse.Namespace) -> int:
     def announce() -> None:
         # Called once the hub listens, so after the database was checked: a
         # refusal at start is never preceded by addresses that do not answer.
-        print(banner, flush=True)
+        kept = keep_banner(config.data_dir, banner)
+        print(f"{banner}\n  (again in {kept}; Ctrl-C stops the hub)", flush=True)
 
     # Ctrl-C while the demo runs ends aiohttp's main task by cancellation rather than by
     # its GracefulExit (the cleanup contexts have run by then): a normal stop, not a crash
@@ -173,6 +192,7 @@ def run_serve(args: argparse.Namespace) -> int:
                 host=config.host,
                 port=config.port,
                 announce=announce,
+                access_log=access_logger(config.access_log),
                 shutdown_timeout=STOP_GRACE_SECONDS,
             )
     except StartRefused as exc:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+from accessibility import serious_violations
 from playwright.async_api import Browser, BrowserContext, Download, Page, ViewportSize, expect
 
 from bidopen.client import BidderClient, HostClient, LotSpec, TenderDraft, seal_in_memory
@@ -62,6 +63,16 @@ class Browsers:
         # Confirmations (withdraw, stop a lot, close a window) are accepted, as a person would.
         page.on("dialog", lambda dialog: dialog.accept())
         return page
+
+    async def accessibility_findings(self) -> list[str]:
+        """axe-core's serious and critical findings on every page still open on the hub."""
+        found: list[str] = []
+        for context in self.contexts:
+            for page in context.pages:
+                if page.is_closed() or not page.url.startswith(self.base_url):
+                    continue
+                found += [f"{page.url}: {line}" for line in await serious_violations(page)]
+        return found
 
     def uncaught(self) -> list[str]:
         return [f"{log.name}: {error}" for log in self.logs for error in log.errors]
@@ -216,6 +227,21 @@ async def downloaded_json(download: Download) -> Any:
     """The JSON a page handed to the browser's download manager."""
     path = await download.path()
     return json.loads(await asyncio.to_thread(Path(path).read_text, encoding="utf-8"))
+
+
+async def focus_is_in(page: Page, selector: str) -> str:
+    """Where the focus is (tag#id), after checking that it is inside `selector`: an action
+    must not drop it to <body>, where a screen reader starts again from the top."""
+    where: str = await page.evaluate(
+        """(selector) => {
+          const active = document.activeElement;
+          const inside = Boolean(active && active !== document.body && active.closest(selector));
+          return `${inside ? "" : "outside "}${active?.tagName}#${active?.id}`;
+        }""",
+        selector,
+    )
+    assert not where.startswith("outside"), f"focus {where}, not in {selector}"
+    return where
 
 
 def soon(seconds: float) -> datetime:

@@ -67,12 +67,17 @@ async def chromium(chromium_path: Path) -> AsyncIterator[Browser]:
 async def browsers(chromium: Browser, hub_process: object) -> AsyncIterator[Browsers]:
     """Browser contexts against a fresh hub; a JavaScript exception on any page fails the test."""
     opened = Browsers(chromium, hub_process.base_url)  # type: ignore[attr-defined]
+    found: list[str] = []
     try:
         yield opened
+        # Every page in the state the test left it in: no serious or critical finding of
+        # axe-core (the tests check further states where they stand in them).
+        found = await opened.accessibility_findings()
     finally:
         for context in opened.contexts:
             await context.close()
     assert opened.uncaught() == [], "uncaught JavaScript errors"
+    assert found == [], "axe-core: serious or critical violations"
 
 
 @pytest.fixture

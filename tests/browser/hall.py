@@ -52,6 +52,28 @@ CUT_OFF = """() => {
 }"""
 
 
+# Text the hall reads from afar: nothing below 16 px, at the laptop's 1366x768 too.
+MIN_TEXT_PX = 16
+SMALL_TEXT = """(least) => {
+  const small = [];
+  for (const node of document.body.querySelectorAll("*")) {
+    const box = node.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || node.closest(".visually-hidden")) continue;
+    // The record's hash is sized to hold its 64 digits on one line of the panel; the hall
+    // checks it against the signed record, not by eye.
+    if (node.closest(".hash-group")) continue;
+    const own = [...node.childNodes]
+      .some((child) => child.nodeType === 3 && child.textContent.trim());
+    const size = parseFloat(getComputedStyle(node).fontSize);
+    if (own && size < least) {
+      const id = node.id ? "#" + node.id : "";
+      small.push(`${node.tagName.toLowerCase()}${id}.${node.className} ${size}px`);
+    }
+  }
+  return small;
+}"""
+
+
 async def settled(page: Page) -> None:
     """Let the page finish what it does in the next frames (pagers refit after a resize)."""
     await page.evaluate(
@@ -69,6 +91,8 @@ async def assert_fits(page: Page) -> None:
         assert width <= 1920 and height <= 1080, (width, height)
     problems = await page.evaluate(CUT_OFF)
     assert problems == [], f"{page.url} at {size}: {problems}"
+    small = await page.evaluate(SMALL_TEXT, MIN_TEXT_PX)
+    assert small == [], f"{page.url} at {size}: text smaller than {MIN_TEXT_PX} px: {small}"
 
 
 async def check_hall(screens: list[Page], screenshot: Shooter, phase: str) -> None:

@@ -15,6 +15,7 @@ from browsing import (
     Shooter,
     create_tender,
     downloaded_json,
+    focus_is_in,
     host_command,
     host_login,
     keygen,
@@ -92,6 +93,8 @@ async def test_whole_opening_across_browsers(
     await a.fill("#item-duration_days", "180")
     await a.click("#submit-button")
     await expect(a.locator("#submit-message")).to_have_class("message ok", timeout=SLOW)
+    # The focus lands on what the submission said, not on <body>.
+    await expect(a.locator("#submit-message")).to_be_focused()
     # Both bars reached the end: every byte was sealed, then every sealed byte sent.
     for bar in ("#seal-progress-bar", "#upload-progress-bar"):
         done = await a.eval_on_selector(bar, "bar => bar.value === bar.max && bar.max > 1")
@@ -106,6 +109,14 @@ async def test_whole_opening_across_browsers(
     await expect(a.locator("#rehearsal-message")).to_have_class("message ok", timeout=SLOW)
     await a.click("#signin-button")
     await expect(a.locator("#signin-status")).to_contain_text("已签到")
+    await focus_is_in(a, "#opening-card")
+    # The phase, the sign-in, the decryption list and the read-out tell a screen reader
+    # when they change (the host's log does not: it would talk over the host's work).
+    for live in ("#phase[role=status]", "#signin-status[role=status]"):
+        await expect(a.locator(live)).to_have_count(1)
+    for live in ("#decrypt-list", "#readout-tables"):
+        await expect(a.locator(live)).to_have_attribute("aria-live", "polite")
+    await expect(host.locator("#timeline")).not_to_have_attribute("aria-live", re.compile("."))
 
     # Bidder B: a key file from `bidopen keygen`, a file sealed by `bidopen seal`.
     b = await browsers.page("bidder-b")
@@ -150,6 +161,8 @@ async def test_whole_opening_across_browsers(
     await quorum.locator("button[data-choice=continue]").click()
     await host_command(host, "start_decryption")
     await expect(screen.locator("#phase-label")).to_contain_text("解密")
+    # The rehearsal was for before the deadline.
+    await expect(a.locator("#rehearsal-card")).to_be_hidden()
 
     # The host pauses (the countdown freezes everywhere), resumes, and extends the window.
     await host_command(host, "pause", reason="投标人反映网络中断，暂停核实")
@@ -157,6 +170,18 @@ async def test_whole_opening_across_browsers(
     await expect(screen.locator("#countdown-caption")).to_contain_text("暂停核实")
     await check_hall(screens, screenshot, "paused")
     await host_command(host, "resume")
+    await expect(a.locator("#decrypt-list button")).to_be_enabled()
+    # Leaving the room in the window asks first; a reload comes back to the same tender, the
+    # passphrase asked again (the key stays encrypted in this browser).
+    asks = "() => { const e = new Event('beforeunload', {cancelable: true}); "
+    asks += "window.dispatchEvent(e); return e.defaultPrevented; }"
+    assert await a.evaluate(asks) is True
+    await a.reload()
+    assert f"tender={tender}" in a.url
+    await a.fill("#login-passphrase", "passphrase-A-1")
+    await a.click("#login-form button[type=submit]")
+    await expect(a.locator("#workspace")).to_be_visible(timeout=SLOW)
+    await expect(a.locator("#tender-select")).to_have_value(tender)
     await expect(a.locator("#decrypt-list button")).to_be_enabled()
     await host_command(host, "extend_decryption", minutes="5", reason="网络恢复，顺延五分钟")
     # The host typed minutes; the hub counts seconds; the hall reads minutes again.
@@ -169,6 +194,7 @@ async def test_whole_opening_across_browsers(
     for page in (a, b):
         await page.locator("#decrypt-list button").click()
         await expect(page.locator("#decrypt-message")).to_have_class("message ok", timeout=SLOW)
+        await expect(page.locator("#decrypt-message")).to_be_focused()
     await expect(screen.locator("#stat-decrypted")).to_have_text("2 / 2", timeout=SLOW)
     await expect(screen.locator("#readout")).to_be_hidden()
     assert "1234567.89" not in await screen.locator("body").inner_text()
@@ -218,7 +244,18 @@ async def test_whole_opening_across_browsers(
     await expect(host.locator("#objection-list li").first).to_contain_text("乙市政集团")
     await check_hall(screens, screenshot, "objection")
     answer = host.locator("#objection-list li[data-state=open]")
-    await answer.locator("textarea").fill("已核对投标文件，工期为150日历天，唱标无误。")
+    # An empty answer is refused: the message names the field, which is marked and focused;
+    # both go away once the host types.
+    await answer.locator("button[type=submit]").click()
+    message = host.locator("#session-message")
+    await expect(message).to_have_class("message error")
+    await expect(message).to_contain_text("答复")
+    answer_text = answer.locator("textarea")
+    await expect(answer_text).to_have_attribute("aria-invalid", "true")
+    await expect(answer_text).to_be_focused()
+    await answer_text.fill("已核对投标文件，工期为150日历天，唱标无误。")
+    await expect(answer_text).not_to_have_attribute("aria-invalid", "true")
+    await expect(message).to_be_hidden()
     await answer.locator("button[type=submit]").click()
     await expect(b.locator("#my-objections")).to_contain_text("唱标无误", timeout=SLOW)
     await b.click("#confirm-button")

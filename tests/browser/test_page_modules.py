@@ -130,7 +130,7 @@ async def test_beijing_time_and_countdown_text(module_browser: Browsers) -> None
                          m.formatCountdown(2 * 86_400_000 + 5_000), m.formatCountdown(-5),
                          m.formatDateTime("2026-12-01T01:30:15.000Z")]""",
     )
-    assert texts == ["00:59", "1:02:03", "2天 00:00:05", "00:00", "2026/12/01 09:30:15"]
+    assert texts == ["00:59", "1:02:03", "2天 00:00:05", "00:00", "2026-12-01 09:30:15 北京时间"]
 
 
 async def test_read_out_is_spoken_with_units_after_values(module_browser: Browsers) -> None:
@@ -278,3 +278,27 @@ async def test_the_vault_marks_sealed_files_whose_bid_was_replaced_or_withdrawn(
         "states": {"old": "replaced", "new": None, "gone": "withdrawn", "other": None},
         "kept": 4,
     }
+
+
+async def test_host_texts_say_what_is_true(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    # 添加标段 suggests the number after the highest one.
+    numbers = await run(
+        page,
+        "/static/js/host/tender-form.js",
+        """async (m) => [m.nextLotNumber(["1"]), m.nextLotNumber(["1", "3", "A"]),
+                         m.nextLotNumber(["east"])]""",
+    )
+    assert numbers == [2, 4, 1]
+    # A closing where everyone confirmed does not say "deemed to accept: —".
+    lines = await run(
+        page,
+        "/static/js/event-text.js",
+        """async (m) => [
+          m.describeEvent({kind: "confirmation_closed", data: {deemed_accepted: []}}, {}),
+          m.describeEvent({kind: "confirmation_closed", data: {deemed_accepted: ["b-1"]}},
+                          {bidder_names: {"b-1": "甲公司"}}),
+        ]""",
+    )
+    # Names are isolated inside the sentence (FSI … PDI, see isolate in dom.js).
+    assert lines == ["确认结束；全部投标人均已确认", "确认结束；视为认可：\u2068甲公司\u2069"]

@@ -126,3 +126,13 @@ def test_objections_and_answers_are_public_the_objector_only_from_the_read_out_o
         },
     ]
     assert (after["objection_count"], after["answered_count"]) == (2, 1)
+
+
+def test_a_sign_in_before_the_deadline_is_said_to_be_one() -> None:
+    # Logged with the deadline's tick, its time is the tick's; the view says what it was.
+    run = Run().schedule().pass_deadline(PLAN, signed_in=(CANARY,)).start().sign_in("A")
+    early: Any = bidder_view(run.state, CANARY)["you"]
+    late: Any = bidder_view(run.state, "A")["you"]
+    assert early["signed_in_before_deadline"] is True
+    assert late["signed_in_before_deadline"] is False and late["signed_in_at"]
+    assert bidder_view(run.state, "B")["you"]["signed_in_before_deadline"] is False

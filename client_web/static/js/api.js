@@ -4,12 +4,14 @@ import { currentLanguage, t } from "./i18n.js";
 
 /** A refusal from the hub (its stable `code` and message) or a network failure (`code` "network"). */
 export class ApiError extends Error {
-  constructor(code, status, message, messageZh) {
+  constructor(code, status, message, messageZh, field = null) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.status = status;
     this.messageZh = messageZh;
+    // The member of the request the refusal is about (`reason`, `lots[0].id`), if one.
+    this.field = field;
   }
 
   /** The message in the page's language. */
@@ -22,7 +24,8 @@ export class ApiError extends Error {
 function errorFromBody(status, body) {
   const error = body && typeof body === "object" ? body.error : null;
   if (error && typeof error.code === "string") {
-    return new ApiError(error.code, status, String(error.message ?? error.code), error.message_zh);
+    const field = typeof error.field === "string" ? error.field : null;
+    return new ApiError(error.code, status, String(error.message ?? error.code), error.message_zh, field);
   }
   return new ApiError("http_" + status, status, `HTTP ${status}`, `HTTP ${status}`);
 }

@@ -1,7 +1,7 @@
 // One line of text per session event, for the host's log; fields a role does not receive show as "—".
 
 import { isolate } from "./dom.js";
-import { formatWindow, t, tOr } from "./i18n.js";
+import { formatWindow, listed, t, tOr } from "./i18n.js";
 import { when } from "./page.js";
 import { bidderName } from "./bidders.js";
 import { lotName } from "./session-view.js";
@@ -25,9 +25,11 @@ export function describeEvent(message, view) {
     length: formatWindow(d.seconds),
     text: isolate(d.text),
     objection_id: d.objection_id ?? "",
-    deemed: (d.deemed_accepted ?? []).map(who).join("、") || "—",
+    deemed: listed((d.deemed_accepted ?? []).map(who)) || "—",
     stage: tOr(`stage.${d.stage}`, d.stage ?? ""),
     winner: who(d.winner),
   };
-  return tOr(`event.${message.kind}`, message.kind, vars);
+  // "deemed to accept: —" said nothing: a closing where everyone confirmed says so.
+  const kind = message.kind === "confirmation_closed" && !d.deemed_accepted?.length ? "confirmation_closed_all" : message.kind;
+  return tOr(`event.${kind}`, message.kind, vars);
 }

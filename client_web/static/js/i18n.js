@@ -35,6 +35,21 @@ export function t(key, vars = {}) {
   return tIn(language, key, vars);
 }
 
+/** "label：value" in Chinese, "label: value" in English (full-width marks are Chinese only). */
+export function labelled(label, value = "") {
+  return t("punct.labelled", { label, value });
+}
+
+/** "甲、乙" in Chinese, "A, B" in English. */
+export function listed(items) {
+  return items.join(t("punct.list"));
+}
+
+/** "text（note）" in Chinese, "text (note)" in English. */
+export function aside(text, note) {
+  return t("punct.aside", { text, note });
+}
+
 /** `t` in a given language, whatever the page shows (the hall hears Chinese). */
 export function tIn(lang, key, vars = {}) {
   const template = LANGUAGES[lang]?.[key] ?? LANGUAGES[DEFAULT_LANGUAGE][key] ?? key;
@@ -88,33 +103,46 @@ export function translatePage(root = document) {
 
 /** Wire a `<button>` that toggles between the two languages. */
 export function bindLanguageSwitch(button) {
+  // Its name is "切换语言 English" (or "Switch language 中文"): what it does in the page's
+  // language, then the visible name of the other language in that language, so that the
+  // name contains what is seen and a screen reader speaks each part in its own voice.
   const render = () => {
     const other = language === "en" ? "zh-CN" : "en";
-    button.textContent = LANGUAGES[other]["lang.name"];
-    button.setAttribute("lang", other);
-    button.setAttribute("aria-label", t("lang.switch"));
+    button.removeAttribute("aria-label");
+    button.removeAttribute("lang");
+    button.replaceChildren(
+      Object.assign(document.createElement("span"), { className: "visually-hidden", textContent: `${t("lang.switch")} ` }),
+      Object.assign(document.createElement("span"), { lang: other, textContent: LANGUAGES[other]["lang.name"] }),
+    );
   };
   button.addEventListener("click", () => setLanguage(language === "en" ? "zh-CN" : "en"));
   onLanguageChange(render);
   render();
 }
 
-const LOCALES = { "zh-CN": "zh-CN", en: "en-GB" };
 
 /** An instant shown in China Standard Time, where the trading centres are. */
 export function formatDateTime(instant, { seconds = true } = {}) {
   const date = instant instanceof Date ? instant : new Date(instant);
   if (Number.isNaN(date.getTime())) return "—";
-  return new Intl.DateTimeFormat(LOCALES[language], {
-    timeZone: "Asia/Shanghai",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: seconds ? "2-digit" : undefined,
-    hour12: false,
-  }).format(date);
+  // Year first and the zone named in both languages: a day-first date without a zone is read
+  // differently by different people.
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat("en-GB", {
+      timeZone: "Asia/Shanghai",
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    })
+      .formatToParts(date)
+      .map((part) => [part.type, part.value]),
+  );
+  const time = seconds ? `${parts.hour}:${parts.minute}:${parts.second}` : `${parts.hour}:${parts.minute}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${time} ${t("time.zone")}`;
 }
 
 /** A duration as H:MM:SS (or MM:SS under an hour); negative durations show as zero. */

@@ -4,9 +4,11 @@ import { describeError } from "./api.js";
 import { byId, isolate, setText } from "./dom.js";
 import { FeedState } from "./feed.js";
 import {
+  aside,
   bindLanguageSwitch,
   formatCountdown,
   formatDateTime,
+  labelled,
   onLanguageChange,
   t,
   tOr,
@@ -36,7 +38,7 @@ export function connectionIndicator() {
     box.dataset.state = state;
     box.dataset.refused = refusal ? refusal.code : "";
     const label = t(`conn.${state}`);
-    setText(text, refusal ? `${label}：${describeError(refusal)}` : label);
+    setText(text, refusal ? labelled(label, describeError(refusal)) : label);
   };
   onLanguageChange(render);
   const set = (next) => {
@@ -56,7 +58,7 @@ export function connectionIndicator() {
 /** A phase's name in the page language. */
 export function phaseName(phase, paused = false) {
   const name = tOr(`phase.${phase}`, phase);
-  return paused ? `${name}（${t("phase.paused")}）` : name;
+  return paused ? aside(name, t("phase.paused")) : name;
 }
 
 /** A read-out item's label in the page language. */
@@ -83,6 +85,44 @@ export function showMessage(node, text, kind = "info") {
   node.hidden = false;
 }
 
+/** The control of `form` a refused member names: `reason`, `text`, or `lots[0].id` (the first
+ *  control named `lot-id`, `id` or `lots`), if the form has one. */
+function controlFor(form, field) {
+  const parts = field.split(/[.[\]]+/).filter(Boolean);
+  const names = [field, parts.at(-1), parts[0], `${parts[0]?.replace(/s$/, "")}-${parts.at(-1)}`];
+  for (const name of names) {
+    // `data-field` names the member a control fills when its name differs (minutes sent as seconds).
+    const control = name && form.querySelector(`[data-field="${CSS.escape(name)}"], [name="${CSS.escape(name)}"]`);
+    if (control) return control;
+  }
+  return null;
+}
+
+/**
+ * Show a refusal of the hub in `node`. When it names a field, the message says which (by its
+ * label in `form`, else by the member's name) and the control is marked invalid and focused;
+ * the mark and the message go away as soon as that field is edited, when they stop being true.
+ */
+export function showRefusal(node, error, form = null) {
+  const field = error?.field;
+  const control = field && form ? controlFor(form, field) : null;
+  const label = control?.labels?.[0]?.textContent.trim() || field;
+  const text = label ? t("error.in_field", { field: label, message: describeError(error) }) : describeError(error);
+  showMessage(node, text, "error");
+  if (!control) return;
+  if (!node.id) node.id = `refusal-${Math.random().toString(36).slice(2)}`;
+  control.setAttribute("aria-invalid", "true");
+  control.setAttribute("aria-errormessage", node.id);
+  control.focus();
+  const healed = () => {
+    control.removeAttribute("aria-invalid");
+    control.removeAttribute("aria-errormessage");
+    if (node.textContent === text) clearMessage(node);
+  };
+  control.addEventListener("input", healed, { once: true });
+  control.addEventListener("change", healed, { once: true });
+}
+
 export function clearMessage(node) {
   node.hidden = true;
   node.className = "message";
@@ -91,6 +131,7 @@ export function clearMessage(node) {
 
 /** Run `work` with `button` disabled, so a double click does not send twice. */
 export async function busy(button, work) {
+  const card = button.closest(".card") ?? button.closest("section, form");
   button.disabled = true;
   button.setAttribute("aria-busy", "true");
   try {
@@ -98,7 +139,26 @@ export async function busy(button, work) {
   } finally {
     button.disabled = false;
     button.removeAttribute("aria-busy");
+    keepFocus(button, card);
   }
+}
+
+const focusable = (node) => node?.isConnected && !node.closest("[hidden]") && node.getClientRects().length > 0;
+
+/**
+ * After an action the focus must not fall to `<body>` (a disabled, hidden or replaced button
+ * drops it, and a screen reader then starts again from the top): it goes to what the action
+ * said (the card's message), else back to the button, else to the card's heading.
+ */
+export function keepFocus(button, card) {
+  const active = document.activeElement;
+  if (active && active !== document.body && active !== button) return;
+  const message = card?.querySelector(".message:not([hidden])");
+  const heading = card?.querySelector("h2, h3");
+  const target = [message, button, heading].find(focusable);
+  if (!target) return;
+  if (target !== button && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+  target.focus();
 }
 
 /**

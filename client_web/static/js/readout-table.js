@@ -2,7 +2,7 @@
 
 import { bidderLabel, bidderName } from "./bidders.js";
 import { el } from "./dom.js";
-import { currentLanguage, t, tIn, tOr } from "./i18n.js";
+import { aside, currentLanguage, labelled, t, tIn, tOr } from "./i18n.js";
 import { itemLabel } from "./page.js";
 import { amountInCapitals, conforms, formatAmount } from "./readout-values.js";
 import { lotName } from "./session-view.js";
@@ -17,7 +17,7 @@ export function outcomeText(status, cause, itemKey, items) {
   if (!cause) return shown;
   const item = (items ?? []).find((candidate) => candidate.key === itemKey);
   const label = item ? itemLabel(item, currentLanguage()) : (itemKey ?? "");
-  return `${shown}（${tOr(`cause.${cause}`, cause, { item: label })}）`;
+  return aside(shown, tOr(`cause.${cause}`, cause, { item: label }));
 }
 
 /**
@@ -47,7 +47,7 @@ export function readoutTables(view, { highlight = null } = {}) {
       el(
         "table",
         { dataset: { lot: lot.lot } },
-        el("caption", { text: `${t("screen.lot")}：${lotName(view, lot.lot)}` }),
+        el("caption", { text: labelled(t("screen.lot"), lotName(view, lot.lot)) }),
         el(
           "thead",
           {},

@@ -2,7 +2,7 @@
 
 import { bidderLabel } from "./bidders.js";
 import { el, isolate } from "./dom.js";
-import { t } from "./i18n.js";
+import { labelled, t } from "./i18n.js";
 import { when } from "./page.js";
 import { lotName } from "./session-view.js";
 
@@ -29,7 +29,7 @@ export function resultArticle(view, result) {
     "article",
     { class: "result", dataset: { lot: result.lot } },
     el("h3", { text: lotName(view, result.lot) }),
-    el("p", { class: "result-winner" }, el("strong", { text: `${t("screen.winner")}：` }), bidderLabel(view, result.winner)),
+    el("p", { class: "result-winner" }, el("strong", { text: labelled(t("screen.winner")) }), bidderLabel(view, result.winner)),
     el(
       "table",
       { class: "result-ranking" },
@@ -65,6 +65,6 @@ export function resultArticle(view, result) {
         ),
       ),
     ),
-    el("p", { class: "result-publicity", text: `${t("screen.publicity_ends")}：${when(result.publicity_ends_at)}` }),
+    el("p", { class: "result-publicity", text: labelled(t("screen.publicity_ends"), when(result.publicity_ends_at)) }),
   );
 }

@@ -121,7 +121,9 @@ class LiveSession:
         delay = _RECONNECT_DELAY_S
         while not self._closing:
             url = self._http.next_url()
-            with contextlib.suppress(socketio.exceptions.ConnectionError, OSError):
+            # ValueError: the engine.io client still winds the dropped connection down
+            # ("not in a disconnected state"); the next try finds it done.
+            with contextlib.suppress(socketio.exceptions.ConnectionError, OSError, ValueError):
                 await self._connect(url)
                 self._http.prefer(url)
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from aiohttp import web
@@ -13,6 +14,22 @@ from bidopen.log_redaction import redact_path
 _PRIVATE = re.compile(
     r"^/api/(tenders/[^/]+/(lots/[^/]+/bid|bids/mine)|sessions/[^/]+/sign-in|bidders/me/)"
 )
+
+
+def access_logger(destination: str | None) -> logging.Logger | None:
+    """The logger the access log goes to: none by default, so the terminal keeps the banner,
+    warnings and errors; a file (appended), or `-` for the terminal."""
+    if destination is None:
+        return None
+    logger = logging.getLogger("aiohttp.access")
+    logger.setLevel(logging.INFO)
+    if destination != "-":
+        # Only this file: the terminal's handler does not see these lines.
+        logger.propagate = False
+        handler = logging.FileHandler(destination, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
 
 
 class DiscreetAccessLogger(AbstractAccessLogger):

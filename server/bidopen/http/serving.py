@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 
 from aiohttp import web
@@ -50,14 +51,19 @@ def run_hub(
     port: int,
     announce: Callable[[], None] | None = None,
     shutdown_timeout: float = 60.0,
+    access_log: logging.Logger | None = None,
 ) -> None:
-    """Listen until SIGINT or SIGTERM; `announce` runs once the hub accepts connections."""
+    """Listen until SIGINT or SIGTERM; `announce` runs once the hub accepts connections.
+
+    `access_log` is where a line per request goes (`http.accesslog.access_logger`); none by
+    default, so the terminal keeps the banner, warnings and errors."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     guard.start(raise_open_file_limit())
     runner = web.AppRunner(
         app,
         handle_signals=True,
+        access_log=access_log,
         access_log_class=DiscreetAccessLogger,
         read_bufsize=READ_BUFFER,
         # How long a stop waits for requests in progress before it cuts them off.

@@ -95,6 +95,8 @@ def bidder_view(state: OpeningSession, bidder: str) -> dict[str, JSON]:
         "bidder": bidder,
         "bidder_name": state.name_of(bidder),
         "signed_in_at": encode(state.signed_in.get(bidder)),
+        # A sign-in before the deadline is logged at the deadline: its time is not the bidder's.
+        "signed_in_before_deadline": state.signed_in.get(bidder) == state.deadline_passed_at,
         "confirmed_at": encode(state.confirmations.get(bidder)),
         "bids": [
             {

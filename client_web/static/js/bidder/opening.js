@@ -3,7 +3,7 @@
 import { b64uEncode, parseSealed, unwrapDataKey } from "/static/vendor/bidseal.bundle.js";
 import { describeError } from "../api.js";
 import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
-import { t, tOr } from "../i18n.js";
+import { aside, t, tOr } from "../i18n.js";
 import { busy, clearMessage, showMessage, when } from "../page.js";
 import { readoutTables } from "../readout-table.js";
 import { lotName, progress } from "../session-view.js";
@@ -207,7 +207,7 @@ export class OpeningCard {
     setText(
       byId("signin-status"),
       signedIn
-        ? t("opening.signed_in", { at: when(you.signed_in_at) === "—" ? t("opening.before_deadline") : when(you.signed_in_at) })
+        ? t("opening.signed_in", { at: you.signed_in_before_deadline || !you.signed_in_at ? t("opening.before_deadline") : when(you.signed_in_at) })
         : open
           ? t("opening.not_signed_in")
           : t("opening.signin_opens", { at: when(view.signin_opens_at) }),
@@ -254,7 +254,7 @@ export class OpeningCard {
       list,
       bids.map((bid) => {
         let state;
-        if (bid.outcome) state = el("span", { class: `badge ${bid.outcome.status === "opened" ? "ok" : "danger"}`, text: `${tOr(`status.${bid.outcome.status}`, bid.outcome.status)}（${tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)}）` });
+        if (bid.outcome) state = el("span", { class: `badge ${bid.outcome.status === "opened" ? "ok" : "danger"}`, text: aside(tOr(`status.${bid.outcome.status}`, bid.outcome.status), tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)) });
         else if (bid.decrypted_at) state = el("span", { class: "badge ok", text: t("opening.decrypted_at", { at: when(bid.decrypted_at) }) });
         else if (bid.failed_attempts) state = el("span", { class: "badge danger", text: t("opening.failed", { n: bid.failed_attempts }) });
         else state = el("span", { class: "badge", text: t("opening.encrypted") });
@@ -281,7 +281,13 @@ export class OpeningCard {
     const card = byId("readout-card");
     show(card, Boolean(view.readout));
     if (!view.readout) return;
-    replaceChildren(byId("readout-tables"), readoutTables(view));
+    // A live region: rebuilt only when the read-out (or the language) changed, so that it is
+    // read aloud once when it appears, not again with every event of the session.
+    const shown = `${document.documentElement.lang} ${JSON.stringify(view.readout)} ${JSON.stringify(view.bidder_names ?? {})}`;
+    if (shown !== this.readoutShown) {
+      this.readoutShown = shown;
+      replaceChildren(byId("readout-tables"), readoutTables(view));
+    }
     const confirming = view.phase === "confirmation" && !view.paused;
     const confirmed = Boolean(you.confirmed_at);
     setText(

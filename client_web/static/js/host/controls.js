@@ -66,7 +66,7 @@ export class HostControls {
       }),
       extend_decryption: this.control("extend_decryption", {
         titleKey: "control.extend",
-        fields: [field("control.minutes", el("input", { name: "minutes", type: "number", min: 1, max: 240, value: 10, required: true })), field("control.reason", reasonInput())],
+        fields: [field("control.minutes", el("input", { name: "minutes", dataset: { field: "seconds" }, type: "number", min: 1, max: 240, value: 10, required: true })), field("control.reason", reasonInput())],
         buttonKey: "control.extend_button",
         shown: (v) => v.phase === "decryption",
         body: (form) => ({ seconds: Number(form.querySelector('[name="minutes"]').value) * 60, reason: reason(form) }),

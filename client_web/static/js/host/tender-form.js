@@ -46,6 +46,11 @@ function field(labelKey, input) {
   return el("div", {}, el("label", { htmlFor: input.id, text: t(labelKey) }), input);
 }
 
+/** The lot number after the highest one given (ids that are not numbers are passed over). */
+export function nextLotNumber(ids) {
+  return Math.max(0, ...ids.map((id) => (/^\d+$/.test(id.trim()) ? Number(id) : 0))) + 1;
+}
+
 function lotRow(container, lot = { id: "", name: "" }) {
   const row = el("div", { class: "lot-row" });
   row.append(
@@ -93,7 +98,12 @@ export function resetTenderForm(now) {
 }
 
 export function bindTenderForm() {
-  byId("add-lot").addEventListener("click", () => lotRow(byId("lot-rows")));
+  byId("add-lot").addEventListener("click", () => {
+    const rows = byId("lot-rows");
+    const n = nextLotNumber([...rows.querySelectorAll('[name="lot-id"]')].map((input) => input.value));
+    lotRow(rows, { id: String(n), name: t("create.lot_n", { n }) });
+    rows.lastElementChild.querySelector('[name="lot-name"]').focus();
+  });
   byId("add-item").addEventListener("click", () => itemRow(byId("item-rows")));
 }
 

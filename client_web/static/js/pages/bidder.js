@@ -11,7 +11,7 @@ import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
-import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, formatWindow, listed, onLanguageChange, t } from "../i18n.js";
 import {
   bootPage,
   busy,
@@ -24,6 +24,7 @@ import {
   when,
 } from "../page.js";
 import { RecordCard } from "../record-view.js";
+import { countdownTarget } from "../session-view.js";
 import { forgetKeyFile, listKeyFiles, loadKeyFile, saveKeyFile } from "../vault.js";
 
 const api = new Api();
@@ -211,12 +212,24 @@ async function submitRegister() {
   }
 }
 
+// Phases in which leaving the room could cost the bidder its bid (a key not handed over in
+// the window, a record not confirmed): the browser asks before the page goes.
+const LIVE_PHASES = new Set(["opening", "quorum_decision", "decryption", "confirmation"]);
+let leaving = false;
+
+function askBeforeLeaving(event) {
+  if (leaving || !LIVE_PHASES.has(room.view?.phase)) return;
+  event.preventDefault();
+  event.returnValue = "";
+}
+
 async function logOut() {
   if (room.bidderId && (await keyFileKeptHere())) {
     const answer = await askAboutKeyFile();
     if (answer === "cancel") return;
     if (answer === "forget") await forgetKeyFile(room.bidderId).catch(() => {});
   }
+  leaving = true;
   await api.post("/api/logout", {}).catch(() => {});
   // Reloading drops the keys and the token from memory in one step.
   location.reload();
@@ -235,7 +248,10 @@ async function enterWorkspace({ bidderId, orgName, keys, keyFileText: text }) {
   show(byId("forget-key"), await keyFileKeptHere());
   show(byId("connection"));
   await loadTenders();
-  byId("main").focus();
+  // The room's first news (the tender and its phase), not the whole page framed by a ring.
+  const heading = byId("tender-heading");
+  heading.setAttribute("tabindex", "-1");
+  heading.focus();
 }
 
 async function loadTenders() {
@@ -296,8 +312,8 @@ function renderTender() {
     [t("tender.deadline"), when(tender.deadline)],
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
     [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
-    [t("tender.lots"), tender.lots.map((lot) => lot.name).join("、")],
-    [t("tender.readout_items"), tender.readout_items.map((item) => itemLabel(item, language)).join("、")],
+    [t("tender.lots"), listed(tender.lots.map((lot) => lot.name))],
+    [t("tender.readout_items"), listed(tender.readout_items.map((item) => itemLabel(item, language)))],
   ];
   replaceChildren(byId("tender-facts"), facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]));
 }
@@ -327,11 +343,29 @@ function renderReleaseClocks() {
   else clearMessage(status);
 }
 
+// The countdown is a silent timer (role=timer); these moments are said aloud instead.
+const SPOKEN_MINUTES = [10, 5, 1];
+let spokenKey = "";
+
+function announceTimeLeft(view) {
+  const target = countdownTarget(view);
+  if (!["deadline", "decryption", "confirmation"].includes(target.kind) || !target.at) return;
+  const minutes = SPOKEN_MINUTES.find((m) => {
+    const left = clock.until(target.at);
+    return left <= m * 60_000 && left > (m * 60_000 - 5_000);
+  });
+  const key = `${view.tender_id} ${target.kind} ${target.at} ${minutes}`;
+  if (minutes === undefined || key === spokenKey) return;
+  spokenKey = key;
+  setText(byId("time-left-alert"), t("countdown.minutes_left", { what: t(`countdown.${target.kind}`), minutes }));
+}
+
 function renderCountdown() {
   const view = room.view;
   if (!view) return;
   setText(byId("phase"), phaseName(view.phase, view.paused));
   showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  announceTimeLeft(view);
 }
 
 function renderSession() {
@@ -340,6 +374,8 @@ function renderSession() {
   if (view.deadline && room.tender) room.tender.deadline = view.deadline;
   renderCountdown();
   show(byId("submit-card"), view.phase === "scheduled");
+  // A rehearsal is for the days before the opening; after the deadline the real thing is on.
+  show(byId("rehearsal-card"), ["unscheduled", "scheduled"].includes(view.phase));
   if (view.phase !== lastPhase) {
     lastPhase = view.phase;
     // The actions on one's own bids depend on the phase (withdraw only before the deadline).
@@ -354,6 +390,7 @@ function renderSession() {
 
 async function main() {
   bootPage();
+  window.addEventListener("beforeunload", askBeforeLeaving);
   submission = new SubmissionCard(room);
   opening = new OpeningCard(room);
   new RehearsalCard(room);

@@ -11,7 +11,7 @@ import { DocumentsCard } from "../host/documents.js";
 import { renderResultForm } from "../host/result-form.js";
 import { bindHostLogin, logOutHost, resumeHostLogin } from "../host/sign-in.js";
 import { bindTenderForm, readTenderForm, resetTenderForm } from "../host/tender-form.js";
-import { onLanguageChange, t, tOr } from "../i18n.js";
+import { aside, onLanguageChange, t, tOr } from "../i18n.js";
 import {
   bootPage,
   busy,
@@ -20,6 +20,7 @@ import {
   phaseName,
   showCountdown,
   showMessage,
+  showRefusal,
   when,
 } from "../page.js";
 import { readoutTables } from "../readout-table.js";
@@ -49,7 +50,9 @@ async function enterConsole() {
   show(byId("console"));
   setText(byId("who-organisation"), me.organisation?.name ?? "");
   setText(byId("who-name"), me.username);
-  for (const id of ["who", "logout", "connection"]) show(byId(id));
+  // The connection is the open session's live feed: shown once a tender is opened, not as
+  // "connecting" before there is anything to connect to.
+  for (const id of ["who", "logout"]) show(byId(id));
   resetTenderForm(clock.now());
   await loadTenders();
 }
@@ -86,11 +89,15 @@ async function submitCreate() {
   try {
     const created = await api.post("/api/tenders", readTenderForm());
     showMessage(message, t("create.done", { code: created.code }), "ok");
+    // True until the form is used again or another tender is opened.
+    const stale = () => clearMessage(message);
+    byId("create-form").addEventListener("input", stale, { once: true });
+    byId("tender-list").addEventListener("click", stale, { once: true });
     resetTenderForm(clock.now());
     await loadTenders();
     await selectTender(created.id);
   } catch (error) {
-    showMessage(message, describeError(error), "error");
+    showRefusal(message, error, byId("create-form"));
   }
 }
 
@@ -105,6 +112,7 @@ async function selectTender(id) {
   timeline = [];
   clearMessage(byId("session-message"));
   show(byId("session"));
+  show(byId("connection"));
   byId("screen-link").href = `/screen/${encodeURIComponent(id)}`;
   byId("tender-link").href = `/tender/${encodeURIComponent(id)}`;
   // The camera page opens on this tender, so the room films the session the host runs.
@@ -132,7 +140,7 @@ async function selectTender(id) {
 }
 
 /** Post a host command; true when the hub accepted it (the feed brings the change). */
-async function sendCommand(command, body, { confirm = null } = {}) {
+async function sendCommand(command, body, { confirm = null, form = null } = {}) {
   const message = byId("session-message");
   clearMessage(message);
   if (confirm && !window.confirm(confirm)) return false;
@@ -141,7 +149,7 @@ async function sendCommand(command, body, { confirm = null } = {}) {
     showMessage(message, t("control.done", { command: tOr(`command.${command}`, command) }), "ok");
     return true;
   } catch (error) {
-    showMessage(message, describeError(error), "error");
+    showRefusal(message, error, form);
     return false;
   }
 }
@@ -216,7 +224,7 @@ function renderBids() {
             }),
             el("td", {
               text: bid.outcome
-                ? `${tOr(`status.${bid.outcome.status}`, bid.outcome.status)}（${tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause)}）`
+                ? aside(tOr(`status.${bid.outcome.status}`, bid.outcome.status), tOr(`cause.${bid.outcome.cause}`, bid.outcome.cause))
                 : "—",
             }),
           ),
@@ -255,7 +263,7 @@ function objectionItem(objection, stateKey) {
     ),
   );
   if (!objection.answer) {
-    const input = el("textarea", { id: `answer-${objection.id}`, required: true, maxLength: 2000, rows: 2 });
+    const input = el("textarea", { id: `answer-${objection.id}`, name: "text", required: true, maxLength: 2000, rows: 2 });
     const button = el("button", { type: "submit", class: "primary", text: t("host.answer_button") });
     const form = el(
       "form",
@@ -266,7 +274,7 @@ function objectionItem(objection, stateKey) {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      busy(button, () => sendCommand("answer_objection", { objection_id: objection.id, text: input.value.trim() }));
+      busy(button, () => sendCommand("answer_objection", { objection_id: objection.id, text: input.value.trim() }, { form }));
     });
     item.firstChild.append(form);
   }

@@ -4,7 +4,7 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, replaceChildren, setText, show } from "../dom.js";
 import { SessionFeed } from "../feed.js";
-import { currentLanguage, formatDateTime, formatDuration, formatWindow, onLanguageChange, t, tOr } from "../i18n.js";
+import { currentLanguage, formatDateTime, formatDuration, formatWindow, labelled, listed, onLanguageChange, t, tOr } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
 import {
   bootPage,
@@ -77,7 +77,7 @@ function renderPhase() {
 
 /** The latest thing the hall should know that the numbers do not say. */
 function noticeText() {
-  if (view.phase === "aborted" && view.aborted) return `${phaseName("aborted")}：${view.aborted.reason}`;
+  if (view.phase === "aborted" && view.aborted) return labelled(phaseName("aborted"), view.aborted.reason);
   if (view.paused) return t("countdown.paused", { reason: view.pause_reason ?? "" });
   const lastExtension = view.extensions?.at(-1);
   if (view.phase === "decryption" && lastExtension) {
@@ -128,8 +128,8 @@ function renderFacts() {
   if (view.readout) return;
   const language = currentLanguage();
   const facts = [
-    [t("tender.lots"), view.lots.map((lot) => lot.name).join("、")],
-    [t("tender.readout_items"), view.readout_items.map((item) => itemLabel(item, language)).join("、")],
+    [t("tender.lots"), listed(view.lots.map((lot) => lot.name))],
+    [t("tender.readout_items"), listed(view.readout_items.map((item) => itemLabel(item, language)))],
     [t("tender.signin_opens"), when(view.signin_opens_at)],
   ];
   replaceChildren(

@@ -4,7 +4,7 @@ import { Api, describeError } from "../api.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
-import { currentLanguage, formatWindow, onLanguageChange, t } from "../i18n.js";
+import { currentLanguage, formatWindow, listed, onLanguageChange, t } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
 import { bootPage, clearMessage, itemLabel, pathParameter, phaseName, showCountdown, showMessage, when } from "../page.js";
 import { RecordCard } from "../record-view.js";
@@ -32,8 +32,8 @@ function renderFacts() {
     [t("tender.signin_opens"), when(tender.signin_opens_at)],
     [t("tender.decryption_window"), formatWindow(tender.decryption_seconds)],
     [t("tender.confirmation_window"), formatWindow(tender.confirmation_seconds)],
-    [t("tender.lots"), tender.lots.map((lot) => isolate(lot.name)).join("、")],
-    [t("tender.readout_items"), tender.readout_items.map((item) => isolate(itemLabel(item, language))).join("、")],
+    [t("tender.lots"), listed(tender.lots.map((lot) => isolate(lot.name)))],
+    [t("tender.readout_items"), listed(tender.readout_items.map((item) => isolate(itemLabel(item, language))))],
   ];
   replaceChildren(
     byId("tender-facts"),

@@ -2,6 +2,9 @@
 
 /** Type sizes tried, largest first: a short list grows for the back of the hall; below the last nobody could read it. */
 export const SCALES = Object.freeze([1.3, 1.15, 1, 0.9, 0.8]);
+// The hall reads from afar: type is not shrunk below this; a list that still does not fit
+// turns pages instead.
+export const MIN_TEXT_PX = 16;
 /** How long a page stays: long enough to read a table of prices twice. */
 export const PAGE_MS = 10_000;
 
@@ -79,7 +82,9 @@ export class Pager {
     this.pages = [];
     const bounded = getComputedStyle(this.viewport).overflowY !== "visible";
     let fits = true;
-    for (const scale of bounded ? SCALES : [1]) {
+    const basePx = parseFloat(getComputedStyle(this.viewport.parentElement ?? this.viewport).fontSize);
+    const scales = SCALES.filter((scale) => scale >= 1 || scale * basePx >= MIN_TEXT_PX);
+    for (const scale of bounded ? scales : [1]) {
       this.viewport.style.setProperty("--fit", String(scale));
       fits = !bounded || this.viewport.scrollHeight <= this.viewport.clientHeight + 1;
       if (fits) break;
