@@ -110,7 +110,7 @@ def format_vkey(name: str, sig_type: int, public_key: bytes) -> str:
 
 def parse_vkey(vkey: str) -> tuple[str, int, bytes]:
     """(name, signature type, public key) of a verifier key whose key id matches."""
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or len(parts[1]) != 8:
         raise LogError("a verifier key is name+keyid+base64")
     name, hex_id, material = parts
