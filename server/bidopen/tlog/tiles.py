@@ -167,3 +167,27 @@ def subtree_hashes(read: TileReader) -> SubtreeHashes:
         return perfect_root(hashes)
 
     return subtree
+
+
+def appended_hashes(
+    size: int, read: TileReader, leaves: Sequence[bytes]
+) -> list[tuple[int, int, bytes]]:
+    """The (level, index, hash) rows that appending `leaves` to a tree of `size` adds.
+
+    Level 0 gets the leaf hashes; a tile that fills up gives its root to the level above.
+    """
+    rows: list[tuple[int, int, bytes]] = []
+    level, count, added = 0, size, [bytes(h) for h in leaves]
+    while added:
+        start = count - count % TILE_WIDTH
+        run = list(read(level, start // TILE_WIDTH))[: count - start] if count > start else []
+        if len(run) != count - start:
+            raise LogError(f"tile {level}/{start // TILE_WIDTH} lacks hashes")
+        rows += [(level, count + i, h) for i, h in enumerate(added)]
+        run += added
+        added = [
+            perfect_root(run[i : i + TILE_WIDTH])
+            for i in range(0, len(run) - TILE_WIDTH + 1, TILE_WIDTH)
+        ]
+        level, count = level + 1, count // TILE_WIDTH
+    return rows
