@@ -23,6 +23,7 @@ from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import documents as document_views
 from bidopen.http import log_heads as log_head_views
+from bidopen.http import publiclog as log_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
@@ -51,6 +52,7 @@ from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
 from bidopen.service.quotas import BidderQuota, StorageGuard
+from bidopen.service.publiclog import PublicLog, load_log_signer
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
 from bidopen.service.start_checks import (
@@ -61,6 +63,7 @@ from bidopen.service.start_checks import (
 )
 from bidopen.service.tenders import Tenders
 from bidopen.service.throttle import LoginThrottle
+from bidopen.service.witnesses import WitnessClient
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
 from bidopen.video.relays import VideoRelays
@@ -111,6 +114,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         ),
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
+    public_log = PublicLog(
+        db,
+        clock,
+        load_log_signer(config.log_key_path, config.public_log_name),
+        checkpoint_interval=config.public_log_checkpoint_ms / 1000,
+        witnesses=[WitnessClient.from_setting(w) for w in config.public_log_witnesses],
+        quorum=config.public_log_witness_quorum,
+    )
     sessions = SessionService(db, clock, anchors=log_heads)
     host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
@@ -168,6 +179,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
     app[keys.METRICS] = metrics
+    app[keys.PUBLIC_LOG] = public_log
 
     for module in (
         account_views,
@@ -177,6 +189,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         time_views,
         document_views,
         log_head_views,
+        log_views,
     ):
         app.router.add_routes(module.routes)
     realtime.attach(app)
@@ -189,6 +202,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.cleanup_ctx.append(_pools_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_log_heads_ctx)
+    app.cleanup_ctx.append(_public_log_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.cleanup_ctx.append(_realtime_ctx)
     app.cleanup_ctx.append(video_cleanup_ctx)
@@ -293,6 +307,12 @@ def _database_at_start(db: Database) -> Iterator[None]:
     except (SQLAlchemyError, OSError) as exc:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
         raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
+async def _public_log_ctx(app: web.Application) -> AsyncIterator[None]:
+    public_log = app[keys.PUBLIC_LOG]
+    await public_log.start()
+    log.info("public log %s, verifier key %s", public_log.origin, public_log.vkey)
+    yield
+    await public_log.stop()
 
 
 async def _pools_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bidopen.video.stream:register",
         "推送评标现场视频 / publish the evaluation room's video to a session",
     ),
+    "witness": (
+        "bidopen.witness.command:register",
+        "run a transparency-log witness (C2SP tlog-witness) for one or more logs",
+    ),
 }
 
 

@@ -1,0 +1,65 @@
+"""The public log over HTTP (C2SP tlog-tiles under /log/): checkpoint, tiles, entries, vkey."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bidopen.appkeys import PUBLIC_LOG
+from bidopen.errors import HubError
+from bidopen.tlog.errors import LogError
+from bidopen.tlog.tiles import parse_tile_path
+
+routes = web.RouteTableDef()
+
+# The checkpoint changes every second or so; a tile never changes once it exists.
+_CHECKPOINT_CACHE = "public, max-age=1"
+_TILE_CACHE = "public, max-age=31536000, immutable"
+_TEXT = "text/plain; charset=utf-8"
+
+
+@routes.get("/log/checkpoint")
+async def checkpoint(request: web.Request) -> web.Response:
+    note = await request.app[PUBLIC_LOG].checkpoint()
+    if note is None:
+        raise web.HTTPServiceUnavailable(text="no checkpoint yet\n")
+    return web.Response(
+        body=note, headers={"Content-Type": _TEXT, "Cache-Control": _CHECKPOINT_CACHE}
+    )
+
+
+@routes.get("/log/vkey")
+async def vkey(request: web.Request) -> web.Response:
+    return web.Response(
+        text=request.app[PUBLIC_LOG].vkey + "\n",
+        headers={"Content-Type": _TEXT, "Cache-Control": "public, max-age=300"},
+    )
+
+
+@routes.get("/log/tile/{path:.+}")
+async def tile(request: web.Request) -> web.Response:
+    try:
+        wanted = parse_tile_path("tile/" + request.match_info["path"])
+    except LogError as exc:
+        raise web.HTTPNotFound(text=f"{exc}\n") from exc
+    data = await request.app[PUBLIC_LOG].tile(wanted)
+    if data is None:
+        raise web.HTTPNotFound(text="no such tile under the current checkpoint\n")
+    response = web.Response(
+        body=data,
+        headers={"Content-Type": "application/octet-stream", "Cache-Control": _TILE_CACHE},
+    )
+    if wanted.entries:
+        response.enable_compression()
+    return response
+
+
+@routes.get("/api/log/proof/{index:[0-9]{1,19}}")
+async def proof(request: web.Request) -> web.Response:
+    """The tlog-proof of an entry under the newest checkpoint (a client keeps it)."""
+    try:
+        found = await request.app[PUBLIC_LOG].proof(int(request.match_info["index"]))
+    except LogError as exc:
+        raise HubError("not_found", str(exc)) from exc
+    return web.Response(
+        body=found.format(), headers={"Content-Type": _TEXT, "Cache-Control": "no-store"}
+    )
