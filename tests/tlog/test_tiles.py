@@ -9,6 +9,7 @@ from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import leaf_hash, perfect_root, root_at
 from bidopen.tlog.tiles import (
     Tile,
+    TreeEdge,
     decode_bundle,
     decode_tile,
     encode_bundle,
@@ -91,3 +92,23 @@ def test_subtree_hashes_from_tiles_agree_with_the_tree() -> None:
     from_tiles = subtree_hashes(read)
     for size in (1, 255, 256, 257, 65_535, 65_536, 65_537, 70_000):
         assert root_at(from_tiles, size) == root_at(reference, size)
+
+
+def test_the_right_edge_grows_as_the_stored_tiles_do() -> None:
+    leaves = entries(66_000)
+    reference = memory_subtrees(leaves)
+    stored: dict[tuple[int, int], bytes] = {}
+
+    def read(level: int, index: int) -> list[bytes]:
+        found = [stored.get((level, index * 256 + i)) for i in range(256)]
+        return [h for h in found if h is not None]
+
+    edge = TreeEdge.load(0, read)
+    size = 0
+    for step in (1, 254, 1, 300, 65_000, 1, 443):
+        edge, rows = edge.extend([leaf_hash(e) for e in leaves[size : size + step]])
+        stored.update(((lv, i), h) for lv, i, h in rows)
+        size += step
+        assert edge == TreeEdge.load(size, read)
+        assert root_at(subtree_hashes(edge.read), size) == root_at(reference, size)
+        assert root_at(subtree_hashes(read), size) == root_at(reference, size)

@@ -31,6 +31,7 @@ from bidopen.tlog.proof import TlogProof
 from bidopen.tlog.tiles import (
     MAX_ENTRY_BYTES,
     Tile,
+    TreeEdge,
     encode_bundle,
     encode_tile,
 )
@@ -73,6 +74,8 @@ class PublicLog:
         self._witnesses = tuple(witnesses)
         self.policy = LogPolicy(signer.verifier, tuple(w.verifier for w in self._witnesses), quorum)
         self._task: asyncio.Task[None] | None = None
+        # The right edge of the tree as this node last wrote it, and that tree's head.
+        self._edge: tuple[rows.LogHead | None, TreeEdge | None] = (None, None)
 
     @property
     def origin(self) -> str:
@@ -95,7 +98,12 @@ class PublicLog:
             if len(entry) > MAX_ENTRY_BYTES:
                 raise LogError(f"a log entry is at most {MAX_ENTRY_BYTES} bytes")
         now = self._clock.now()
-        return await conn.run_sync(lambda sync: rows.append(sync, list(entries), now))
+        known, edge = self._edge
+        head, edge = await conn.run_sync(
+            lambda sync: rows.append(sync, list(entries), now, known, edge)
+        )
+        self._edge = (head, edge)
+        return head.size - len(entries)
 
     async def sign_checkpoint(self) -> bytes | None:
         """Sign the head if no checkpoint covers it yet; the new note, or None."""

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, insert, select, text, update
 from bidopen.store.schema import log_checkpoints, log_entries, log_hashes, log_head
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import EMPTY_ROOT, SubtreeHashes, leaf_hash, root_at
-from bidopen.tlog.tiles import TILE_WIDTH, TileReader, appended_hashes, subtree_hashes
+from bidopen.tlog.tiles import TILE_WIDTH, TileReader, TreeEdge, subtree_hashes
 
 # The PostgreSQL advisory lock of the log's one writer: ASCII "bidopenL" as a 64-bit number.
 _LOG_LOCK = 0x6269646F70656E4C
@@ -82,19 +82,33 @@ def subtrees(conn: Connection) -> SubtreeHashes:
     return subtree_hashes(tile_reader(conn))
 
 
-def append(conn: Connection, entries: Sequence[bytes], now: datetime) -> int:
-    """Append `entries` under the writer's lock; the index of the first one."""
+def append(
+    conn: Connection,
+    entries: Sequence[bytes],
+    now: datetime,
+    known: LogHead | None = None,
+    edge: TreeEdge | None = None,
+) -> tuple[LogHead, TreeEdge]:
+    """Append `entries` under the writer's lock: the new head (its size minus the number of
+    entries is the first one's index) and the new right edge of the tree.
+
+    `edge` is the caller's copy of the right edge of the tree `known`; it is used only if
+    that is still the head (same size and root: the same tree), else read again. An edge
+    kept from an append that rolled back never matches a head.
+    """
     head = lock(conn)
+    if edge is None or known != head:
+        edge = TreeEdge.load(head.size, tile_reader(conn))
     if not entries:
-        return head.size
-    rows = appended_hashes(head.size, tile_reader(conn), [leaf_hash(e) for e in entries])
+        return head, edge
+    edge, rows = edge.extend([leaf_hash(e) for e in entries])
     conn.execute(
         insert(log_entries),
         [{"idx": head.size + i, "data": e, "appended_at": now} for i, e in enumerate(entries)],
     )
     conn.execute(insert(log_hashes), [{"level": lv, "idx": i, "hash": h} for lv, i, h in rows])
     size = head.size + len(entries)
-    root = root_at(subtrees(conn), size)
+    root = root_at(subtree_hashes(edge.read), size)
     done = conn.execute(
         update(log_head)
         .where(log_head.c.id == _HEAD_ID, log_head.c.size == head.size)
@@ -102,7 +116,7 @@ def append(conn: Connection, entries: Sequence[bytes], now: datetime) -> int:
     )
     if done.rowcount != 1:
         raise HeadMoved
-    return head.size
+    return LogHead(size, root), edge
 
 
 def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:

@@ -191,3 +191,55 @@ def appended_hashes(
         ]
         level, count = level + 1, count // TILE_WIDTH
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class TreeEdge:
+    """The rightmost, partial tile of every level of a tree of `size`: all that appending
+    and the root need, so an append reads no tile (`partial[L]` holds `size >> 8L` mod 256
+    hashes, possibly none)."""
+
+    size: int
+    partial: tuple[tuple[bytes, ...], ...]
+
+    @classmethod
+    def load(cls, size: int, read: TileReader) -> TreeEdge:
+        partial = []
+        level = 0
+        while size >> (TILE_HEIGHT * level):
+            count = size >> (TILE_HEIGHT * level)
+            width = count % TILE_WIDTH
+            hashes = tuple(read(level, count // TILE_WIDTH))[:width] if width else ()
+            if len(hashes) != width:
+                raise LogError(f"tile {level}/{count // TILE_WIDTH} lacks hashes")
+            partial.append(hashes)
+            level += 1
+        return cls(size, tuple(partial))
+
+    def read(self, level: int, index: int) -> Sequence[bytes]:
+        """A TileReader of the partial tiles only (the root and appends ask for no other)."""
+        count = self.size >> (TILE_HEIGHT * level)
+        if index != count // TILE_WIDTH:
+            raise LogError(f"tile {level}/{index} is not at the edge of the tree")
+        return self.partial[level] if level < len(self.partial) else ()
+
+    def extend(self, leaves: Sequence[bytes]) -> tuple[TreeEdge, list[tuple[int, int, bytes]]]:
+        """The edge after appending `leaves`, and the (level, index, hash) rows to store."""
+        rows = appended_hashes(self.size, self.read, leaves)
+        size = self.size + len(leaves)
+        added: dict[int, list[tuple[int, bytes]]] = {}
+        for level, index, digest in rows:
+            added.setdefault(level, []).append((index, digest))
+        partial = []
+        level = 0
+        while size >> (TILE_HEIGHT * level):
+            count = size >> (TILE_HEIGHT * level)
+            first = count - count % TILE_WIDTH
+            old_count = self.size >> (TILE_HEIGHT * level)
+            known = {}
+            if old_count - old_count % TILE_WIDTH == first and level < len(self.partial):
+                known = {first + i: h for i, h in enumerate(self.partial[level])}
+            known.update((i, h) for i, h in added.get(level, []) if i >= first)
+            partial.append(tuple(known[i] for i in range(first, count)))
+            level += 1
+        return TreeEdge(size, tuple(partial)), rows
