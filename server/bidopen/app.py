@@ -49,6 +49,7 @@ from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
 from bidopen.service.intake import Intake, default_threads
 from bidopen.service.log_heads import LogHeads
+from bidopen.service.logentries import SessionEntries
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
 from bidopen.service.quotas import BidderQuota, StorageGuard
@@ -123,6 +124,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         quorum=config.public_log_witness_quorum,
     )
     sessions = SessionService(db, clock, anchors=log_heads)
+    sessions.set_event_logger(SessionEntries(public_log))
     host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
     metrics = HubMetrics()

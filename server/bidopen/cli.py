@@ -48,6 +48,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bidopen.witness.command:register",
         "run a transparency-log witness (C2SP tlog-witness) for one or more logs",
     ),
+    "verify": (
+        "bidopen.verify.command:register",
+        "check an opening's bundle offline: signatures, log proofs, the record's replay",
+    ),
+    "proofs": (
+        "bidopen.verify.proofs:register",
+        "after the deadline: prove each kept receipt's bid is in the public log",
+    ),
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from bidopen.tlog.merkle import SubtreeHashes, leaf_hash, node_hash
@@ -26,3 +27,8 @@ def memory_subtrees(leaves: list[bytes]) -> SubtreeHashes:
         return levels[height][index]
 
     return subtree
+
+
+_HUB_TESTS = str(PROJECT_ROOT / "tests" / "hub")
+if _HUB_TESTS not in sys.path:
+    sys.path.insert(0, _HUB_TESTS)  # hubtesting: the hub's API as its tests call it

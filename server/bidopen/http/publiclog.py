@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bidopen.appkeys import PUBLIC_LOG
+from bidopen.appkeys import DATABASE, PUBLIC_LOG, SIGNER
 from bidopen.errors import HubError
+from bidopen.service.bundles import session_bundle
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.tiles import parse_tile_path
 
@@ -62,4 +63,24 @@ async def proof(request: web.Request) -> web.Response:
         raise HubError("not_found", str(exc)) from exc
     return web.Response(
         body=found.format(), headers={"Content-Type": _TEXT, "Cache-Control": "no-store"}
+    )
+
+
+@routes.get("/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/bundle")
+async def bundle(request: web.Request) -> web.Response:
+    """One file per opening: what `bidopen verify` checks offline (public, like the log)."""
+    app = request.app
+    session_id = request.match_info["session_id"]
+    try:
+        found = await session_bundle(app[DATABASE], app[PUBLIC_LOG], app[SIGNER], session_id)
+    except LogError as exc:
+        raise HubError("not_found", str(exc)) from exc
+    if not found["entries"]:
+        raise HubError("not_found", "the log holds no entry of this session yet")
+    return web.json_response(
+        found,
+        headers={
+            "Content-Disposition": f'attachment; filename="{session_id}.bundle.json"',
+            "Cache-Control": "no-store",
+        },
     )

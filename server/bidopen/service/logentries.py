@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import iso
+from bidopen.service.publiclog import PublicLog
 from bidopen.store import bids as bid_store
 from bidopen.store.documents import owned_documents
 from bidopen.store.eventlog import StoredEvent, canonical_json
@@ -93,3 +94,16 @@ async def entries_for(
             entries += await deadline_batch(conn, session_id)
         entries.append(event_entry(event))
     return entries
+
+
+class SessionEntries:
+    """Appends a commit's events (and at the deadline, the batch) in the commit's transaction."""
+
+    def __init__(self, public_log: PublicLog) -> None:
+        self._log = public_log
+
+    async def append_events(
+        self, conn: AsyncConnection, session_id: str, events: Sequence[StoredEvent]
+    ) -> None:
+        entries = await entries_for(conn, session_id, events)
+        await self._log.append_in(conn, entries, session_id)

@@ -87,12 +87,14 @@ class PublicLog:
 
     # -- writing ---------------------------------------------------------------------------
 
-    async def append(self, entries: Sequence[bytes]) -> int:
+    async def append(self, entries: Sequence[bytes], session_id: str | None = None) -> int:
         """Append in a transaction of its own; the index of the first entry."""
         async with self._db.write() as conn:
-            return await self.append_in(conn, entries)
+            return await self.append_in(conn, entries, session_id)
 
-    async def append_in(self, conn: AsyncConnection, entries: Sequence[bytes]) -> int:
+    async def append_in(
+        self, conn: AsyncConnection, entries: Sequence[bytes], session_id: str | None = None
+    ) -> int:
         """Append inside the caller's write transaction (they commit or roll back together)."""
         for entry in entries:
             if len(entry) > MAX_ENTRY_BYTES:
@@ -100,7 +102,7 @@ class PublicLog:
         now = self._clock.now()
         known, edge = self._edge
         head, edge = await conn.run_sync(
-            lambda sync: rows.append(sync, list(entries), now, known, edge)
+            lambda sync: rows.append(sync, list(entries), now, session_id, known, edge)
         )
         self._edge = (head, edge)
         return head.size - len(entries)
@@ -181,6 +183,13 @@ class PublicLog:
         async with self._db.read() as conn:
             return await conn.run_sync(lambda c: _proof(c, index, extra))
 
+    async def session_proofs(
+        self, session_id: str
+    ) -> tuple[bytes, list[tuple[int, bytes, list[bytes]]]]:
+        """The newest checkpoint and, under it, every entry of an opening with its proof."""
+        async with self._db.read() as conn:
+            return await conn.run_sync(lambda c: _session_proofs(c, session_id))
+
     async def entries(self, start: int, end: int) -> list[bytes]:
         async with self._db.read() as conn:
             return await conn.run_sync(lambda c: rows.entries_between(c, start, end))
@@ -228,12 +237,16 @@ class PublicLog:
             self._task = None
 
     async def _run(self) -> None:
+        # Looking twice per interval bounds the time from an append (on any node) to its
+        # checkpoint by half an interval plus the signing, which is short.
+        loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(self._interval)
+            started = loop.time()
             try:
                 await self.sign_checkpoint()
             except Exception:
                 log.exception("signing a checkpoint failed; retrying")
+            await asyncio.sleep(max(0.0, self._interval / 2 - (loop.time() - started)))
 
 
 def _head_and_latest(conn: Connection) -> tuple[rows.LogHead, rows.StoredCheckpoint | None]:
@@ -266,3 +279,14 @@ def _proof(conn: Connection, index: int, extra: bytes | None) -> TlogProof:
         raise LogError(f"entry {index} is not covered by the newest checkpoint (size {size})")
     hashes = inclusion_proof(rows.subtrees(conn), index, size)
     return TlogProof(index, tuple(hashes), note, extra)
+
+
+def _session_proofs(
+    conn: Connection, session_id: str
+) -> tuple[bytes, list[tuple[int, bytes, list[bytes]]]]:
+    size, note = _covered_size(conn)
+    subtrees = rows.subtrees(conn)  # one tile cache for all the proofs
+    return note, [
+        (index, entry, inclusion_proof(subtrees, index, size))
+        for index, entry in rows.session_entries(conn, session_id, size)
+    ]

@@ -86,6 +86,7 @@ def append(
     conn: Connection,
     entries: Sequence[bytes],
     now: datetime,
+    session_id: str | None = None,
     known: LogHead | None = None,
     edge: TreeEdge | None = None,
 ) -> tuple[LogHead, TreeEdge]:
@@ -104,7 +105,10 @@ def append(
     edge, rows = edge.extend([leaf_hash(e) for e in entries])
     conn.execute(
         insert(log_entries),
-        [{"idx": head.size + i, "data": e, "appended_at": now} for i, e in enumerate(entries)],
+        [
+            {"idx": head.size + i, "data": e, "appended_at": now, "session_id": session_id}
+            for i, e in enumerate(entries)
+        ],
     )
     conn.execute(insert(log_hashes), [{"level": lv, "idx": i, "hash": h} for lv, i, h in rows])
     size = head.size + len(entries)
@@ -156,3 +160,13 @@ def entries_between(conn: Connection, start: int, end: int) -> list[bytes]:
     if len(found) != end - start:
         raise LogError(f"entries {start}..{end - 1} are not all stored")
     return found
+
+
+def session_entries(conn: Connection, session_id: str, below: int) -> list[tuple[int, bytes]]:
+    """(index, entry) of every entry about an opening, below index `below`, in log order."""
+    rows = conn.execute(
+        select(log_entries.c.idx, log_entries.c.data)
+        .where(log_entries.c.session_id == session_id, log_entries.c.idx < below)
+        .order_by(log_entries.c.idx)
+    )
+    return [(int(r.idx), bytes(r.data)) for r in rows]

@@ -284,6 +284,8 @@ log_entries = Table(
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
     Column("appended_at", Instant, nullable=False),
+    # The opening the entry is about (its bundle lists them); none for other entries.
+    Column("session_id", String(32), index=True),
 )
 
 log_hashes = Table(
