@@ -2,9 +2,12 @@
 
 Usage: python bench/bench_tlog.py [--database-url URL] [--seconds 10] [--leaves 1000000]
 
+A PostgreSQL URL must name a database of its own (`createdb bench_tlog`): the benchmark
+creates the hub's tables in it.
+
 Prints JSON. With no URL it uses a fresh SQLite file (WAL, synchronous=FULL, as the hub).
 - appends: writers appending for `--seconds`, each append in its own transaction (as a
-  session event's entry is) or `--batch` entries per transaction, while the sequencer
+  session event's entry is) or 100 entries per transaction, while the sequencer
   signs a checkpoint every second; the largest gap between two checkpoints is reported.
 - deadline_batch: 300 bid entries and the deadline event in one transaction, then the
   checkpoint signed: the time from the start of the append to the signed checkpoint.

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 import tlog_kit  # noqa: F401 - puts tests/hub on the path
-from witnessprocess import WitnessProcess
+from witnessprocess import WitnessProcess, running_witnesses
 
 from bidopen.service.publiclog import load_log_signer
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier
@@ -37,15 +37,8 @@ def witnesses(tmp_path: Path) -> Iterator[list[tuple[WitnessProcess, str]]]:
     data.mkdir(exist_ok=True)
     # The log's key is made before the hub starts, so the witnesses can be told it.
     log_vkey = load_log_signer(data / "log-key.pem", LOG_NAME).verifier.vkey
-    started: list[tuple[WitnessProcess, str]] = []
-    try:
-        for i in (1, 2):
-            process = WitnessProcess(tmp_path / f"w{i}", f"witness{i}.example.org", [log_vkey])
-            started.append((process, process.start()))
+    with running_witnesses(tmp_path, log_vkey) as started:
         yield started
-    finally:
-        for process, _vkey in started:
-            process.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from tlog_kit import entries
-from witnessprocess import WitnessProcess
+from witnessprocess import WitnessProcess, running_witnesses
 
 from bidopen.clock import SystemClock
 from bidopen.service.publiclog import PublicLog, load_log_signer
@@ -32,15 +32,8 @@ def data(tmp_path: Path) -> Path:
 @pytest.fixture
 def witnesses(tmp_path: Path, data: Path) -> Iterator[list[tuple[WitnessProcess, str]]]:
     vkey = load_log_signer(data / "log-key.pem", ORIGIN).verifier.vkey
-    started = []
-    try:
-        for i in (1, 2):
-            process = WitnessProcess(tmp_path / f"w{i}", f"witness{i}.example", [vkey])
-            started.append((process, process.start()))
+    with running_witnesses(tmp_path, vkey) as started:
         yield started
-    finally:
-        for process, _vkey in started:
-            process.stop()
 
 
 @pytest.fixture

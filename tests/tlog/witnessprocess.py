@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,3 +55,19 @@ class WitnessProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+@contextmanager
+def running_witnesses(
+    folder: Path, log_vkey: str, count: int = 2
+) -> Iterator[list[tuple[WitnessProcess, str]]]:
+    """`count` witnesses of the log `log_vkey`, each with its verifier key; stopped after."""
+    started: list[tuple[WitnessProcess, str]] = []
+    try:
+        for i in range(1, count + 1):
+            process = WitnessProcess(folder / f"w{i}", f"witness{i}.example.org", [log_vkey])
+            started.append((process, process.start()))
+        yield started
+    finally:
+        for process, _vkey in started:
+            process.stop()

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from bidopen.tlog.errors import LogError
-from bidopen.tlog.note import (
-    NoteSignature,
-    check_key_name,
-    check_note_text,
-    format_vkey,
-    note_key_id,
-    parse_vkey,
-)
-from bidseal.ed25519 import ED25519_PUBLIC_LEN, ED25519_SIGNATURE_LEN, Ed25519Key, verify_ed25519
+from bidopen.tlog.note import Ed25519NoteKey, NoteSignature, check_note_text, parse_vkey
+from bidseal.ed25519 import ED25519_SIGNATURE_LEN, Ed25519Key, verify_ed25519
 
 COSIGNATURE_TYPE = 0x04
 
@@ -26,25 +20,11 @@ def cosigned_message(text: bytes, timestamp: int) -> bytes:
     return b"cosignature/v1\ntime %d\n" % timestamp + text
 
 
-@dataclass(frozen=True, slots=True)
-class CosignatureVerifier:
-    """A witness's public key under its name, as a note verifier."""
+@dataclass(frozen=True)
+class CosignatureVerifier(Ed25519NoteKey):
+    """A witness's public key under its name, as a note verifier (signature type 0x04)."""
 
-    name: str
-    public_key: bytes
-
-    def __post_init__(self) -> None:
-        check_key_name(self.name)
-        if len(self.public_key) != ED25519_PUBLIC_LEN:
-            raise LogError("an Ed25519 public key is 32 bytes")
-
-    @property
-    def key_id(self) -> bytes:
-        return note_key_id(self.name, COSIGNATURE_TYPE, self.public_key)
-
-    @property
-    def vkey(self) -> str:
-        return format_vkey(self.name, COSIGNATURE_TYPE, self.public_key)
+    SIGNATURE_TYPE: ClassVar[int] = COSIGNATURE_TYPE
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         if len(signature) != 8 + ED25519_SIGNATURE_LEN:

@@ -11,7 +11,7 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from bidopen.tlog.errors import LogError
 from bidseal.ed25519 import ED25519_PUBLIC_LEN, Ed25519Key, verify_ed25519
@@ -48,6 +48,18 @@ def b64encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+def split_head(data: bytes) -> tuple[list[str], bytes]:
+    """The ASCII lines before the first blank line, and the note after it (tlog-proof and
+    tlog-witness requests both put a few lines before a checkpoint)."""
+    head, sep, note = data.partition(b"\n\n")
+    if not sep:
+        raise LogError("no blank line before the checkpoint")
+    try:
+        return head.decode("ascii").split("\n"), note
+    except UnicodeDecodeError as exc:
+        raise LogError("the lines before the checkpoint are not ASCII") from exc
+
+
 class NoteVerifier(Protocol):
     """A key a note's signature may be checked with, known by name and key id."""
 
@@ -60,10 +72,11 @@ class NoteVerifier(Protocol):
     def verify(self, text: bytes, signature: bytes) -> bool: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Ed25519Verifier:
-    """An Ed25519 note key (signature type 0x01): what a log signs its checkpoints with."""
+@dataclass(frozen=True)
+class Ed25519NoteKey:
+    """A named Ed25519 public key of a note signature type (the type is in its key id)."""
 
+    SIGNATURE_TYPE: ClassVar[int] = ED25519_TYPE
     name: str
     public_key: bytes
 
@@ -74,11 +87,16 @@ class Ed25519Verifier:
 
     @property
     def key_id(self) -> bytes:
-        return note_key_id(self.name, ED25519_TYPE, self.public_key)
+        return note_key_id(self.name, self.SIGNATURE_TYPE, self.public_key)
 
     @property
     def vkey(self) -> str:
-        return format_vkey(self.name, ED25519_TYPE, self.public_key)
+        return format_vkey(self.name, self.SIGNATURE_TYPE, self.public_key)
+
+
+@dataclass(frozen=True)
+class Ed25519Verifier(Ed25519NoteKey):
+    """An Ed25519 note key (signature type 0x01): what a log signs its checkpoints with."""
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         return verify_ed25519(self.public_key, text, signature)

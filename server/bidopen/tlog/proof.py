@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import leaf_hash, verify_inclusion
-from bidopen.tlog.note import b64decode, b64encode
+from bidopen.tlog.note import b64decode, b64encode, split_head
 from bidopen.tlog.policy import LogPolicy
 
 HEADER = "c2sp.org/tlog-proof@v1"
@@ -33,13 +33,7 @@ class TlogProof:
 
     @classmethod
     def parse(cls, data: bytes) -> TlogProof:
-        head, sep, note = data.partition(b"\n\n")
-        if not sep:
-            raise LogError("the proof has no blank line before its checkpoint")
-        try:
-            lines = head.decode("ascii").split("\n")
-        except UnicodeDecodeError as exc:
-            raise LogError("the proof's header is not ASCII") from exc
+        lines, note = split_head(data)
         if lines[0] != HEADER:
             raise LogError(f"the proof does not start with {HEADER}")
         at, extra = 1, None

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import verify_consistency
-from bidopen.tlog.note import Ed25519Verifier, SignedNote, b64decode
+from bidopen.tlog.note import Ed25519Verifier, SignedNote, b64decode, split_head
 
 MAX_PROOF_LINES = 63
 _OLD = re.compile(r"old (0|[1-9][0-9]{0,19})")
@@ -24,13 +24,7 @@ class AddCheckpoint:
 
     @classmethod
     def parse(cls, body: bytes) -> AddCheckpoint:
-        head, sep, note = body.partition(b"\n\n")
-        if not sep:
-            raise LogError("no blank line before the checkpoint")
-        try:
-            lines = head.decode("ascii").split("\n")
-        except UnicodeDecodeError as exc:
-            raise LogError("the request's head is not ASCII") from exc
+        lines, note = split_head(body)
         match = _OLD.fullmatch(lines[0])
         if match is None:
             raise LogError("the first line is not 'old <size>'")
