@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from bidopen.tlog.cosignature import Cosigner, cosignature_verifier
 from bidopen.tlog.note import ed25519_verifier
 from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.tiles import Tile, decode_bundle, tiles_of_tree
+from bidopen.verify.check import VerificationFailed, check_receipt_proof
 from bidseal.ed25519 import Ed25519Key
 from hubprocess import HubProcess
 
@@ -125,6 +127,27 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     assert [b["received_at"] for b in batch] == sorted(b["received_at"] for b in batch)
     assert sorted(b["status"] for b in batch) == ["current"] * 3 + ["replaced", "withdrawn"]
 
+    # A bidder fetches the proof that its receipt is in the log and checks it on its own.
+    _status, server_key = await api.call("GET", "/api/server-key", expect=200)
+    key = base64.urlsafe_b64decode(server_key["key"] + "==")
+    for receipt in receipts[:2]:
+        digest = hashlib.sha256(receipt["payload"].encode()).hexdigest()
+        path = f"/api/sessions/{tid}/receipts/{digest}/proof"
+        for _ in range(40):  # until the witnesses' cosignatures are on the checkpoint
+            async with hub_client.get(path) as answer:
+                assert answer.status == 200
+                proof = await answer.read()
+            try:
+                index, size = check_receipt_proof(proof, receipt, policy, key)
+                break
+            except VerificationFailed:
+                await asyncio.sleep(0.1)
+        assert size >= index + 1
+        with pytest.raises(VerificationFailed, match="not this receipt"):
+            check_receipt_proof(proof, receipts[2], policy, key)
+    _status, body = await api.call("GET", f"/api/sessions/{tid}/receipts/{'0' * 64}/proof")
+    assert body["error"]["code"] == "not_found"
+
     # The rest of the opening, every event appended as it happens.
     await api.host(tid, "start_decryption")
     current = bidders[:3]
@@ -148,7 +171,6 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     await api.host(tid, "publish_record")
     await asyncio.sleep(0.5)
 
-    _status, server_key = await api.call("GET", "/api/server-key", expect=200)
     _status, bundle = await api.call("GET", f"/api/sessions/{tid}/bundle", expect=200)
     events = await api.events(tid, auth=api.host_auth)
     assert sum(1 for e in bundle["entries"] if b"event" in base64.b64decode(e["entry"])) == len(

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from bidopen.appkeys import DATABASE, PUBLIC_LOG, SIGNER
 from bidopen.errors import HubError
-from bidopen.service.bundles import session_bundle
+from bidopen.service.bundles import receipt_proof, session_bundle
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.tiles import parse_tile_path
 
@@ -83,4 +83,21 @@ async def bundle(request: web.Request) -> web.Response:
             "Content-Disposition": f'attachment; filename="{session_id}.bundle.json"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+@routes.get(
+    "/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/receipts/{receipt_sha256:[0-9a-f]{64}}/proof"
+)
+async def receipt(request: web.Request) -> web.Response:
+    """After the deadline: the tlog-proof that a receipt's bid is in the log (entry in `extra`)."""
+    info = request.match_info
+    try:
+        found = await receipt_proof(
+            request.app[PUBLIC_LOG], info["session_id"], info["receipt_sha256"]
+        )
+    except LogError as exc:
+        raise HubError("not_found", str(exc)) from exc
+    return web.Response(
+        body=found.format(), headers={"Content-Type": _TEXT, "Cache-Control": "no-store"}
     )

@@ -16,6 +16,8 @@ from bidopen.service.signing import ServerSigner
 from bidopen.store import eventlog
 from bidopen.store.db import Database
 from bidopen.store.documents import documents_of
+from bidopen.tlog.errors import LogError
+from bidopen.tlog.proof import TlogProof
 
 BUNDLE_FORMAT = "bidopen-bundle/1"
 
@@ -55,3 +57,12 @@ async def session_bundle(
         ],
         "payloads": beside,
     }
+
+
+async def receipt_proof(public_log: PublicLog, session_id: str, receipt_sha256: str) -> TlogProof:
+    """The tlog-proof of the bid entry a receipt is found by; the entry rides in `extra`."""
+    needle = f'"receipt_sha256":"{receipt_sha256}"'.encode()
+    for index, entry in await public_log.session_entries(session_id):
+        if needle in entry and json.loads(entry).get("receipt_sha256") == receipt_sha256:
+            return await public_log.proof(index, extra=entry)
+    raise LogError("no entry of this receipt under the newest checkpoint")

@@ -190,6 +190,13 @@ class PublicLog:
         async with self._db.read() as conn:
             return await conn.run_sync(lambda c: _session_proofs(c, session_id))
 
+    async def session_entries(self, session_id: str) -> list[tuple[int, bytes]]:
+        """(index, entry) of an opening's entries under the newest checkpoint."""
+        async with self._db.read() as conn:
+            return await conn.run_sync(
+                lambda c: rows.session_entries(c, session_id, _covered_size(c)[0])
+            )
+
     async def entries(self, start: int, end: int) -> list[bytes]:
         async with self._db.read() as conn:
             return await conn.run_sync(lambda c: rows.entries_between(c, start, end))

@@ -23,6 +23,7 @@ from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import leaf_hash, verify_inclusion
 from bidopen.tlog.note import ed25519_verifier
 from bidopen.tlog.policy import LogPolicy
+from bidopen.tlog.proof import TlogProof
 from bidseal import InvalidSignedDocument, verify_document
 from bidseal.codec import b64u_decode
 
@@ -266,3 +267,28 @@ def _check_receipts(
                 f"{payload.get('bid_sha256')} is missing from the deadline batch"
             )
         report.ok(f"receipt {payload.get('receipt_no')} ({digest[:16]}…) is in the deadline batch")
+
+
+def check_receipt_proof(
+    proof_text: bytes, receipt: Mapping[str, Any], policy: LogPolicy, server_key: bytes
+) -> tuple[int, int]:
+    """(index, tree size): the receipt's bid is in the log under a checkpoint the policy
+    accepts. The entry travels in the proof's `extra`; it must name this receipt."""
+    payload, digest = _signed(json.dumps(receipt, ensure_ascii=False), "receipt", server_key)
+    try:
+        proof = TlogProof.parse(proof_text)
+        if proof.extra is None:
+            raise _fail("the proof carries no entry")
+        checkpoint = proof.verify(proof.extra, policy)
+    except LogError as exc:
+        raise _fail(f"the receipt's proof: {exc}") from exc
+    entry = json.loads(proof.extra)
+    expected = {
+        "type": "bid",
+        "session": payload.get("tender"),
+        "bid_sha256": payload.get("bid_sha256"),
+        "receipt_sha256": digest,
+    }
+    if any(entry.get(k) != v for k, v in expected.items()):
+        raise _fail("the proven entry is not this receipt's bid")
+    return proof.index, checkpoint.size
