@@ -19,7 +19,9 @@ import tlog_kit  # noqa: F401 - puts tests/hub on the path
 from witnessprocess import WitnessProcess, running_witnesses
 
 from bidopen.service.publiclog import load_log_signer
+from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier
+from bidopen.tlog.merkle import leaf_hash, tree_root
 from bidopen.tlog.note import ed25519_verifier
 from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.tiles import Tile, decode_bundle, tiles_of_tree
@@ -120,6 +122,9 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
 
     await wait_for_phase(api, tid, "opening")
     _size, opened = await _settled(api, policy)
+    async with hub_client.get("/log/checkpoint") as answer:
+        photo = await answer.read()  # what the big screen showed, photographed in the hall
+    photo_size = policy.open_checkpoint(photo)[0].size
     mine = [e for e in opened if e["session"] == tid]
     kinds = [e["type"] if e["type"] == "bid" else e["kind"] for e in mine]
     assert kinds[:7] == ["session_scheduled", "bid", "bid", "bid", "bid", "bid", "deadline_passed"]
@@ -171,7 +176,8 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     await api.host(tid, "publish_record")
     await asyncio.sleep(0.5)
 
-    _status, bundle = await api.call("GET", f"/api/sessions/{tid}/bundle", expect=200)
+    path = f"/api/sessions/{tid}/bundle?old={photo_size}"
+    _status, bundle = await api.call("GET", path, expect=200)
     events = await api.events(tid, auth=api.host_auth)
     assert sum(1 for e in bundle["entries"] if b"event" in base64.b64decode(e["entry"])) == len(
         events
@@ -182,6 +188,8 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
         "bundle": json.dumps(bundle, ensure_ascii=False),
         "server-key.json": json.dumps(server_key),
         "receipts.jsonl": "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in receipts),
+        "photo": photo.decode(),
+        "rewritten": _rewritten(hub_process.data_dir, photo_size).decode(),
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -195,6 +203,17 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     assert "VERIFIED" in ok.stdout
     assert "2 of 2 witnesses cosigned" in ok.stdout
     assert "follows" in ok.stdout
+    held = await asyncio.to_thread(
+        _verify, str(tmp_path / "bundle"), *trust, "--old", str(tmp_path / "photo")
+    )
+    assert held.returncode == 0, held.stderr
+    assert f"checkpoint of size {photo_size} is consistent" in held.stdout
+    # A log rewritten since the photograph: the same key signed another tree of that size.
+    rewritten = await asyncio.to_thread(
+        _verify, str(tmp_path / "bundle"), *trust, "--old", str(tmp_path / "rewritten")
+    )
+    assert rewritten.returncode == 1
+    assert "the log was rewritten since the saved checkpoint" in rewritten.stderr
 
     def tampered(name: str, change: Any) -> str:
         copy = json.loads(files["bundle"])
@@ -230,6 +249,14 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     strict = [*trust, "--witness", cosignature_verifier_vkey(), "--quorum", "3"]
     refused = await asyncio.to_thread(_verify, str(tmp_path / "bundle"), *strict)
     assert refused.returncode == 1 and "2 witnesses cosigned" in refused.stderr
+
+
+def _rewritten(data_dir: Path, size: int) -> bytes:
+    """A checkpoint of `size` over other entries, signed with the log's own key."""
+    signer = load_log_signer(data_dir / "log-key.pem", LOG_NAME)
+    other = tree_root([leaf_hash(b"another history %d" % i) for i in range(size)])
+    text = Checkpoint(LOG_NAME, size, other).text()
+    return text + b"\n" + signer.signature_line(text).encode()
 
 
 def cosignature_verifier_vkey() -> str:

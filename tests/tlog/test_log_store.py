@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from tlog_kit import entries, memory_subtrees
 
 from bidopen.clock import SystemClock
 from bidopen.service.publiclog import PublicLog, load_log_signer
 from bidopen.store.db import Database
-from bidopen.store.schema import log_hashes
+from bidopen.store.schema import log_entries, log_hashes, log_head
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import root_at, verify_consistency
@@ -140,4 +140,23 @@ async def test_a_changed_hash_stops_the_hub_at_start(db: Database, tmp_path: Pat
             .values(hash=bytes(32))
         )
     with pytest.raises(LogError, match="does not hash to its head"):
+        await _log(db, tmp_path).start()
+
+
+async def test_deleting_the_newest_entries_stops_the_hub_at_start(
+    db: Database, tmp_path: Path
+) -> None:
+    log = _log(db, tmp_path)
+    await log.start()
+    items = entries(5)
+    await log.append(items)
+    await log.sign_checkpoint()
+    await log.stop()
+    # The operator removes the newest entry and makes the head agree with what is left.
+    async with db.write() as conn:
+        await conn.execute(delete(log_entries).where(log_entries.c.idx == 4))
+        await conn.execute(delete(log_hashes).where(log_hashes.c.level == 0, log_hashes.c.idx == 4))
+        root = root_at(memory_subtrees(items[:4]), 4)
+        await conn.execute(update(log_head).values(size=4, root=root))
+    with pytest.raises(LogError, match="does not match its checkpoint of size 5"):
         await _log(db, tmp_path).start()

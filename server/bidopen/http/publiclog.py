@@ -71,8 +71,17 @@ async def bundle(request: web.Request) -> web.Response:
     """One file per opening: what `bidopen verify` checks offline (public, like the log)."""
     app = request.app
     session_id = request.match_info["session_id"]
+    old = request.query.get("old")
+    if old is not None and not (old.isascii() and old.isdigit() and len(old) <= 19):
+        raise HubError("validation_failed", "old must be a tree size")
     try:
-        found = await session_bundle(app[DATABASE], app[PUBLIC_LOG], app[SIGNER], session_id)
+        found = await session_bundle(
+            app[DATABASE],
+            app[PUBLIC_LOG],
+            app[SIGNER],
+            session_id,
+            None if old is None else int(old),
+        )
     except LogError as exc:
         raise HubError("not_found", str(exc)) from exc
     if not found["entries"]:

@@ -16,7 +16,9 @@ from bidopen.service.signing import ServerSigner
 from bidopen.store import eventlog
 from bidopen.store.db import Database
 from bidopen.store.documents import documents_of
+from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
+from bidopen.tlog.note import SignedNote
 from bidopen.tlog.proof import TlogProof
 
 BUNDLE_FORMAT = "bidopen-bundle/1"
@@ -27,9 +29,22 @@ def _b64(data: bytes) -> str:
 
 
 async def session_bundle(
-    db: Database, public_log: PublicLog, signer: ServerSigner, session_id: str
+    db: Database,
+    public_log: PublicLog,
+    signer: ServerSigner,
+    session_id: str,
+    old_size: int | None = None,
 ) -> dict[str, Any]:
+    """The bundle; with `old_size`, also the consistency proof from that size to the
+    bundle's checkpoint, so a checkpoint saved earlier can be held to it offline."""
     note, proven = await public_log.session_proofs(session_id)
+    size = Checkpoint.parse(SignedNote.parse(note).text).size
+    consistency = None
+    if old_size is not None:
+        if not 0 < old_size <= size:
+            raise LogError(f"no consistency proof from size {old_size} to size {size}")
+        proof = await public_log.consistency_proof(old_size, size)
+        consistency = {"old_size": old_size, "proof": [_b64(h) for h in proof]}
     async with db.read() as conn:
         records = await documents_of(conn, session_id, "opening-record")
         results = await documents_of(conn, session_id, "evaluation-result")
@@ -56,6 +71,7 @@ async def session_bundle(
             for index, entry, proof in proven
         ],
         "payloads": beside,
+        "consistency": consistency,
     }
 
 

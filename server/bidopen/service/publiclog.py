@@ -214,8 +214,13 @@ class PublicLog:
         if latest is None:
             return
         checkpoint, _note, _n = LogPolicy(self._signer.verifier).open_checkpoint(latest.note)
-        if root_at(rows.subtrees(conn), checkpoint.size) != checkpoint.root:
-            raise LogError(f"the stored log does not match its checkpoint of size {latest.size}")
+        problem = f"the stored log does not match its checkpoint of size {latest.size}"
+        try:
+            root = root_at(rows.subtrees(conn), checkpoint.size)
+        except LogError as exc:  # entries or hashes were removed
+            raise LogError(f"{problem}: {exc}") from exc
+        if root != checkpoint.root:
+            raise LogError(problem)
 
     # -- the sequencer ---------------------------------------------------------------------
 

@@ -18,9 +18,10 @@ from bidopen.session import EMPTY, OpeningSession, build_record, evolve
 from bidopen.session.errors import SessionError
 from bidopen.session.events import event_from_payload
 from bidopen.store.eventlog import canonical_json
+from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.cosignature import CosignatureVerifier
 from bidopen.tlog.errors import LogError
-from bidopen.tlog.merkle import leaf_hash, verify_inclusion
+from bidopen.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
 from bidopen.tlog.note import ed25519_verifier
 from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.proof import TlogProof
@@ -53,6 +54,7 @@ class Trust:
     quorum: int = 0
     server_key: bytes | None = None
     receipts: tuple[Mapping[str, Any], ...] = ()
+    old_checkpoint: bytes | None = None  # a checkpoint saved earlier (a photograph, a witness)
 
 
 def _fail(reason: str) -> VerificationFailed:
@@ -87,6 +89,8 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
         f"checkpoint of {checkpoint.origin} at size {checkpoint.size} signed by the log key;"
         f" {cosigned} of {len(trust.witnesses)} witnesses cosigned (quorum {trust.quorum})"
     )
+    if trust.old_checkpoint is not None:
+        _check_old(bundle, LogPolicy(verifier), trust.old_checkpoint, checkpoint, report)
     entries = _proven_entries(bundle, checkpoint.size, checkpoint.root, session)
     report.ok(f"{len(entries)} entries of session {session} are in that tree (inclusion proofs)")
     events, bids = _split(entries, bundle.get("payloads") or {})
@@ -99,6 +103,37 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
     _check_results(bundle, events, server_key, report)
     _check_receipts(trust.receipts, bids, events, server_key, session, report)
     return report
+
+
+def _check_old(
+    bundle: Mapping[str, Any],
+    policy: LogPolicy,
+    old_note: bytes,
+    checkpoint: Checkpoint,
+    report: Report,
+) -> None:
+    try:
+        old = policy.open_checkpoint(old_note)[0]
+    except LogError as exc:
+        raise _fail(f"the saved checkpoint: {exc}") from exc
+    if old.size > checkpoint.size:
+        raise _fail(f"the saved checkpoint (size {old.size}) is newer than the bundle's")
+    if old.size == checkpoint.size:
+        if old.root != checkpoint.root:
+            raise _fail("the log was rewritten: the saved checkpoint has another root")
+    else:
+        given = bundle.get("consistency") or {}
+        if given.get("old_size") != old.size:
+            raise _fail(
+                f"the bundle has no consistency proof from size {old.size}"
+                f" (download it with ?old={old.size})"
+            )
+        proof = [_b64(h) for h in given["proof"]]
+        try:
+            verify_consistency(old.size, checkpoint.size, proof, old.root, checkpoint.root)
+        except LogError as exc:
+            raise _fail(f"the log was rewritten since the saved checkpoint: {exc}") from exc
+    report.ok(f"the saved checkpoint of size {old.size} is consistent with this one (append-only)")
 
 
 def _proven_entries(

@@ -1,5 +1,5 @@
 """`bidopen verify BUNDLE [--log VKEY] [--witness VKEY …] [--quorum K] [--server-key FILE]
-[--receipts FILE]`: prints what it checked; exits 1 with one reason at the first failure."""
+[--receipts FILE] [--old CHECKPOINT]`: prints what it checked; exits 1 at the first failure."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--receipts", type=Path, help="your receipts (KEYDIR/receipts.jsonl, one per line)"
     )
+    parser.add_argument(
+        "--old",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="a checkpoint saved earlier, which the bundle (fetched with ?old=SIZE) must extend",
+    )
     parser.set_defaults(func=run_verify)
 
 
@@ -60,6 +66,7 @@ def run_verify(args: argparse.Namespace) -> int:
             quorum=args.quorum,
             server_key=server_key,
             receipts=_receipts(args.receipts),
+            old_checkpoint=None if args.old is None else args.old.read_bytes(),
         )
         report = verify_bundle(bundle, trust)
     except (OSError, ValueError, KeyError, TypeError) as exc:
