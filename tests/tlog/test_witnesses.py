@@ -61,6 +61,7 @@ async def test_two_witnesses_cosign_a_growing_log(
         for count in (3, 250, 1):
             await log.append(entries(count))
             await log.sign_checkpoint()
+            await log.cosigned()
             note = await log.checkpoint()
             assert note is not None
             checkpoint, _note, cosigned = log.policy.open_checkpoint(note)
@@ -71,6 +72,7 @@ async def test_two_witnesses_cosign_a_growing_log(
         await log.append(entries(1))
         restarted = _log(db, data, fresh, quorum=2)
         await restarted.sign_checkpoint()
+        await restarted.cosigned()
         note = await restarted.checkpoint()
         assert note is not None and restarted.policy.open_checkpoint(note)[2] == 2
     finally:
@@ -85,6 +87,7 @@ async def test_a_witness_refuses_a_fork(
     await log.start()
     await log.append(entries(4))
     await log.sign_checkpoint()
+    await log.cosigned()
     await log.stop()
     # The same key signs another tree of size 5 that does not extend the cosigned one.
     signer = load_log_signer(data / "log-key.pem", ORIGIN)

@@ -39,6 +39,9 @@ from bidseal.ed25519 import Ed25519Key
 
 log = logging.getLogger("bidopen.publiclog")
 
+# How many recent checkpoints are looked at for one the witness quorum has cosigned.
+_QUORUM_LOOKBACK = 20
+
 
 class Witness(Protocol):
     """What the log needs of a witness: its key, and its cosignatures of a checkpoint."""
@@ -74,6 +77,7 @@ class PublicLog:
         self._witnesses = tuple(witnesses)
         self.policy = LogPolicy(signer.verifier, tuple(w.verifier for w in self._witnesses), quorum)
         self._task: asyncio.Task[None] | None = None
+        self._cosigning: set[asyncio.Task[None]] = set()
         # The right edge of the tree as this node last wrote it, and that tree's head.
         self._edge: tuple[rows.LogHead | None, TreeEdge | None] = (None, None)
 
@@ -116,8 +120,16 @@ class PublicLog:
         async with self._db.write() as conn:
             note = await conn.run_sync(self._sign_locked)
         if note is not None and self._witnesses:
-            await self._collect_cosignatures(note)
+            # In the background: a slow witness must not hold back the next checkpoint.
+            task = asyncio.create_task(self._collect_cosignatures(note))
+            self._cosigning.add(task)
+            task.add_done_callback(self._cosigning.discard)
         return note
+
+    async def cosigned(self) -> None:
+        """Wait until the witnesses have answered for every checkpoint signed so far."""
+        while self._cosigning:
+            await asyncio.gather(*self._cosigning, return_exceptions=True)
 
     def _sign_locked(self, conn: Connection) -> bytes | None:
         head = rows.lock(conn)
@@ -181,20 +193,20 @@ class PublicLog:
     async def proof(self, index: int, extra: bytes | None = None) -> TlogProof:
         """The tlog-proof of entry `index` under the newest checkpoint (LogError if uncovered)."""
         async with self._db.read() as conn:
-            return await conn.run_sync(lambda c: _proof(c, index, extra))
+            return await conn.run_sync(lambda c: _proof(c, index, extra, self.policy))
 
     async def session_proofs(
         self, session_id: str
     ) -> tuple[bytes, list[tuple[int, bytes, list[bytes]]]]:
         """The newest checkpoint and, under it, every entry of an opening with its proof."""
         async with self._db.read() as conn:
-            return await conn.run_sync(lambda c: _session_proofs(c, session_id))
+            return await conn.run_sync(lambda c: _session_proofs(c, session_id, self.policy))
 
     async def session_entries(self, session_id: str) -> list[tuple[int, bytes]]:
         """(index, entry) of an opening's entries under the newest checkpoint."""
         async with self._db.read() as conn:
             return await conn.run_sync(
-                lambda c: rows.session_entries(c, session_id, _covered_size(c)[0])
+                lambda c: rows.session_entries(c, session_id, _proof_checkpoint(c, self.policy)[0])
             )
 
     async def entries(self, start: int, end: int) -> list[bytes]:
@@ -242,6 +254,9 @@ class PublicLog:
             rows.save_checkpoint(conn, head.size, note, self._clock.now())
 
     async def stop(self) -> None:
+        for task in list(self._cosigning):
+            task.cancel()
+        await asyncio.gather(*self._cosigning, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -285,8 +300,20 @@ def _tile(conn: Connection, tile: Tile) -> bytes | None:
     return encode_tile(hashes)
 
 
-def _proof(conn: Connection, index: int, extra: bytes | None) -> TlogProof:
-    size, note = _covered_size(conn)
+def _proof_checkpoint(conn: Connection, policy: LogPolicy) -> tuple[int, bytes]:
+    """The checkpoint proofs are made under: the newest that the witness quorum cosigned
+    (a new one may still wait for its cosignatures), else simply the newest."""
+    for stored in rows.recent_checkpoints(conn, _QUORUM_LOOKBACK):
+        try:
+            policy.open_checkpoint(stored.note)
+        except LogError:
+            continue
+        return stored.size, stored.note
+    return _covered_size(conn)
+
+
+def _proof(conn: Connection, index: int, extra: bytes | None, policy: LogPolicy) -> TlogProof:
+    size, note = _proof_checkpoint(conn, policy)
     if not 0 <= index < size:
         raise LogError(f"entry {index} is not covered by the newest checkpoint (size {size})")
     hashes = inclusion_proof(rows.subtrees(conn), index, size)
@@ -294,9 +321,9 @@ def _proof(conn: Connection, index: int, extra: bytes | None) -> TlogProof:
 
 
 def _session_proofs(
-    conn: Connection, session_id: str
+    conn: Connection, session_id: str, policy: LogPolicy
 ) -> tuple[bytes, list[tuple[int, bytes, list[bytes]]]]:
-    size, note = _covered_size(conn)
+    size, note = _proof_checkpoint(conn, policy)
     subtrees = rows.subtrees(conn)  # one tile cache for all the proofs
     return note, [
         (index, entry, inclusion_proof(subtrees, index, size))

@@ -132,6 +132,14 @@ def latest_checkpoint(conn: Connection) -> StoredCheckpoint | None:
     return StoredCheckpoint(int(row.size), row.note.encode(), row.signed_at)
 
 
+def recent_checkpoints(conn: Connection, limit: int) -> list[StoredCheckpoint]:
+    """The newest `limit` checkpoints, newest first."""
+    rows = conn.execute(
+        select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(limit)
+    )
+    return [StoredCheckpoint(int(r.size), r.note.encode(), r.signed_at) for r in rows]
+
+
 def checkpoint_at(conn: Connection, size: int) -> StoredCheckpoint | None:
     row = conn.execute(select(log_checkpoints).where(log_checkpoints.c.size == size)).first()
     return (
