@@ -75,9 +75,13 @@ async def _settled(api: HubApi, policy: LogPolicy) -> tuple[int, list[dict[str, 
     return await _served(api, policy)
 
 
-def _verify(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "bidopen", "verify", *args]
+def _bidopen(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "bidopen", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _verify(*args: str) -> subprocess.CompletedProcess[str]:
+    return _bidopen("verify", *args)
 
 
 async def test_an_opening_in_the_log_and_its_bundle_offline(
@@ -152,6 +156,18 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
             check_receipt_proof(proof, receipts[2], policy, key)
     _status, body = await api.call("GET", f"/api/sessions/{tid}/receipts/{'0' * 64}/proof")
     assert body["error"]["code"] == "not_found"
+    # The command line does the same for every receipt it kept, and keeps the proofs.
+    book = tmp_path / "keys" / "receipts.jsonl"
+    book.parent.mkdir()
+    book.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in receipts))
+    command = ["proofs", "--url", hub_process.base_url, "--receipts", str(book)]
+    command += ["--log", log_vkey, "--quorum", "2"]
+    for _p, vkey in witnesses:
+        command += ["--witness", vkey]
+    proven = await asyncio.to_thread(_bidopen, *command)
+    assert proven.returncode == 0, proven.stderr
+    assert proven.stdout.count("ok  receipt") == len(receipts)
+    assert len(list((tmp_path / "keys" / "proofs").glob("*.tlog-proof"))) == len(receipts)
 
     # The rest of the opening, every event appended as it happens.
     await api.host(tid, "start_decryption")
