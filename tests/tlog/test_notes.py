@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from tlog_kit import entries, memory_subtrees
@@ -130,3 +131,19 @@ def test_tlog_proof_round_trip_and_tampering() -> None:
         TlogProof.parse(text.replace(b"index 11", b"index 12")).verify(leaves[11], policy)
     with pytest.raises(LogError):
         TlogProof.parse(text.replace(b"index 11", b"index 011"))
+
+
+def test_an_event_too_large_for_an_entry_keeps_its_payload_hash() -> None:
+    from bidopen.service.logentries import event_entry, sha256_hex
+    from bidopen.store.eventlog import StoredEvent, canonical_json
+
+    small = StoredEvent(
+        "T1", 3, "objection_raised", "2026-12-07T00:00:00.000000Z", {"t": "a"}, "", ""
+    )
+    assert json.loads(event_entry(small))["payload"] == {"t": "a"}
+    payload = {"text": "异" * 30_000}
+    large = StoredEvent("T1", 4, "objection_raised", small.at, payload, "", "")
+    entry = json.loads(event_entry(large))
+    assert "payload" not in entry
+    assert entry["payload_sha256"] == sha256_hex(canonical_json(payload))
+    assert len(event_entry(large)) < 1000

@@ -225,7 +225,13 @@ class PublicLog:
         latest = rows.latest_checkpoint(conn)
         if latest is None:
             return
-        checkpoint, _note, _n = LogPolicy(self._signer.verifier).open_checkpoint(latest.note)
+        try:
+            checkpoint = LogPolicy(self._signer.verifier).open_checkpoint(latest.note)[0]
+        except LogError as exc:
+            raise LogError(
+                f"the newest checkpoint does not verify with this log's key and name ({exc}): "
+                "were log-key.pem or public_log_name changed? They must stay as they were"
+            ) from exc
         problem = f"the stored log does not match its checkpoint of size {latest.size}"
         try:
             root = root_at(rows.subtrees(conn), checkpoint.size)
