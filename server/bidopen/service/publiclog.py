@@ -273,13 +273,14 @@ class PublicLog:
         # Looking twice per interval bounds the time from an append (on any node) to its
         # checkpoint by half an interval plus the signing, which is short.
         loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            started = loop.time()
+            due = max(due + self._interval / 2, loop.time())
+            await asyncio.sleep(due - loop.time())
             try:
                 await self.sign_checkpoint()
             except Exception:
                 log.exception("signing a checkpoint failed; retrying")
-            await asyncio.sleep(max(0.0, self._interval / 2 - (loop.time() - started)))
 
 
 def _head_and_latest(conn: Connection) -> tuple[rows.LogHead, rows.StoredCheckpoint | None]:
