@@ -52,8 +52,8 @@ from bidopen.service.log_heads import LogHeads
 from bidopen.service.logentries import SessionEntries
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
+from bidopen.service.publiclog import PublicLog, log_key_file
 from bidopen.service.quotas import BidderQuota, StorageGuard
-from bidopen.service.publiclog import PublicLog, load_log_signer
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
 from bidopen.service.start_checks import (
@@ -67,6 +67,7 @@ from bidopen.service.throttle import LoginThrottle
 from bidopen.service.witnesses import WitnessClient
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
+from bidopen.tlog.note import Ed25519Signer
 from bidopen.video.relays import VideoRelays
 from bidopen.video.routes import add_video_routes, video_cleanup_ctx
 from bidopen.video.state import VideoState
@@ -115,13 +116,15 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         ),
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
+    log_key = log_key_file(config.log_key_path)
     public_log = PublicLog(
         db,
         clock,
-        load_log_signer(config.log_key_path, config.public_log_name),
+        Ed25519Signer(config.public_log_name, log_key.key),
         checkpoint_interval=config.public_log_checkpoint_ms / 1000,
         witnesses=[WitnessClient.from_setting(w) for w in config.public_log_witnesses],
         quorum=config.public_log_witness_quorum,
+        key_file=log_key,
     )
     sessions = SessionService(db, clock, anchors=log_heads)
     sessions.set_event_logger(SessionEntries(public_log))
@@ -309,6 +312,8 @@ def _database_at_start(db: Database) -> Iterator[None]:
     except (SQLAlchemyError, OSError) as exc:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
         raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
+
+
 async def _public_log_ctx(app: web.Application) -> AsyncIterator[None]:
     public_log = app[keys.PUBLIC_LOG]
     await public_log.start()

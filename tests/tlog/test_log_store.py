@@ -11,13 +11,14 @@ from sqlalchemy import delete, update
 from tlog_kit import entries, memory_subtrees
 
 from bidopen.clock import SystemClock
-from bidopen.service.publiclog import PublicLog, load_log_signer
+from bidopen.errors import StartRefused
+from bidopen.service.publiclog import PublicLog, load_log_signer, log_key_file
 from bidopen.store.db import Database
 from bidopen.store.schema import log_entries, log_hashes, log_head
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import root_at, verify_consistency
-from bidopen.tlog.note import SignedNote
+from bidopen.tlog.note import Ed25519Signer, SignedNote
 from bidopen.tlog.tiles import Tile, decode_bundle, decode_tile, tiles_of_tree
 
 ORIGIN = "kaibiao.example.cn/log"
@@ -139,7 +140,7 @@ async def test_a_changed_hash_stops_the_hub_at_start(db: Database, tmp_path: Pat
             .where(log_hashes.c.level == 0, log_hashes.c.idx == 3)
             .values(hash=bytes(32))
         )
-    with pytest.raises(LogError, match="does not hash to its head"):
+    with pytest.raises(StartRefused, match="does not hash to its head"):
         await _log(db, tmp_path).start()
 
 
@@ -158,5 +159,21 @@ async def test_deleting_the_newest_entries_stops_the_hub_at_start(
         await conn.execute(delete(log_hashes).where(log_hashes.c.level == 0, log_hashes.c.idx == 4))
         root = root_at(memory_subtrees(items[:4]), 4)
         await conn.execute(update(log_head).values(size=4, root=root))
-    with pytest.raises(LogError, match="does not match its checkpoint of size 5"):
+    with pytest.raises(StartRefused, match="does not match its checkpoint of size 5"):
         await _log(db, tmp_path).start()
+
+
+async def test_a_lost_log_key_is_refused_and_no_new_key_is_left(
+    db: Database, tmp_path: Path
+) -> None:
+    log = _log(db, tmp_path)
+    await log.start()
+    await log.append(entries(3))
+    await log.sign_checkpoint()
+    await log.stop()
+    (tmp_path / "data" / "log-key.pem").unlink()  # the data folder lost its log key
+    key = log_key_file(tmp_path / "data" / "log-key.pem")
+    fresh = PublicLog(db, SystemClock(), Ed25519Signer(ORIGIN, key.key), key_file=key)
+    with pytest.raises(StartRefused, match=r"were log-key\.pem or public_log_name changed"):
+        await fresh.start()
+    assert not (tmp_path / "data" / "log-key.pem").exists()

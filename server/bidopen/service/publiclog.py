@@ -18,7 +18,8 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock
-from bidopen.service.keyfiles import load_or_create
+from bidopen.errors import StartRefused
+from bidopen.service.keyfiles import FolderKey
 from bidopen.store import publiclog as rows
 from bidopen.store.db import Database
 from bidopen.tlog.checkpoint import Checkpoint
@@ -52,9 +53,21 @@ class Witness(Protocol):
     async def cosign(self, log: PublicLog, note: bytes) -> Sequence[NoteSignature]: ...
 
 
+def log_key_file(path: Path) -> FolderKey[Ed25519Key]:
+    """The log's key in the data folder; a new one is saved only after the start checks."""
+    return FolderKey(path, Ed25519Key, "public log key")
+
+
 def load_log_signer(path: Path, name: str) -> Ed25519Signer:
-    """The log's key from the data folder (made on first start) under the log's name."""
-    return Ed25519Signer(name, load_or_create(path, Ed25519Key, "public log key"))
+    """The log's key under its name, saved at once if new (for tools and tests; the hub
+    saves a new key only once its start checks pass, `PublicLog.start`)."""
+    key = log_key_file(path)
+    key.save_new()
+    return Ed25519Signer(name, key.key)
+
+
+class PublicLogRefused(StartRefused):
+    """The stored log does not verify at start: one line for the operator, no traceback."""
 
 
 class PublicLog:
@@ -69,12 +82,14 @@ class PublicLog:
         checkpoint_interval: float = 1.0,
         witnesses: Sequence[Witness] = (),
         quorum: int = 0,
+        key_file: FolderKey[Ed25519Key] | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
         self._signer = signer
         self._interval = checkpoint_interval
         self._witnesses = tuple(witnesses)
+        self._key_file = key_file
         self.policy = LogPolicy(signer.verifier, tuple(w.verifier for w in self._witnesses), quorum)
         self._task: asyncio.Task[None] | None = None
         self._cosigning: set[asyncio.Task[None]] = set()
@@ -243,12 +258,28 @@ class PublicLog:
     # -- the sequencer ---------------------------------------------------------------------
 
     async def start(self) -> None:
-        await self.check_stored()
+        try:
+            await self.check_stored()
+        except LogError as exc:
+            raise PublicLogRefused(f"public log: {exc}") from exc
+        self._save_new_key()
         await self.sign_checkpoint()
         if await self.checkpoint() is None:
             async with self._db.write() as conn:
                 await conn.run_sync(self._sign_empty)
         self._task = asyncio.create_task(self._run(), name="public-log-sequencer")
+
+    def _save_new_key(self) -> None:
+        """A key made at this start is written only now, the stored log having verified."""
+        if self._key_file is None:
+            return
+        self._key_file.save_new()
+        if self._key_file.key is not self._signer.key:
+            # Another process of this data folder wrote its key first: sign with that one.
+            self._signer = Ed25519Signer(self._signer.name, self._key_file.key)
+            self.policy = LogPolicy(
+                self._signer.verifier, self.policy.witnesses, self.policy.quorum
+            )
 
     def _sign_empty(self, conn: Connection) -> None:
         rows.lock(conn)

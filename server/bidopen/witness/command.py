@@ -8,7 +8,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bidopen.service.keyfiles import load_or_create
+from bidopen.service.keyfiles import FolderKey
 from bidopen.tlog.cosignature import Cosigner
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.note import check_key_name, ed25519_verifier
@@ -44,8 +44,9 @@ def run_witness(args: argparse.Namespace) -> int:
     except LogError as exc:
         print(f"bidopen witness: {exc}", file=sys.stderr)
         return 2
-    key = load_or_create(args.dir / "witness-key.pem", Ed25519Key, "witness key")
-    cosigner = Cosigner(name, key)
+    key = FolderKey(args.dir / "witness-key.pem", Ed25519Key, "witness key")
+    key.save_new()
+    cosigner = Cosigner(name, key.key)
     app = create_witness_app(cosigner, logs, WitnessState(args.dir / "witness.db"))
 
     def announce(_banner: str) -> None:
