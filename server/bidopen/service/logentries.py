@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import iso
+from bidopen.service.bidding import row_receipt_id
 from bidopen.service.publiclog import PublicLog
 from bidopen.store import bids as bid_store
 from bidopen.store.documents import owned_documents
@@ -62,7 +63,7 @@ def bid_entry(bid: bid_store.BidRow, receipt_hash: str) -> bytes:
             "lot": bid.lot_id,
             "bidder": bid.bidder_id,
             "bid_sha256": bid.bid_sha256,
-            "receipt_no": bid.receipt_no,
+            "receipt_id": row_receipt_id(bid),
             "receipt_sha256": receipt_hash,
             "received_at": iso(bid.received_at),
             "status": bid.status,

@@ -298,10 +298,10 @@ def _check_receipts(
             continue
         if digest not in in_batch:
             raise _fail(
-                f"the platform's fault: signed receipt {payload.get('receipt_no')} for bid "
+                f"the platform's fault: signed receipt {payload.get('receipt_id')} for bid "
                 f"{payload.get('bid_sha256')} is missing from the deadline batch"
             )
-        report.ok(f"receipt {payload.get('receipt_no')} ({digest[:16]}…) is in the deadline batch")
+        report.ok(f"receipt {payload.get('receipt_id')} ({digest[:16]}…) is in the deadline batch")
 
 
 def check_receipt_proof(

@@ -84,7 +84,7 @@ def run_proofs(args: argparse.Namespace) -> int:
             continue
         payload = json.loads(receipt["payload"])
         digest = hashlib.sha256(receipt["payload"].encode()).hexdigest()
-        label = f"receipt {payload['receipt_no']} ({payload['tender']} lot {payload['lot']})"
+        label = f"receipt {payload['receipt_id']} ({payload['tender']} lot {payload['lot']})"
         path = f"/api/sessions/{payload['tender']}/receipts/{digest}/proof"
         status, body = _get(base + path)
         if status == 404:
