@@ -24,6 +24,7 @@ from bidopen.http import bids as bid_views
 from bidopen.http import demo_pace as demo_pace_views
 from bidopen.http import documents as document_views
 from bidopen.http import log_heads as log_head_views
+from bidopen.http import publiclog as log_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
 from bidopen.http import tenders as tender_views
@@ -50,8 +51,10 @@ from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
 from bidopen.service.intake import Intake, default_threads
 from bidopen.service.log_heads import LogHeads
+from bidopen.service.logentries import SessionEntries
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
+from bidopen.service.publiclog import PublicLog, log_key_file
 from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
@@ -63,8 +66,10 @@ from bidopen.service.start_checks import (
 )
 from bidopen.service.tenders import Tenders
 from bidopen.service.throttle import LoginThrottle
+from bidopen.service.witnesses import WitnessClient
 from bidopen.store.db import Database
 from bidopen.store.files import clear_incoming
+from bidopen.tlog.note import Ed25519Signer
 from bidopen.video.relays import VideoRelays
 from bidopen.video.routes import add_video_routes, video_cleanup_ctx
 from bidopen.video.state import VideoState
@@ -113,7 +118,18 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         ),
     )
     log_heads = LogHeads(config.data_dir, signer, clock)
+    log_key = log_key_file(config.log_key_path)
+    public_log = PublicLog(
+        db,
+        clock,
+        Ed25519Signer(config.public_log_name, log_key.key),
+        checkpoint_interval=config.public_log_checkpoint_ms / 1000,
+        witnesses=[WitnessClient.from_setting(w) for w in config.public_log_witnesses],
+        quorum=config.public_log_witness_quorum,
+        key_file=log_key,
+    )
     sessions = SessionService(db, clock, anchors=log_heads)
+    sessions.set_event_logger(SessionEntries(public_log))
     host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
     metrics = HubMetrics()
@@ -170,6 +186,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.REALTIME] = realtime
     app[keys.SCHEDULER] = scheduler
     app[keys.METRICS] = metrics
+    app[keys.PUBLIC_LOG] = public_log
 
     for module in (
         account_views,
@@ -180,6 +197,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         document_views,
         log_head_views,
         demo_pace_views,
+        log_views,
     ):
         app.router.add_routes(module.routes)
     realtime.attach(app)
@@ -192,6 +210,7 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.cleanup_ctx.append(_pools_ctx)
     app.cleanup_ctx.append(_database_ctx)
     app.cleanup_ctx.append(_log_heads_ctx)
+    app.cleanup_ctx.append(_public_log_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.cleanup_ctx.append(_realtime_ctx)
     app.cleanup_ctx.append(video_cleanup_ctx)
@@ -296,6 +315,14 @@ def _database_at_start(db: Database) -> Iterator[None]:
     except (SQLAlchemyError, OSError) as exc:
         reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
         raise StartRefused(f"the database {shown_url(db.url)} cannot be used: {reason}") from None
+
+
+async def _public_log_ctx(app: web.Application) -> AsyncIterator[None]:
+    public_log = app[keys.PUBLIC_LOG]
+    await public_log.start()
+    log.info("public log %s, verifier key %s", public_log.origin, public_log.vkey)
+    yield
+    await public_log.stop()
 
 
 async def _pools_ctx(app: web.Application) -> AsyncIterator[None]:

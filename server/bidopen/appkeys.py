@@ -21,6 +21,7 @@ from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
 from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
+from bidopen.service.publiclog import PublicLog
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
 from bidopen.service.start_checks import FolderSurvey
@@ -46,3 +47,4 @@ LOG_HEADS = web.AppKey("log_heads", LogHeads)
 FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", TrustedProxies)
 CONNECTIONS = web.AppKey("connections", ConnectionGuard)
+PUBLIC_LOG = web.AppKey("public_log", PublicLog)

@@ -44,6 +44,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "bidopen.video.stream:register",
         "推送评标现场视频 / publish the evaluation room's video to a session",
     ),
+    "witness": (
+        "bidopen.witness.command:register",
+        "run a transparency-log witness (C2SP tlog-witness) for one or more logs",
+    ),
+    "verify": (
+        "bidopen.verify.command:register",
+        "check an opening's bundle offline: signatures, log proofs, the record's replay",
+    ),
+    "proofs": (
+        "bidopen.verify.proofs:register",
+        "after the deadline: prove each kept receipt's bid is in the public log",
+    ),
 }
 
 

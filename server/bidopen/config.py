@@ -89,6 +89,10 @@ class Config:
     web_root: Path = DEFAULT_WEB_ROOT
     log_level: str = "WARNING"
     access_log: str | None = None
+    public_log_name: str = ""
+    public_log_checkpoint_ms: int = 1000
+    public_log_witnesses: tuple[str, ...] = ()
+    public_log_witness_quorum: int = 0
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -123,6 +127,7 @@ class Config:
             "max_socket_sessions_per_address",
             "namespace_failures_per_minute",
             "deadline_settle_seconds",
+            "public_log_checkpoint_ms",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name} must be positive")
@@ -153,6 +158,26 @@ class Config:
             raise ConfigError(f"video: {exc}") from None
         if self.bootstrap_host is not None and ":" not in self.bootstrap_host:
             raise ConfigError("bootstrap_host must be USER:PASSWORD")
+        self._check_public_log()
+
+    def _check_public_log(self) -> None:
+        if not self.public_log_name:
+            object.__setattr__(self, "public_log_name", _default_log_name(self.allowed_origins))
+        if (
+            not self.public_log_name
+            or "+" in self.public_log_name
+            or any(c.isspace() for c in self.public_log_name)
+        ):
+            raise ConfigError(
+                "public_log_name must be one word without '+' (e.g. kaibiao.example.cn/log)"
+            )
+        for witness in self.public_log_witnesses:
+            if len(witness.split()) != 2:
+                raise ConfigError(f"log witness {witness!r} must be 'URL VKEY'")
+        if not 0 <= self.public_log_witness_quorum <= len(self.public_log_witnesses):
+            raise ConfigError(
+                "public_log_witness_quorum must be between 0 and the number of witnesses"
+            )
 
     def video(self) -> VideoSettings:
         """The video settings (`video_*`); 0 viewers means the measured budget of one core."""
@@ -181,6 +206,17 @@ class Config:
     @property
     def bids_dir(self) -> Path:
         return self.data_dir / "bids"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.data_dir / "log-key.pem"
+
+
+def _default_log_name(allowed_origins: tuple[str, ...]) -> str:
+    """`<host of the first allowed origin>/log`; a deployment should set its own name."""
+    if allowed_origins:
+        return allowed_origins[0].split("://", 1)[1] + "/log"
+    return "bidopen.invalid/log"
 
 
 def settings() -> tuple[str, ...]:

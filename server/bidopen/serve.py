@@ -152,7 +152,7 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"bidopen serve: {exc}", file=sys.stderr)
         return 2
     from bidopen.app import STOP_GRACE_SECONDS, configure_logging, create_app
-    from bidopen.appkeys import CONNECTIONS
+    from bidopen.appkeys import CONNECTIONS, PUBLIC_LOG
     from bidopen.errors import StartRefused
     from bidopen.http.accesslog import access_logger
     from bidopen.http.serving import run_hub
@@ -169,7 +169,9 @@ def run_serve(args: argparse.Namespace) -> int:
         f"bidopen hub on {base_url}\n"
         f"  首页 tenders and big screens: {base_url}/\n"
         f"  投标人 bidder room: {base_url}/bidder\n"
-        f"  主持人 host console: {base_url}/host"
+        f"  主持人 host console: {base_url}/host\n"
+        f"  公开日志 public log: {base_url}/log/checkpoint\n"
+        f"  日志验证公钥 log verifier key: {app[PUBLIC_LOG].vkey}"
     )
     if config.demo:
         user, _, password = (config.bootstrap_host or DEMO_HOST).partition(":")

@@ -192,6 +192,22 @@ async def test_a_newer_schema_is_refused_and_nothing_changes(db: Database) -> No
     assert await counter_value(db) == 41
 
 
+async def test_version_3_gets_the_public_log_tables(db: Database) -> None:
+    log_tables = {"log_entries", "log_hashes", "log_head", "log_checkpoints"}
+    version_3 = [t for t in metadata.sorted_tables if t.name not in log_tables]
+    async with db.write() as conn:
+        await conn.run_sync(lambda sync: metadata.create_all(sync, tables=version_3))
+        await conn.execute(insert(schema_version).values(version=3, written_by="0.1.0"))
+        await conn.execute(insert(counters).values(name=COUNTER, value=41))
+    assert not log_tables & await table_names(db)
+
+    await db.create_schema()
+
+    assert await stamps(db) == [(SCHEMA_VERSION, release())]
+    assert await table_names(db) == EVERY_TABLE
+    assert await counter_value(db) == 41
+
+
 def add_lot_notes(conn: Connection) -> None:
     conn.execute(text("CREATE TABLE lot_notes (tender_id VARCHAR(32) NOT NULL, note TEXT)"))
 

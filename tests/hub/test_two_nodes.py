@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ def two_nodes(tmp_path: Path) -> Iterator[tuple[HubProcess, HubProcess]]:
         for label in ("a", "b"):
             data = tmp_path / label
             data.mkdir()
+            if nodes:
+                # One deployment, one public log: every node holds the same log key.
+                shutil.copy(nodes[0].data_dir / "log-key.pem", data / "log-key.pem")
             node = HubProcess(data, pg_url(name), tmp_path / f"{label}.log", extra_env=env)
             node.start()
             nodes.append(node)

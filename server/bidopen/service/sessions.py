@@ -45,6 +45,14 @@ class Publisher(Protocol):
     ) -> None: ...
 
 
+class EventLogger(Protocol):
+    """Puts committed events in the public log, inside the transaction that appends them."""
+
+    async def append_events(
+        self, conn: AsyncConnection, session_id: str, events: Sequence[StoredEvent]
+    ) -> None: ...
+
+
 class StateListener(Protocol):
     """Told the new state after each commit (the scheduler watches `next_deadline`)."""
 
@@ -92,12 +100,25 @@ class SessionService:
         self._cache: dict[str, LoadedSession] = {}
         self._publishers: list[Publisher] = []
         self._listeners: list[StateListener] = []
+        self._logger: EventLogger | None = None
 
     def add_publisher(self, publisher: Publisher) -> None:
         self._publishers.append(publisher)
 
     def add_listener(self, listener: StateListener) -> None:
         self._listeners.append(listener)
+
+    def set_event_logger(self, logger: EventLogger) -> None:
+        self._logger = logger
+
+    async def _log(
+        self,
+        conn: AsyncConnection,
+        session_id: str,
+        outcome: tuple[LoadedSession, list[StoredEvent]] | None,
+    ) -> None:
+        if outcome is not None and self._logger is not None:
+            await self._logger.append_events(conn, session_id, outcome[1])
 
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
         """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
@@ -257,6 +278,7 @@ class SessionService:
                 session_id, command = await prepare(conn, now)
                 loaded = await self.load_in(conn, session_id)
                 after = await self._decide_and_append(conn, session_id, loaded, command, now, None)
+                await self._log(conn, session_id, after)
             if after is not None:
                 await self._after_commit(session_id, *after)
             return session_id
@@ -280,7 +302,9 @@ class SessionService:
                 except SessionError as exc:
                     # A command whose fields the core refuses is a refusal too, not a crash.
                     raise from_session_error(exc) from exc
-            return await self._decide_and_append(conn, session_id, loaded, command, now, effect)
+            outcome = await self._decide_and_append(conn, session_id, loaded, command, now, effect)
+            await self._log(conn, session_id, outcome)
+            return outcome
 
     @staticmethod
     async def _decide_and_append(

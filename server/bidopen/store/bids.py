@@ -237,3 +237,9 @@ async def file_paths(conn: AsyncConnection) -> set[str]:
 
 async def rename_file(conn: AsyncConnection, old: str, new: str) -> None:
     await conn.execute(update(bids).where(bids.c.file_path == old).values(file_path=new))
+
+
+async def all_bids(conn: AsyncConnection, tender_id: str) -> list[BidRow]:
+    """Every sealed file a tender received (current, replaced, withdrawn), in receipt order."""
+    rows = await conn.execute(select(bids).where(bids.c.tender_id == tender_id).order_by(bids.c.id))
+    return [_bid(row) for row in rows]

@@ -64,3 +64,16 @@ async def newest_document(conn: AsyncConnection) -> str | None:
         await conn.execute(select(documents.c.body).order_by(documents.c.id.desc()).limit(1))
     ).first()
     return None if row is None else str(row.body)
+
+
+async def owned_documents(
+    conn: AsyncConnection, tender_id: str, type_: str
+) -> list[tuple[str, str, str]]:
+    """(owner, ref, body) of every document of a type that names an owner, oldest first."""
+    stmt = (
+        select(documents.c.owner, documents.c.ref, documents.c.body)
+        .where(documents.c.tender_id == tender_id, documents.c.type == type_)
+        .where(documents.c.owner.is_not(None))
+        .order_by(documents.c.id)
+    )
+    return [(str(r.owner), str(r.ref), str(r.body)) for r in await conn.execute(stmt)]

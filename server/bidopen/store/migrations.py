@@ -16,6 +16,10 @@ from bidopen.store.schema import (
     DEFAULT_ORGANISATION_NAME,
     bidders,
     bids,
+    log_checkpoints,
+    log_entries,
+    log_hashes,
+    log_head,
     metadata,
     organisations,
     schema_version,
@@ -25,7 +29,7 @@ log = logging.getLogger("bidopen.store.migrations")
 
 # The version of the tables in bidopen.store.schema. To change a table: raise this by one,
 # add the step from the previous version to UPGRADES, and test the step on both databases.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 UpgradeStep = Callable[[Connection], None]
 
@@ -82,9 +86,16 @@ def index_bids_by_tender_and_bidder(conn: Connection) -> None:
             index.create(conn, checkfirst=True)
 
 
+def add_public_log(conn: Connection) -> None:
+    """3 -> 4: the tables of the public log (entries, tile hashes, head, checkpoints)."""
+    for table in (log_entries, log_hashes, log_head, log_checkpoints):
+        table.create(conn, checkfirst=True)
+
+
 UPGRADES: Mapping[int, UpgradeStep] = {
     1: index_bids_by_tender_and_bidder,
     2: organisations_and_name_keys,
+    3: add_public_log,
 }
 
 # The key of the PostgreSQL advisory lock that queues nodes starting at once: the ASCII of

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -272,6 +273,44 @@ node_heartbeats = Table(
     Column("node_id", String(64), primary_key=True),
     Column("started_at", Instant, nullable=False),
     Column("last_seen", Instant, nullable=False),
+)
+
+# The public log (bidopen.tlog, docs/transparency-log.md). Entries are numbered from 0 with
+# no gap; the tile hashes of level L (the roots of 256**L leaves each) are kept as they
+# complete; the head row is the one writer's compare-and-swap; every signed checkpoint stays.
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("appended_at", Instant, nullable=False),
+    # The opening the entry is about (its bundle lists them); none for other entries.
+    Column("session_id", String(32), index=True),
+)
+
+log_hashes = Table(
+    "log_hashes",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("level", "idx"),
+)
+
+log_head = Table(
+    "log_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("root", LargeBinary, nullable=False),
+)
+
+log_checkpoints = Table(
+    "log_checkpoints",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", Instant, nullable=False),
 )
 
 # Which version of these tables the database holds, in its one row, and the bidopen release

@@ -79,6 +79,7 @@ export default Object.freeze({
   "screen.record": "Opening record published",
   "screen.record_hash_labelled": "Record hash (SHA-256): ",
   "screen.record_hash": "Record hash (SHA-256)",
+  "screen.log_line": "Public log: {size} entries · root {root} · cosigned by {witnesses} witnesses",
   "screen.no_tender": "No such tender.",
   "screen.bidder": "Bidder",
   "screen.lot": "Lot",

@@ -79,6 +79,7 @@ export default Object.freeze({
   "screen.record": "开标记录已发布",
   "screen.record_hash_labelled": "记录哈希（SHA-256）：",
   "screen.record_hash": "记录哈希（SHA-256）",
+  "screen.log_line": "公开日志 {size} 条 · 根 {root} · {witnesses} 个见证人联署",
   "screen.no_tender": "未找到该招标项目。",
   "screen.bidder": "投标人",
   "screen.lot": "标段",

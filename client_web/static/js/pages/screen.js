@@ -19,6 +19,7 @@ import { readoutTables, spokenReadout } from "../readout-table.js";
 import { RecordCard } from "../record-view.js";
 import { resultArticle } from "../result-view.js";
 import { screenLayout } from "../screen/layout.js";
+import { mountLogLine } from "../screen/logline.js";
 import { Pager } from "../screen/pager.js";
 import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
@@ -254,6 +255,14 @@ async function main() {
   setText(byId("tender-code"), tenderId);
   await clock.start();
   everySecond(clock, renderClock);
+  const logLine = mountLogLine(byId("log-line"), (checkpoint) =>
+    t("screen.log_line", {
+      size: checkpoint.size.toLocaleString(currentLanguage()),
+      root: checkpoint.root.slice(0, 8),
+      witnesses: checkpoint.cosigners,
+    }),
+  );
+  onLanguageChange(logLine.refresh);
   const setState = connectionIndicator();
   const feed = new SessionFeed({
     namespace: "/public",

@@ -1,0 +1,1 @@
+"""`bidopen verify BUNDLE`: check an opening's bundle offline, with no server."""

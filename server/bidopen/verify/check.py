@@ -1,0 +1,329 @@
+"""Check a bundle (`bidopen.service.bundles`) with no server: signatures, proofs, replay.
+
+Each check that passes adds a line to the report; the first that fails raises
+`VerificationFailed` with one precise reason.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bidopen.session import EMPTY, OpeningSession, build_record, evolve
+from bidopen.session.errors import SessionError
+from bidopen.session.events import event_from_payload
+from bidopen.store.eventlog import canonical_json
+from bidopen.tlog.checkpoint import Checkpoint
+from bidopen.tlog.cosignature import CosignatureVerifier
+from bidopen.tlog.errors import LogError
+from bidopen.tlog.merkle import leaf_hash, verify_consistency, verify_inclusion
+from bidopen.tlog.note import ed25519_verifier
+from bidopen.tlog.policy import LogPolicy
+from bidopen.tlog.proof import TlogProof
+from bidseal import InvalidSignedDocument, verify_document
+from bidseal.codec import b64u_decode
+
+BUNDLE_FORMAT = "bidopen-bundle/1"
+ENTRY_FORMAT = "bidopen-log-entry/1"
+
+
+class VerificationFailed(Exception):
+    """The first check that failed, with its reason."""
+
+
+@dataclass
+class Report:
+    lines: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def ok(self, line: str) -> None:
+        self.lines.append(line)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What the verifier brings from outside the bundle; None takes the bundle's own key."""
+
+    log_vkey: str | None = None
+    witnesses: tuple[CosignatureVerifier, ...] = ()
+    quorum: int = 0
+    server_key: bytes | None = None
+    receipts: tuple[Mapping[str, Any], ...] = ()
+    old_checkpoint: bytes | None = None  # a checkpoint saved earlier (a photograph, a witness)
+
+
+def _fail(reason: str) -> VerificationFailed:
+    return VerificationFailed(reason)
+
+
+def _b64(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _fail("a bundle field is not base64") from exc
+
+
+def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
+    report = Report()
+    if bundle.get("format") != BUNDLE_FORMAT:
+        raise _fail(f"not a {BUNDLE_FORMAT} file")
+    session = str(bundle["session"])
+    log = bundle["log"]
+    if trust.log_vkey is None:
+        report.warnings.append(
+            "the log's key was taken from the bundle itself: give --log VKEY (published by the "
+            "trading centre) to know whose log this is"
+        )
+    try:
+        verifier = ed25519_verifier(trust.log_vkey or str(log["vkey"]))
+        policy = LogPolicy(verifier, trust.witnesses, trust.quorum)
+        checkpoint, _note, cosigned = policy.open_checkpoint(str(log["checkpoint"]).encode())
+    except LogError as exc:
+        raise _fail(f"checkpoint: {exc}") from exc
+    report.ok(
+        f"checkpoint of {checkpoint.origin} at size {checkpoint.size} signed by the log key;"
+        f" {cosigned} of {len(trust.witnesses)} witnesses cosigned (quorum {trust.quorum})"
+    )
+    if trust.old_checkpoint is not None:
+        _check_old(bundle, LogPolicy(verifier), trust.old_checkpoint, checkpoint, report)
+    entries = _proven_entries(bundle, checkpoint.size, checkpoint.root, session)
+    report.ok(f"{len(entries)} entries of session {session} are in that tree (inclusion proofs)")
+    events, bids = _split(entries, bundle.get("payloads") or {})
+    report.ok(f"events 1..{len(events)} of the session are in the log, in order, with no gap")
+    state, record_state = _replay(events)
+    report.ok(f"the events replay through the session core: phase {state.phase.value}")
+    _check_batch(entries, events, bids, report)
+    server_key = _server_key(bundle, trust, report)
+    _check_record(bundle, events, record_state, server_key, report)
+    _check_results(bundle, events, server_key, report)
+    _check_receipts(trust.receipts, bids, events, server_key, session, report)
+    return report
+
+
+def _check_old(
+    bundle: Mapping[str, Any],
+    policy: LogPolicy,
+    old_note: bytes,
+    checkpoint: Checkpoint,
+    report: Report,
+) -> None:
+    try:
+        old = policy.open_checkpoint(old_note)[0]
+    except LogError as exc:
+        raise _fail(f"the saved checkpoint: {exc}") from exc
+    if old.size > checkpoint.size:
+        raise _fail(f"the saved checkpoint (size {old.size}) is newer than the bundle's")
+    if old.size == checkpoint.size:
+        if old.root != checkpoint.root:
+            raise _fail("the log was rewritten: the saved checkpoint has another root")
+    else:
+        given = bundle.get("consistency") or {}
+        if given.get("old_size") != old.size:
+            raise _fail(
+                f"the bundle has no consistency proof from size {old.size}"
+                f" (download it with ?old={old.size})"
+            )
+        proof = [_b64(h) for h in given["proof"]]
+        try:
+            verify_consistency(old.size, checkpoint.size, proof, old.root, checkpoint.root)
+        except LogError as exc:
+            raise _fail(f"the log was rewritten since the saved checkpoint: {exc}") from exc
+    report.ok(f"the saved checkpoint of size {old.size} is consistent with this one (append-only)")
+
+
+def _proven_entries(
+    bundle: Mapping[str, Any], size: int, root: bytes, session: str
+) -> list[tuple[int, dict[str, Any]]]:
+    found = []
+    last = -1
+    for item in bundle["entries"]:
+        index, entry = int(item["index"]), _b64(item["entry"])
+        proof = [_b64(h) for h in item["proof"]]
+        try:
+            verify_inclusion(leaf_hash(entry), index, size, proof, root)
+        except LogError as exc:
+            raise _fail(f"entry {index}: {exc}") from exc
+        if index <= last:
+            raise _fail(f"entry {index} is out of log order")
+        last = index
+        body = json.loads(entry)
+        if body.get("format") != ENTRY_FORMAT or body.get("session") != session:
+            raise _fail(f"entry {index} is not an entry of session {session}")
+        found.append((index, body))
+    return found
+
+
+def _split(
+    entries: Sequence[tuple[int, dict[str, Any]]], payloads: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    events: list[dict[str, Any]] = []
+    bids: list[dict[str, Any]] = []
+    for index, body in entries:
+        if body["type"] == "bid":
+            bids.append(body)
+            continue
+        if body["seq"] != len(events) + 1:
+            raise _fail(f"entry {index}: event {body['seq']} where {len(events) + 1} was due")
+        if "payload" not in body:
+            payload = payloads.get(str(body["seq"]))
+            digest = hashlib.sha256(canonical_json(payload)).hexdigest()
+            if payload is None or digest != body["payload_sha256"]:
+                raise _fail(f"entry {index}: the payload kept beside the log does not match")
+            body = {**body, "payload": payload}
+        events.append(body)
+    return events, bids
+
+
+def _replay(events: Sequence[dict[str, Any]]) -> tuple[OpeningSession, OpeningSession | None]:
+    state, record_state = EMPTY, None
+    for body in events:
+        if body["kind"] == "record_published":
+            record_state = state
+        try:
+            state = evolve(state, event_from_payload(body["kind"], body["payload"]))
+        except (SessionError, KeyError, TypeError, ValueError) as exc:
+            raise _fail(f"event {body['seq']} ({body['kind']}) does not replay: {exc}") from exc
+    return state, record_state
+
+
+def _check_batch(
+    entries: Sequence[tuple[int, dict[str, Any]]],
+    events: Sequence[dict[str, Any]],
+    bids: Sequence[dict[str, Any]],
+    report: Report,
+) -> None:
+    deadline = next((e for e in events if e["kind"] == "deadline_passed"), None)
+    if deadline is None:
+        if bids:
+            raise _fail("bid entries appear before the deadline event")
+        report.ok("the deadline has not passed in the log: no bid is in it")
+        return
+    positions = [n for n, (_i, body) in enumerate(entries) if body["type"] == "bid"]
+    where = next(n for n, (_i, b) in enumerate(entries) if b.get("kind") == "deadline_passed")
+    if positions != list(range(where - len(positions), where)):
+        raise _fail("the bid entries are not one batch right before the deadline event")
+    current = {(b["lot"], b["bidder"], b["bid_sha256"]) for b in bids if b["status"] == "current"}
+    announced = {
+        (b["lot"], b["bidder"], b["bid_sha256"]) for b in deadline["payload"].get("bids", [])
+    }
+    if current != announced:
+        raise _fail("the deadline event's bids are not the current bids of the batch")
+    received = [b["received_at"] for b in bids]
+    if received != sorted(received):
+        raise _fail("the deadline batch is not in receipt order")
+    report.ok(
+        f"the deadline batch holds {len(bids)} bids ({len(current)} current), in receipt order,"
+        " and the deadline event names exactly the current ones"
+    )
+
+
+def _server_key(bundle: Mapping[str, Any], trust: Trust, report: Report) -> bytes:
+    if trust.server_key is not None:
+        return trust.server_key
+    report.warnings.append("the server's key was taken from the bundle: give --server-key")
+    return b64u_decode(str(bundle["server_key"]["key"]))
+
+
+def _signed(text: str, kind: str, key: bytes) -> tuple[dict[str, object], str]:
+    try:
+        payload = verify_document(text, kind, key)
+    except InvalidSignedDocument as exc:
+        raise _fail(f"the {kind} is not signed by the server key: {exc}") from exc
+    return payload, hashlib.sha256(json.loads(text)["payload"].encode()).hexdigest()
+
+
+def _check_record(
+    bundle: Mapping[str, Any],
+    events: Sequence[dict[str, Any]],
+    record_state: OpeningSession | None,
+    key: bytes,
+    report: Report,
+) -> None:
+    published = [e for e in events if e["kind"] == "record_published"]
+    records = list(bundle.get("records") or [])
+    if not published:
+        if records:
+            raise _fail("a record is in the bundle but its publication is not in the log")
+        report.ok("no record has been published yet")
+        return
+    if not records:
+        raise _fail("the log says a record was published but the bundle has none")
+    payload, digest = _signed(records[-1], "opening-record", key)
+    if digest != published[-1]["payload"]["sha256"]:
+        raise _fail("the signed record is not the one whose hash the log holds")
+    assert record_state is not None
+    rebuilt = json.loads(json.dumps(build_record(record_state)))
+    if rebuilt != payload:
+        raise _fail("the signed record does not follow from the events (replayed record differs)")
+    report.ok("the opening record is signed by the server, is the one the log names, and follows")
+    report.ok("  from the events: every status, read-out line and deemed acceptance")
+
+
+def _check_results(
+    bundle: Mapping[str, Any], events: Sequence[dict[str, Any]], key: bytes, report: Report
+) -> None:
+    hashes = {e["payload"]["sha256"] for e in events if e["kind"] == "result_published"}
+    for text in bundle.get("results") or []:
+        _payload, digest = _signed(text, "evaluation-result", key)
+        if digest not in hashes:
+            raise _fail("a signed result is not one whose hash the log holds")
+    if hashes:
+        report.ok(f"{len(hashes)} published results are signed and named by the log")
+
+
+def _check_receipts(
+    receipts: Sequence[Mapping[str, Any]],
+    bids: Sequence[dict[str, Any]],
+    events: Sequence[dict[str, Any]],
+    key: bytes,
+    session: str,
+    report: Report,
+) -> None:
+    if not receipts:
+        return
+    if not any(e["kind"] == "deadline_passed" for e in events):
+        raise _fail("receipts were given but the deadline batch is not in the log yet")
+    in_batch = {b["receipt_sha256"] for b in bids}
+    for envelope in receipts:
+        if envelope.get("type") != "receipt":
+            continue
+        text = json.dumps(envelope, ensure_ascii=False)
+        payload, digest = _signed(text, "receipt", key)
+        if payload.get("tender") != session:
+            continue
+        if digest not in in_batch:
+            raise _fail(
+                f"the platform's fault: signed receipt {payload.get('receipt_id')} for bid "
+                f"{payload.get('bid_sha256')} is missing from the deadline batch"
+            )
+        report.ok(f"receipt {payload.get('receipt_id')} ({digest[:16]}…) is in the deadline batch")
+
+
+def check_receipt_proof(
+    proof_text: bytes, receipt: Mapping[str, Any], policy: LogPolicy, server_key: bytes
+) -> tuple[int, int]:
+    """(index, tree size): the receipt's bid is in the log under a checkpoint the policy
+    accepts. The entry travels in the proof's `extra`; it must name this receipt."""
+    payload, digest = _signed(json.dumps(receipt, ensure_ascii=False), "receipt", server_key)
+    try:
+        proof = TlogProof.parse(proof_text)
+        if proof.extra is None:
+            raise _fail("the proof carries no entry")
+        checkpoint = proof.verify(proof.extra, policy)
+    except LogError as exc:
+        raise _fail(f"the receipt's proof: {exc}") from exc
+    entry = json.loads(proof.extra)
+    expected = {
+        "type": "bid",
+        "session": payload.get("tender"),
+        "bid_sha256": payload.get("bid_sha256"),
+        "receipt_sha256": digest,
+    }
+    if any(entry.get(k) != v for k, v in expected.items()):
+        raise _fail("the proven entry is not this receipt's bid")
+    return proof.index, checkpoint.size
