@@ -11,7 +11,7 @@ import {
 } from "../static/js/readout-values.js";
 
 const vectors = JSON.parse(
-  await readFile(new URL("../../tests/vectors/readout-values-v1.json", import.meta.url), "utf8"),
+  await readFile(new URL("../../tests/vectors/readout/readout-values-v1.json", import.meta.url), "utf8"),
 );
 
 test("amounts are separated and written in capitals as in Python", () => {

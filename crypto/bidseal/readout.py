@@ -2,7 +2,8 @@
 
 One module for the sealing CLI, the hub (which classifies a summary that breaks its types
 at decryption) and the documents; the browser has its twin in
-`client_web/static/js/readout-values.js`, and both pass `tests/vectors/readout-values-v1.json`.
+`client_web/static/js/readout-values.js`, and both pass
+`tests/vectors/readout/readout-values-v1.json`.
 """
 
 from __future__ import annotations

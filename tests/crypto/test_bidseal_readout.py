@@ -16,7 +16,9 @@ from bidseal.readout import (
 )
 
 VECTORS = json.loads(
-    (Path(__file__).parents[1] / "vectors" / "readout-values-v1.json").read_text("utf-8")
+    (Path(__file__).parents[1] / "vectors" / "readout" / "readout-values-v1.json").read_text(
+        "utf-8"
+    )
 )
 
 

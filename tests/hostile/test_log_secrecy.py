@@ -28,6 +28,12 @@ CANARY_CONTACT = "金丝雀联系人 13900000000"
 FAULT = "simulated storage fault for"
 
 
+@pytest.fixture
+def hub_env() -> dict[str, str]:
+    """The access log on (it is off by default): its lines must not name a bidder either."""
+    return {"BIDOPEN_ACCESS_LOG": "-"}
+
+
 def _add_fault(database_url: str) -> Any:
     """A trigger that fails the insert of any bid.
 

@@ -45,7 +45,7 @@ def main() -> None:
         ],
         "typed": [typed(*row) for row in TYPED],
     }
-    out = Path(__file__).with_name("readout-values-v1.json")
+    out = Path(__file__).parent / "readout" / "readout-values-v1.json"
     out.write_text(json.dumps(vectors, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 

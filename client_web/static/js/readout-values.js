@@ -1,5 +1,5 @@
 // Types of read-out items, the twin of crypto/bidseal/readout.py: both pass
-// tests/vectors/readout-values-v1.json.
+// tests/vectors/readout/readout-values-v1.json.
 
 export const MAX_TEXT_ITEM_LENGTH = 200;
 
