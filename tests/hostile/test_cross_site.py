@@ -8,6 +8,7 @@ form and multipart bodies, `no-cors`) to registration, host login and the video 
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -144,6 +145,12 @@ async def test_cross_site_simple_posts_do_not_reach_the_api(
     devtools.on("Network.responseReceivedExtraInfo", answer)
     await page.goto(f"{foreign_site.origin}/posts")
     await page.evaluate(_POSTS, [hub_process.base_url, shots])
+    # The browser reports the last answers a moment after the page saw them: wait for them
+    # (bounded) before the context closes and its network log with it.
+    for _ in range(100):
+        if len(answered) >= 4 * len(shots) + 1:
+            break
+        await asyncio.sleep(0.1)
     await page.context.close()
 
     # 4 bodies for each of 4 endpoints, and the form: every one refused before its view.
