@@ -127,6 +127,19 @@ def _watch_rest() -> None:
     aiohttp.ClientResponse.json = json  # type: ignore[method-assign]
 
 
+def _check_refusal(arg: object, namespace: str) -> None:
+    """A `connect_error` argument: what the hub sent, if it sent anything."""
+    if not isinstance(arg, dict):
+        return  # the client could not reach the hub (a text of its own, no answer to check)
+    if "error" in arg:
+        observe(arg, f"socket {namespace} Engine.IO handshake refusal")  # the 401's JSON body
+        return
+    # Socket.IO's CONNECT_ERROR is {"message", "data"}; the hub's data is the error.
+    data = arg.get("data")
+    _check(data, ErrorBody, f"socket {namespace} connect_error data")
+    observe(data, f"socket {namespace} connect_error")
+
+
 def _watch_sockets() -> None:
     trigger = socketio.AsyncClient._trigger_event
     call = socketio.AsyncClient.call
@@ -137,10 +150,7 @@ def _watch_sockets() -> None:
     ) -> Any:
         for arg in args:
             if event == "connect_error":
-                # Socket.IO's CONNECT_ERROR is {"message", "data"}; the hub's data is the error.
-                data = arg.get("data") if isinstance(arg, dict) else None
-                _check(data, ErrorBody, f"socket {namespace} connect_error data")
-                observe(data, f"socket {namespace} connect_error")
+                _check_refusal(arg, namespace)
                 continue
             observe(arg, f"socket {namespace} {event}")
             if event == "event":

@@ -14,7 +14,7 @@ from typing import Any
 
 import socketio
 
-from bidopen.errors import HubError
+from bidopen.errors import HubError, error_payload
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.realtime.limits import BucketsByKey
 
@@ -52,7 +52,10 @@ class TransportLimits:
             address = self.address(environ)
             if self._sessions[address] >= self._max_sessions:
                 log.info("refused a socket: %d sessions from one address", self._max_sessions)
-                return False
+                # Engine.IO answers its handshake 401 with this as the JSON body.
+                return error_payload(
+                    HubError("rate_limited", "Too many sockets from one address.", retry_after=60)
+                )
             self._sessions[address] += 1
             self._session_address[eio_sid] = address
             return await on_connect(eio_sid, environ)
