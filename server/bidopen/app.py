@@ -23,7 +23,6 @@ from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import demo_pace as demo_pace_views
 from bidopen.http import documents as document_views
-from bidopen.http import log_heads as log_head_views
 from bidopen.http import publiclog as log_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
@@ -50,7 +49,7 @@ from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
 from bidopen.service.intake import Intake, default_threads
-from bidopen.service.log_heads import LogHeads
+from bidopen.service.kept_checkpoint import CHECKPOINT_FILE, KeptCheckpoint
 from bidopen.service.logentries import SessionEntries
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
@@ -117,7 +116,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
             per_account_per_minute=config.login_failures_per_account_per_minute,
         ),
     )
-    log_heads = LogHeads(config.data_dir, signer, clock)
     log_key = log_key_file(config.log_key_path)
     public_log = PublicLog(
         db,
@@ -127,9 +125,9 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         witnesses=[WitnessClient.from_setting(w) for w in config.public_log_witnesses],
         quorum=config.public_log_witness_quorum,
         key_file=log_key,
+        kept_checkpoint=KeptCheckpoint(config.data_dir / CHECKPOINT_FILE),
     )
-    sessions = SessionService(db, clock, anchors=log_heads)
-    sessions.set_event_logger(SessionEntries(public_log))
+    sessions = SessionService(db, clock, SessionEntries(public_log))
     host_scope = HostScope(db)
     opening = Opening(db, clock, sessions, signer)
     metrics = HubMetrics()
@@ -156,7 +154,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         heartbeat=timedelta(milliseconds=config.heartbeat_ms),
         metrics=metrics,
     )
-    sessions.add_publisher(log_heads)
     sessions.add_publisher(realtime)
     sessions.add_publisher(metrics)
     sessions.add_listener(scheduler)
@@ -170,7 +167,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.DATABASE] = db
     app[keys.SIGNER] = signer
     app[keys.ARCHIVE] = archive
-    app[keys.LOG_HEADS] = log_heads
     app[keys.ACCOUNTS] = accounts
     app[keys.HOST_SCOPE] = host_scope
     app[keys.SESSIONS] = sessions
@@ -195,7 +191,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
         session_views,
         time_views,
         document_views,
-        log_head_views,
         demo_pace_views,
         log_views,
     ):
@@ -209,7 +204,6 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app.on_shutdown.append(_disconnect_sockets)
     app.cleanup_ctx.append(_pools_ctx)
     app.cleanup_ctx.append(_database_ctx)
-    app.cleanup_ctx.append(_log_heads_ctx)
     app.cleanup_ctx.append(_public_log_ctx)
     app.cleanup_ctx.append(_scheduler_ctx)
     app.cleanup_ctx.append(_realtime_ctx)
@@ -321,6 +315,10 @@ async def _public_log_ctx(app: web.Application) -> AsyncIterator[None]:
     public_log = app[keys.PUBLIC_LOG]
     await public_log.start()
     log.info("public log %s, verifier key %s", public_log.origin, public_log.vkey)
+    # Every session's events against their leaves, before anything is served or ticked.
+    broken = await app[keys.SESSIONS].check_all()
+    if broken:
+        log.error("%d sessions are not served: their events do not match the public log", broken)
     yield
     await public_log.stop()
 
@@ -351,11 +349,6 @@ async def _realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     app[keys.REALTIME].start()
     yield
     await app[keys.REALTIME].close()
-
-
-async def _log_heads_ctx(app: web.Application) -> AsyncIterator[None]:
-    yield
-    await app[keys.LOG_HEADS].flush()
 
 
 # Libraries that log statement parameters or message bodies at DEBUG: their lines would

@@ -19,7 +19,6 @@ from bidopen.service.bid_documents import BidDocuments
 from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
-from bidopen.service.log_heads import LogHeads
 from bidopen.service.opening import Opening
 from bidopen.service.publiclog import PublicLog
 from bidopen.service.sessions import SessionService
@@ -43,7 +42,6 @@ DOCUMENTS = web.AppKey("documents", BidDocuments)
 OPENING = web.AppKey("opening", Opening)
 REALTIME = web.AppKey("realtime", RealtimeHub)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
-LOG_HEADS = web.AppKey("log_heads", LogHeads)
 FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", TrustedProxies)
 CONNECTIONS = web.AppKey("connections", ConnectionGuard)

@@ -126,8 +126,8 @@ async def _record(args: argparse.Namespace) -> int:
 async def _log(args: argparse.Namespace) -> int:
     async with await _host(args) as host:
         events = await host.log(args.tender)
-    tell(f"{len(events)} events; hash chain verified from the first")
-    emit([{"seq": e.seq, "kind": e.kind, "at": e.at, "hash": e.hash} for e in events])
+    tell(f"{len(events)} events; each matches its leaf, proven in the public log")
+    emit([{"seq": e.seq, "kind": e.kind, "at": e.at, "leaf": e.leaf} for e in events])
     return 0
 
 
@@ -241,7 +241,7 @@ def register_host_commands(
     abort.add_argument("--reason", required=True)
     watch = command("watch", "print the session's events as they happen (JSON)", _watch)
     watch.add_argument("--forever", action="store_true", help="keep watching after the record")
-    command("log", "the whole event log, its hash chain verified", _log)
+    command("log", "the whole event log, each event checked against its proven leaf", _log)
     command("record", "fetch and verify the published record (no sign-in)", _record)
     documents = command(
         "documents",

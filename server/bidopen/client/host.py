@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -154,9 +156,12 @@ class HostClient(HubClient):
         return await download_document(self.http, tender_id, lot, bidder, out, overwrite=overwrite)
 
     async def log(self, session_id: str) -> list[StoredEvent]:
-        """The whole log (protocol 5.4), its hash chain verified from the first event."""
-        # Imported here: the store module brings SQLAlchemy, which no other command needs.
-        from bidopen.store.eventlog import BrokenChain, StoredEvent, verify_chain
+        """The whole log (protocol 5.4), each event checked against its leaf in the public
+        log: the session's bundle proves every leaf under a checkpoint signed by the log."""
+        # Imported here: the store modules bring SQLAlchemy, which no other command needs.
+        from bidopen.store.event_leaves import event_entry
+        from bidopen.store.eventlog import StoredEvent
+        from bidopen.verify.check import Trust, VerificationFailed, verify_bundle
 
         answer = await self.http.get(f"/api/sessions/{session_id}/log")
         try:
@@ -167,8 +172,7 @@ class HostClient(HubClient):
                     str(item["kind"]),
                     str(item["at"]),
                     dict(item["payload"]),
-                    str(item["prev_hash"]),
-                    str(item["hash"]),
+                    int(item["leaf"]),
                 )
                 for item in answer["events"]
             ]
@@ -176,8 +180,28 @@ class HostClient(HubClient):
             raise ClientError(
                 "bad_response", f"unexpected log answer: {str(answer)[:200]}"
             ) from None
+        bundle = await self._bundle_covering(session_id, max((e.leaf or 0) for e in events))
         try:
-            verify_chain(events)
-        except BrokenChain as error:
-            raise ClientError("log_broken", f"the session log does not verify: {error}") from None
+            verify_bundle(bundle, Trust())
+        except VerificationFailed as error:
+            raise ClientError(
+                "log_broken", f"the session's bundle does not verify: {error}"
+            ) from None
+        proven = {int(item["index"]): item["entry"] for item in bundle["entries"]}
+        for event in events:
+            entry = proven.get(event.leaf or -1)
+            if entry is None or base64.b64decode(entry) != event_entry(event):
+                raise ClientError(
+                    "log_broken", f"event {event.seq} does not match its leaf {event.leaf}"
+                )
         return events
+
+    async def _bundle_covering(self, session_id: str, leaf: int) -> dict[str, Any]:
+        """The session's bundle once its checkpoint covers `leaf` (signed within a second)."""
+        for _ in range(40):
+            bundle: dict[str, Any] = await self.http.get(f"/api/sessions/{session_id}/bundle")
+            size = int(str(bundle["log"]["checkpoint"]).split("\n")[1])
+            if size > leaf:
+                return bundle
+            await asyncio.sleep(0.25)
+        raise ClientError("log_broken", f"no checkpoint covers leaf {leaf} yet")

@@ -95,6 +95,12 @@ async def bundle(request: web.Request) -> web.Response:
     )
 
 
+@routes.get("/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/log-head")
+async def log_head(request: web.Request) -> web.Response:
+    """Replaced by the public log: the bundle holds the checkpoint and every event's proof."""
+    raise web.HTTPPermanentRedirect(f"/api/sessions/{request.match_info['session_id']}/bundle")
+
+
 @routes.get(
     "/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/receipts/{receipt_sha256:[0-9a-f]{64}}/proof"
 )

@@ -7,10 +7,9 @@ then the event itself. Every other session event is appended as it is committed.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,39 +18,15 @@ from bidopen.service.bidding import row_receipt_id
 from bidopen.service.publiclog import PublicLog
 from bidopen.store import bids as bid_store
 from bidopen.store.documents import owned_documents
+from bidopen.store.event_leaves import ENTRY_FORMAT, event_entry, sha256_hex
 from bidopen.store.eventlog import StoredEvent, canonical_json
-from bidopen.tlog.tiles import MAX_ENTRY_BYTES
 
-ENTRY_FORMAT = "bidopen-log-entry/1"
 DEADLINE_KIND = "deadline_passed"
-
-
-def sha256_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def receipt_sha256(receipt_document: str) -> str:
     """The hash a receipt is found by in the log: SHA-256 of its signed payload text."""
     return sha256_hex(json.loads(receipt_document)["payload"].encode())
-
-
-def event_entry(event: StoredEvent) -> bytes:
-    """An event as a log entry; a payload too large for an entry is replaced by its hash."""
-    body: dict[str, Any] = {
-        "format": ENTRY_FORMAT,
-        "type": "event",
-        "session": event.session_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "at": event.at,
-        "payload": event.payload,
-    }
-    entry = canonical_json(body)
-    if len(entry) <= MAX_ENTRY_BYTES:
-        return entry
-    del body["payload"]
-    body["payload_sha256"] = sha256_hex(canonical_json(event.payload))
-    return canonical_json(body)
 
 
 def bid_entry(bid: bid_store.BidRow, receipt_hash: str) -> bytes:
@@ -87,14 +62,17 @@ async def deadline_batch(conn: AsyncConnection, session_id: str) -> list[bytes]:
 
 async def entries_for(
     conn: AsyncConnection, session_id: str, events: Sequence[StoredEvent]
-) -> list[bytes]:
-    """The log entries of newly committed events, the deadline batch before its event."""
+) -> tuple[list[bytes], list[int]]:
+    """The log entries of new events, the deadline batch before its event, and the position
+    of each event's own entry among them."""
     entries: list[bytes] = []
+    positions: list[int] = []
     for event in events:
         if event.kind == DEADLINE_KIND:
             entries += await deadline_batch(conn, session_id)
+        positions.append(len(entries))
         entries.append(event_entry(event))
-    return entries
+    return entries, positions
 
 
 class SessionEntries:
@@ -105,6 +83,11 @@ class SessionEntries:
 
     async def append_events(
         self, conn: AsyncConnection, session_id: str, events: Sequence[StoredEvent]
-    ) -> None:
-        entries = await entries_for(conn, session_id, events)
-        await self._log.append_in(conn, entries, session_id)
+    ) -> list[StoredEvent]:
+        """The events, each naming its leaf, before they are stored (same transaction)."""
+        entries, positions = await entries_for(conn, session_id, events)
+        first = await self._log.append_in(conn, entries, session_id)
+        return [
+            replace(event, leaf=first + position)
+            for event, position in zip(events, positions, strict=True)
+        ]

@@ -323,7 +323,7 @@ class Opening:
         return event_messages(role, events, read_out_seq=loaded.state.read_out_seq)
 
     async def log(self, session_id: str) -> list[StoredEvent]:
-        """The whole chained log (hosts and auditors verify the hash chain from it)."""
+        """The whole log, each event checked against its leaf (hosts hold it to the bundle)."""
         return await self._sessions.events(session_id)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bidopen.clock import Clock
 from bidopen.errors import StartRefused
+from bidopen.service.kept_checkpoint import KeptCheckpoint
 from bidopen.service.keyfiles import FolderKey
 from bidopen.store import publiclog as rows
 from bidopen.store.db import Database
@@ -83,6 +84,7 @@ class PublicLog:
         witnesses: Sequence[Witness] = (),
         quorum: int = 0,
         key_file: FolderKey[Ed25519Key] | None = None,
+        kept_checkpoint: KeptCheckpoint | None = None,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -90,6 +92,7 @@ class PublicLog:
         self._interval = checkpoint_interval
         self._witnesses = tuple(witnesses)
         self._key_file = key_file
+        self._kept = kept_checkpoint
         self.policy = LogPolicy(signer.verifier, tuple(w.verifier for w in self._witnesses), quorum)
         self._task: asyncio.Task[None] | None = None
         self._cosigning: set[asyncio.Task[None]] = set()
@@ -134,6 +137,8 @@ class PublicLog:
             return None
         async with self._db.write() as conn:
             note = await conn.run_sync(self._sign_locked)
+        if note is not None and self._kept is not None:
+            await asyncio.to_thread(self._kept.keep, note, self._signer.verifier)
         if note is not None and self._witnesses:
             # In the background: a slow witness must not hold back the next checkpoint.
             task = asyncio.create_task(self._collect_cosignatures(note))
@@ -254,6 +259,33 @@ class PublicLog:
             raise LogError(f"{problem}: {exc}") from exc
         if root != checkpoint.root:
             raise LogError(problem)
+        self._check_kept(conn, head)
+
+    def _check_kept(self, conn: Connection, head: rows.LogHead) -> None:
+        """The checkpoint kept in the data folder: deleting the newest rows of the database
+        (entries, hashes, checkpoints and head alike) cannot also take it back."""
+        if self._kept is None:
+            return
+        kept = self._kept.read(self._signer.verifier)
+        if kept is None:
+            return
+        if kept.size > head.size:
+            raise LogError(
+                f"the stored log ends at size {head.size} but the checkpoint kept in "
+                f"{self._kept.path.name} is at size {kept.size}: its newest entries were "
+                "deleted from the database"
+            )
+        try:
+            root = root_at(rows.subtrees(conn), kept.size)
+        except LogError as exc:
+            raise LogError(
+                f"the stored log lacks the tree of {self._kept.path.name}: {exc}"
+            ) from exc
+        if root != kept.root:
+            raise LogError(
+                f"the stored log does not match the checkpoint kept in {self._kept.path.name} "
+                f"(size {kept.size}): its history was rewritten"
+            )
 
     # -- the sequencer ---------------------------------------------------------------------
 
@@ -267,6 +299,10 @@ class PublicLog:
         if await self.checkpoint() is None:
             async with self._db.write() as conn:
                 await conn.run_sync(self._sign_empty)
+        note = await self.checkpoint()
+        if self._kept is not None and note is not None:
+            # A data folder of a release that kept none, or a new one: begin with the newest.
+            await asyncio.to_thread(self._kept.keep, note, self._signer.verifier)
         self._task = asyncio.create_task(self._run(), name="public-log-sequencer")
 
     def _save_new_key(self) -> None:

@@ -14,14 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bidopen.clock import Clock, iso
 from bidopen.errors import HubError, from_session_error
 from bidopen.service.collector import collector_held
-from bidopen.service.log_heads import Anchor, BadAnchor
 from bidopen.session import EMPTY, OpeningSession, decide, evolve
 from bidopen.session.commands import Command
 from bidopen.session.errors import SessionError
 from bidopen.session.events import Event, event_from_payload
-from bidopen.store import eventlog
+from bidopen.store import event_leaves, eventlog
 from bidopen.store.db import Database, is_unique_violation
-from bidopen.store.eventlog import BrokenChain, NewEvent, StoredEvent
+from bidopen.store.eventlog import NewEvent, StoredEvent
 from bidopen.store.tenders import get_tender
 
 log = logging.getLogger("bidopen.sessions")
@@ -46,11 +45,12 @@ class Publisher(Protocol):
 
 
 class EventLogger(Protocol):
-    """Puts committed events in the public log, inside the transaction that appends them."""
+    """Puts new events in the public log, inside the transaction that stores them, and
+    returns them naming their leaves."""
 
     async def append_events(
         self, conn: AsyncConnection, session_id: str, events: Sequence[StoredEvent]
-    ) -> None: ...
+    ) -> list[StoredEvent]: ...
 
 
 class StateListener(Protocol):
@@ -61,11 +61,10 @@ class StateListener(Protocol):
 
 @dataclass(frozen=True)
 class LoadedSession:
-    """A session state as of the log's `seq`, whose last hash is `head_hash`."""
+    """A session state as of the log's `seq`."""
 
     state: OpeningSession
     seq: int
-    head_hash: str
 
 
 def decode(stored: StoredEvent) -> Event:
@@ -78,29 +77,24 @@ def fold(state: OpeningSession, events: Sequence[Event]) -> OpeningSession:
     return state
 
 
-class Anchors(Protocol):
-    """Where the signed heads kept outside the database are read (`service.log_heads`)."""
-
-    def anchor(self, session_id: str) -> Anchor | None: ...
-
-
 class SessionService:
     """`execute` is the only way a session changes; reads come from the log, cached per seq.
 
-    Every event read from the database is checked against the hash chain before it is
-    folded, and a full replay against the signed head kept outside the database; a session
-    whose log fails is refused (`session_log_broken`) until the operator restores it.
+    Every event read from the database is checked against its leaf in the public log before
+    it is folded, and a full replay also looks for log entries of the session that no stored
+    event names (the newest events deleted); a session whose log fails is refused
+    (`session_log_broken`) until the operator restores it. At start every session is checked
+    so (`check_all`), and the public log checks its tree against its signed checkpoints.
     """
 
-    def __init__(self, db: Database, clock: Clock, anchors: Anchors | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, entries: EventLogger) -> None:
         self._db = db
         self._clock = clock
-        self._anchors = anchors
+        self._entries = entries
         self._broken: dict[str, str] = {}
         self._cache: dict[str, LoadedSession] = {}
         self._publishers: list[Publisher] = []
         self._listeners: list[StateListener] = []
-        self._logger: EventLogger | None = None
 
     def add_publisher(self, publisher: Publisher) -> None:
         self._publishers.append(publisher)
@@ -108,52 +102,26 @@ class SessionService:
     def add_listener(self, listener: StateListener) -> None:
         self._listeners.append(listener)
 
-    def set_event_logger(self, logger: EventLogger) -> None:
-        self._logger = logger
-
-    async def _log(
-        self,
-        conn: AsyncConnection,
-        session_id: str,
-        outcome: tuple[LoadedSession, list[StoredEvent]] | None,
-    ) -> None:
-        if outcome is not None and self._logger is not None:
-            await self._logger.append_events(conn, session_id, outcome[1])
-
     async def load_in(self, conn: AsyncConnection, session_id: str) -> LoadedSession:
         """The state as of the log's head in `conn`'s transaction (what the caller writes after)."""
-        anchor = self._anchor_before_head(session_id)
-        seq, head_hash = await eventlog.head(conn, session_id)
+        self._refuse_broken(session_id)
+        seq = await eventlog.last_seq(conn, session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.seq == seq:
             return cached
-        return await self._replay(conn, session_id, seq, head_hash, anchor)
+        return await self._replay(conn, session_id, seq)
 
     async def load(self, session_id: str) -> LoadedSession:
         """The newest committed state: the log's head, or this process's newer commit."""
-        anchor = self._anchor_before_head(session_id)
+        self._refuse_broken(session_id)
         async with self._db.read() as conn:
-            seq, head_hash = await eventlog.head(conn, session_id)
+            seq = await eventlog.last_seq(conn, session_id)
             cached = self._cache.get(session_id)
             # A read that began just before a commit of this process sees an older head;
             # the cache then holds the newer, committed state, which was already published.
             if cached is not None and cached.seq >= seq:
                 return cached
-            return await self._replay(conn, session_id, seq, head_hash, anchor)
-
-    def _anchor_before_head(self, session_id: str) -> Anchor | None:
-        """The signed head, for a session this process holds no state of (a full replay).
-
-        Read before the log's head: a head file is written after its commit, so one read
-        first can never be ahead of the log read after it, whoever commits meanwhile.
-        """
-        self._refuse_broken(session_id)
-        if self._anchors is None or session_id in self._cache:
-            return None
-        try:
-            return self._anchors.anchor(session_id)
-        except BadAnchor as exc:
-            self._mark_broken(session_id, str(exc))
+            return await self._replay(conn, session_id, seq)
 
     def cached(self, session_id: str) -> LoadedSession | None:
         """The newest state this process has committed or read, without asking the database.
@@ -163,73 +131,69 @@ class SessionService:
         """
         return self._cache.get(session_id)
 
-    async def _replay(
-        self,
-        conn: AsyncConnection,
-        session_id: str,
-        seq: int,
-        head_hash: str,
-        anchor: Anchor | None = None,
-    ) -> LoadedSession:
+    async def _replay(self, conn: AsyncConnection, session_id: str, seq: int) -> LoadedSession:
         """Fold the events the cache has not seen, up to `seq`, the head the caller read."""
         cached = self._cache.get(session_id)
         if cached is None or cached.seq > seq:
-            base, after, after_hash = EMPTY, 0, eventlog.GENESIS_HASH
+            base, after = EMPTY, 0
         else:
-            base, after, after_hash = cached.state, cached.seq, cached.head_hash
+            base, after = cached.state, cached.seq
         # Up to the head the caller read: under READ COMMITTED a later commit may show up here.
-        stored = [e for e in await eventlog.load(conn, session_id, after=after) if e.seq <= seq]
-        self._verify(session_id, stored, after, after_hash, seq, head_hash)
-        if not after and anchor is not None:
-            self._check_anchor(session_id, stored, seq, anchor)
+        found = [
+            e
+            for e in await event_leaves.load_with_leaves(conn, session_id, after=after)
+            if e.event.seq <= seq
+        ]
+        problem = event_leaves.leaf_problem(found, after=after)
+        if problem is None and len(found) != seq - after:
+            problem = f"the log's head is seq {seq}, its events end at {after + len(found)}"
+        if problem is None and not after:
+            problem = (await event_leaves.unnamed_event_leaves(conn, session_id)).get(session_id)
+        if problem is not None:
+            self._mark_broken(session_id, problem)
+        stored = [e.event for e in found]
         try:
             state = fold(base, [decode(e) for e in stored])
         except SessionError as exc:
             log.error("session %s: log does not replay: %s", session_id, exc)
             raise HubError("event_rejected", str(exc)) from exc
-        loaded = LoadedSession(state, stored[-1].seq if stored else after, head_hash)
+        loaded = LoadedSession(state, stored[-1].seq if stored else after)
         self._remember(session_id, loaded)
         return loaded
 
-    def _verify(
-        self,
-        session_id: str,
-        stored: Sequence[StoredEvent],
-        after: int,
-        after_hash: str,
-        seq: int,
-        head_hash: str,
-    ) -> None:
-        """Refuse a log whose chain does not hold from (after, after_hash) to its head."""
-        try:
-            eventlog.verify_chain(stored, after_seq=after, after_hash=after_hash)
-            last = (stored[-1].seq, stored[-1].hash) if stored else (after, after_hash)
-            if last != (seq, head_hash):
-                raise BrokenChain(f"the log's head is seq {seq}, its events end at {last[0]}")
-        except BrokenChain as exc:
-            self._mark_broken(session_id, str(exc))
-
-    def _check_anchor(
-        self, session_id: str, stored: Sequence[StoredEvent], seq: int, anchor: Anchor
-    ) -> None:
-        """A whole log (from seq 1) against its signed head: shortened or rewritten at it."""
-        if seq < anchor.seq:
-            self._mark_broken(
-                session_id, f"the log ends at seq {seq}, its signed head is at seq {anchor.seq}"
-            )
-        if anchor.seq and stored[anchor.seq - 1].hash != anchor.hash:
-            self._mark_broken(session_id, f"seq {anchor.seq} differs from its signed head")
+    async def check_all(self) -> int:
+        """At start: every session's events against their leaves; the broken ones are refused
+        from now on (one ERROR line each). How many sessions were found broken."""
+        async with self._db.read() as conn:
+            unnamed = await event_leaves.unnamed_event_leaves(conn)
+            ids = await eventlog.session_ids(conn)
+        for session_id in ids:
+            async with self._db.read() as conn:
+                found = await event_leaves.load_with_leaves(conn, session_id)
+            problem = event_leaves.leaf_problem(found) or unnamed.get(session_id)
+            if problem is not None:
+                self._broken[session_id] = problem
+                self._log_broken(session_id, problem)
+        for session_id, problem in unnamed.items():
+            if session_id not in self._broken and session_id not in ids:
+                self._broken[session_id] = problem
+                self._log_broken(session_id, problem)
+        return len(self._broken)
 
     def _mark_broken(self, session_id: str, reason: str) -> NoReturn:
         self._broken[session_id] = reason
         self._cache.pop(session_id, None)
+        self._log_broken(session_id, reason)
+        raise HubError("session_log_broken")
+
+    @staticmethod
+    def _log_broken(session_id: str, reason: str) -> None:
         log.error(
             "SESSION LOG BROKEN: session %s is not served: %s. Restore its events from a "
             "backup (docs/operations.md, integrity) and restart the hub.",
             session_id,
             reason,
         )
-        raise HubError("session_log_broken")
 
     def _refuse_broken(self, session_id: str) -> None:
         if session_id in self._broken:
@@ -278,7 +242,6 @@ class SessionService:
                 session_id, command = await prepare(conn, now)
                 loaded = await self.load_in(conn, session_id)
                 after = await self._decide_and_append(conn, session_id, loaded, command, now, None)
-                await self._log(conn, session_id, after)
             if after is not None:
                 await self._after_commit(session_id, *after)
             return session_id
@@ -302,12 +265,10 @@ class SessionService:
                 except SessionError as exc:
                     # A command whose fields the core refuses is a refusal too, not a crash.
                     raise from_session_error(exc) from exc
-            outcome = await self._decide_and_append(conn, session_id, loaded, command, now, effect)
-            await self._log(conn, session_id, outcome)
-            return outcome
+            return await self._decide_and_append(conn, session_id, loaded, command, now, effect)
 
-    @staticmethod
     async def _decide_and_append(
+        self,
         conn: AsyncConnection,
         session_id: str,
         loaded: LoadedSession,
@@ -315,7 +276,8 @@ class SessionService:
         now: datetime,
         effect: Effect | None,
     ) -> tuple[LoadedSession, list[StoredEvent]] | None:
-        """Inside the caller's transaction: decide, chain, append, run the effect."""
+        """Inside the caller's transaction: decide, append to the public log and to the
+        session's events, run the effect."""
         try:
             events = decide(loaded.state, command, now)
         except SessionError as exc:
@@ -323,12 +285,16 @@ class SessionService:
         if not events:
             return None
         new = [NewEvent(e.kind, iso(e.at), e.to_payload()) for e in events]
-        stored = eventlog.chain(session_id, loaded.seq, loaded.head_hash, new)
+        numbered = [
+            StoredEvent(session_id, loaded.seq + n, e.kind, e.at, e.payload)
+            for n, e in enumerate(new, start=1)
+        ]
+        stored = await self._entries.append_events(conn, session_id, numbered)
         await eventlog.append(conn, stored)
         if effect is not None:
             await effect(conn, loaded.state, events)
         state = fold(loaded.state, events)
-        return LoadedSession(state, stored[-1].seq, stored[-1].hash), stored
+        return LoadedSession(state, stored[-1].seq), stored
 
     async def _after_commit(
         self, session_id: str, loaded: LoadedSession, stored: list[StoredEvent]
@@ -346,22 +312,19 @@ class SessionService:
                 log.exception("publishing session %s events failed", session_id)
 
     async def events(self, session_id: str, *, after: int = 0) -> list[StoredEvent]:
-        """Events after `after`, each checked against its hash and its neighbours' links.
+        """Events after `after`, each checked against its leaf in the public log.
 
-        A session this process has not loaded is loaded (and so verified whole) first; a
-        rewrite of a whole suffix with fresh hashes is caught by the next full replay.
+        A session this process has not loaded is loaded (and so checked whole) first.
         """
         if session_id not in self._cache:
             await self.load(session_id)
         self._refuse_broken(session_id)
         async with self._db.read() as conn:
-            stored = await eventlog.load(conn, session_id, after=after)
-        if stored:
-            try:
-                eventlog.verify_chain(stored, after_seq=after, after_hash=stored[0].prev_hash)
-            except BrokenChain as exc:
-                self._mark_broken(session_id, str(exc))
-        return stored
+            found = await event_leaves.load_with_leaves(conn, session_id, after=after)
+        problem = event_leaves.leaf_problem(found, after=after)
+        if problem is not None:
+            self._mark_broken(session_id, problem)
+        return [e.event for e in found]
 
     async def session_ids(self) -> list[str]:
         async with self._db.read() as conn:

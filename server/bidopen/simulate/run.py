@@ -174,7 +174,7 @@ class Simulation:
         published = await _wait(feed, "record_published", _SLACK_S)
         if not await pool.wait_complete(RECORD_PUBLISHED, _CROWD_TIMEOUT_S):
             self.problems.append("not every viewer received the record's publication in time")
-        log = await host.log(tender_id)  # raises unless the hash chain verifies
+        log = await host.log(tender_id)  # raises unless every event is its proven leaf
         server_peak = server_cpu = None
         if self.server is not None and self.server.pid is not None:
             server_peak = process_peak_kib(self.server.pid)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from itertools import groupby
 
-from sqlalchemy import Connection, delete, insert, inspect, select, text, update
+from sqlalchemy import Connection, bindparam, delete, insert, inspect, select, text, update
 
 from bidopen.errors import StartRefused
 from bidopen.session.text import look_alike_key
@@ -16,6 +18,7 @@ from bidopen.store.schema import (
     DEFAULT_ORGANISATION_NAME,
     bidders,
     bids,
+    event_chain_hashes,
     log_checkpoints,
     log_entries,
     log_hashes,
@@ -23,13 +26,14 @@ from bidopen.store.schema import (
     metadata,
     organisations,
     schema_version,
+    session_events,
 )
 
 log = logging.getLogger("bidopen.store.migrations")
 
 # The version of the tables in bidopen.store.schema. To change a table: raise this by one,
 # add the step from the previous version to UPGRADES, and test the step on both databases.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 UpgradeStep = Callable[[Connection], None]
 
@@ -92,10 +96,83 @@ def add_public_log(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def events_become_log_leaves(conn: Connection) -> None:
+    """4 -> 5: each session event names its leaf in the public log; the hash chain goes.
+
+    The chain's hashes move unchanged to `event_chain_hashes` (readable, no longer written);
+    the events themselves are not rewritten. An event already in the log gets the index of
+    its entry; one stored before the log existed is appended to it now, in (session, seq)
+    order, so that every event is a leaf and the log proves them all from here on.
+    """
+    columns = {c["name"] for c in inspect(conn).get_columns("session_events")}
+    event_chain_hashes.create(conn, checkfirst=True)
+    if "hash" in columns:
+        conn.execute(
+            text(
+                "INSERT INTO event_chain_hashes (session_id, seq, prev_hash, hash) "
+                "SELECT session_id, seq, prev_hash, hash FROM session_events"
+            )
+        )
+        for column in ("prev_hash", "hash"):
+            conn.execute(text(f"ALTER TABLE session_events DROP COLUMN {column}"))
+    if "leaf" not in columns:
+        conn.execute(text("ALTER TABLE session_events ADD COLUMN leaf BIGINT"))
+    _name_the_leaves(conn)
+    for index in session_events.indexes:
+        index.create(conn, checkfirst=True)
+
+
+def _name_the_leaves(conn: Connection) -> None:
+    # Imported here: the log's modules are not needed by the other steps.
+    from bidopen.store import publiclog
+    from bidopen.store.event_leaves import event_entry
+    from bidopen.store.eventlog import StoredEvent
+
+    named = []
+    for row in conn.execute(
+        select(log_entries.c.idx, log_entries.c.data).where(log_entries.c.session_id.is_not(None))
+    ):
+        body = json.loads(bytes(row.data))
+        if body.get("type") == "event":
+            named.append({"s": body["session"], "q": body["seq"], "new_leaf": row.idx})
+    if named:
+        conn.execute(
+            update(session_events)
+            .where(
+                session_events.c.session_id == bindparam("s"),
+                session_events.c.seq == bindparam("q"),
+            )
+            .values(leaf=bindparam("new_leaf")),
+            named,
+        )
+    unlogged = conn.execute(
+        select(session_events)
+        .where(session_events.c.leaf.is_(None))
+        .order_by(session_events.c.session_id, session_events.c.seq)
+    ).all()
+    now = datetime.now(UTC)
+    for session_id, rows in groupby(unlogged, key=lambda r: str(r.session_id)):
+        events = [
+            StoredEvent(r.session_id, r.seq, r.kind, r.at, json.loads(r.payload)) for r in rows
+        ]
+        head, _edge = publiclog.append(conn, [event_entry(e) for e in events], now, session_id)
+        first = head.size - len(events)
+        conn.execute(
+            update(session_events)
+            .where(
+                session_events.c.session_id == bindparam("s"),
+                session_events.c.seq == bindparam("q"),
+            )
+            .values(leaf=bindparam("new_leaf")),
+            [{"s": e.session_id, "q": e.seq, "new_leaf": first + n} for n, e in enumerate(events)],
+        )
+
+
 UPGRADES: Mapping[int, UpgradeStep] = {
     1: index_bids_by_tender_and_bidder,
     2: organisations_and_name_keys,
     3: add_public_log,
+    4: events_become_log_leaves,
 }
 
 # The key of the PostgreSQL advisory lock that queues nodes starting at once: the ASCII of

@@ -251,7 +251,8 @@ rehearsals = Table(
 )
 
 # The log of every session: (session_id, seq) is the primary key, so two nodes appending the
-# same seq collide and one retries.
+# same seq collide and one retries. `leaf` is the event's entry in the public log (log_entries),
+# appended in the same transaction; the log is what proves the event unchanged.
 session_events = Table(
     "session_events",
     metadata,
@@ -260,6 +261,18 @@ session_events = Table(
     Column("kind", String(64), nullable=False),
     Column("at", String(27), nullable=False),
     Column("payload", Text, nullable=False),
+    Column("leaf", BigInteger),
+    PrimaryKeyConstraint("session_id", "seq"),
+    Index("session_events_by_leaf", "leaf", unique=True),
+)
+
+# The hash chain that releases before the public log kept per session (docs/protocol.md 5.4),
+# moved here unchanged by the schema upgrade to version 5: readable, no longer written.
+event_chain_hashes = Table(
+    "event_chain_hashes",
+    metadata,
+    Column("session_id", String(32), nullable=False),
+    Column("seq", Integer, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     PrimaryKeyConstraint("session_id", "seq"),
