@@ -8,13 +8,21 @@ import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bidopen.clock import Clock
+from bidopen.service.logentries import SessionEntries
+from bidopen.service.publiclog import PublicLog, load_log_signer
+from bidopen.service.sessions import SessionService
 from bidopen.store.accounts import Principal
 from bidopen.store.db import Database
+from bidopen.store.eventlog import StoredEvent
 from bidopen.store.organisations import add_organisation
+from bidopen.verify.check import Trust
+from bidopen.verify.session_log import bundle_size, check_events, events_of
 from bidseal import (
     BidContext,
     BidderKeys,
@@ -215,3 +223,24 @@ async def a_host_of_an_organisation(db: Database) -> Principal:
     async with db.write() as conn:
         await add_organisation(conn, "org-1", "某市公共资源交易中心", datetime.now(UTC))
     return Principal("host", "host-1", "org-1")
+
+
+async def verified_log(api: HubApi, tid: str) -> list[StoredEvent]:
+    """The session's whole log, every event held to its leaf proven in the session's bundle
+    (once a checkpoint covers the newest leaf, within a second)."""
+    _, body = await api.call("GET", f"/api/sessions/{tid}/log", headers=api.host_auth, expect=200)
+    events = events_of(tid, body)
+    newest = max((e.leaf or 0) for e in events)
+    for _ in range(40):
+        _, bundle = await api.call("GET", f"/api/sessions/{tid}/bundle", expect=200)
+        if bundle_size(bundle) > newest:
+            break
+        await asyncio.sleep(0.25)
+    check_events(events, bundle, Trust())
+    return events
+
+
+def session_service(db: Database, clock: Clock, data_dir: Path) -> SessionService:
+    """A session service whose events go to a public log of its own (the hub's wiring)."""
+    signer = load_log_signer(data_dir / "log-key.pem", "test.example/log")
+    return SessionService(db, clock, SessionEntries(PublicLog(db, clock, signer)))

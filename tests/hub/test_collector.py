@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from hubtesting import a_host_of_an_organisation
+from hubtesting import a_host_of_an_organisation, session_service
 
 from bidopen.clock import SystemClock
 from bidopen.service import collector
@@ -84,7 +84,7 @@ class Witness:
 async def sessions(tmp_path: Path) -> AsyncIterator[SessionService]:
     database = Database(f"sqlite+aiosqlite:///{tmp_path / 'bidopen.db'}")
     await database.create_schema()
-    yield SessionService(database, SystemClock())
+    yield session_service(database, SystemClock(), tmp_path)
     await database.close()
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import aiohttp
 import pytest
+from bidopen.service.log_heads import LOG_HEADS_DIR
 from hubtesting import HubApi, seal_bid, wait_for_phase
 from sqlalchemy import delete, update
 
-from bidopen.service.log_heads import LOG_HEADS_DIR
 from bidopen.store import eventlog
 from bidopen.store.db import Database
 from bidopen.store.schema import session_events, tenders

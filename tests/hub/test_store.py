@@ -1,4 +1,4 @@
-"""The store on SQLite and PostgreSQL: tender codes, the event log's seq and hash chain."""
+"""The store on SQLite and PostgreSQL: tender codes, the event log's seq and its leaves."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from sqlalchemy.exc import IntegrityError
 
 from bidopen.store import eventlog
 from bidopen.store.db import Database, is_unique_violation
-from bidopen.store.eventlog import GENESIS_HASH, BrokenChain, NewEvent, chain, verify_chain
+from bidopen.store.event_leaves import LeafedEvent, event_entry, leaf_problem
+from bidopen.store.eventlog import NewEvent, StoredEvent
 from bidopen.store.tenders import insert_tender
+from bidopen.tlog.merkle import leaf_hash
 from hubprocess import HubProcess
 
 NOW = datetime(2026, 11, 27, 1, 2, 3, 456789, tzinfo=UTC)
@@ -87,38 +89,65 @@ async def test_tender_codes_are_sequential_under_concurrency(db: Database) -> No
     assert code == "ZB-2027-000001"
 
 
+def numbered(session_id: str, after: int, events: list[NewEvent]) -> list[StoredEvent]:
+    return [
+        StoredEvent(session_id, after + n, e.kind, e.at, e.payload, leaf=after + n - 1)
+        for n, e in enumerate(events, start=1)
+    ]
+
+
 async def test_same_seq_twice_is_refused(db: Database) -> None:
-    stored = chain("S1", 0, GENESIS_HASH, new_events(3))
+    stored = numbered("S1", 0, new_events(3))
     async with db.write() as conn:
         await eventlog.append(conn, stored)
-    rival = chain("S1", 2, stored[1].hash, [NewEvent("other", "2026-11-27T01:02:09.000000Z", {})])
+    rival = numbered("S1", 2, [NewEvent("other", "2026-11-27T01:02:09.000000Z", {})])
     with pytest.raises(IntegrityError) as caught:
         async with db.write() as conn:
             await eventlog.append(conn, rival)
     assert is_unique_violation(caught.value)
     async with db.read() as conn:
         loaded = await eventlog.load(conn, "S1")
-        assert await eventlog.head(conn, "S1") == (3, stored[-1].hash)
+        assert await eventlog.last_seq(conn, "S1") == 3
     assert loaded == stored
-    verify_chain(loaded)
 
 
-def test_chain_detects_every_change() -> None:
-    stored = chain("S1", 0, GENESIS_HASH, new_events(4))
-    verify_chain(stored)
-    changed_payload = [*stored[:2], _with(stored[2], payload={"n": 99}), stored[3]]
-    changed_kind = [*stored[:1], _with(stored[1], kind="forged"), *stored[2:]]
-    changed_at = [_with(stored[0], at="2026-11-27T00:00:00.000000Z"), *stored[1:]]
-    gap = [stored[0], *stored[2:]]
-    relinked = [*stored[:3], _with(stored[3], prev_hash=stored[1].hash)]
-    for broken in (changed_payload, changed_kind, changed_at, gap, relinked, stored[1:]):
-        with pytest.raises(BrokenChain):
-            verify_chain(broken)
-    # A tail verifies from the head it follows.
-    verify_chain(stored[2:], after_seq=2, after_hash=stored[1].hash)
+def leafed(events: list[StoredEvent]) -> list[LeafedEvent]:
+    """The events with the entries and leaf hashes the log holds of them, unchanged."""
+    return [LeafedEvent(e, event_entry(e), leaf_hash(event_entry(e))) for e in events]
 
 
-def _with(event: eventlog.StoredEvent, **changes: Any) -> eventlog.StoredEvent:
+def test_every_change_of_an_event_or_its_leaf_is_found() -> None:
+    stored = numbered("S1", 0, new_events(4))
+    good = leafed(stored)
+    assert leaf_problem(good) is None
+    edited = [
+        [*good[:2], replace(good[2], event=_with(stored[2], payload={"n": 99})), good[3]],
+        [good[0], replace(good[1], event=_with(stored[1], kind="forged")), *good[2:]],
+        [replace(good[0], event=_with(stored[0], at="2026-11-27T00:00:00.000000Z")), *good[1:]],
+        [good[0], *good[2:]],  # a gap
+        good[1:],  # the first is missing
+        [*good[:3], replace(good[3], event=_with(stored[3], leaf=None))],
+        [*good[:3], replace(good[3], entry=None)],
+        # The entry edited to match the edited event: its leaf hash no longer matches.
+        [
+            *good[:3],
+            LeafedEvent(
+                _with(stored[3], payload={}),
+                event_entry(_with(stored[3], payload={})),
+                good[3].hash,
+            ),
+        ],
+        # The event named another event's leaf.
+        [*good[:3], LeafedEvent(_with(stored[3], leaf=2), good[2].entry, good[2].hash)],
+    ]
+    for broken in edited:
+        assert leaf_problem(broken) is not None
+    # A tail is checked from the seq it follows.
+    assert leaf_problem(good[2:], after=2) is None
+    assert "content does not match its leaf 1" in str(leaf_problem(edited[1]))
+
+
+def _with(event: StoredEvent, **changes: Any) -> StoredEvent:
     return replace(event, **changes)
 
 

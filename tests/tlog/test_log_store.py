@@ -12,9 +12,10 @@ from tlog_kit import entries, memory_subtrees
 
 from bidopen.clock import SystemClock
 from bidopen.errors import StartRefused
+from bidopen.service.kept_checkpoint import CHECKPOINT_FILE, KeptCheckpoint
 from bidopen.service.publiclog import PublicLog, load_log_signer, log_key_file
 from bidopen.store.db import Database
-from bidopen.store.schema import log_entries, log_hashes, log_head
+from bidopen.store.schema import log_checkpoints, log_entries, log_hashes, log_head
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.merkle import root_at, verify_consistency
@@ -161,6 +162,82 @@ async def test_deleting_the_newest_entries_stops_the_hub_at_start(
         await conn.execute(update(log_head).values(size=4, root=root))
     with pytest.raises(StartRefused, match="does not match its checkpoint of size 5"):
         await _log(db, tmp_path).start()
+
+
+def _kept_log(db: Database, tmp_path: Path) -> PublicLog:
+    """A log that keeps its newest checkpoint in the data folder, as the hub's does."""
+    signer = load_log_signer(tmp_path / "data" / "log-key.pem", ORIGIN)
+    kept = KeptCheckpoint(tmp_path / "data" / CHECKPOINT_FILE)
+    return PublicLog(db, SystemClock(), signer, checkpoint_interval=3600, kept_checkpoint=kept)
+
+
+async def _cut_after(db: Database, size: int, leaves: list[bytes]) -> None:
+    """Delete every row past `size`, its checkpoints too, and make the head agree: a log
+    that is valid in the database alone."""
+    async with db.write() as conn:
+        await conn.execute(delete(log_entries).where(log_entries.c.idx >= size))
+        await conn.execute(
+            delete(log_hashes).where(log_hashes.c.level == 0, log_hashes.c.idx >= size)
+        )
+        await conn.execute(delete(log_checkpoints).where(log_checkpoints.c.size > size))
+        root = root_at(memory_subtrees(leaves[:size]), size)
+        await conn.execute(update(log_head).values(size=size, root=root))
+
+
+async def test_deleting_the_newest_rows_and_their_checkpoints_is_caught_by_the_kept_one(
+    db: Database, tmp_path: Path
+) -> None:
+    log = _kept_log(db, tmp_path)
+    await log.start()
+    items = entries(5)
+    await log.append(items[:3])
+    await log.sign_checkpoint()
+    await log.append(items[3:])
+    await log.sign_checkpoint()
+    await log.stop()
+    kept = (tmp_path / "data" / CHECKPOINT_FILE).read_bytes()
+    assert Checkpoint.parse(SignedNote.parse(kept).text).size == 5
+    await _cut_after(db, 3, items)
+    with pytest.raises(StartRefused, match=f"checkpoint kept in {CHECKPOINT_FILE} is at size 5"):
+        await _kept_log(db, tmp_path).start()
+
+
+async def test_a_rewritten_history_is_caught_by_the_kept_checkpoint(
+    db: Database, tmp_path: Path
+) -> None:
+    log = _kept_log(db, tmp_path)
+    await log.start()
+    items = entries(4)
+    await log.append(items)
+    await log.sign_checkpoint()
+    await log.stop()
+    # The newest rows go and others take their place, under the log's own key even: the
+    # database holds a consistent, signed log, but not the one the data folder saw.
+    await _cut_after(db, 2, items)
+    (tmp_path / "data" / "keep").mkdir()
+    kept = tmp_path / "data" / CHECKPOINT_FILE
+    kept.rename(tmp_path / "data" / "keep" / CHECKPOINT_FILE)
+    rewriter = _kept_log(db, tmp_path)
+    await rewriter.start()
+    await rewriter.append([b"forged 2", b"forged 3", b"forged 4"])
+    await rewriter.sign_checkpoint()
+    await rewriter.stop()
+    (tmp_path / "data" / "keep" / CHECKPOINT_FILE).replace(kept)
+    with pytest.raises(StartRefused, match="its history was rewritten"):
+        await _kept_log(db, tmp_path).start()
+
+
+async def test_a_kept_checkpoint_of_another_key_is_refused(db: Database, tmp_path: Path) -> None:
+    log = _kept_log(db, tmp_path)
+    await log.start()
+    await log.stop()
+    other = Ed25519Signer(ORIGIN, load_log_signer(tmp_path / "other.pem", ORIGIN).key)
+    text = Checkpoint(ORIGIN, 0, root_at(memory_subtrees([]), 0)).text()
+    (tmp_path / "data" / CHECKPOINT_FILE).write_bytes(
+        text + b"\n" + other.signature_line(text).encode()
+    )
+    with pytest.raises(StartRefused, match=f"{CHECKPOINT_FILE} does not verify"):
+        await _kept_log(db, tmp_path).start()
 
 
 async def test_a_lost_log_key_is_refused_and_no_new_key_is_left(

@@ -134,15 +134,13 @@ def test_tlog_proof_round_trip_and_tampering() -> None:
 
 
 def test_an_event_too_large_for_an_entry_keeps_its_payload_hash() -> None:
-    from bidopen.service.logentries import event_entry, sha256_hex
+    from bidopen.store.event_leaves import event_entry, sha256_hex
     from bidopen.store.eventlog import StoredEvent, canonical_json
 
-    small = StoredEvent(
-        "T1", 3, "objection_raised", "2026-12-07T00:00:00.000000Z", {"t": "a"}, "", ""
-    )
+    small = StoredEvent("T1", 3, "objection_raised", "2026-12-07T00:00:00.000000Z", {"t": "a"})
     assert json.loads(event_entry(small))["payload"] == {"t": "a"}
     payload = {"text": "异" * 30_000}
-    large = StoredEvent("T1", 4, "objection_raised", small.at, payload, "", "")
+    large = StoredEvent("T1", 4, "objection_raised", small.at, payload)
     entry = json.loads(event_entry(large))
     assert "payload" not in entry
     assert entry["payload_sha256"] == sha256_hex(canonical_json(payload))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -159,49 +158,21 @@ class HostClient(HubClient):
         """The whole log (protocol 5.4), each event checked against its leaf in the public
         log: the session's bundle proves every leaf under a checkpoint signed by the log."""
         # Imported here: the store modules bring SQLAlchemy, which no other command needs.
-        from bidopen.store.event_leaves import event_entry
-        from bidopen.store.eventlog import StoredEvent
-        from bidopen.verify.check import Trust, VerificationFailed, verify_bundle
+        from bidopen.verify.check import Trust, VerificationFailed
+        from bidopen.verify.session_log import bundle_size, check_events, events_of
 
-        answer = await self.http.get(f"/api/sessions/{session_id}/log")
         try:
-            events = [
-                StoredEvent(
-                    session_id,
-                    int(item["seq"]),
-                    str(item["kind"]),
-                    str(item["at"]),
-                    dict(item["payload"]),
-                    int(item["leaf"]),
-                )
-                for item in answer["events"]
-            ]
-        except (KeyError, TypeError, ValueError):
-            raise ClientError(
-                "bad_response", f"unexpected log answer: {str(answer)[:200]}"
-            ) from None
-        bundle = await self._bundle_covering(session_id, max((e.leaf or 0) for e in events))
-        try:
-            verify_bundle(bundle, Trust())
-        except VerificationFailed as error:
-            raise ClientError(
-                "log_broken", f"the session's bundle does not verify: {error}"
-            ) from None
-        proven = {int(item["index"]): item["entry"] for item in bundle["entries"]}
-        for event in events:
-            entry = proven.get(event.leaf or -1)
-            if entry is None or base64.b64decode(entry) != event_entry(event):
-                raise ClientError(
-                    "log_broken", f"event {event.seq} does not match its leaf {event.leaf}"
-                )
-        return events
-
-    async def _bundle_covering(self, session_id: str, leaf: int) -> dict[str, Any]:
-        """The session's bundle once its checkpoint covers `leaf` (signed within a second)."""
-        for _ in range(40):
-            bundle: dict[str, Any] = await self.http.get(f"/api/sessions/{session_id}/bundle")
-            size = int(str(bundle["log"]["checkpoint"]).split("\n")[1])
-            if size > leaf:
-                return bundle
+            events = events_of(session_id, await self.http.get(f"/api/sessions/{session_id}/log"))
+        except ValueError as error:
+            raise ClientError("bad_response", str(error)) from None
+        newest = max((e.leaf or 0) for e in events)
+        for _ in range(40):  # a checkpoint covers a new leaf within a second
+            bundle = await self.http.get(f"/api/sessions/{session_id}/bundle")
+            if bundle_size(bundle) > newest:
+                break
             await asyncio.sleep(0.25)
-        raise ClientError("log_broken", f"no checkpoint covers leaf {leaf} yet")
+        try:
+            check_events(events, bundle, Trust())
+        except VerificationFailed as error:
+            raise ClientError("log_broken", f"the session log does not verify: {error}") from None
+        return events
