@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 import aiohttp
 import pytest
-from bidopen.service.log_heads import LOG_HEADS_DIR
-from hubtesting import HubApi, seal_bid, wait_for_phase
-from sqlalchemy import delete, update
+from hubtesting import HubApi, seal_bid, verified_log, wait_for_phase
+from sqlalchemy import delete, text, update
 
 from bidopen.store import eventlog
 from bidopen.store.db import Database
-from bidopen.store.schema import session_events, tenders
+from bidopen.store.schema import schema_version, session_events, tenders
 from hubprocess import HubProcess
 
 # What the release before seconds wrote: (kind, field in seconds now, field in minutes then).
@@ -32,26 +32,80 @@ def hub_env() -> dict[str, str]:
     return {"BIDOPEN_HEARTBEAT_MS": "600000"}
 
 
-async def _rewrite_in_minutes(database_url: str, tid: str) -> None:
-    """Turn the session's log and tender into what the release before seconds stored."""
+GENESIS = "0" * 64
+LOG_TABLES = ("log_entries", "log_hashes", "log_head", "log_checkpoints", "event_chain_hashes")
+
+
+def chain_hash(prev: str, seq: int, kind: str, at: str, payload: dict[str, Any]) -> str:
+    """The per-session hash chain of releases before the public log (docs/protocol.md 5.4)."""
+    body = {"seq": seq, "kind": kind, "at": at, "payload": payload}
+    return hashlib.sha256(bytes.fromhex(prev) + eventlog.canonical_json(body)).hexdigest()
+
+
+async def _as_the_release_before_seconds(database_url: str, tid: str) -> list[str]:
+    """Turn the database into what the release before seconds stored (schema 3: events in
+    minutes with their hash chain, no public log); the chain's hashes, in seq order."""
     db = Database(database_url)
+    hashes = [GENESIS]
+    rows = []
     try:
         async with db.write() as conn:
-            stored = await eventlog.load(conn, tid)
-            old = []
-            for event in stored:
+            for event in await eventlog.load(conn, tid):
                 payload = dict(event.payload)
                 for now, then in MINUTE_FIELDS.get(event.kind, ()):
                     payload[then] = payload.pop(now) // 60
-                old.append(eventlog.NewEvent(event.kind, event.at, payload))
-            chained = eventlog.chain(tid, 0, eventlog.GENESIS_HASH, old)
-            await conn.execute(delete(session_events).where(session_events.c.session_id == tid))
-            await eventlog.append(conn, chained)
+                hashes.append(chain_hash(hashes[-1], event.seq, event.kind, event.at, payload))
+                rows.append(
+                    {
+                        "session_id": tid,
+                        "seq": event.seq,
+                        "kind": event.kind,
+                        "at": event.at,
+                        "payload": eventlog.canonical_json(payload).decode(),
+                        "prev_hash": hashes[-2],
+                        "hash": hashes[-1],
+                    }
+                )
+            for table in LOG_TABLES:
+                await conn.execute(text(f"DROP TABLE {table}"))
+            await conn.execute(delete(session_events))
+            await conn.execute(text("DROP INDEX session_events_by_leaf"))
+            await conn.execute(text("ALTER TABLE session_events DROP COLUMN leaf"))
+            for column in ("prev_hash", "hash"):
+                await conn.execute(
+                    text(
+                        f"ALTER TABLE session_events ADD COLUMN {column} "
+                        "VARCHAR(64) NOT NULL DEFAULT ''"
+                    )
+                )
+            await conn.execute(
+                text(
+                    "INSERT INTO session_events (session_id, seq, kind, at, payload, "
+                    "prev_hash, hash) VALUES (:session_id, :seq, :kind, :at, :payload, "
+                    ":prev_hash, :hash)"
+                ),
+                rows,
+            )
+            await conn.execute(update(schema_version).values(version=3))
             row = (await conn.execute(tenders.select().where(tenders.c.id == tid))).one()
             spec = row.spec.replace(
                 "}", ', "decryption_minutes": 10, "confirmation_minutes": 5}', 1
             )
             await conn.execute(update(tenders).where(tenders.c.id == tid).values(spec=spec))
+    finally:
+        await db.close()
+    return hashes[1:]
+
+
+async def _kept_chain(database_url: str, tid: str) -> list[str]:
+    db = Database(database_url)
+    try:
+        async with db.read() as conn:
+            rows = await conn.execute(
+                text("SELECT hash FROM event_chain_hashes WHERE session_id = :s ORDER BY seq"),
+                {"s": tid},
+            )
+            return [str(r.hash) for r in rows]
     finally:
         await db.close()
 
@@ -76,24 +130,18 @@ async def test_a_log_in_minutes_replays_to_the_same_windows(
     _, events_before = await api.call("GET", f"/api/sessions/{tid}/events", headers=api.host_auth)
 
     await asyncio.to_thread(hub_process.stop)
-    await _rewrite_in_minutes(hub_process.database_url, tid)
-    # That release kept no signed heads of the logs outside the database (LOG_HEADS_DIR).
-    (hub_process.data_dir / LOG_HEADS_DIR / f"{tid}.json").unlink()
+    chain = await _as_the_release_before_seconds(hub_process.database_url, tid)
+    # That release had no public log: no log key, no checkpoint in the data folder.
+    for name in ("log-key.pem", "log-checkpoint"):
+        (hub_process.data_dir / name).unlink()
     await asyncio.to_thread(hub_process.start)
 
-    # The log is as the old release left it, and its chain holds.
-    _, log = await api.call("GET", f"/api/sessions/{tid}/log", headers=api.host_auth, expect=200)
-    stored = {e["kind"]: e["payload"] for e in log["events"]}
+    # The events are as the old release left them (never rewritten), its chain's hashes are
+    # kept readable, and the upgrade made each event a leaf of the public log.
+    stored = {e.kind: e.payload for e in await verified_log(api, tid)}
     assert stored["session_scheduled"]["decryption_minutes"] == 10
     assert stored["decryption_extended"]["minutes"] == 5
-    eventlog.verify_chain(
-        [
-            eventlog.StoredEvent(
-                tid, e["seq"], e["kind"], e["at"], e["payload"], e["prev_hash"], e["hash"]
-            )
-            for e in log["events"]
-        ]
-    )
+    assert await _kept_chain(hub_process.database_url, tid) == chain
     # Read in today's form: the same view, the same events, the same tender.
     after = await api.snapshot(tid, api.host_auth)
     assert after["view"] == before["view"]

@@ -70,6 +70,24 @@ def _b64(text: str) -> bytes:
 
 def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
     report = Report()
+    session, entries = proven_entries(bundle, trust, report)
+    events, bids = _split(entries, bundle.get("payloads") or {})
+    report.ok(f"events 1..{len(events)} of the session are in the log, in order, with no gap")
+    state, record_state = _replay(events)
+    report.ok(f"the events replay through the session core: phase {state.phase.value}")
+    _check_batch(entries, events, bids, report)
+    server_key = _server_key(bundle, trust, report)
+    _check_record(bundle, events, record_state, server_key, report)
+    _check_results(bundle, events, server_key, report)
+    _check_receipts(trust.receipts, bids, events, server_key, session, report)
+    return report
+
+
+def proven_entries(
+    bundle: Mapping[str, Any], trust: Trust, report: Report
+) -> tuple[str, list[tuple[int, dict[str, Any]]]]:
+    """The bundle's checkpoint, checked against the trusted keys (and a checkpoint saved
+    earlier), and its entries, each proven included under it."""
     if bundle.get("format") != BUNDLE_FORMAT:
         raise _fail(f"not a {BUNDLE_FORMAT} file")
     session = str(bundle["session"])
@@ -93,16 +111,7 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
         _check_old(bundle, LogPolicy(verifier), trust.old_checkpoint, checkpoint, report)
     entries = _proven_entries(bundle, checkpoint.size, checkpoint.root, session)
     report.ok(f"{len(entries)} entries of session {session} are in that tree (inclusion proofs)")
-    events, bids = _split(entries, bundle.get("payloads") or {})
-    report.ok(f"events 1..{len(events)} of the session are in the log, in order, with no gap")
-    state, record_state = _replay(events)
-    report.ok(f"the events replay through the session core: phase {state.phase.value}")
-    _check_batch(entries, events, bids, report)
-    server_key = _server_key(bundle, trust, report)
-    _check_record(bundle, events, record_state, server_key, report)
-    _check_results(bundle, events, server_key, report)
-    _check_receipts(trust.receipts, bids, events, server_key, session, report)
-    return report
+    return session, entries
 
 
 def _check_old(
