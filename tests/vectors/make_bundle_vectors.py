@@ -185,10 +185,9 @@ def _tamperings() -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
     ]
 
 
-def _trust(
-    made: dict[str, Any], witnesses: list[str], spec: dict[str, Any], files: Path
-) -> Trust:
-    receipts = ()
+def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
+    """The trust a manifest case gives the verifier (files named relative to `files`)."""
+    receipts: tuple[dict[str, Any], ...] = ()
     if spec.get("receipts"):
         lines = (files / spec["receipts"]).read_text(encoding="utf-8").splitlines()
         receipts = tuple(json.loads(line) for line in lines if line.strip())
@@ -204,6 +203,7 @@ def _trust(
 
 
 def python_verdict(bundle_path: Path, trust: Trust) -> str:
+    """What `bidopen verify` answers: VERIFIED, or the reason it prints after FAILED."""
     try:
         verify_bundle(json.loads(bundle_path.read_text(encoding="utf-8")), trust)
     except VerificationFailed as exc:
@@ -290,7 +290,7 @@ def main() -> None:
         file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": full})
     for case in cases:
-        trust = _trust(made, witnesses, case["trust"], OUT)
+        trust = trust_of(case["trust"])
         case["expect"] = python_verdict(OUT / case["bundle"], trust)
         print(f"{case['name']}: {case['expect']}")
     receipt_digest = hashlib.sha256(made["receipts"][0]["payload"].encode()).hexdigest()
