@@ -77,6 +77,16 @@ function report() {
  */
 export async function verifyBundle(bundle, trust, verifyDocument) {
   const out = report();
+  try {
+    return await checkAll(bundle, trust, verifyDocument, out);
+  } catch (error) {
+    // What passed before the failure is shown with it, as `bidopen verify` would print it.
+    if (error instanceof VerificationFailed) error.report = out;
+    throw error;
+  }
+}
+
+async function checkAll(bundle, trust, verifyDocument, out) {
   if (bundle?.format !== BUNDLE_FORMAT) throw fail(`not a ${BUNDLE_FORMAT} file`);
   const session = String(bundle.session);
   const log = bundle.log;
