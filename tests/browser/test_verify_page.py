@@ -40,7 +40,8 @@ async def verify(page: Page, case: dict[str, Any]) -> None:
     old = trust.get("old")
     await page.fill("#old-checkpoint", (VECTORS / old).read_text() if old else "")
     await page.get_by_role("button", name="核验", exact=True).click()
-    await expect(page.locator("#verify-status")).to_have_attribute("data-outcome", "verified" if case["expect"] == "VERIFIED" else "failed")
+    outcome = "verified" if case["expect"] == "VERIFIED" else "failed"
+    await expect(page.locator("#verify-status")).to_have_attribute("data-outcome", outcome)
 
 
 async def test_a_real_bundle_verifies_and_a_tampered_copy_fails_with_the_reason(
@@ -58,9 +59,11 @@ async def test_a_real_bundle_verifies_and_a_tampered_copy_fails_with_the_reason(
     await verify(page, CASES["held-to-photo"])
     status = page.locator("#verify-status")
     await expect(status).to_contain_text("核验通过")
-    checks = await page.locator("#verify-lines li").evaluate_all("els => els.map(e => e.dataset.check)")
+    lines = page.locator("#verify-lines li")
+    checks = await lines.evaluate_all("els => els.map(e => e.dataset.check)")
     assert checks[:2] == ["checkpoint", "old"]
-    assert {"entries", "batch", "record", "record_readout", "record_confirmations", "receipt"} <= set(checks)
+    wanted = {"entries", "batch", "record", "record_readout", "record_confirmations", "receipt"}
+    assert wanted <= set(checks)
     await expect(page.locator("#verify-lines li").first).to_contain_text("2 个联署")
     assert await serious_violations(page) == []
     await screenshot(page, "verify-verified")

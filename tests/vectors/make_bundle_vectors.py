@@ -26,18 +26,17 @@ for folder in ("tests", "tests/hub", "tests/tlog"):
     sys.path.insert(0, str(ROOT / folder))
 
 import aiohttp  # noqa: E402
-from hubprocess import fresh_database, running_hub  # noqa: E402
 from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # noqa: E402
 from witnessprocess import running_witnesses  # noqa: E402
 
 from bidopen.service.publiclog import load_log_signer  # noqa: E402
 from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
-from bidopen.tlog.cosignature import Cosigner  # noqa: E402
+from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
 from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
-from bidopen.tlog.cosignature import cosignature_verifier  # noqa: E402
 from bidseal.codec import b64u_decode  # noqa: E402
 from bidseal.ed25519 import Ed25519Key  # noqa: E402
+from hubprocess import fresh_database, running_hub  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "bundle"
 LOG_NAME = "kaibiao.example.cn/log"
@@ -51,7 +50,9 @@ async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
         api = HubApi(http)
         await api.login_host(*host)
         bidders = [await api.register(name) for name in [*PRICES, "丁撤回公司"]]
-        tender = await api.create_tender(deadline_in=4, decryption_seconds=60, confirmation_seconds=5)
+        tender = await api.create_tender(
+            deadline_in=4, decryption_seconds=60, confirmation_seconds=5
+        )
         tid = tender["id"]
         receipts, sealed = [], {}
         for bidder in bidders:
@@ -196,10 +197,14 @@ def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
         log_vkey=spec.get("log"),
         witnesses=tuple(cosignature_verifier(v) for v in spec.get("witnesses", [])),
         quorum=spec.get("quorum", 0),
-        server_key=None if key is None else b64u_decode(json.loads((files / key).read_text())["key"]),
+        server_key=None if key is None else _server_key(files / key),
         receipts=receipts,
         old_checkpoint=None if spec.get("old") is None else (files / spec["old"]).read_bytes(),
     )
+
+
+def _server_key(path: Path) -> bytes:
+    return b64u_decode(json.loads(path.read_text())["key"])
 
 
 def python_verdict(bundle_path: Path, trust: Trust) -> str:
@@ -217,7 +222,8 @@ def main() -> None:
         data = folder / "data"
         data.mkdir()
         log_vkey = load_log_signer(data / "log-key.pem", LOG_NAME).verifier.vkey
-        with running_witnesses(folder, log_vkey) as started, fresh_database("sqlite", folder) as url:
+        sqlite = fresh_database("sqlite", folder)
+        with running_witnesses(folder, log_vkey) as started, sqlite as url:
             env = {
                 "BIDOPEN_PUBLIC_LOG_NAME": LOG_NAME,
                 "BIDOPEN_PUBLIC_LOG_CHECKPOINT_MS": "100",
@@ -240,7 +246,8 @@ def main() -> None:
     base = made["bundle"]
     write("opening.bundle.json", json.dumps(base, ensure_ascii=False, indent=1))
     write("server-key.json", json.dumps(made["server_key"]))
-    write("receipts.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in made["receipts"]))
+    kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in made["receipts"])
+    write("receipts.jsonl", kept)
     write("photo.checkpoint", made["photo"])
     write("rewritten.checkpoint", rewritten)
     write("receipt.tlog-proof", made["receipt_proof"])
@@ -252,7 +259,12 @@ def main() -> None:
         "receipts": "receipts.jsonl",
     }
     cases: list[dict[str, Any]] = [
-        {"name": "verified", "what": "the bundle as served", "bundle": "opening.bundle.json", "trust": full},
+        {
+            "name": "verified",
+            "what": "the bundle as served",
+            "bundle": "opening.bundle.json",
+            "trust": full,
+        },
         {
             "name": "verified-bundle-keys",
             "what": "no trust given: the bundle's own keys",
