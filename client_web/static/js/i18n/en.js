@@ -538,4 +538,8 @@ export default Object.freeze({
   "verify.line.receipt": "receipt {id} ({digest}…) is in the deadline batch",
   "verify.warn.log_key_from_bundle": "the log's key was taken from the bundle itself: give the key the trading centre publishes to know whose log this is",
   "verify.warn.server_key_from_bundle": "the server's key was taken from the bundle: give the key the platform publishes",
+  "opening.log_proof_ok": "Your bid is in the public log as entry {index}: this browser checked its inclusion proof and keeps it with the receipt.",
+  "opening.log_proof_waiting": "Waiting for the public log to take in the deadline batch…",
+  "opening.log_proof_missing": "The platform's fault: receipt {receipt} (bid {bid}), signed by the platform, is missing from the public log's deadline batch. Keep the receipt and report this to the trading centre and the supervisory body.",
+  "opening.log_proof_invalid": "The platform's fault: the public log's proof of receipt {receipt} does not verify ({reason}). Keep the receipt and report this to the trading centre and the supervisory body.",
 });

@@ -538,4 +538,8 @@ export default Object.freeze({
   "verify.line.receipt": "回执 {id}（{digest}…）在截止批次中",
   "verify.warn.log_key_from_bundle": "日志验证密钥取自文件包本身：请填写交易中心公布的密钥，才能确认这是谁的日志",
   "verify.warn.server_key_from_bundle": "平台签名公钥取自文件包本身：请填写平台公布的公钥",
+  "opening.log_proof_ok": "您的投标已记入公开日志 {index}：本机已核验其包含证明，并与回执一同保存。",
+  "opening.log_proof_waiting": "正在等待公开日志记入截止批次……",
+  "opening.log_proof_missing": "平台过错：平台签发的回执 {receipt}（投标文件 {bid}）不在公开日志的截止批次中。请保存回执，并向交易中心和监督部门反映。",
+  "opening.log_proof_invalid": "平台过错：回执 {receipt} 的公开日志证明无法通过核验（{reason}）。请保存回执，并向交易中心和监督部门反映。",
 });
