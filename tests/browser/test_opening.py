@@ -152,7 +152,7 @@ async def test_whole_opening_across_browsers(
     for page in (a, b):
         proof = page.locator("#log-proof")
         await expect(proof).to_contain_text("您的投标已记入公开日志 #", timeout=SLOW)
-        await expect(proof).to_have_class("message ok")
+        await expect(proof).to_have_class("message ok standing")
     await expect(screen.locator("#stat-bids")).to_have_text("2")
     await expect(screen.locator("#stat-signed-in")).to_have_text("1", timeout=SLOW)
     # Counts are public now; who bid is not, until the read-out.

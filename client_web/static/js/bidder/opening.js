@@ -210,22 +210,26 @@ export class OpeningCard {
     if (state.busy || state.done || !this.room.bidderId) return;
     state.busy = true;
     const box = byId("log-proof");
+    const say = (text, kind = "info") => {
+      showMessage(box, text, kind);
+      box.classList.add("standing");
+    };
     try {
       const found = await proveKeptReceipts(this.room.api, tender, this.room.bidderId, this.room.clock.now());
       if (found.state === "waiting") {
-        showMessage(box, t("opening.log_proof_waiting"));
+        say(t("opening.log_proof_waiting"));
         setTimeout(() => this.proveInLog(), 5000);
         return;
       }
       state.done = true;
       if (found.proofs.length) {
         const indexes = found.proofs.map((p) => `#${p.index}`).join(t("punct.list"));
-        showMessage(box, t("opening.log_proof_ok", { index: indexes }), "ok");
+        say(t("opening.log_proof_ok", { index: indexes }), "ok");
       }
     } catch (error) {
       if (!(error instanceof LogProofRefused)) throw error;
       state.done = true;
-      showMessage(box, t(`opening.log_proof_${error.code}`, error.facts), "error");
+      say(t(`opening.log_proof_${error.code}`, error.facts), "error");
     } finally {
       state.busy = false;
     }
