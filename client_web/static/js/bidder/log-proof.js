@@ -6,6 +6,7 @@
 import { verifySignedDocument } from "/static/vendor/bidseal.bundle.js";
 import { trustedServerKey } from "../record.js";
 import { ed25519Verifier, logPolicy } from "../tlog/note.js";
+import { sha256Hex } from "../verify/digest.js";
 import { checkReceiptProof } from "../verify/receipt-proof.js";
 import { keepLogProof, listBidDocuments } from "../vault.js";
 
@@ -21,11 +22,6 @@ export class LogProofRefused extends Error {
     this.code = code;
     this.facts = facts;
   }
-}
-
-async function sha256Hex(text) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function hubLogPolicy(api) {

@@ -14,6 +14,7 @@
 import { LogError } from "../tlog/errors.js";
 import { leafHash, verifyConsistency, verifyInclusion } from "../tlog/merkle.js";
 import { cosignatureVerifier, ed25519Verifier, logPolicy } from "../tlog/note.js";
+import { canonicalJson, sha256Hex } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
 import { checkRecordAgainstEvents } from "./record-check.js";
 
@@ -31,21 +32,6 @@ function b64(text) {
     throw fail("a bundle field is not base64");
   }
   return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-}
-
-async function sha256Hex(bytes) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Sorted keys, no spaces, non-ASCII as is: the bytes the hub hashes (bidopen.store.eventlog). */
-export function canonicalJson(value) {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const keys = Object.keys(value).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function report() {

@@ -5,12 +5,8 @@
 
 import { LogError } from "../tlog/errors.js";
 import { checkProof, parseProof } from "../tlog/proof.js";
+import { sha256Hex } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
-
-async function sha256Hex(text) {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * {index, size, cosigned, entry} once the receipt's bid is proven in the log under a

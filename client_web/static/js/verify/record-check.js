@@ -3,6 +3,7 @@
 // whole record; here only the parts the events state directly are compared. A difference is
 // refused with Python's reason for a record that does not follow, and the part named.
 
+import { canonicalJson } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
 
 export const DOES_NOT_FOLLOW = "the signed record does not follow from the events (replayed record differs)";
@@ -25,15 +26,7 @@ function differs(detail) {
   return new VerificationFailed(DOES_NOT_FOLLOW, detail);
 }
 
-function canonical(value) {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`).join(",")}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
-const same = (a, b) => canonical(a) === canonical(b);
+const same = (a, b) => canonicalJson(a) === canonicalJson(b);
 const of = (events, kind) => events.filter((e) => e.kind === kind);
 const pairKey = (lot, bidder) => `${lot}\u0000${bidder}`;
 
