@@ -148,6 +148,11 @@ async def test_whole_opening_across_browsers(
 
     # The deadline: two bids, so the host must decide whether the lot continues.
     await wait_for_phase(host, "不足三家")
+    # Each room proves, in its own browser, that its kept receipt's bid is in the public log.
+    for page in (a, b):
+        proof = page.locator("#log-proof")
+        await expect(proof).to_contain_text("您的投标已记入公开日志 #", timeout=SLOW)
+        await expect(proof).to_have_class("message ok standing")
     await expect(screen.locator("#stat-bids")).to_have_text("2")
     await expect(screen.locator("#stat-signed-in")).to_have_text("1", timeout=SLOW)
     # Counts are public now; who bid is not, until the read-out.

@@ -64,6 +64,7 @@ def page_paths(tender: str) -> dict[str, str]:
         "host": "/host",
         "screen": f"/screen/{tender}",
         "tender": f"/tender/{tender}",
+        "verify": "/verify",
     }
 
 

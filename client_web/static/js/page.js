@@ -153,7 +153,8 @@ const focusable = (node) => node?.isConnected && !node.closest("[hidden]") && no
 export function keepFocus(button, card) {
   const active = document.activeElement;
   if (active && active !== document.body && active !== button) return;
-  const message = card?.querySelector(".message:not([hidden])");
+  // A standing message (what the card says on its own, not an action's answer) is skipped.
+  const message = card?.querySelector(".message:not([hidden]):not(.standing)");
   const heading = card?.querySelector("h2, h3");
   const target = [message, button, heading].find(focusable);
   if (!target) return;

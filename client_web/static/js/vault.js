@@ -93,6 +93,17 @@ export async function listBidDocuments(tender, lot, bidder) {
   return all.filter((d) => d.tender === tender && d.bidder === bidder && (lot === null || d.lot === lot));
 }
 
+/**
+ * Keep, with a kept receipt, the log's proof that its bid is in the public log (the
+ * tlog-proof text as the hub served it, and the index and tree size it was checked at).
+ */
+export async function keepLogProof(id, { text, index, size }) {
+  const record = await run(BID_DOCUMENTS, "readonly", (store) => store.get(id));
+  if (!record) return;
+  const logProof = { text, index, size, checkedAt: new Date().toISOString() };
+  await run(BID_DOCUMENTS, "readwrite", (store) => store.put({ ...record, logProof }));
+}
+
 /** Mark the sealed files of (tender, lot, bidder) that are no longer the current bid. */
 async function markEndedBids(tender, lot, bidder) {
   const documents = await listBidDocuments(tender, lot, bidder);

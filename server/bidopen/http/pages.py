@@ -14,6 +14,7 @@ PAGES = {
     "/camera": "camera.html",
     "/screen/{tender_id}": "screen.html",
     "/tender/{tender_id}": "tender.html",
+    "/verify": "verify.html",
 }
 
 

@@ -9,6 +9,7 @@ import { readoutTables } from "../readout-table.js";
 import { lotName, progress } from "../session-view.js";
 import { loadSealedBid } from "../vault.js";
 import { keepArrived, keptDocuments, releasePlan } from "./documents.js";
+import { LogProofRefused, proveKeptReceipts } from "./log-proof.js";
 import { CLOCK_MARGIN_MS, ReleaseRefused, checkTime, chosenBid } from "./release.js";
 
 /** This computer's clock (ms): the one that decides when a data key may leave it. */
@@ -40,6 +41,7 @@ export class OpeningCard {
   constructor(room) {
     this.room = room;
     this.listShape = null;
+    this.logProof = { tender: null, busy: false, done: false };
     this.decryptMessage = byId("decrypt-message");
     this.confirmMessage = byId("confirm-message");
     byId("signin-button").addEventListener("click", (event) => busy(event.currentTarget, () => this.signIn()));
@@ -197,6 +199,40 @@ export class OpeningCard {
     this.renderProgress(view, afterDeadline);
     this.renderDecryptList(view, you, afterDeadline);
     this.renderReadout(view, you);
+    if (afterDeadline) this.proveInLog().catch((error) => console.warn("log proof:", error.message));
+  }
+
+  /** Once per tender after the deadline: the kept receipts' bids are in the public log. */
+  async proveInLog() {
+    const tender = this.room.tenderId;
+    const state = this.logProof;
+    if (state.tender !== tender) Object.assign(state, { tender, busy: false, done: false });
+    if (state.busy || state.done || !this.room.bidderId) return;
+    state.busy = true;
+    const box = byId("log-proof");
+    const say = (text, kind = "info") => {
+      showMessage(box, text, kind);
+      box.classList.add("standing");
+    };
+    try {
+      const found = await proveKeptReceipts(this.room.api, tender, this.room.bidderId, this.room.clock.now());
+      if (found.state === "waiting") {
+        say(t("opening.log_proof_waiting"));
+        setTimeout(() => this.proveInLog(), 5000);
+        return;
+      }
+      state.done = true;
+      if (found.proofs.length) {
+        const indexes = found.proofs.map((p) => `#${p.index}`).join(t("punct.list"));
+        say(t("opening.log_proof_ok", { index: indexes }), "ok");
+      }
+    } catch (error) {
+      if (!(error instanceof LogProofRefused)) throw error;
+      state.done = true;
+      say(t(`opening.log_proof_${error.code}`, error.facts), "error");
+    } finally {
+      state.busy = false;
+    }
   }
 
   renderSignIn(view, you) {

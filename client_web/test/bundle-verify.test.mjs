@@ -1,0 +1,121 @@
+// The browser's bundle check (static/js/verify/) against tests/vectors/bundle: a real
+// opening's bundle and copies tampered with, each with the answer `bidopen verify` gives
+// (tests/vectors/make_bundle_vectors.py writes them; tests/tlog/test_bundle_vectors.py holds
+// Python to the same answers). Same verdict, same reason, word for word.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { verifySignedDocument } from "../src/bidseal/index.js";
+import { cosignatureVerifier, ed25519Verifier, logPolicy } from "../static/js/tlog/note.js";
+import { VerificationFailed, verifyBundle } from "../static/js/verify/bundle-check.js";
+import { checkReceiptProof } from "../static/js/verify/receipt-proof.js";
+import { DOES_NOT_FOLLOW, checkRecordAgainstEvents } from "../static/js/verify/record-check.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+const VECTORS = path.join(ROOT, "tests", "vectors", "bundle");
+const read = (name) => readFileSync(path.join(VECTORS, name), "utf8");
+const MANIFEST = JSON.parse(read("manifest.json"));
+const SERVER_KEY = JSON.parse(read("server-key.json")).key;
+const RECEIPTS = read("receipts.jsonl").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+
+function trustOf(spec) {
+  return {
+    logVkey: spec.log ?? null,
+    witnesses: spec.witnesses ?? [],
+    quorum: spec.quorum ?? 0,
+    serverKey: spec.server_key ? JSON.parse(read(spec.server_key)).key : null,
+    receipts: spec.receipts ? read(spec.receipts).split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [],
+    oldCheckpoint: spec.old ? read(spec.old) : null,
+  };
+}
+
+async function verdict(bundle, trust) {
+  try {
+    await verifyBundle(bundle, trust, verifySignedDocument);
+    return "VERIFIED";
+  } catch (error) {
+    if (error instanceof VerificationFailed) return error.reason;
+    throw error;
+  }
+}
+
+describe("bundle vectors: the browser answers as bidopen verify does", () => {
+  test("the vectors cover acceptance and at least ten refusals", () => {
+    const refusals = MANIFEST.cases.filter((c) => c.expect !== "VERIFIED");
+    assert.ok(MANIFEST.cases.length - refusals.length >= 3);
+    assert.ok(refusals.length >= 10);
+  });
+  for (const c of MANIFEST.cases) {
+    test(`${c.name}: ${c.what}`, async () => {
+      assert.equal(await verdict(JSON.parse(read(c.bundle)), trustOf(c.trust)), c.expect);
+    });
+  }
+  test("the verified report says what it checked", async () => {
+    const base = MANIFEST.cases.find((c) => c.name === "held-to-photo");
+    const report = await verifyBundle(JSON.parse(read(base.bundle)), trustOf(base.trust), verifySignedDocument);
+    const keys = report.lines.map((l) => l.key);
+    for (const key of ["checkpoint", "old", "entries", "events", "batch", "record", "record_bids", "record_readout", "record_confirmations", "receipt"]) {
+      assert.ok(keys.includes(key), key);
+    }
+    assert.match(report.lines[0].text, /2 of 2 witnesses cosigned \(quorum 2\)/);
+    assert.deepEqual(report.warnings, []);
+  });
+  test("without trust given, the bundle's own keys are used and the report says so", async () => {
+    const report = await verifyBundle(JSON.parse(read("opening.bundle.json")), {}, verifySignedDocument);
+    assert.deepEqual(report.warnings.map((w) => w.key), ["log_key_from_bundle", "server_key_from_bundle"]);
+  });
+});
+
+describe("the record against the events (what the browser checks without the session core)", () => {
+  const bundle = JSON.parse(read("opening.bundle.json"));
+  const events = bundle.entries
+    .map((e) => JSON.parse(Buffer.from(e.entry, "base64").toString("utf8")))
+    .filter((e) => e.type === "event" && e.kind !== "record_published");
+  const record = JSON.parse(JSON.parse(bundle.records.at(-1)).payload);
+  const refused = (change, part) => {
+    const copy = structuredClone(record);
+    change(copy);
+    assert.throws(
+      () => checkRecordAgainstEvents(copy, events),
+      (error) => error instanceof VerificationFailed && error.reason === DOES_NOT_FOLLOW && error.detail.startsWith(part),
+    );
+  };
+  test("the signed record follows", () => assert.equal(checkRecordAgainstEvents(record, events).length, 3));
+  test("a read-out value changed", () => refused((r) => { r.readout[0].lines[0].items.price = "1.00"; }, "readout"));
+  test("a status changed", () => refused((r) => { r.bids[0].status = "failed"; }, "bids"));
+  test("a bid left out", () => refused((r) => { r.bids.pop(); }, "bids"));
+  test("a silent bidder not deemed to accept", () => refused((r) => { r.deemed_accepted = []; }, "deemed_accepted"));
+  test("a confirmation invented", () => refused((r) => { r.confirmed.push({ bidder: r.deemed_accepted[0], at: r.confirmed[0].at }); }, "confirmed"));
+});
+
+describe("a receipt's tlog-proof, as the bidder room checks it", () => {
+  const spec = MANIFEST.receipt_proof;
+  const proofText = read(spec.file);
+  async function policy(quorum = 2) {
+    return logPolicy(await ed25519Verifier(MANIFEST.log_vkey), await Promise.all(MANIFEST.witnesses.map(cosignatureVerifier)), quorum);
+  }
+  test("the receipt's bid is proven in the log", async () => {
+    const found = await checkReceiptProof(proofText, RECEIPTS[spec.receipt], await policy(), SERVER_KEY, verifySignedDocument);
+    assert.equal(found.entry.receipt_sha256, spec.receipt_sha256);
+    assert.ok(found.index < found.size);
+  });
+  test("another receipt is not proven by it", async () => {
+    await assert.rejects(
+      checkReceiptProof(proofText, RECEIPTS[spec.other_receipt], await policy(), SERVER_KEY, verifySignedDocument),
+      (error) => error instanceof VerificationFailed && error.reason === "the proven entry is not this receipt's bid",
+    );
+  });
+  test("a changed hash of the proof is refused", async () => {
+    const lines = proofText.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("index ")) + 1;
+    lines[at] = Buffer.from(Buffer.from(lines[at], "base64").map((b, i) => (i === 0 ? b ^ 1 : b))).toString("base64");
+    await assert.rejects(
+      checkReceiptProof(lines.join("\n"), RECEIPTS[spec.receipt], await policy(), SERVER_KEY, verifySignedDocument),
+      (error) => error instanceof VerificationFailed && error.reason === "the receipt's proof: the inclusion proof does not lead to the root hash",
+    );
+  });
+});

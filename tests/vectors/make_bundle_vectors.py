@@ -1,0 +1,325 @@
+"""Writes tests/vectors/bundle/: a real opening's bundle, copies tampered with, and the verdicts.
+
+Run from the repository root: .venv/bin/python tests/vectors/make_bundle_vectors.py
+It runs a hub with two witnesses on 127.0.0.1 (SQLite), holds an opening (three bidders, one
+of them replaced a bid, a fourth withdrew, one did not confirm), and downloads its bundle and
+one receipt's tlog-proof. The manifest names, for each case, the files and the trust the
+verifier is given and what `bidopen verify` answers: "VERIFIED" or its one reason. The
+browser verifier (client_web/static/js/verify/) is held to the same answers by
+client_web/test/bundle-verify.test.mjs, the Python one by tests/tlog/test_bundle_vectors.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+for folder in ("tests", "tests/hub", "tests/tlog"):
+    sys.path.insert(0, str(ROOT / folder))
+
+import aiohttp  # noqa: E402
+from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # noqa: E402
+from witnessprocess import running_witnesses  # noqa: E402
+
+from bidopen.service.publiclog import load_log_signer  # noqa: E402
+from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
+from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
+from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
+from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
+from bidseal.codec import b64u_decode  # noqa: E402
+from bidseal.ed25519 import Ed25519Key  # noqa: E402
+from hubprocess import fresh_database, running_hub  # noqa: E402
+
+OUT = ROOT / "tests" / "vectors" / "bundle"
+LOG_NAME = "kaibiao.example.cn/log"
+PRICES = {"甲建设集团": "1000000.00", "乙路桥公司": "990000.50", "丙工程有限公司": "1010000.00"}
+# A third witness no checkpoint of this log was shown to (for a policy the bundle cannot meet).
+STRANGER = Cosigner("witness3.example.org", Ed25519Key.generate()).verifier.vkey
+
+
+async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
+    async with aiohttp.ClientSession(base_url=base_url) as http:
+        api = HubApi(http)
+        await api.login_host(*host)
+        bidders = [await api.register(name) for name in [*PRICES, "丁撤回公司"]]
+        tender = await api.create_tender(
+            deadline_in=4, decryption_seconds=60, confirmation_seconds=5
+        )
+        tid = tender["id"]
+        receipts, sealed = [], {}
+        for bidder in bidders:
+            price = PRICES.get(bidder.name, "1.00")
+            items = {"price": price, "duration_days": "180"}
+            sealed[bidder.id] = seal_bid(bidder, tid, "1", items)
+            status, body = await api.upload(bidder, tid, "1", sealed[bidder.id])
+            assert status == 201, body
+            receipts.append(body["receipt"])
+        status, body = await api.upload(bidders[0], tid, "1", sealed[bidders[0].id])
+        assert status == 201, body
+        receipts.append(body["receipt"])
+        path = f"/api/tenders/{tid}/lots/1/bid"
+        await api.call("DELETE", path, headers=bidders[3].auth, expect=200)
+        await wait_for_phase(api, tid, "opening")
+        await asyncio.sleep(1.0)
+        async with http.get("/log/checkpoint") as answer:
+            photo = await answer.read()
+        digest = hashlib.sha256(receipts[0]["payload"].encode()).hexdigest()
+        async with http.get(f"/api/sessions/{tid}/receipts/{digest}/proof") as answer:
+            assert answer.status == 200
+            receipt_proof = await answer.read()
+        await api.host(tid, "start_decryption")
+        for bidder in bidders[:3]:
+            await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidder.auth, expect=200)
+            key = data_key_of(bidder, sealed[bidder.id], tid, "1")
+            body = {"data_key": key}
+            await api.call(
+                "POST", f"/api/tenders/{tid}/lots/1/data-key", headers=bidder.auth, json=body
+            )
+        await api.host(tid, "close_decryption")
+        await wait_for_phase(api, tid, "confirmation")
+        for bidder in bidders[:2]:  # the third says nothing: deemed to accept
+            confirm = f"/api/sessions/{tid}/bidder/confirm"
+            await api.call("POST", confirm, headers=bidder.auth, json={}, expect=200)
+        await wait_for_phase(api, tid, "record_due")  # the window ran out
+        await api.host(tid, "publish_record")
+        await asyncio.sleep(1.5)  # the last checkpoint, cosigned by both witnesses
+        photo_size = Checkpoint.parse(photo.split(b"\n\n")[0] + b"\n").size
+        _status, bundle = await api.call(
+            "GET", f"/api/sessions/{tid}/bundle?old={photo_size}", expect=200
+        )
+        _status, server_key = await api.call("GET", "/api/server-key", expect=200)
+        async with http.get("/log/vkey") as answer:
+            log_vkey = (await answer.text()).strip()
+    return {
+        "bundle": bundle,
+        "server_key": server_key,
+        "receipts": receipts,
+        "photo": photo.decode(),
+        "photo_size": photo_size,
+        "receipt_proof": receipt_proof.decode(),
+        "log_vkey": log_vkey,
+    }
+
+
+def _rewritten(data_dir: Path, size: int) -> str:
+    """A checkpoint of `size` over other entries, signed with the log's own key."""
+    signer = load_log_signer(data_dir / "log-key.pem", LOG_NAME)
+    other = tree_root([leaf_hash(b"another history %d" % i) for i in range(size)])
+    text = Checkpoint(LOG_NAME, size, other).text()
+    return (text + b"\n" + signer.signature_line(text).encode()).decode()
+
+
+def _entry(bundle: dict[str, Any], n: int) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(base64.b64decode(bundle["entries"][n]["entry"]))
+    return loaded
+
+
+def _set_entry(bundle: dict[str, Any], n: int, raw: bytes) -> None:
+    bundle["entries"][n]["entry"] = base64.b64encode(raw).decode()
+
+
+def _tamperings() -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
+    def drop_replaced(b: dict[str, Any]) -> None:
+        b["entries"] = [
+            e for e in b["entries"] if b'"status":"replaced"' not in base64.b64decode(e["entry"])
+        ]
+
+    def edit_entry(b: dict[str, Any]) -> None:
+        raw = base64.b64decode(b["entries"][-1]["entry"]).replace(b'"seq":', b'"seq": ')
+        _set_entry(b, -1, raw)
+
+    def forge_record(b: dict[str, Any]) -> None:
+        record = json.loads(b["records"][-1])
+        record["payload"] = record["payload"].replace("990000.50", "980000.50")
+        b["records"][-1] = json.dumps(record, ensure_ascii=False)
+
+    def swap_entries(b: dict[str, Any]) -> None:
+        b["entries"][1], b["entries"][2] = b["entries"][2], b["entries"][1]
+
+    def drop_event(b: dict[str, Any]) -> None:
+        at = next(n for n in range(len(b["entries"])) if _entry(b, n).get("seq") == 3)
+        del b["entries"][at]
+
+    def bad_checkpoint_signature(b: dict[str, Any]) -> None:
+        text, _sep, lines = b["log"]["checkpoint"].partition("\n\n")
+        first, *rest = lines.split("\n")
+        name, blob = first.rsplit(" ", 1)
+        raw = bytearray(base64.b64decode(blob))
+        raw[-1] ^= 1
+        signed = "\n".join([f"{name} {base64.b64encode(bytes(raw)).decode()}", *rest])
+        b["log"]["checkpoint"] = f"{text}\n\n{signed}"
+
+    def bad_proof_hash(b: dict[str, Any]) -> None:
+        proof = b["entries"][0]["proof"]
+        raw = bytearray(base64.b64decode(proof[0]))
+        raw[0] ^= 1
+        proof[0] = base64.b64encode(bytes(raw)).decode()
+
+    def wrong_format(b: dict[str, Any]) -> None:
+        b["format"] = "bidopen-bundle/0"
+
+    def record_without_publication(b: dict[str, Any]) -> None:
+        b["records"] = []
+
+    def foreign_entry(b: dict[str, Any]) -> None:
+        b["session"] = "another-session"
+
+    return [
+        ("dropped-bid", "a replaced bid's entry left out", drop_replaced),
+        ("edited-entry", "one byte more in the last entry", edit_entry),
+        ("forged-record", "a price changed in the signed record", forge_record),
+        ("swapped-entries", "two entries in the wrong order", swap_entries),
+        ("dropped-event", "the third event left out", drop_event),
+        ("bad-log-signature", "one bit of the log's signature flipped", bad_checkpoint_signature),
+        ("bad-proof", "one bit of an inclusion proof flipped", bad_proof_hash),
+        ("wrong-format", "not a bundle of this format", wrong_format),
+        ("record-withheld", "the signed record left out", record_without_publication),
+        ("another-session", "the bundle names another session", foreign_entry),
+    ]
+
+
+def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
+    """The trust a manifest case gives the verifier (files named relative to `files`)."""
+    receipts: tuple[dict[str, Any], ...] = ()
+    if spec.get("receipts"):
+        lines = (files / spec["receipts"]).read_text(encoding="utf-8").splitlines()
+        receipts = tuple(json.loads(line) for line in lines if line.strip())
+    key = spec.get("server_key")
+    return Trust(
+        log_vkey=spec.get("log"),
+        witnesses=tuple(cosignature_verifier(v) for v in spec.get("witnesses", [])),
+        quorum=spec.get("quorum", 0),
+        server_key=None if key is None else _server_key(files / key),
+        receipts=receipts,
+        old_checkpoint=None if spec.get("old") is None else (files / spec["old"]).read_bytes(),
+    )
+
+
+def _server_key(path: Path) -> bytes:
+    return b64u_decode(json.loads(path.read_text())["key"])
+
+
+def python_verdict(bundle_path: Path, trust: Trust) -> str:
+    """What `bidopen verify` answers: VERIFIED, or the reason it prints after FAILED."""
+    try:
+        verify_bundle(json.loads(bundle_path.read_text(encoding="utf-8")), trust)
+    except VerificationFailed as exc:
+        return str(exc)
+    return "VERIFIED"
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        data = folder / "data"
+        data.mkdir()
+        log_vkey = load_log_signer(data / "log-key.pem", LOG_NAME).verifier.vkey
+        sqlite = fresh_database("sqlite", folder)
+        with running_witnesses(folder, log_vkey) as started, sqlite as url:
+            env = {
+                "BIDOPEN_PUBLIC_LOG_NAME": LOG_NAME,
+                "BIDOPEN_PUBLIC_LOG_CHECKPOINT_MS": "100",
+                "BIDOPEN_PUBLIC_LOG_WITNESSES": ",".join(f"{p.url} {v}" for p, v in started),
+                "BIDOPEN_PUBLIC_LOG_WITNESS_QUORUM": "2",
+            }
+            witnesses = [v for _p, v in started]
+            with running_hub(url, folder, env) as hub:
+                made = asyncio.run(_opening(hub.base_url, (hub.host_user, hub.host_password)))
+            rewritten = _rewritten(data, made["photo_size"])
+            other_vkey = load_log_signer(folder / "other.pem", LOG_NAME).verifier.vkey
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*"):
+        old.unlink()
+
+    def write(name: str, text: str) -> str:
+        (OUT / name).write_text(text, encoding="utf-8")
+        return name
+
+    base = made["bundle"]
+    write("opening.bundle.json", json.dumps(base, ensure_ascii=False, indent=1))
+    write("server-key.json", json.dumps(made["server_key"]))
+    kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in made["receipts"])
+    write("receipts.jsonl", kept)
+    write("photo.checkpoint", made["photo"])
+    write("rewritten.checkpoint", rewritten)
+    write("receipt.tlog-proof", made["receipt_proof"])
+    full = {
+        "log": made["log_vkey"],
+        "witnesses": witnesses,
+        "quorum": 2,
+        "server_key": "server-key.json",
+        "receipts": "receipts.jsonl",
+    }
+    cases: list[dict[str, Any]] = [
+        {
+            "name": "verified",
+            "what": "the bundle as served",
+            "bundle": "opening.bundle.json",
+            "trust": full,
+        },
+        {
+            "name": "verified-bundle-keys",
+            "what": "no trust given: the bundle's own keys",
+            "bundle": "opening.bundle.json",
+            "trust": {},
+        },
+        {
+            "name": "held-to-photo",
+            "what": "a checkpoint photographed at the deadline",
+            "bundle": "opening.bundle.json",
+            "trust": {**full, "old": "photo.checkpoint"},
+        },
+        {
+            "name": "rewritten-since-photo",
+            "what": "a checkpoint of the same size over another history, signed by the log key",
+            "bundle": "opening.bundle.json",
+            "trust": {**full, "old": "rewritten.checkpoint"},
+        },
+        {
+            "name": "stricter-policy",
+            "what": "three witnesses required, one of them never shown the log",
+            "bundle": "opening.bundle.json",
+            "trust": {**full, "witnesses": [*witnesses, STRANGER], "quorum": 3},
+        },
+        {
+            "name": "another-log-key",
+            "what": "the checkpoint held to a key that is not the log's",
+            "bundle": "opening.bundle.json",
+            "trust": {**full, "log": other_vkey},
+        },
+    ]
+    for name, what, change in _tamperings():
+        copy = json.loads(json.dumps(base))
+        change(copy)
+        file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
+        cases.append({"name": name, "what": what, "bundle": file, "trust": full})
+    for case in cases:
+        trust = trust_of(case["trust"])
+        case["expect"] = python_verdict(OUT / case["bundle"], trust)
+        print(f"{case['name']}: {case['expect']}")
+    receipt_digest = hashlib.sha256(made["receipts"][0]["payload"].encode()).hexdigest()
+    manifest = {
+        "note": "written by tests/vectors/make_bundle_vectors.py from a real opening",
+        "log_vkey": made["log_vkey"],
+        "witnesses": witnesses,
+        "cases": cases,
+        "receipt_proof": {
+            "file": "receipt.tlog-proof",
+            "receipt": 0,
+            "receipt_sha256": receipt_digest,
+            "other_receipt": 2,
+        },
+    }
+    write("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
