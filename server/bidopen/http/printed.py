@@ -6,7 +6,10 @@ what the PDF embeds, and hand the rendering to the printer (`bidopen.service.pri
 
 from __future__ import annotations
 
+import base64
 import json
+from collections import Counter
+from typing import Any
 
 from aiohttp import web
 
@@ -28,13 +31,13 @@ _ID = "[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _SESSION = "{session_id:[A-Za-z0-9._-]{1,64}}"
 
 
-def _pdf(data: bytes, filename: str, *, private: bool = False) -> web.Response:
+def _pdf(data: bytes, filename: str) -> web.Response:
     return web.Response(
         body=data,
         headers={
             "Content-Type": "application/pdf",
             "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store" if private else "no-cache",
+            "Cache-Control": "no-store",
         },
     )
 
@@ -52,7 +55,7 @@ async def receipt_pdf(request: web.Request) -> web.Response:
         lambda font: render_receipt(receipt, bidder.org_name, font),
     )
     name = f"receipt-{info['tender_id']}-{info['lot_id']}-{receipt.payload.get('receipt_id')}.pdf"
-    return _pdf(pdf, name, private=True)
+    return _pdf(pdf, name)
 
 
 async def _record_attachment(
@@ -64,13 +67,25 @@ async def _record_attachment(
         bundle = await session_bundle(app[DATABASE], app[PUBLIC_LOG], app[SIGNER], session_id)
     except LogError:
         bundle = None
-    if bundle is None or not bundle["entries"]:
+    if bundle is None or not _covers_documents(bundle):
         name = f"{session_id}.opening-record.json"
         return record.as_attachment(name, "signed opening record"), "record"
     # A newer checkpoint alone makes no new PDF: the one kept proves the same entries.
     covered = f"bundle:{len(bundle['entries'])}:{len(bundle['results'])}"
     data = json.dumps(bundle).encode()
     return Attachment(f"{session_id}.bundle.json", data, "session bundle"), covered
+
+
+def _covers_documents(bundle: dict[str, Any]) -> bool:
+    """Whether the bundle's checkpoint already covers the publication of each document in it.
+
+    Just after a publication the checkpoint may lag (up to `public_log_checkpoint_ms`); such
+    a bundle would not verify, so the signed record is embedded instead until it does.
+    """
+    kinds = Counter(json.loads(base64.b64decode(e["entry"])).get("kind") for e in bundle["entries"])
+    return kinds["record_published"] >= len(bundle["records"]) >= 1 and kinds[
+        "result_published"
+    ] >= len(bundle["results"])
 
 
 @routes.get(f"/api/sessions/{_SESSION}/record.pdf")
