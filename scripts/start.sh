@@ -22,4 +22,15 @@ if [ ! -x .venv/bin/bidopen ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ];
     .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
   echo "$wanted" > "$stamp"
 fi
+# The printed documents (PDF) embed a CJK font: Debian's fonts-noto-cjk, installed once.
+# Without apt-get (or root or sudo) the hub still starts and refuses only the PDFs, with
+# the error pdf_font_missing (docs/operations.md, "Printed documents").
+if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ -z "${BIDOPEN_PDF_FONT:-}" ] \
+  && command -v apt-get >/dev/null 2>&1; then
+  sudo_=""
+  [ "$(id -u)" = 0 ] || sudo_=sudo
+  echo "Installing fonts-noto-cjk for the printed documents (once)…"
+  { $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
+    || echo "Could not install fonts-noto-cjk: PDFs will be refused until a CJK font is installed (BIDOPEN_PDF_FONT)." >&2
+fi
 exec .venv/bin/bidopen serve --demo "$@"

@@ -18,6 +18,8 @@ fi
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
+# The printed documents' tests read the PDFs with poppler's pdftotext and pdfdetach.
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # The public log's interop test checks it with Go's sumdb/note and sumdb/tlog (not our code).
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || missing+=(golang-golang-x-mod-dev)

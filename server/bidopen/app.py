@@ -23,6 +23,7 @@ from bidopen.http import accounts as account_views
 from bidopen.http import bids as bid_views
 from bidopen.http import demo_pace as demo_pace_views
 from bidopen.http import documents as document_views
+from bidopen.http import printed as printed_views
 from bidopen.http import publiclog as log_views
 from bidopen.http import servertime as time_views
 from bidopen.http import sessions as session_views
@@ -53,6 +54,7 @@ from bidopen.service.kept_checkpoint import CHECKPOINT_FILE, KeptCheckpoint
 from bidopen.service.logentries import SessionEntries
 from bidopen.service.opening import Opening
 from bidopen.service.passwords import PasswordPool
+from bidopen.service.printing import DocumentPrinter
 from bidopen.service.publiclog import PublicLog, log_key_file
 from bidopen.service.quotas import BidderQuota, StorageGuard
 from bidopen.service.sessions import SessionService
@@ -183,11 +185,14 @@ def create_app(config: Config, *, clock: Clock | None = None) -> web.Application
     app[keys.SCHEDULER] = scheduler
     app[keys.METRICS] = metrics
     app[keys.PUBLIC_LOG] = public_log
+    app[keys.PRINTER] = DocumentPrinter(config.pdf_font)
 
     for module in (
         account_views,
         tender_views,
         bid_views,
+        # Before the session views: `results/{lot_id}` would take `results/1.pdf` too.
+        printed_views,
         session_views,
         time_views,
         document_views,
@@ -327,6 +332,7 @@ async def _pools_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     app[keys.ACCOUNTS].passwords.close()
     app[keys.BIDDING].intake.close()
+    app[keys.PRINTER].close()
 
 
 async def _scheduler_ctx(app: web.Application) -> AsyncIterator[None]:

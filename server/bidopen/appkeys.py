@@ -20,6 +20,7 @@ from bidopen.service.bidding import Bidding
 from bidopen.service.decryption import Decryption
 from bidopen.service.host_scope import HostScope
 from bidopen.service.opening import Opening
+from bidopen.service.printing import DocumentPrinter
 from bidopen.service.publiclog import PublicLog
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner
@@ -46,3 +47,4 @@ FOLDER_SURVEY = web.AppKey("folder_survey", FolderSurvey)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", TrustedProxies)
 CONNECTIONS = web.AppKey("connections", ConnectionGuard)
 PUBLIC_LOG = web.AppKey("public_log", PublicLog)
+PRINTER = web.AppKey("printer", DocumentPrinter)

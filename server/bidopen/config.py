@@ -93,6 +93,7 @@ class Config:
     public_log_checkpoint_ms: int = 1000
     public_log_witnesses: tuple[str, ...] = ()
     public_log_witness_quorum: int = 0
+    pdf_font: str = ""
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -194,6 +194,12 @@ CODES: dict[str, ErrorSpec] = {
         "The hub has no file descriptors left; nothing was stored. Try again shortly.",
         "服务器文件描述符已耗尽，未保存任何内容，请稍后再试。",
     ),
+    "pdf_font_missing": ErrorSpec(
+        503,
+        "The hub has no font with Chinese glyphs for PDFs; the operator installs one "
+        "(docs/operations.md).",
+        "服务器未安装可生成 PDF 的中文字体，请平台运维人员安装（见 docs/operations.md）。",
+    ),
     "database_unavailable": ErrorSpec(
         503,
         "The hub's database did not answer; nothing was stored. Try again shortly.",

@@ -88,6 +88,9 @@ export class RecordCard {
   render(sessionId, announced) {
     show(this.card, Boolean(announced));
     if (!announced) return;
+    // The printed record (PDF/A with the bundle embedded): a plain link, public like the record.
+    const pdf = this.card.querySelector(".record-pdf");
+    if (pdf) pdf.href = `/api/sessions/${encodeURIComponent(sessionId)}/record.pdf`;
     const hash = byId("record-hash");
     if (hash.textContent !== announced.sha256) replaceChildren(hash, hashGroups(announced.sha256));
     this.renderLoaded();

@@ -19,6 +19,11 @@ export function resultLines(result) {
   return [...ranked, ...unranked];
 }
 
+/** The printed result notice of a lot (PDF/A with the signed result embedded). */
+export function resultPdfPath(sessionId, lot) {
+  return `/api/sessions/${encodeURIComponent(sessionId)}/results/${encodeURIComponent(lot)}.pdf`;
+}
+
 /**
  * One `<article class="result" data-lot>`: the lot, its winner, then one table
  * row per bidder (rank, name, why it did not win). The big screen pages through
@@ -66,5 +71,8 @@ export function resultArticle(view, result) {
       ),
     ),
     el("p", { class: "result-publicity", text: labelled(t("screen.publicity_ends"), when(result.publicity_ends_at)) }),
+    view.tender_id
+      ? el("p", { class: "result-pdf" }, el("a", { class: "button", href: resultPdfPath(view.tender_id, result.lot), attrs: { download: "" }, text: t("result.pdf") }))
+      : null,
   );
 }

@@ -227,6 +227,13 @@ export class SubmissionCard {
             ? [
                 el("button", { type: "button", text: t("submit.receipt"), on: { click: () => this.downloadReceipt(bid) } }),
                 " ",
+                el("button", {
+                  type: "button",
+                  class: "receipt-pdf",
+                  text: t("submit.receipt_pdf"),
+                  on: { click: (event) => busy(event.currentTarget, () => this.downloadReceiptPdf(bid)) },
+                }),
+                " ",
                 open
                   ? el("button", {
                       type: "button",
@@ -257,6 +264,18 @@ export class SubmissionCard {
         await this.checkReceipt(receipt, bid.bid_sha256);
       }
       download(`receipt-${tenderId}-${bid.lot}-${bid.receipt_id}.json`, `${JSON.stringify(receipt, null, 2)}\n`, "application/json");
+    } catch (error) {
+      showMessage(this.message, describeError(error), "error");
+    }
+  }
+
+  /** The printed receipt (PDF/A, the signed receipt embedded), from the bidder's own endpoint. */
+  async downloadReceiptPdf(bid) {
+    try {
+      const { tenderId, api } = this.room;
+      const path = `/api/tenders/${encodeURIComponent(tenderId)}/lots/${encodeURIComponent(bid.lot)}/bid/receipt.pdf`;
+      const response = await api.request("GET", path, { raw: true });
+      download(`receipt-${tenderId}-${bid.lot}-${bid.receipt_id}.pdf`, await response.blob(), "application/pdf");
     } catch (error) {
       showMessage(this.message, describeError(error), "error");
     }
