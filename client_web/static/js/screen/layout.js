@@ -33,7 +33,7 @@ const optional = (present, id, grow = false) => (present ? [panel(id, grow)] : [
  * The panels of a layout: `top` and `bottom` span the width; `main` and `side`
  * are two columns. A panel that `grow`s takes the height left over.
  * `present` says which optional panels have something to show:
- * `{notice, facts, objections, record, video}`.
+ * `{notice, facts, objections, record, video, hall}`.
  */
 export function screenPanels(name, present) {
   switch (name) {
@@ -45,6 +45,21 @@ export function screenPanels(name, present) {
         bottom: optional(present.facts, "facts"),
       };
     case "opening":
+      // From the deadline the hall follows every bid: its rows take the side column.
+      // The objections and the picture go under the clock; the tender's facts give way.
+      if (present.hall) {
+        return {
+          top: optional(present.notice, "notice"),
+          main: [
+            panel("phase", !present.objections && !present.video),
+            panel("progress"),
+            ...optional(present.objections, "objections", true),
+            ...optional(present.video && !present.objections, "video", true),
+          ],
+          side: [panel("hall", true)],
+          bottom: [],
+        };
+      }
       return {
         top: [],
         main: [panel("phase", !present.objections)],
