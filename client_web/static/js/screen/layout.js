@@ -21,7 +21,8 @@ export function layoutName(view) {
 const COLUMNS = Object.freeze({
   waiting: "minmax(0, 1fr) minmax(0, 1fr)",
   opening: "minmax(0, 1.1fr) minmax(0, 1fr)",
-  readout: "minmax(0, 3fr) minmax(0, 2fr)",
+  // The read-out's values never wrap: it needs the room more than the objections beside it.
+  readout: "minmax(0, 7fr) minmax(0, 3fr)",
   evaluation: "minmax(0, 2.2fr) minmax(0, 1fr)",
   result: "minmax(0, 3fr) minmax(0, 2fr)",
 });

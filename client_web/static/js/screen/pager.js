@@ -89,9 +89,11 @@ export class Pager {
     let fits = true;
     const basePx = parseFloat(getComputedStyle(this.viewport.parentElement ?? this.viewport).fontSize);
     const scales = SCALES.filter((scale) => scale >= 1 || scale * basePx >= floorPx(this.viewport));
+    // Larger type must fit the width too: a table wider than the panel would be cut.
+    const narrow = (node) => node.scrollWidth <= node.clientWidth + 1;
     for (const scale of bounded ? scales : [1]) {
       this.viewport.style.setProperty("--fit", String(scale));
-      fits = !bounded || this.viewport.scrollHeight <= this.viewport.clientHeight + 1;
+      fits = !bounded || (this.viewport.scrollHeight <= this.viewport.clientHeight + 1 && [this.viewport, ...groups].every(narrow));
       if (fits) break;
     }
     if (!fits) this.pages = this.split(blocks, groups);
