@@ -24,7 +24,8 @@ CUT_OFF = """() => {
     return style.overflowX !== "visible" || style.overflowY !== "visible";
   };
   // A name cut short with an ellipsis, whose title holds all of it, hides nothing.
-  const ellipsized = (node) => getComputedStyle(node).textOverflow === "ellipsis" && Boolean(node.title);
+  const ellipsized = (node) =>
+    getComputedStyle(node).textOverflow === "ellipsis" && Boolean(node.title);
   const problems = [];
   for (const node of document.body.querySelectorAll("*")) {
     if (!visible(node) || node.closest(".visually-hidden")) continue;
