@@ -7,9 +7,18 @@ import re
 from typing import Any
 
 import pytest
-from browsing import LAPTOP_SIZE, SLOW, Browsers, Shooter, opening_in_decryption
-from hall import check_hall, every_page
-from playwright.async_api import Page, expect
+from browsing import (
+    LAPTOP_SIZE,
+    SCREEN_SIZE,
+    SLOW,
+    Browsers,
+    Shooter,
+    opening_in_decryption,
+)
+from hall import assert_nothing_wraps, check_hall, every_page
+from playwright.async_api import Page, ViewportSize, expect
+
+from bidopen.client.errors import ClientError
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -154,5 +163,121 @@ async def test_a_crowded_opening_fits_the_hall_in_every_phase(
         await every_page(laptop, "results")
         await check_hall([screen, laptop], screenshot, "result")
         await assert_hash_on_one_line([screen, laptop])
+    finally:
+        await opening.close()
+
+
+# 30 bids, every organisation name 40 characters long, amounts whose 大写 is as long as
+# eight-digit prices make it.
+CROWD = 30
+FORTY = [
+    (
+        f"{CITIES[n % 5]}城第{n}号"
+        + "市政道路桥梁隧道综合管廊水利水电园林绿化建设工程集团股份有限公司"
+    )[:40]
+    for n in range(1, CROWD + 1)
+]
+LONG_PRICES = [f"{98_765_400 + n}.{n:02d}" for n in range(1, CROWD + 1)]
+SMALL_HALL_SIZE: ViewportSize = {"width": 1280, "height": 720}
+SIZES = [SCREEN_SIZE, LAPTOP_SIZE, SMALL_HALL_SIZE]
+
+# The screen shows a view of the test's choosing: the crowded one, cut to `count` bids, with
+# the objections panel or the record panel beside the read-out.
+SHOW_VARIANT = """([count, panel]) => {
+  const screen = window.bidopenScreen;
+  screen.feed.stop();
+  const whole = screen.whole ?? (screen.whole = screen.view());
+  const readout = whole.readout.map((lot) => ({ ...lot, lines: lot.lines.slice(0, count) }));
+  screen.showView({
+    ...whole,
+    readout,
+    hall: whole.hall.slice(0, count),
+    objections: panel === "objections" ? whole.objections : [],
+    record: panel === "record" ? whole.record : null,
+  });
+}"""
+
+
+async def hall_rows_text(page: Page) -> list[str]:
+    return [row for shown in await every_page(page, "hall") for row in shown]
+
+
+async def test_the_hall_follows_every_bid_and_nothing_wraps(
+    browsers: Browsers, hub_process: Any, screenshot: Shooter
+) -> None:
+    opening = await opening_in_decryption(
+        hub_process.base_url,
+        hub_process.host_user,
+        hub_process.host_password,
+        LONG_PRICES,
+        names=FORTY,
+    )
+    try:
+        host, tender = opening.host, opening.tender
+        screen = await browsers.page("screen")
+        await screen.goto(f"/screen/{tender}")
+        # From the deadline a row per bid, numbered in receipt order, nobody named.
+        await expect(screen.locator("#hall")).to_be_visible(timeout=SLOW)
+        rows = await hall_rows_text(screen)
+        assert len(rows) == CROWD
+        assert [row.split()[:2] for row in rows] == [["投标人", str(n)] for n in range(1, 31)]
+        assert all("已签到" in row and "待解密" in row for row in rows), rows[:3]
+        text = await public_text(screen)
+        assert not [name for name in FORTY if name in text]
+        await check_hall([screen], screenshot, "rows")
+
+        # Live, without a reload: a decryption, a wrong key, a platform fault.
+        first, second, third = opening.bidders[:3]
+        await first.client.decrypt(tender, "1", first.sealed)
+        with pytest.raises(ClientError) as refused:
+            await second.client.send_data_key(tender, "1", bytes(32))
+        assert refused.value.code == "wrong_data_key"
+        await host.record_platform_fault(tender, third.client.bidder_id, "上传服务中断 5 分钟")
+        row = screen.locator("#hall-tables tbody tr")
+        await screen.evaluate("window.bidopenScreen.pagers.hall.show(0)")
+        await expect(row.nth(0)).to_contain_text("已解密", timeout=SLOW)
+        await expect(row.nth(1)).to_contain_text("解密失败 1 次（密钥错误）")
+        await expect(row.nth(2)).to_contain_text("平台故障已记录")
+        await expect(screen.locator("#stat-decrypted")).to_have_text("1 / 30")
+        await check_hall([screen], screenshot, "rows-live")
+
+        # The read-out names every bid; the third, hit by the platform, is 视为撤回 at the end.
+        for scripted in opening.bidders[1:]:
+            await scripted.client.decrypt(tender, "1", scripted.sealed)
+        await host.close_decryption(tender)
+        await expect(screen.locator("#readout")).to_be_visible(timeout=SLOW)
+        await expect(screen.locator("#hall")).to_be_hidden()
+        objection = await first.client.object(tender, "第三家投标文件的解密时间是否有误？", "1")
+        await host.answer_objection(tender, objection, "已核实，解密时间无误。")
+        for scripted in opening.bidders:
+            await scripted.client.confirm(tender)
+        await host.close_confirmation(tender)
+        await host.publish_record(tender)
+        await expect(screen.locator("#record-verified")).to_contain_text("已用服务器公钥验证")
+        await expect(screen.locator("#log-qr")).to_be_visible()
+
+        # Every size, both languages, beside the objections or the record, 1, 5 and 30 bids:
+        # the states rendered from this one opening, each measured on every page it turns.
+        measured = 0
+        for size in SIZES:
+            await screen.set_viewport_size(size)
+            for language in ("zh-CN", "en"):
+                if await screen.evaluate("document.documentElement.lang") != language:
+                    await screen.click("#lang-switch")
+                for panel in ("objections", "record"):
+                    for count in (1, 5, CROWD):
+                        await screen.evaluate(SHOW_VARIANT, [count, panel])
+                        pages = await every_page(screen, "readout")
+                        assert sum(len(shown) for shown in pages) == count
+                        for index in range(len(pages)):
+                            await screen.evaluate(
+                                f"window.bidopenScreen.pagers.readout.show({index})"
+                            )
+                            measured += await assert_nothing_wraps(screen)
+                        await screen.evaluate("window.bidopenScreen.pagers.readout.show(0)")
+                        name = f"nowrap-{language}-{panel}-{count}-{size['width']}x{size['height']}"
+                        await screenshot(screen, name)
+        # Every value of every row was measured at least once in each state.
+        assert measured >= 3 * 2 * 2 * (1 + 5 + CROWD) * 3
     finally:
         await opening.close()

@@ -151,7 +151,7 @@ async def test_read_out_is_spoken_with_units_after_values(module_browser: Browse
     assert lines == [
         "第一标段。",
         "投标人甲公司，投标报价 100.50 元，工期 90 日历天。",
-        "投标人B2，撤销。",
+        "投标人B2，视为撤销。",
     ]
 
 

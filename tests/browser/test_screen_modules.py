@@ -42,6 +42,8 @@ async def test_each_phase_has_its_screenful(module_browser: Browsers) -> None:
             ({"phase": "evaluation", **readout}, {"record": True, "video": True}),
             ({"phase": "evaluation", **readout}, {"record": True}),
             ({"phase": "evaluation", **readout, "results": [{}]}, {"record": True, "video": True}),
+            ({"phase": "decryption"}, {"hall": True, "notice": True}),
+            ({"phase": "decryption"}, {"hall": True, "objections": True}),
         ],
     )
     fr, auto = "minmax(0, 1fr)", "auto"
@@ -68,6 +70,13 @@ async def test_each_phase_has_its_screenful(module_browser: Browsers) -> None:
         ],
         # A result: the ranking takes the room, the picture goes small beside it.
         ["result", '"results video" "results phase" "results record"', f"{auto} {fr} {auto}"],
+        # From the deadline: a row per bid beside the clock and the counts.
+        ["opening", '"notice notice" "phase hall" "progress hall"', f"{auto} {fr} {auto}"],
+        [
+            "opening",
+            '"phase hall" "progress hall" "objections hall"',
+            f"{auto} {auto} {fr}",
+        ],
     ]
 
 

@@ -83,7 +83,7 @@ export function onLanguageChange(listener) {
 
 /**
  * Translate the static parts of the page: `data-i18n` sets the text,
- * `data-i18n-placeholder`, `data-i18n-aria-label` and `data-i18n-title` the
+ * `data-i18n-placeholder`, `data-i18n-aria-label`, `data-i18n-title` and `data-i18n-alt` the
  * attributes of the same names. Also sets `<html lang>`.
  */
 export function translatePage(root = document) {
@@ -93,6 +93,7 @@ export function translatePage(root = document) {
     ["i18nPlaceholder", "placeholder"],
     ["i18nAriaLabel", "aria-label"],
     ["i18nTitle", "title"],
+    ["i18nAlt", "alt"],
   ]) {
     const selector = `[data-${datasetKey.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}]`;
     for (const node of root.querySelectorAll(selector)) {

@@ -74,7 +74,12 @@ export function readoutTables(view, { highlight = null } = {}) {
                 dataset: { bidder: line.bidder },
               },
               el("td", { class: "num", text: String(index + 1) }),
-              el("th", { attrs: { scope: "row" } }, bidderLabel(view, line.bidder, line.bidder_name)),
+              // Where a long name is cut short (the big screen), its title holds all of it.
+              el(
+                "th",
+                { attrs: { scope: "row", title: bidderName(view, line.bidder, line.bidder_name) } },
+                bidderLabel(view, line.bidder, line.bidder_name),
+              ),
               items.map((item) =>
                 readoutValue(item, line.items ? line.items[item.key] : null, {
                   aboveCeiling: (line.above_ceiling ?? []).includes(item.key),

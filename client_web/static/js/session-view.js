@@ -113,6 +113,30 @@ function withLot(view, lotId, change) {
 
 const add = (view, field, n = 1) => ({ ...view, [field]: (view[field] ?? 0) + n });
 
+/**
+ * Change the opening hall's rows (`hall` in the view) that an event names: `bids` lists
+ * `{lot, number}`, else `lot` with `number`; an event naming none (a platform fault for
+ * everyone) changes every row when `everyRow`.
+ */
+function withRows(view, d, change, { everyRow = false } = {}) {
+  if (!view.hall) return view;
+  const named = Array.isArray(d.bids) ? d.bids : Number.isInteger(d.number) ? [{ lot: d.lot, number: d.number }] : null;
+  if (!named && !everyRow) return view;
+  const hit = (row) => !named || named.some((bid) => bid.lot === row.lot && bid.number === row.number);
+  return { ...view, hall: view.hall.map((row) => (hit(row) ? { ...row, ...change(row) } : row)) };
+}
+
+/** The rows after the read-out: each lot's lines are its bids in receipt order, so row n is line n. */
+function rowsReadOut(view, lots) {
+  if (!view.hall) return view.hall;
+  return view.hall.map((row) => {
+    const line = lots.find((lot) => lot.lot === row.lot)?.lines?.[row.number - 1];
+    if (!line) return row;
+    const outcome = { status: line.status, cause: line.cause ?? (line.status === "opened" ? "decrypted" : null), item: line.item ?? "" };
+    return { ...row, outcome, bidder: line.bidder, bidder_name: line.bidder_name ?? "" };
+  });
+}
+
 /** Lots still waiting for their evaluation result: not stopped, with an opened bid, none published. */
 export function lotsAwaitingResult(view) {
   const stopped = stoppedLots(view);
@@ -185,15 +209,22 @@ function apply(view, kind, d) {
     }
     case "quorum_decided": {
       const decision = { lot: d.lot, choice: d.choice, reason: d.reason, automatic: d.automatic, at: d.at };
-      const after = withLot(view, d.lot, () => ({ quorum: decision }));
+      const decided = withLot(view, d.lot, () => ({ quorum: decision }));
+      const after = d.choice === "stop" ? withRows(decided, { lot: d.lot, bids: (view.hall ?? []).filter((row) => row.lot === d.lot) }, () => ({ lot_stopped: true })) : decided;
       return { ...after, phase: phaseAfterQuorum(after) };
     }
     case "decryption_started":
       return { ...view, phase: "decryption", ends_at: d.ends_at };
     case "bidder_signed_in":
-      return add(view, "signed_in_count");
+      return withRows(add(view, "signed_in_count"), d, () => ({ signed_in: true }));
     case "bid_decrypted":
-      return withLot(view, d.lot, (lot) => ({ decrypted: lot.decrypted + 1 }));
+      return withRows(
+        withLot(view, d.lot, (lot) => ({ decrypted: lot.decrypted + 1 })),
+        d,
+        () => ({ decrypted: true }),
+      );
+    case "decryption_failed":
+      return withRows(view, d, (row) => ({ failed_attempts: d.attempt ?? row.failed_attempts + 1 }));
     case "decryption_extended":
       return {
         ...view,
@@ -201,7 +232,7 @@ function apply(view, kind, d) {
         extensions: [...view.extensions, { seconds: d.seconds, reason: d.reason, ends_at: d.ends_at, at: d.at }],
       };
     case "platform_fault_recorded":
-      return add(view, "platform_fault_count");
+      return withRows(add(view, "platform_fault_count"), d, () => ({ platform_fault: true }), { everyRow: true });
     case "session_paused":
       return { ...view, paused: true, pause_reason: d.reason, paused_since: d.at };
     case "session_resumed":
@@ -211,6 +242,7 @@ function apply(view, kind, d) {
         ...view,
         read_out_at: d.at,
         readout: d.lots ?? [],
+        hall: rowsReadOut(view, d.lots ?? []),
         // The snapshot read after this event is the authority; meanwhile the lines name them.
         bidder_names: Object.fromEntries(
           (d.lots ?? []).flatMap((lot) => lot.lines).filter((line) => line.bidder_name).map((line) => [line.bidder, line.bidder_name]),

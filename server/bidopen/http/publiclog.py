@@ -7,6 +7,7 @@ from aiohttp import web
 from bidopen.appkeys import DATABASE, PUBLIC_LOG, SIGNER
 from bidopen.errors import HubError
 from bidopen.service.bundles import receipt_proof, session_bundle
+from bidopen.service.checkpoint_qr import hall_checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.tiles import parse_tile_path
 
@@ -25,6 +26,18 @@ async def checkpoint(request: web.Request) -> web.Response:
         raise web.HTTPServiceUnavailable(text="no checkpoint yet\n")
     return web.Response(
         body=note, headers={"Content-Type": _TEXT, "Cache-Control": _CHECKPOINT_CACHE}
+    )
+
+
+@routes.get("/api/log/checkpoint")
+async def checkpoint_for_hall(request: web.Request) -> web.Response:
+    """The newest checkpoint with its figures and a QR code of it, for the big screen."""
+    log = request.app[PUBLIC_LOG]
+    note = await log.checkpoint()
+    if note is None:
+        raise HubError("unavailable", "The public log has no checkpoint yet.")
+    return web.json_response(
+        hall_checkpoint(note, log.origin), headers={"Cache-Control": _CHECKPOINT_CACHE}
     )
 
 

@@ -30,6 +30,7 @@ from bidopen.service.accounts import Accounts
 from bidopen.service.host_scope import HostScope
 from bidopen.service.opening import Opening
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_message
+from bidopen.session.hall import bid_numbers
 from bidopen.session.state import OpeningSession
 from bidopen.store.eventlog import StoredEvent
 
@@ -170,10 +171,14 @@ class RealtimeHub:
         # Rooms in order of who waits on whom: the bidders (hundreds, the parties), the
         # public (thousands), the host last (one console, whose messages are the largest).
         read_out_seq = state.read_out_seq
+        numbers = bid_numbers(state)
 
         def batch(role: str) -> EventBatch:
             return EventBatch(
-                tuple(event_message(role, e, read_out_seq=read_out_seq) for e in events)
+                tuple(
+                    event_message(role, e, read_out_seq=read_out_seq, numbers=numbers)
+                    for e in events
+                )
             )
 
         await self.sio.emit("event", batch(BIDDER), room=session_id, namespace=NAMESPACES[BIDDER])

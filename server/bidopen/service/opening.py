@@ -24,6 +24,7 @@ from bidopen.session import bidder_view, build_record, host_view, public_view
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
 from bidopen.session.events import Event, SessionRescheduled
+from bidopen.session.hall import bid_numbers
 from bidopen.session.phases import Phase
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Actor, BidEntry, Role
@@ -310,7 +311,12 @@ class Opening:
             raise HubError("tender_not_found")
         page = stored[:limit]
         return {
-            "events": event_messages(role, page, read_out_seq=loaded.state.read_out_seq),
+            "events": event_messages(
+                role,
+                page,
+                read_out_seq=loaded.state.read_out_seq,
+                numbers=bid_numbers(loaded.state),
+            ),
             "more": len(stored) > limit,
             "last_seq": stored[-1].seq if stored else after,
         }
@@ -320,7 +326,9 @@ class Opening:
     ) -> list[dict[str, Any]]:
         """`events` of this session as `role` may receive them, e.g. in a command's answer."""
         loaded = await self._sessions.load(session_id)
-        return event_messages(role, events, read_out_seq=loaded.state.read_out_seq)
+        return event_messages(
+            role, events, read_out_seq=loaded.state.read_out_seq, numbers=bid_numbers(loaded.state)
+        )
 
     async def log(self, session_id: str) -> list[StoredEvent]:
         """The whole log, each event checked against its leaf (hosts hold it to the bundle)."""

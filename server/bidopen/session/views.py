@@ -1,6 +1,7 @@
 """What each audience may see of a session: public big screen, one bidder, the host."""
 
 from .codec import JSON, encode
+from .hall import hall_rows
 from .state import Objection, OpeningSession
 
 
@@ -48,6 +49,8 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
     view["answered_count"] = len(state.objections) - len(state.unanswered)
     view["objections"] = [_public_objection(state, o) for o in state.objections.values()]
     view["confirmed_count"] = len(state.confirmations)
+    # A row per bid, numbered in receipt order; names only from the read-out on.
+    view["hall"] = hall_rows(state)
     if state.read_out_at is None:
         return view
     # From the read-out on, names, statuses and the read-out items are public.

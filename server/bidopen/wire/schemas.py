@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from bidopen.service.views import BIDDER, HOST, NAMED_AFTER_READ_OUT, PUBLIC, REDACTED
+from bidopen.service.views import BIDDER, HOST, NAMED_AFTER_READ_OUT, NUMBERED, PUBLIC, REDACTED
 from bidopen.session.events import EVENT_TYPES
 from bidopen.wire import bodies, messages
 
@@ -60,12 +60,28 @@ def _closed(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+_ROW_NUMBER: dict[str, Any] = {"type": "integer", "minimum": 1}
+# The opening hall's rows an event changes (absent: none known, or every row).
+_HALL_ROWS: dict[str, dict[str, Any]] = {
+    "number": _ROW_NUMBER,
+    "bids": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"lot": {"type": "string"}, "number": _ROW_NUMBER},
+            "required": ["lot", "number"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
 def event_schemas() -> dict[str, dict[str, Any]]:
     """`{audience}/{kind}` → the schema of that event's `data` as the audience receives it.
 
     Hosts receive each payload whole; bidders and the public receive the members that
     `bidopen.service.views.REDACTED` lists for a kind (and, after the read-out, those of
-    `NAMED_AFTER_READ_OUT`), the other kinds whole.
+    `NAMED_AFTER_READ_OUT`, and the hall rows of `NUMBERED`), the other kinds whole.
     """
     found: dict[str, dict[str, Any]] = {}
     for kind, event_type in sorted(EVENT_TYPES.items()):
@@ -81,6 +97,8 @@ def event_schemas() -> dict[str, dict[str, Any]]:
             allowed = set(keep) | set(NAMED_AFTER_READ_OUT.get(kind, ()))
             top["properties"] = {k: v for k, v in top["properties"].items() if k in allowed}
             top["required"] = [k for k in top.get("required", []) if k in keep]
+            if kind in NUMBERED:
+                top["properties"][NUMBERED[kind]] = _HALL_ROWS[NUMBERED[kind]]
             found[f"{audience}/{kind}"] = redacted
     return found
 

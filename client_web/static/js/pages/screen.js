@@ -18,6 +18,7 @@ import {
 import { readoutTables, spokenReadout } from "../readout-table.js";
 import { RecordCard } from "../record-view.js";
 import { resultArticle } from "../result-view.js";
+import { hallTables } from "../screen/hall-rows.js";
 import { screenLayout } from "../screen/layout.js";
 import { mountLogLine } from "../screen/logline.js";
 import { Pager } from "../screen/pager.js";
@@ -25,7 +26,7 @@ import { REFRESH_ON, applyEvent, lotName, progress } from "../session-view.js";
 import { Speaker } from "../speech.js";
 import { PanelState, mountVideoPanel } from "../video-panel.js";
 
-const PANELS = ["phase", "progress", "facts", "notice", "video", "readout", "objections", "record", "evaluation", "results"];
+const PANELS = ["phase", "progress", "hall", "facts", "notice", "video", "readout", "objections", "record", "evaluation", "results"];
 
 const api = new Api();
 const clock = new ServerClock();
@@ -37,7 +38,7 @@ let view = null;
 let speaking = null; // {lot, index} of the read-out line being read aloud
 let videoState = PanelState.NOT_STARTED;
 let pagers = null;
-const shownContent = { readout: null, objections: null, results: null };
+const shownContent = { hall: null, readout: null, objections: null, results: null };
 
 function renderHeader() {
   setText(byId("tender-title"), view?.title || "—");
@@ -107,6 +108,7 @@ function renderLayout() {
     objections: (view.objections ?? []).length > 0,
     record: Boolean(view.record),
     video: videoState !== PanelState.NOT_STARTED,
+    hall: !view.readout && (view.hall ?? []).length > 0,
   });
   const main = byId("main");
   main.dataset.layout = layout.name;
@@ -150,6 +152,13 @@ function renderPaged(name, content, build, { first = false } = {}) {
   build();
   pagers[name].refit({ first });
   return true;
+}
+
+/** From the deadline to the read-out: every bid's row, its sign-in and its decryption. */
+function renderHall() {
+  if (view.readout || !view.hall) return;
+  // The phase is in the key: a row's "not started" becomes "waiting" when decryption starts.
+  renderPaged("hall", [view.phase, view.hall], () => replaceChildren(byId("hall-tables"), hallTables(view)));
 }
 
 function renderReadout() {
@@ -196,6 +205,7 @@ function render() {
   renderNotice();
   renderLayout();
   renderFacts();
+  renderHall();
   renderReadout();
   renderObjections();
   recordCard.render(tenderId, view.record);
@@ -237,6 +247,7 @@ function bindSpeechToggle() {
 function mountPagers() {
   const label = (page, pages) => t("screen.page", { page, pages });
   pagers = {
+    hall: new Pager(byId("hall-tables"), byId("hall-page"), { blockSelector: "tbody tr", groupSelector: ".table-wrap", label }),
     readout: new Pager(byId("readout-tables"), byId("readout-page"), { blockSelector: "tbody tr", groupSelector: ".table-wrap", label }),
     objections: new Pager(byId("objections-viewport"), byId("objections-page"), { blockSelector: "li", groupSelector: "ol", label }),
     results: new Pager(byId("result-list"), byId("results-page"), { blockSelector: "tbody tr", groupSelector: "article", label }),
@@ -261,6 +272,7 @@ async function main() {
       root: checkpoint.root.slice(0, 8),
       witnesses: checkpoint.cosigners,
     }),
+    { qr: byId("log-qr-image") },
   );
   onLanguageChange(logLine.refresh);
   const setState = connectionIndicator();
@@ -300,8 +312,13 @@ async function main() {
       render();
     },
   });
-  // Tests and operators can look at what the screen holds.
-  window.bidopenScreen = { feed, view: () => view, pagers };
+  // Tests and operators can look at what the screen holds, and show a view of their own
+  // (the feed stopped first) to see how the hall would look with it.
+  const showView = (next) => {
+    view = next;
+    render();
+  };
+  window.bidopenScreen = { feed, view: () => view, pagers, showView };
 }
 
 main();

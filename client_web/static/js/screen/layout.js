@@ -21,7 +21,8 @@ export function layoutName(view) {
 const COLUMNS = Object.freeze({
   waiting: "minmax(0, 1fr) minmax(0, 1fr)",
   opening: "minmax(0, 1.1fr) minmax(0, 1fr)",
-  readout: "minmax(0, 3fr) minmax(0, 2fr)",
+  // The read-out's values never wrap: it needs the room more than the objections beside it.
+  readout: "minmax(0, 7fr) minmax(0, 3fr)",
   evaluation: "minmax(0, 2.2fr) minmax(0, 1fr)",
   result: "minmax(0, 3fr) minmax(0, 2fr)",
 });
@@ -33,7 +34,7 @@ const optional = (present, id, grow = false) => (present ? [panel(id, grow)] : [
  * The panels of a layout: `top` and `bottom` span the width; `main` and `side`
  * are two columns. A panel that `grow`s takes the height left over.
  * `present` says which optional panels have something to show:
- * `{notice, facts, objections, record, video}`.
+ * `{notice, facts, objections, record, video, hall}`.
  */
 export function screenPanels(name, present) {
   switch (name) {
@@ -45,6 +46,21 @@ export function screenPanels(name, present) {
         bottom: optional(present.facts, "facts"),
       };
     case "opening":
+      // From the deadline the hall follows every bid: its rows take the side column.
+      // The objections and the picture go under the clock; the tender's facts give way.
+      if (present.hall) {
+        return {
+          top: optional(present.notice, "notice"),
+          main: [
+            panel("phase", !present.objections && !present.video),
+            panel("progress"),
+            ...optional(present.objections, "objections", true),
+            ...optional(present.video && !present.objections, "video", true),
+          ],
+          side: [panel("hall", true)],
+          bottom: [],
+        };
+      }
       return {
         top: [],
         main: [panel("phase", !present.objections)],

@@ -25,8 +25,12 @@ export function parseCheckpoint(text) {
   return { origin, size: Number(size), root, cosigners: names.filter((name) => name !== origin).length };
 }
 
-/** Keep `element` showing the newest checkpoint; `render(checkpoint)` gives its text. */
-export function mountLogLine(element, render, { every = CHECKPOINT_MS } = {}) {
+/**
+ * Keep `element` showing the newest checkpoint and `qr` (an `<img>` in a hidden `<figure>`)
+ * its QR code; `render(checkpoint)` gives the line's text. The hub sends the note and its
+ * QR code together (`GET /api/log/checkpoint`), so the two always show the same checkpoint.
+ */
+export function mountLogLine(element, render, { qr = null, every = CHECKPOINT_MS } = {}) {
   let latest = null;
   const show = () => {
     if (!latest) return;
@@ -35,8 +39,15 @@ export function mountLogLine(element, render, { every = CHECKPOINT_MS } = {}) {
   };
   const poll = async () => {
     try {
-      const response = await fetch("/log/checkpoint", { cache: "no-store" });
-      if (response.ok) latest = parseCheckpoint(await response.text()) ?? latest;
+      const response = await fetch("/api/log/checkpoint", { cache: "no-store" });
+      if (response.ok) {
+        const found = await response.json();
+        const parsed = parseCheckpoint(found.checkpoint ?? "");
+        if (parsed && (!latest || parsed.size !== latest.size || parsed.cosigners !== latest.cosigners)) {
+          latest = parsed;
+          showCode(qr, found.qr_svg);
+        }
+      }
     } catch {
       // The hall keeps the last checkpoint it showed; the next poll tries again.
     }
@@ -45,4 +56,11 @@ export function mountLogLine(element, render, { every = CHECKPOINT_MS } = {}) {
   poll();
   setInterval(poll, every);
   return { refresh: show, latest: () => latest };
+}
+
+// The hub's own SVG as an image (never as markup in the page).
+function showCode(qr, svg) {
+  if (!qr || typeof svg !== "string") return;
+  qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+  qr.closest("figure").hidden = false;
 }

@@ -2,9 +2,14 @@
 
 /** Type sizes tried, largest first: a short list grows for the back of the hall; below the last nobody could read it. */
 export const SCALES = Object.freeze([1.3, 1.15, 1, 0.9, 0.8]);
-// The hall reads from afar: type is not shrunk below this; a list that still does not fit
+// The hall reads from afar: type is not shrunk below the screen's `--floor` (screen.css:
+// 24 px at 1920x1080), or this where the page sets none; a list that still does not fit
 // turns pages instead.
 export const MIN_TEXT_PX = 16;
+
+function floorPx(node) {
+  return parseFloat(getComputedStyle(node).getPropertyValue("--floor")) || MIN_TEXT_PX;
+}
 /** How long a page stays: long enough to read a table of prices twice. */
 export const PAGE_MS = 10_000;
 
@@ -83,10 +88,12 @@ export class Pager {
     const bounded = getComputedStyle(this.viewport).overflowY !== "visible";
     let fits = true;
     const basePx = parseFloat(getComputedStyle(this.viewport.parentElement ?? this.viewport).fontSize);
-    const scales = SCALES.filter((scale) => scale >= 1 || scale * basePx >= MIN_TEXT_PX);
+    const scales = SCALES.filter((scale) => scale >= 1 || scale * basePx >= floorPx(this.viewport));
+    // Larger type must fit the width too: a table wider than the panel would be cut.
+    const narrow = (node) => node.scrollWidth <= node.clientWidth + 1;
     for (const scale of bounded ? scales : [1]) {
       this.viewport.style.setProperty("--fit", String(scale));
-      fits = !bounded || this.viewport.scrollHeight <= this.viewport.clientHeight + 1;
+      fits = !bounded || (this.viewport.scrollHeight <= this.viewport.clientHeight + 1 && [this.viewport, ...groups].every(narrow));
       if (fits) break;
     }
     if (!fits) this.pages = this.split(blocks, groups);
