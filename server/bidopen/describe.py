@@ -10,6 +10,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from aiohttp import web
+
 from bidopen.app import create_app
 from bidopen.appkeys import REALTIME
 from bidopen.config import load_config
@@ -18,10 +20,15 @@ from bidopen.realtime import asyncapi
 from bidopen.wire import schemas
 
 
+def offline_app(folder: Path) -> web.Application:
+    """The hub's app as configured by default, never started: its router and namespaces."""
+    url = f"sqlite+aiosqlite:///{folder}/unused.db"
+    return create_app(load_config({}, data_dir=folder, database_url=url))
+
+
 def write(docs: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite+aiosqlite:///{folder}/unused.db"
-        app = create_app(load_config({}, data_dir=Path(folder), database_url=url))
+        app = offline_app(Path(folder))
         (docs / "openapi.json").write_text(openapi.document_text(app), encoding="utf-8")
         text = asyncapi.document_text(app[REALTIME].sio)
         (docs / "asyncapi.json").write_text(text, encoding="utf-8")

@@ -6,11 +6,14 @@ from aiohttp import web
 
 from bidopen.appkeys import LOG_HEADS, SESSIONS
 from bidopen.errors import HubError
+from bidopen.http.declared import answers
+from bidopen.wire.messages import SignedDocument
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/sessions/{session_id}/log-head")
+@answers(SignedDocument, description="The newest signed `log-head` of the session.")
 async def log_head(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     await request.app[SESSIONS].load(session_id)  # a broken log is refused, not vouched for
