@@ -1,6 +1,7 @@
 """Watches every answer the suite receives from a hub and checks it against the contract.
 
-Installed for the whole run (tests/conftest.py): every JSON body read through aiohttp and
+Installed for the whole run (tests/conftest.py): every `/api/` answer read through aiohttp
+(`read`, `text` or `json`) and
 every socket event, acknowledgement and refused connection received through
 python-socketio in this process pass through here. An error must have the documented
 shape (docs/schemas/answers/ErrorBody.json), a signed document anywhere in a message its
@@ -28,7 +29,7 @@ import pytest
 import socketio
 
 from bidopen.describe import offline_app
-from bidopen.http.declared import missing_answer
+from bidopen.http.declared import JSON, missing_answer
 from bidopen.http.routetable import DeclaredRoute, declared_routes, find
 from bidopen.wire.messages import (
     PAYLOADS,
@@ -127,8 +128,10 @@ def _routes() -> tuple[DeclaredRoute, ...]:
         return tuple(declared_routes(offline_app(Path(folder))))
 
 
-def check_answer(method: str, path: str, status: int, body: object) -> None:
-    """A successful JSON answer against the status and body its route declares."""
+def check_answer(
+    method: str, path: str, status: int, body: object, media_type: str = JSON
+) -> None:
+    """A successful answer against the status, media type and body its route declares."""
     where = f"{method} {path} {status}"
     ANSWERS_CHECKED["rest"] += 1
     route = find(_routes(), method, path)
@@ -142,25 +145,44 @@ def check_answer(method: str, path: str, status: int, body: object) -> None:
     if answer is None:
         declared = ", ".join(str(a.status) for a in route.answers)
         MISMATCHES.append(f"{where}: {method} {route.path} declares status {declared}")
-    elif answer.body is None:
-        MISMATCHES.append(f"{where}: declared as {answer.media_type}, answered JSON")
-    else:
+    elif _essence(answer.media_type) != media_type:
+        MISMATCHES.append(f"{where}: declared as {answer.media_type}, answered {media_type}")
+    elif answer.body is not None:
         _check(body, answer.body, where)
 
 
+def _essence(media_type: str) -> str:
+    return media_type.split(";")[0].strip().lower()
+
+
+def _answered(response: aiohttp.ClientResponse, raw: bytes) -> None:
+    """An `/api/` answer the test read: errors and documents in it, and a 2xx as declared."""
+    method, path, status = response.method, response.url.path, response.status
+    media_type = _essence(response.headers.get("Content-Type", ""))
+    body: object = None
+    if media_type == JSON:
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            MISMATCHES.append(f"{method} {path} {status}: declared JSON, not JSON: {raw[:200]!r}")
+            return
+        observe(body, f"{method} {path} {status}")
+    if 200 <= status < 300 and method != "HEAD":
+        check_answer(method, path, status, body, media_type)
+
+
 def _watch_rest() -> None:
-    original = aiohttp.ClientResponse.json
+    original = aiohttp.ClientResponse.read
 
     @functools.wraps(original)
-    async def json(self: aiohttp.ClientResponse, *args: Any, **kwargs: Any) -> Any:
-        body = await original(self, *args, **kwargs)
-        if self.url.path.startswith("/api/"):
-            observe(body, f"{self.method} {self.url.path} {self.status}")
-            if 200 <= self.status < 300:
-                check_answer(self.method, self.url.path, self.status, body)
-        return body
+    async def read(self: aiohttp.ClientResponse) -> bytes:
+        first = self._body is None  # `text` and `json` read through here, once
+        raw = await original(self)
+        if first and self.url.path.startswith("/api/"):
+            _answered(self, raw)
+        return raw
 
-    aiohttp.ClientResponse.json = json  # type: ignore[method-assign]
+    aiohttp.ClientResponse.read = read  # type: ignore[method-assign]
 
 
 def _check_refusal(arg: object, namespace: str) -> None:
