@@ -128,9 +128,7 @@ def _routes() -> tuple[DeclaredRoute, ...]:
         return tuple(declared_routes(offline_app(Path(folder))))
 
 
-def check_answer(
-    method: str, path: str, status: int, body: object, media_type: str = JSON
-) -> None:
+def check_answer(method: str, path: str, status: int, body: object, media_type: str = JSON) -> None:
     """A successful answer against the status, media type and body its route declares."""
     where = f"{method} {path} {status}"
     ANSWERS_CHECKED["rest"] += 1

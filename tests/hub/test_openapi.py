@@ -14,7 +14,14 @@ from aiohttp import web
 from bidopen.app import create_app
 from bidopen.config import load_config
 from bidopen.http.declared import JSON, missing_answer
-from bidopen.http.openapi import OPENAPI_PATH, described, document_text, openapi
+from bidopen.http.openapi import (
+    OPENAPI_PATH,
+    answer_table,
+    described,
+    document_text,
+    openapi,
+    with_answer_table,
+)
 from bidopen.http.routetable import declared_routes
 from bidopen.video.state import VideoState
 from bidopen.wire.answers import VideoStateName
@@ -22,6 +29,7 @@ from bidopen.wire.messages import Message
 from hubprocess import HubProcess
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+PROTOCOL = DOCUMENT.with_name("protocol.md")
 
 
 @pytest.fixture
@@ -104,3 +112,13 @@ def test_the_document_describes_each_answer(app: web.Application) -> None:
 
 def test_the_video_states_answered_are_the_relays() -> None:
     assert set(get_args(get_args(VideoStateName)[0])) == {state.value for state in VideoState}
+
+
+def test_the_protocols_table_of_answers_is_the_routers(app: web.Application) -> None:
+    protocol = PROTOCOL.read_text(encoding="utf-8")
+    assert with_answer_table(protocol, answer_table(app)) == protocol, (
+        "regenerate with `python -m bidopen.describe docs`"
+    )
+    assert "| `GET /api/tenders/{tender_id}` | 200 | [`Tender`](schemas/answers/Tender.json) |" in (
+        protocol
+    )

@@ -124,6 +124,32 @@ def _bodies(path: str, reads: Reads | None) -> list[tuple[str, type[Any] | None]
     return [(path, reads.json if reads is not None else None)]
 
 
+TABLE_START, TABLE_END = "<!-- answers:start -->", "<!-- answers:end -->"
+
+
+def answer_table(app: web.Application) -> str:
+    """protocol.md's table of every route's successful answers, linking their schemas."""
+    rows = ["| route | status | answer |", "|---|---|---|"]
+    for route in sorted(declared_routes(app), key=lambda r: (r.path, r.method)):
+        if not described(route):
+            continue
+        for answer in route.answers:
+            if answer.body is not None:
+                name = answer.body.__name__
+                shown = f"[`{name}`](schemas/answers/{name}.json)"
+            else:
+                shown = f"`{answer.media_type}`"
+            rows.append(f"| `{route.method} {route.path}` | {answer.status} | {shown} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_answer_table(protocol: str, table: str) -> str:
+    """protocol.md with the table between its markers replaced."""
+    before, rest = protocol.split(TABLE_START, 1)
+    after = rest.split(TABLE_END, 1)[1]
+    return f"{before}{TABLE_START}\n{table}{TABLE_END}{after}"
+
+
 @answers(OpenApiDocument)
 async def openapi_view(request: web.Request) -> web.Response:
     return web.json_response(openapi(request.app))
