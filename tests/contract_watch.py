@@ -1,10 +1,13 @@
 """Watches every answer the suite receives from a hub and checks it against the contract.
 
-Installed for the whole run (tests/conftest.py): every JSON body read through aiohttp and
+Installed for the whole run (tests/conftest.py): every `/api/` answer read through aiohttp
+(`read`, `text` or `json`) and
 every socket event, acknowledgement and refused connection received through
 python-socketio in this process pass through here. An error must have the documented
 shape (docs/schemas/answers/ErrorBody.json), a signed document anywhere in a message its
-envelope's and its payload's schema, a socket `event` its envelope's. At the end of the run
+envelope's and its payload's schema, a socket `event` its envelope's, and a successful
+REST answer the status and body its route declares (`@answers`, found by method and path
+template in the hub's own router). At the end of the run
 the codes seen are checked against docs/protocol.md's table (1.2), so a code the suite
 provokes cannot go undocumented, and every mismatch fails the run.
 """
@@ -25,6 +28,9 @@ import msgspec
 import pytest
 import socketio
 
+from bidopen.describe import offline_app
+from bidopen.http.declared import JSON, missing_answer
+from bidopen.http.routetable import DeclaredRoute, declared_routes, find
 from bidopen.wire.messages import (
     PAYLOADS,
     ErrorBody,
@@ -40,6 +46,7 @@ _ROW = re.compile(r"^\| (?P<codes>`[a-z_]+`(?:, `[a-z_]+`)*) \| (?P<status>\d{3}
 
 SEEN_CODES: set[str] = set()
 EVENTS_CHECKED: dict[str, int] = {}
+ANSWERS_CHECKED: dict[str, int] = {"rest": 0}
 MISMATCHES: list[str] = []
 
 
@@ -114,17 +121,66 @@ def observe(message: object, where: str) -> None:
     _signed_documents(message, where)
 
 
+@functools.cache
+def _routes() -> tuple[DeclaredRoute, ...]:
+    """The hub's routes with their declarations, from an app built (never started) for this."""
+    with tempfile.TemporaryDirectory() as folder:
+        return tuple(declared_routes(offline_app(Path(folder))))
+
+
+def check_answer(method: str, path: str, status: int, body: object, media_type: str = JSON) -> None:
+    """A successful answer against the status, media type and body its route declares."""
+    where = f"{method} {path} {status}"
+    ANSWERS_CHECKED["rest"] += 1
+    route = find(_routes(), method, path)
+    if route is None:
+        MISMATCHES.append(f"{where}: no route of the hub has this path")
+        return
+    if not route.answers:
+        MISMATCHES.append(f"{where}: {missing_answer(method, route.path)}")
+        return
+    answer = route.answer(status)
+    if answer is None:
+        declared = ", ".join(str(a.status) for a in route.answers)
+        MISMATCHES.append(f"{where}: {method} {route.path} declares status {declared}")
+    elif _essence(answer.media_type) != media_type:
+        MISMATCHES.append(f"{where}: declared as {answer.media_type}, answered {media_type}")
+    elif answer.body is not None:
+        _check(body, answer.body, where)
+
+
+def _essence(media_type: str) -> str:
+    return media_type.split(";")[0].strip().lower()
+
+
+def _answered(response: aiohttp.ClientResponse, raw: bytes) -> None:
+    """An `/api/` answer the test read: errors and documents in it, and a 2xx as declared."""
+    method, path, status = response.method, response.url.path, response.status
+    media_type = _essence(response.headers.get("Content-Type", ""))
+    body: object = None
+    if media_type == JSON:
+        try:
+            body = json.loads(raw) if raw.strip() else None
+        except ValueError:
+            MISMATCHES.append(f"{method} {path} {status}: declared JSON, not JSON: {raw[:200]!r}")
+            return
+        observe(body, f"{method} {path} {status}")
+    if 200 <= status < 300 and method != "HEAD":
+        check_answer(method, path, status, body, media_type)
+
+
 def _watch_rest() -> None:
-    original = aiohttp.ClientResponse.json
+    original = aiohttp.ClientResponse.read
 
     @functools.wraps(original)
-    async def json(self: aiohttp.ClientResponse, *args: Any, **kwargs: Any) -> Any:
-        body = await original(self, *args, **kwargs)
-        if self.url.path.startswith("/api/"):
-            observe(body, f"{self.method} {self.url.path} {self.status}")
-        return body
+    async def read(self: aiohttp.ClientResponse) -> bytes:
+        first = self._body is None  # `text` and `json` read through here, once
+        raw = await original(self)
+        if first and self.url.path.startswith("/api/"):
+            _answered(self, raw)
+        return raw
 
-    aiohttp.ClientResponse.json = json  # type: ignore[method-assign]
+    aiohttp.ClientResponse.read = read  # type: ignore[method-assign]
 
 
 def _check_refusal(arg: object, namespace: str) -> None:
@@ -195,10 +251,13 @@ def _merge_workers(config: pytest.Config) -> None:
         MISMATCHES.extend(seen["mismatches"])
         for audience, n in seen["events"].items():
             EVENTS_CHECKED[audience] = EVENTS_CHECKED.get(audience, 0) + n
+        ANSWERS_CHECKED["rest"] += seen["answers"]
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ANSWERS_CHECKED["rest"]:
+        terminalreporter.write_line(f"contract: REST answers checked: {ANSWERS_CHECKED['rest']}")
     if EVENTS_CHECKED:
         counts = ", ".join(f"{n} {audience}" for audience, n in sorted(EVENTS_CHECKED.items()))
         terminalreporter.write_line(f"contract: socket events checked: {counts}")
@@ -210,7 +269,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     worker = getattr(session.config, "workerinput", None)
     if worker is not None:
-        seen = {"codes": sorted(SEEN_CODES), "mismatches": MISMATCHES, "events": EVENTS_CHECKED}
+        seen = {
+            "codes": sorted(SEEN_CODES),
+            "mismatches": MISMATCHES,
+            "events": EVENTS_CHECKED,
+            "answers": ANSWERS_CHECKED["rest"],
+        }
         target = Path(worker["contract_watch_folder"]) / f"{worker['workerid']}.json"
         target.write_text(json.dumps(seen), encoding="utf-8")
         return

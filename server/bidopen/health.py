@@ -22,8 +22,10 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bidopen.clock import Clock
+from bidopen.http.declared import answers
 from bidopen.metrics import CONTENT_TYPE_LATEST, HubMetrics
 from bidopen.store.db import Database
+from bidopen.wire.answers import Alive, ReadinessReport
 
 # A check that has not answered in this time has failed: a hung database is not ready.
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -104,9 +106,12 @@ def scheduler_check(last_pass: Callable[[], float | None], clock: Clock, limit: 
 
 
 def add_operations_routes(app: web.Application, readiness: Readiness, metrics: HubMetrics) -> None:
+    @answers(Alive)
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
 
+    @answers(ReadinessReport, status=200)
+    @answers(ReadinessReport, status=503, description="A check failed; it names the reason.")
     async def readyz(request: web.Request) -> web.Response:
         results = await readiness.run()
         ready = all(r.ok for r in results)
@@ -116,6 +121,7 @@ def add_operations_routes(app: web.Application, readiness: Readiness, metrics: H
         }
         return web.json_response(body, status=200 if ready else 503)
 
+    @answers(media_type=CONTENT_TYPE_LATEST, description="The Prometheus metrics.")
     async def metrics_view(request: web.Request) -> web.Response:
         return web.Response(
             body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}

@@ -6,7 +6,14 @@ from pathlib import Path
 
 from bidopen.errors import CODES
 from bidopen.wire.schemas import schema_files
-from contract_watch import MISMATCHES, SEEN_CODES, check_event, documented_codes, observe
+from contract_watch import (
+    MISMATCHES,
+    SEEN_CODES,
+    check_answer,
+    check_event,
+    documented_codes,
+    observe,
+)
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 
@@ -50,3 +57,20 @@ def test_the_watch_holds_each_audience_to_its_events_schema() -> None:
     check_event("/public", {"seq": 2, "kind": "deadline_passed", "data": payload})
     assert len(MISMATCHES) == before + 1
     del MISMATCHES[before:]
+
+
+def test_the_watch_holds_each_rest_answer_to_its_routes_declaration() -> None:
+    before = len(MISMATCHES)
+    now = "2026-11-27T01:00:00.000000Z"
+    check_answer("GET", "/api/time", 200, {"now": now})
+    check_answer("GET", "/api/tenders/ZB-2026-000001/bids/mine", 200, {"bids": []})
+    assert MISMATCHES[before:] == []
+    check_answer("GET", "/api/time", 200, {"now": now, "zone": "UTC"})  # a member undeclared
+    check_answer("GET", "/api/time", 200, {"now": "yesterday"})  # off its pattern
+    check_answer("GET", "/api/time", 201, {"now": now})  # not the declared status
+    check_answer("GET", "/api/no-such-route", 200, {})
+    found = MISMATCHES[before:]
+    del MISMATCHES[before:]
+    assert len(found) == 4, found
+    assert "declares status 200" in found[2]
+    assert "no route of the hub" in found[3]

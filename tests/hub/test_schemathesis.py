@@ -1,8 +1,9 @@
 """Property-based run of schemathesis against a live hub, from the hub's own OpenAPI.
 
 Every operation, signed in as a host, gets generated requests (bounded: a few hundred in
-all): no answer may be a 5xx, and every answer must match the document (an error is the
-one error body). Schemathesis is pinned in pyproject.toml's test extra.
+all): no answer may be a 5xx, and every answer must match the document: a successful one
+the status, content type and body schema its route declares (`@answers`), an error the
+one error body. Schemathesis is pinned in pyproject.toml's test extra.
 """
 
 from __future__ import annotations

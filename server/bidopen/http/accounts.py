@@ -9,20 +9,31 @@ from bidopen.clock import iso
 from bidopen.errors import HubError
 from bidopen.http.audience import challenge_audience
 from bidopen.http.auth import client_address, require
-from bidopen.http.declared import reads
+from bidopen.http.declared import answers, reads
 from bidopen.http.parsing import bearer_token, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
+from bidopen.wire.answers import (
+    BidderMe,
+    Challenge,
+    HostMe,
+    LoggedOut,
+    Registered,
+    ServerKey,
+    Token,
+)
 from bidopen.wire.bodies import BidderLogin, HostLogin, NoBody, RegisterBidder
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/server-key")
+@answers(ServerKey)
 async def server_key(request: web.Request) -> web.Response:
     return web.json_response(request.app[SIGNER].public_description())
 
 
 @routes.get("/api/server-key/{key_id}")
+@answers(ServerKey)
 async def server_key_by_id(request: web.Request) -> web.Response:
     """The current key or a retired one: documents signed before a rotation still verify."""
     described = request.app[SIGNER].description_of(request.match_info["key_id"])
@@ -33,6 +44,7 @@ async def server_key_by_id(request: web.Request) -> web.Response:
 
 @routes.post("/api/host/login")
 @reads(HostLogin)
+@answers(Token)
 async def host_login(request: web.Request) -> web.Response:
     body = await json_body(request, HostLogin)
     issued = await request.app[ACCOUNTS].host_login(
@@ -43,6 +55,7 @@ async def host_login(request: web.Request) -> web.Response:
 
 @routes.post("/api/logout")
 @reads(NoBody)
+@answers(LoggedOut)
 async def logout(request: web.Request) -> web.Response:
     await no_body(request)
     token = bearer_token(request)
@@ -52,6 +65,7 @@ async def logout(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/host/me")
+@answers(HostMe)
 async def host_me(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
     organisation = await request.app[ACCOUNTS].organisation(principal.organisation)
@@ -66,6 +80,7 @@ async def host_me(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders")
 @reads(RegisterBidder)
+@answers(Registered, status=201)
 async def register_bidder(request: web.Request) -> web.Response:
     body = await json_body(request, RegisterBidder)
     bidder = await request.app[ACCOUNTS].register_bidder(
@@ -76,6 +91,7 @@ async def register_bidder(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/{bidder_id}/challenge")
 @reads(NoBody)
+@answers(Challenge)
 async def bidder_challenge(request: web.Request) -> web.Response:
     await no_body(request)
     accounts = request.app[ACCOUNTS]
@@ -92,6 +108,7 @@ async def bidder_challenge(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/{bidder_id}/login")
 @reads(BidderLogin)
+@answers(Token)
 async def bidder_login(request: web.Request) -> web.Response:
     body = await json_body(request, BidderLogin)
     issued = await request.app[ACCOUNTS].bidder_login(
@@ -101,6 +118,7 @@ async def bidder_login(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/bidders/me")
+@answers(BidderMe)
 async def bidder_me(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     bidder = await request.app[ACCOUNTS].bidder(principal.subject)

@@ -10,10 +10,19 @@ from aiohttp import web
 from bidopen.appkeys import ACCOUNTS, BIDDING, DECRYPTION, METRICS
 from bidopen.http.auth import require
 from bidopen.http.connections import since_last_bytes
-from bidopen.http.declared import reads
+from bidopen.http.declared import answers, reads
 from bidopen.http.parsing import json_body, no_body
 from bidopen.service.accounts import BIDDER
 from bidopen.service.bidding import Submission
+from bidopen.wire.answers import (
+    BidReceipt,
+    BidWithdrawal,
+    CurrentBid,
+    DataKeyAccepted,
+    MyBids,
+    Rehearsal,
+    RehearsalPassed,
+)
 from bidopen.wire.bodies import DataKey, NoBody, RehearsalAnswer
 
 routes = web.RouteTableDef()
@@ -34,6 +43,7 @@ async def _chunks(request: web.Request) -> AsyncIterator[bytes]:
 
 @routes.put("/api/tenders/{tender_id}/lots/{lot_id}/bid")
 @reads(octets=True)
+@answers(BidReceipt, status=201)
 async def put_bid(request: web.Request) -> web.Response:
     # Who is uploading is looked up while the bytes come in (`Bidding.submit`).
     uploads = request.app[METRICS].uploads
@@ -53,12 +63,14 @@ async def put_bid(request: web.Request) -> web.Response:
 
 
 @routes.delete("/api/tenders/{tender_id}/lots/{lot_id}/bid")
+@answers(BidWithdrawal)
 async def withdraw_bid(request: web.Request) -> web.Response:
     target = await _target(request)
     return web.json_response({"withdrawal": await request.app[BIDDING].withdraw(target)})
 
 
 @routes.get("/api/tenders/{tender_id}/lots/{lot_id}/bid")
+@answers(CurrentBid)
 async def get_bid(request: web.Request) -> web.Response:
     target = await _target(request)
     return web.json_response(
@@ -67,6 +79,7 @@ async def get_bid(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tenders/{tender_id}/bids/mine")
+@answers(MyBids)
 async def my_bids(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     bids = await request.app[BIDDING].my_bids(request.match_info["tender_id"], principal.subject)
@@ -75,6 +88,7 @@ async def my_bids(request: web.Request) -> web.Response:
 
 @routes.post("/api/tenders/{tender_id}/lots/{lot_id}/data-key")
 @reads(DataKey)
+@answers(DataKeyAccepted)
 async def submit_data_key(request: web.Request) -> web.Response:
     target = await _target(request)
     body = await json_body(request, DataKey)
@@ -86,6 +100,7 @@ async def submit_data_key(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/me/rehearsal")
 @reads(NoBody)
+@answers(Rehearsal, status=201)
 async def start_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     await no_body(request)
@@ -95,6 +110,7 @@ async def start_rehearsal(request: web.Request) -> web.Response:
 
 @routes.post("/api/bidders/me/rehearsal/{rehearsal_id}")
 @reads(RehearsalAnswer)
+@answers(RehearsalPassed)
 async def answer_rehearsal(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     bidder = await request.app[ACCOUNTS].bidder(principal.subject)

@@ -9,9 +9,11 @@ from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, DOCUMENTS
 from bidopen.errors import HubError
+from bidopen.http.declared import OCTETS, answers
 from bidopen.http.parsing import bearer_token
 from bidopen.service.bid_documents import DocumentRelease
 from bidopen.store.accounts import Principal
+from bidopen.wire.answers import DocumentListing, DocumentReads
 
 log = logging.getLogger("bidopen.http")
 
@@ -35,7 +37,7 @@ def _headers(release: DocumentRelease) -> dict[str, str]:
     name = _file_name(release)
     ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
     return {
-        "Content-Type": "application/octet-stream",
+        "Content-Type": OCTETS,
         "Content-Disposition": (
             f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
         ),
@@ -47,6 +49,7 @@ def _headers(release: DocumentRelease) -> dict[str, str]:
 
 
 @routes.get("/api/tenders/{tender_id}/documents")
+@answers(DocumentListing)
 async def list_documents(request: web.Request) -> web.Response:
     reader = await _reader(request)
     documents = await request.app[DOCUMENTS].listing(request.match_info["tender_id"], reader)
@@ -54,6 +57,7 @@ async def list_documents(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tenders/{tender_id}/documents/reads")
+@answers(DocumentReads)
 async def list_reads(request: web.Request) -> web.Response:
     reader = await _reader(request)
     reads = await request.app[DOCUMENTS].reads(request.match_info["tender_id"], reader)
@@ -61,6 +65,7 @@ async def list_reads(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tenders/{tender_id}/lots/{lot_id}/bids/{bidder_id}/document")
+@answers(media_type=OCTETS, description="The plaintext document (`X-Document-SHA256`).")
 async def download_document(request: web.Request) -> web.StreamResponse:
     reader = await _reader(request)
     documents = request.app[DOCUMENTS]

@@ -1,9 +1,10 @@
-"""The OpenAPI 3.1 description of the REST API, built from the app's own router.
+"""The OpenAPI 3.1 description of the hub's HTTP API, built from the app's own router.
 
-Every route under `/api/` is listed with its path parameters; the request body comes from
-the view's `@reads` declaration (a command route lists one path per command, each with
-its body); every refusal is the one error body. `GET /api/openapi.json` serves it, and
-docs/openapi.json is the same document checked in.
+Every route but the browser pages is listed with its path parameters; the request body
+comes from the view's `@reads` declaration (a command route lists one path per command,
+each with its body), each successful answer from its `@answers` (status, media type and,
+for JSON, the body's schema); every refusal under `/api/` is the one error body.
+`GET /api/openapi.json` serves it, and docs/openapi.json is the same document checked in.
 """
 
 from __future__ import annotations
@@ -11,87 +12,98 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
-from bidopen.http.declared import Reads, reads_of
+from bidopen.http.declared import JSON, Answer, Reads, answers
+from bidopen.http.routetable import DeclaredRoute, declared_routes, parameters
+from bidopen.wire.answers import OpenApiDocument
 from bidopen.wire.messages import ErrorBody
 from bidopen.wire.schemas import COMPONENT_REF, components, json_text
 
 OPENAPI_PATH = "/api/openapi.json"
 _REF = COMPONENT_REF
-_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}")
+# Pages are for browsers (text/html); the document describes what programs call.
+_PAGE = "text/html"
+_OCTETS = {"type": "string", "format": "binary"}
+_TEXT_ERROR = {"text/plain": {"schema": {"type": "string"}}}
 
 
-def _template(route: web.AbstractRoute) -> str | None:
-    info = route.resource.get_info() if route.resource is not None else {}
-    path = info.get("formatter") or info.get("path")
-    return _PARAMETER.sub(r"{\1}", path) if isinstance(path, str) else None
+def _schema(body: type[Any], declared: set[type[Any]]) -> dict[str, Any]:
+    """A reference to a Struct's component, or the inline schema of any other type."""
+    if isinstance(body, type) and issubclass(body, msgspec.Struct):
+        declared.add(body)
+        return {"$ref": _REF.format(name=body.__name__)}
+    return msgspec.json.schema(body)
+
+
+def _answer(answer: Answer, declared: set[type[Any]]) -> dict[str, Any]:
+    if answer.is_json and answer.body is not None:
+        schema = _schema(answer.body, declared)
+    else:
+        schema = {"type": "string"} if answer.media_type.startswith("text/") else _OCTETS
+    return {"description": answer.description, "content": {answer.media_type: {"schema": schema}}}
 
 
 def _operation(
-    method: str, path: str, reads: Reads | None, body: type[Any] | None
+    route: DeclaredRoute, path: str, body: type[Any] | None, declared: set[type[Any]]
 ) -> dict[str, Any]:
-    names = _PARAMETER.findall(path)
+    method = route.method.lower()
+    responses: dict[str, Any] = {
+        str(answer.status): _answer(answer, declared) for answer in route.answers
+    }
+    responses["4XX"] = _error_response("Refused; nothing changed (docs/protocol.md 1.2).", path)
+    responses["5XX"] = _error_response("The hub failed or is unavailable.", path)
     operation: dict[str, Any] = {
-        "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{method.lower()}{path}").strip("_"),
+        "operationId": re.sub(r"[^A-Za-z0-9]+", "_", f"{method}{path}").strip("_"),
         "parameters": [
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in names
+            for name in parameters(path)
         ],
-        "responses": {
-            "2XX": {"description": "Done; the answer is described in docs/protocol.md."},
-            "4XX": _error_response("Refused; nothing changed (docs/protocol.md 1.2)."),
-            "5XX": _error_response("The hub failed or is unavailable."),
-        },
+        "responses": responses,
     }
     if body is not None:
-        schema = {"$ref": _REF.format(name=body.__name__)}
         operation["requestBody"] = {
             "required": False,
-            "content": {"application/json": {"schema": schema}},
+            "content": {JSON: {"schema": _schema(body, declared)}},
         }
-    elif reads is not None and reads.octets:
+    elif route.reads is not None and route.reads.octets:
         operation["requestBody"] = {
             "required": True,
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            "content": {"application/octet-stream": {"schema": _OCTETS}},
         }
     return operation
 
 
-def _error_response(description: str) -> dict[str, Any]:
-    schema = {"$ref": _REF.format(name=ErrorBody.__name__)}
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+def _error_response(description: str, path: str) -> dict[str, Any]:
+    content: dict[str, Any] = {JSON: {"schema": {"$ref": _REF.format(name=ErrorBody.__name__)}}}
+    if not path.startswith("/api/"):
+        content |= _TEXT_ERROR  # the public log's plain 404 and 503
+    return {"description": description, "content": content}
+
+
+def described(route: DeclaredRoute) -> bool:
+    """Whether the document lists the route: everything but the browser pages."""
+    return not route.answers or any(answer.media_type != _PAGE for answer in route.answers)
 
 
 def openapi(app: web.Application) -> dict[str, Any]:
-    """The description of every `/api/` route the app has."""
+    """The description of every route the app has but its pages, static files and sockets."""
     paths: dict[str, dict[str, Any]] = {}
     declared: set[type[Any]] = {ErrorBody}
-    for route in app.router.routes():
-        path = _template(route)
-        if path is None or not path.startswith("/api/") or route.method in ("HEAD", "*"):
+    for route in declared_routes(app):
+        if not described(route):
             continue
-        reads = reads_of(route.handler)
-        method = route.method.lower()
-        if reads is not None and reads.by is not None:
-            parameter, bodies = reads.by
-            for name, chosen in sorted(bodies.items()):
-                concrete = path.replace("{" + parameter + "}", name)
-                paths.setdefault(concrete, {})[method] = _operation(method, concrete, reads, chosen)
-                declared.add(chosen)
-            continue
-        body = reads.json if reads is not None else None
-        if body is not None:
-            declared.add(body)
-        paths.setdefault(path, {})[method] = _operation(method, path, reads, body)
+        for path, body in _bodies(route.path, route.reads):
+            paths.setdefault(path, {})[route.method.lower()] = _operation(
+                route, path, body, declared
+            )
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "bidopen hub",
             "version": "1",
-            "description": "REST API of the bid-opening hub; docs/protocol.md is the prose.",
+            "description": "HTTP API of the bid-opening hub; docs/protocol.md is the prose.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {
@@ -101,6 +113,44 @@ def openapi(app: web.Application) -> dict[str, Any]:
     }
 
 
+def _bodies(path: str, reads: Reads | None) -> list[tuple[str, type[Any] | None]]:
+    """Each path the route stands for, with its request body: a command route one per command."""
+    if reads is not None and reads.by is not None:
+        parameter, bodies = reads.by
+        return [
+            (path.replace("{" + parameter + "}", name), chosen)
+            for name, chosen in sorted(bodies.items())
+        ]
+    return [(path, reads.json if reads is not None else None)]
+
+
+TABLE_START, TABLE_END = "<!-- answers:start -->", "<!-- answers:end -->"
+
+
+def answer_table(app: web.Application) -> str:
+    """protocol.md's table of every route's successful answers, linking their schemas."""
+    rows = ["| route | status | answer |", "|---|---|---|"]
+    for route in sorted(declared_routes(app), key=lambda r: (r.path, r.method)):
+        if not described(route):
+            continue
+        for answer in route.answers:
+            if answer.body is not None:
+                name = answer.body.__name__
+                shown = f"[`{name}`](schemas/answers/{name}.json)"
+            else:
+                shown = f"`{answer.media_type}`"
+            rows.append(f"| `{route.method} {route.path}` | {answer.status} | {shown} |")
+    return "\n".join(rows) + "\n"
+
+
+def with_answer_table(protocol: str, table: str) -> str:
+    """protocol.md with the table between its markers replaced."""
+    before, rest = protocol.split(TABLE_START, 1)
+    after = rest.split(TABLE_END, 1)[1]
+    return f"{before}{TABLE_START}\n{table}{TABLE_END}{after}"
+
+
+@answers(OpenApiDocument)
 async def openapi_view(request: web.Request) -> web.Response:
     return web.json_response(openapi(request.app))
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bidopen.http.declared import answers
+
 PAGES = {
     "/": "index.html",
     "/bidder": "bidder.html",
@@ -23,6 +25,7 @@ def add_page_routes(app: web.Application, web_root: Path) -> None:
     pages = web_root / "pages"
 
     def page(name: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        @answers(media_type="text/html", description=f"The page {name}.")
         async def handler(request: web.Request) -> web.StreamResponse:
             path = pages / name
             if not path.is_file():

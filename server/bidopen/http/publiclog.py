@@ -6,26 +6,28 @@ from aiohttp import web
 
 from bidopen.appkeys import DATABASE, PUBLIC_LOG, SIGNER
 from bidopen.errors import HubError
+from bidopen.http.declared import OCTETS, TEXT, answers
 from bidopen.service.bundles import receipt_proof, session_bundle
 from bidopen.service.checkpoint_qr import hall_checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.tiles import parse_tile_path
+from bidopen.wire.answers import Bundle
 
 routes = web.RouteTableDef()
 
 # The checkpoint changes every second or so; a tile never changes once it exists.
 _CHECKPOINT_CACHE = "public, max-age=1"
 _TILE_CACHE = "public, max-age=31536000, immutable"
-_TEXT = "text/plain; charset=utf-8"
 
 
 @routes.get("/log/checkpoint")
+@answers(media_type=TEXT, description="The newest signed checkpoint (C2SP signed note).")
 async def checkpoint(request: web.Request) -> web.Response:
     note = await request.app[PUBLIC_LOG].checkpoint()
     if note is None:
         raise web.HTTPServiceUnavailable(text="no checkpoint yet\n")
     return web.Response(
-        body=note, headers={"Content-Type": _TEXT, "Cache-Control": _CHECKPOINT_CACHE}
+        body=note, headers={"Content-Type": TEXT, "Cache-Control": _CHECKPOINT_CACHE}
     )
 
 
@@ -42,14 +44,16 @@ async def checkpoint_for_hall(request: web.Request) -> web.Response:
 
 
 @routes.get("/log/vkey")
+@answers(media_type=TEXT, description="The log's verifier key, one line.")
 async def vkey(request: web.Request) -> web.Response:
     return web.Response(
         text=request.app[PUBLIC_LOG].vkey + "\n",
-        headers={"Content-Type": _TEXT, "Cache-Control": "public, max-age=300"},
+        headers={"Content-Type": TEXT, "Cache-Control": "public, max-age=300"},
     )
 
 
 @routes.get("/log/tile/{path:.+}")
+@answers(media_type=OCTETS, description="A hash tile or an entry bundle (C2SP tlog-tiles).")
 async def tile(request: web.Request) -> web.Response:
     try:
         wanted = parse_tile_path("tile/" + request.match_info["path"])
@@ -60,7 +64,7 @@ async def tile(request: web.Request) -> web.Response:
         raise web.HTTPNotFound(text="no such tile under the current checkpoint\n")
     response = web.Response(
         body=data,
-        headers={"Content-Type": "application/octet-stream", "Cache-Control": _TILE_CACHE},
+        headers={"Content-Type": OCTETS, "Cache-Control": _TILE_CACHE},
     )
     if wanted.entries:
         response.enable_compression()
@@ -68,6 +72,7 @@ async def tile(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/log/proof/{index:[0-9]{1,19}}")
+@answers(media_type=TEXT, description="A `c2sp.org/tlog-proof@v1` of the entry.")
 async def proof(request: web.Request) -> web.Response:
     """The tlog-proof of an entry under the newest checkpoint (a client keeps it)."""
     try:
@@ -75,11 +80,12 @@ async def proof(request: web.Request) -> web.Response:
     except LogError as exc:
         raise HubError("not_found", str(exc)) from exc
     return web.Response(
-        body=found.format(), headers={"Content-Type": _TEXT, "Cache-Control": "no-store"}
+        body=found.format(), headers={"Content-Type": TEXT, "Cache-Control": "no-store"}
     )
 
 
 @routes.get("/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/bundle")
+@answers(Bundle)
 async def bundle(request: web.Request) -> web.Response:
     """One file per opening: what `bidopen verify` checks offline (public, like the log)."""
     app = request.app
@@ -117,6 +123,7 @@ async def log_head(request: web.Request) -> web.Response:
 @routes.get(
     "/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/receipts/{receipt_sha256:[0-9a-f]{64}}/proof"
 )
+@answers(media_type=TEXT, description="The tlog-proof of the receipt's bid entry.")
 async def receipt(request: web.Request) -> web.Response:
     """After the deadline: the tlog-proof that a receipt's bid is in the log (entry in `extra`)."""
     info = request.match_info
@@ -127,5 +134,5 @@ async def receipt(request: web.Request) -> web.Response:
     except LogError as exc:
         raise HubError("not_found", str(exc)) from exc
     return web.Response(
-        body=found.format(), headers={"Content-Type": _TEXT, "Cache-Control": "no-store"}
+        body=found.format(), headers={"Content-Type": TEXT, "Cache-Control": "no-store"}
     )

@@ -6,11 +6,14 @@ from aiohttp import web
 
 from bidopen.appkeys import CLOCK
 from bidopen.clock import iso
+from bidopen.http.declared import answers
+from bidopen.wire.answers import ServerTime
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/api/time")
+@answers(ServerTime)
 async def server_time(request: web.Request) -> web.Response:
     # No account and no database: a page may ask a few times in a row to find the fastest
     # round trip, and a cached answer would be a stale clock.

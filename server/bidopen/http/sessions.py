@@ -9,14 +9,16 @@ from aiohttp import web
 from bidopen.appkeys import CLOCK, CONFIG, HOST_SCOPE, OPENING, SCHEDULER
 from bidopen.errors import HubError
 from bidopen.http.auth import authenticate, host_actor, require
-from bidopen.http.declared import reads
+from bidopen.http.declared import answers, reads
 from bidopen.http.parsing import bearer_token, int_query, json_body, no_body
 from bidopen.service.accounts import BIDDER, HOST
 from bidopen.service.commands import HOST_COMMANDS
 from bidopen.service.timelimits import check_deadline
 from bidopen.service.views import PUBLIC, event_messages
 from bidopen.store.eventlog import StoredEvent
+from bidopen.wire.answers import CommandApplied, EventsPage, SessionLog, SessionSnapshot, SignedIn
 from bidopen.wire.bodies import BIDDER_COMMAND_BODIES, HOST_COMMAND_BODIES, NoBody
+from bidopen.wire.messages import SignedDocument
 
 routes = web.RouteTableDef()
 
@@ -29,6 +31,7 @@ def _applied(events: list[StoredEvent]) -> dict[str, Any]:
 
 @routes.post("/api/sessions/{session_id}/host/{command}")
 @reads(by=("command", HOST_COMMAND_BODIES))
+@answers(CommandApplied)
 async def host_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
     session_id = request.match_info["session_id"]
@@ -50,6 +53,7 @@ def _check_new_deadline(request: web.Request, body: Any) -> None:
 
 @routes.post("/api/sessions/{session_id}/sign-in")
 @reads(NoBody)
+@answers(SignedIn)
 async def sign_in(request: web.Request) -> web.Response:
     principal = await require(request, BIDDER)
     await no_body(request)
@@ -60,6 +64,7 @@ async def sign_in(request: web.Request) -> web.Response:
 
 @routes.post("/api/sessions/{session_id}/bidder/{command}")
 @reads(by=("command", BIDDER_COMMAND_BODIES))
+@answers(CommandApplied)
 async def bidder_command(request: web.Request) -> web.Response:
     name = request.match_info["command"]
     principal = await require(request, BIDDER)
@@ -93,6 +98,7 @@ async def _role(request: web.Request) -> tuple[str, str | None]:
 
 
 @routes.get("/api/sessions/{session_id}")
+@answers(SessionSnapshot)
 async def snapshot(request: web.Request) -> web.Response:
     role, subject = await _role(request)
     session_id = request.match_info["session_id"]
@@ -104,6 +110,7 @@ async def snapshot(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{session_id}/events")
+@answers(EventsPage)
 async def events(request: web.Request) -> web.Response:
     role, _ = await _role(request)
     after = int_query(request, "after", 0, 0, 2**62)
@@ -114,6 +121,7 @@ async def events(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{session_id}/log")
+@answers(SessionLog)
 async def full_log(request: web.Request) -> web.Response:
     """The whole log with each event's leaf in the public log, for the tender's hosts."""
     session_id = request.match_info["session_id"]
@@ -136,12 +144,14 @@ async def full_log(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{session_id}/record")
+@answers(SignedDocument, description="The signed `opening-record`, as issued.")
 async def record(request: web.Request) -> web.Response:
     text = await request.app[OPENING].document(request.match_info["session_id"], "opening-record")
     return web.Response(text=text, content_type="application/json")
 
 
 @routes.get("/api/sessions/{session_id}/results/{lot_id}")
+@answers(SignedDocument, description="The signed `evaluation-result` of the lot, as issued.")
 async def result(request: web.Request) -> web.Response:
     text = await request.app[OPENING].document(
         request.match_info["session_id"], "evaluation-result", request.match_info["lot_id"]

@@ -9,10 +9,11 @@ from aiohttp import web
 from bidopen.appkeys import CLOCK, CONFIG, OPENING, TENDERS
 from bidopen.errors import HubError
 from bidopen.http.auth import require
-from bidopen.http.declared import reads
+from bidopen.http.declared import answers, reads
 from bidopen.http.parsing import int_query, json_body
 from bidopen.service.accounts import HOST
 from bidopen.service.tenders import parse_draft
+from bidopen.wire.answers import DeadlineStatement, Postponements, Tender, TenderList
 from bidopen.wire.bodies import CreateTender
 
 routes = web.RouteTableDef()
@@ -20,6 +21,7 @@ routes = web.RouteTableDef()
 
 @routes.post("/api/tenders")
 @reads(CreateTender)
+@answers(Tender, status=201)
 async def create_tender(request: web.Request) -> web.Response:
     principal = await require(request, HOST)
     draft = parse_draft(
@@ -32,6 +34,7 @@ async def create_tender(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tenders")
+@answers(TenderList)
 async def list_tenders(request: web.Request) -> web.Response:
     limit = int_query(request, "limit", 50, 1, 200)
     offset = int_query(request, "offset", 0, 0, 10**9)
@@ -42,11 +45,13 @@ async def list_tenders(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/tenders/{tender_id}")
+@answers(Tender)
 async def get_tender(request: web.Request) -> web.Response:
     return web.json_response(await request.app[TENDERS].describe(request.match_info["tender_id"]))
 
 
 @routes.get("/api/tenders/{tender_id}/postponements")
+@answers(Postponements)
 async def postponements(request: web.Request) -> web.Response:
     """The signed notices of every later deadline; bidders' clients wait for the latest."""
     notices = await request.app[OPENING].postponements(request.match_info["tender_id"])
@@ -57,6 +62,7 @@ NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 @routes.get("/api/tenders/{tender_id}/deadline")
+@answers(DeadlineStatement)
 async def deadline_statement(request: web.Request) -> web.Response:
     """The deadline in force now, signed over the client's nonce (so it cannot be replayed).
 

@@ -13,12 +13,13 @@ from aiohttp import web
 
 from bidopen.errors import HubError
 from bidopen.http.auth import client_address
-from bidopen.http.declared import reads
+from bidopen.http.declared import answers, reads
 from bidopen.http.parsing import check_declared, read_limited
 from bidopen.video.errors import InvalidOffer, RelayClosed, ViewerLimitReached
 from bidopen.video.peer import SdpOffer
 from bidopen.video.ratelimit import RequestRate
 from bidopen.video.relays import VideoRelays
+from bidopen.wire.answers import PublisherStatus, VideoAnswer, VideoStatus
 from bidopen.wire.bodies import VideoOffer
 from bidopen.wire.decoding import decode_body
 
@@ -77,6 +78,7 @@ class _VideoViews:
         self._view_rate = RequestRate(settings.view_requests_per_minute, settings.view_burst)
 
     @reads(VideoOffer)
+    @answers(VideoAnswer)
     async def publish(self, request: web.Request) -> web.Response:
         session_id = await self._authorized(request)
         offer = await self._offer(request)
@@ -84,12 +86,14 @@ class _VideoViews:
             published = await self._relays.publish(session_id, offer)
         return _answer(published.answer, publisher=published.publisher_id)
 
+    @answers(PublisherStatus)
     async def publisher(self, request: web.Request) -> web.Response:
         session_id = await self._authorized(request)
         status = self._relays.status(session_id)
         body = {**status.to_json(), "publisher": self._relays.publisher_id(session_id)}
         return web.json_response(body, headers=_NO_STORE)
 
+    @answers(VideoStatus)
     async def stop(self, request: web.Request) -> web.Response:
         session_id = await self._authorized(request)
         publisher_id = request.query.get("publisher")
@@ -103,6 +107,7 @@ class _VideoViews:
         return web.json_response(self._relays.status(session_id).to_json(), headers=_NO_STORE)
 
     @reads(VideoOffer)
+    @answers(VideoAnswer)
     async def view(self, request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
         if not self._view_rate.allow(client_address(request), self._clock()):
@@ -115,6 +120,7 @@ class _VideoViews:
             raise _full(full, self._relays.settings.watch_elsewhere, session_id) from None
         return _answer(answer)
 
+    @answers(VideoStatus)
     async def state(self, request: web.Request) -> web.Response:
         status = self._relays.status(request.match_info["session_id"])
         return web.json_response(status.to_json(), headers=_NO_STORE)

@@ -287,7 +287,10 @@ class RecordAbortion(Message, frozen=True):
 class OpeningRecord(Message, frozen=True):
     """`opening-record`: everything the opening decided, settled when confirmation closed."""
 
-    format: Literal["bidopen-opening-record/2"]
+    format: Annotated[
+        Literal["bidopen-opening-record/2", "bidopen-opening-record/3"],
+        Meta(description="3 names the tender's organisation; 2 (older) the host account."),
+    ]
     tender: RecordTender
     lots: Annotated[list[RecordLot], Meta(description="In tender order.")]
     readout_items: Annotated[list[RecordReadoutItem], Meta(description="What was read out.")]

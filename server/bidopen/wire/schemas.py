@@ -9,30 +9,40 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import msgspec
 
 from bidopen.service.views import BIDDER, HOST, NAMED_AFTER_READ_OUT, NUMBERED, PUBLIC, REDACTED
 from bidopen.session.events import EVENT_TYPES
-from bidopen.wire import bodies, messages
+from bidopen.wire import answers, bodies, messages
+
+
+def _declared_in(module: ModuleType, *, base: type[Any]) -> dict[str, type[Any]]:
+    """The Structs a module declares (not those it imports), its base left out."""
+    return {
+        name: cls
+        for name, cls in vars(module).items()
+        if isinstance(cls, type)
+        and issubclass(cls, msgspec.Struct)
+        and cls.__module__ == module.__name__
+        and cls is not base
+        and not name.startswith("_")
+    }
+
 
 # Requests: what the hub reads (REST bodies, socket auth and messages).
-REQUESTS: dict[str, type[Any]] = {
-    name: cls
-    for name, cls in vars(bodies).items()
-    if isinstance(cls, type)
-    and issubclass(cls, msgspec.Struct)
-    and cls.__module__ == bodies.__name__
-    and cls is not bodies.Body
-}
-# Answers: what the hub sends (errors, signed documents and their payloads, socket events).
+REQUESTS: dict[str, type[Any]] = _declared_in(bodies, base=bodies.Body)
+# Answers: what the hub sends (errors, signed documents and their payloads, socket events,
+# the successful REST answers).
 ANSWERS: dict[str, type[Any]] = {
     "ErrorBody": messages.ErrorBody,
     "SignedDocument": messages.SignedDocument,
     "EventMessage": messages.EventMessage,
     "SnapshotMessage": messages.SnapshotMessage,
     **{cls.__name__: cls for cls in messages.PAYLOADS.values()},
+    **_declared_in(answers, base=messages.Message),
 }
 
 
