@@ -71,6 +71,7 @@ async def test_the_bidder_room_names_and_marks_each_refused_field(
     browsers: Browsers, hub_process: Any, tmp_path: Path
 ) -> None:
     tender = await new_tender(hub_process, "城南污水处理厂提标改造工程")
+    other = await new_tender(hub_process, "城南污水处理厂二期工程")
     page = await browsers.page("bidder")
     await page.goto(f"/bidder?tender={tender}")
 
@@ -130,6 +131,11 @@ async def test_the_bidder_room_names_and_marks_each_refused_field(
     await page.click("#submit-button")
     await expect(submit).to_contain_text('"Bid price (CNY)" must be an amount in yuan')
     await expect(price).to_have_attribute("aria-invalid", "true")
+    # Another tender opened: what was said of this one's form is no longer true there.
+    await page.select_option("#tender-select", other)
+    await expect(page.locator("#tender-heading")).to_have_text("城南污水处理厂二期工程")
+    await expect(submit).to_be_hidden()
+    await expect(price).not_to_have_attribute("aria-invalid", "true")
 
 
 async def test_the_host_form_speaks_of_labels_numbers_lots_and_marks_what_to_fix(

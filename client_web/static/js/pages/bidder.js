@@ -278,6 +278,9 @@ async function selectTender(tenderId) {
   lastPhase = null;
   room.tenderId = tenderId;
   room.signedDeadline = null;
+  // What the cards said (and the fields they marked) was about the tender left behind.
+  for (const id of ["submit-message", "decrypt-message", "confirm-message"]) clearMessage(byId(id));
+  show(byId("submit-sealed-values"), false);
   const url = new URL(location.href);
   url.searchParams.set("tender", tenderId);
   history.replaceState(null, "", url);
