@@ -324,6 +324,8 @@ async def opening_in_decryption(
     lots: list[str] | None = None,
     lead_s: float | None = None,
     ceiling: str | None = None,
+    tenderer: str | None = None,
+    agency: str | None = None,
 ) -> ScriptedOpening:
     """Create a tender, have one scripted bidder per price seal and submit (bidder n is
     `names[n]`, default 投标人n有限公司, in lot `lots[n]`, default "1"), pass the deadline and
@@ -346,6 +348,8 @@ async def opening_in_decryption(
             LotSpec(id=lot, name=f"第{lot}标段", ceiling=ceiling) for lot in dict.fromkeys(lots)
         ),
         deadline=soon(lead_s),
+        tenderer=tenderer,
+        agency=agency,
     )
     tender = (await host.create_tender(draft)).id
     bidders = []

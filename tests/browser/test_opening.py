@@ -238,7 +238,15 @@ async def test_whole_opening_across_browsers(
     # A confirms; B objects, the host answers on the spot, then B confirms too.
     await a.click("#confirm-button")
     await expect(a.locator("#confirm-message")).to_have_class("message ok")
-    await b.fill("#objection-text", "乙方工期应为150日历天，请核对。")
+    # An empty objection is refused on its field, marked and focused, until B writes it.
+    objection = b.locator("#objection-text")
+    await b.click("#objection-form button[type=submit]")
+    await expect(b.locator("#confirm-message")).to_have_text("请填写异议内容。")
+    await expect(objection).to_have_attribute("aria-invalid", "true")
+    await expect(objection).to_be_focused()
+    await objection.fill("乙方工期应为150日历天，请核对。")
+    await expect(objection).not_to_have_attribute("aria-invalid", "true")
+    await expect(b.locator("#confirm-message")).to_be_hidden()
     await b.click("#objection-form button[type=submit]")
     await expect(b.locator("#confirm-message")).to_have_class("message ok")
     # The hall sees the objection at once, and who raised it (the read-out named every bidder),

@@ -290,6 +290,15 @@ async def test_host_texts_say_what_is_true(module_browser: Browsers) -> None:
                          m.nextLotNumber(["east"])]""",
     )
     assert numbers == [2, 4, 1]
+    # The host names read-out items by their labels; keys are made from the English label.
+    keys = await run(
+        page,
+        "/static/js/host/tender-form.js",
+        """async (m) => [m.itemKey("Warranty (months)", new Set(), 3),
+                         m.itemKey("Warranty (months)", new Set(["warranty_months"]), 4),
+                         m.itemKey("99 % 合格率", new Set(), 5), m.itemKey("", new Set(), 6)]""",
+    )
+    assert keys == ["warranty_months", "warranty_months_2", "item_5", "item_6"]
     # A closing where everyone confirmed does not say "deemed to accept: —".
     lines = await run(
         page,

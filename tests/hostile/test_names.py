@@ -108,6 +108,8 @@ async def test_the_hub_refuses_hidden_characters_and_look_alikes(
         }
         status, answer = await api.call("POST", "/api/tenders", headers=api.host_auth, json=body)
         assert (status, answer["error"]["code"]) == (422, "text_refused"), field
+        # The refusal names the member, so a form can mark its control.
+        assert answer["error"]["field"] == {"title": "title", "lots": "lots[0].name"}[field]
     status, answer = await api.host(
         tender["id"],
         "reschedule",

@@ -78,16 +78,30 @@ export function pathParameter(prefix) {
   return at >= 0 && parts[at + 1] ? decodeURIComponent(parts[at + 1]) : null;
 }
 
-/** Show a message box (`kind`: info, ok, warn, error); its text is set as text, never HTML. */
-export function showMessage(node, text, kind = "info") {
-  node.className = `message ${kind === "info" ? "" : kind}`.trim();
-  node.textContent = text;
-  node.hidden = false;
+/**
+ * A refusal the page makes itself, before asking the hub: `field` names the refused member as
+ * the hub would (`org_name`, `lots[1].ceiling`) and the message already says which it is.
+ */
+export class FieldRefusal extends Error {
+  constructor(field, message) {
+    super(message);
+    this.name = "FieldRefusal";
+    this.field = field;
+  }
 }
 
-/** The control of `form` a refused member names: `reason`, `text`, or `lots[0].id` (the first
- *  control named `lot-id`, `id` or `lots`), if the form has one. */
+/** The control of `form` a refused member names: `reason`, `text`, or `lots[1].id` (the second
+ *  control named `lot-id` or marked `data-field="lots.id"`; the first one named `id` or `lots`),
+ *  if the form has one. */
 function controlFor(form, field) {
+  const indexed = /^([A-Za-z_]+)\[(\d+)\]\.([A-Za-z_]+)$/.exec(field);
+  if (indexed) {
+    const [, list, index, member] = indexed;
+    const rows = form.querySelectorAll(
+      `[name="${CSS.escape(`${list.replace(/s$/, "")}-${member}`)}"], [data-field="${CSS.escape(`${list}.${member}`)}"]`,
+    );
+    if (rows[Number(index)]) return rows[Number(index)];
+  }
   const parts = field.split(/[.[\]]+/).filter(Boolean);
   const names = [field, parts.at(-1), parts[0], `${parts[0]?.replace(/s$/, "")}-${parts.at(-1)}`];
   for (const name of names) {
@@ -98,32 +112,63 @@ function controlFor(form, field) {
   return null;
 }
 
+/** A control's label as people read it (without the hint beside it). */
+function labelOf(control) {
+  const label = control?.labels?.[0];
+  if (!label) return "";
+  const copy = label.cloneNode(true);
+  for (const hint of copy.querySelectorAll(".hint")) hint.remove();
+  return copy.textContent.trim();
+}
+
+/** Controls marked invalid by the message in `node`. */
+function markedBy(node) {
+  return node.id ? [...document.querySelectorAll(`[aria-errormessage="${CSS.escape(node.id)}"]`)] : [];
+}
+
+function unmark(control) {
+  control.removeAttribute("aria-invalid");
+  control.removeAttribute("aria-errormessage");
+}
+
 /**
- * Show a refusal of the hub in `node`. When it names a field, the message says which (by its
- * label in `form`, else by the member's name) and the control is marked invalid and focused;
- * the mark and the message go away as soon as that field is edited, when they stop being true.
+ * Show a refusal in `node`: of the hub (its error object) or of the page (a `FieldRefusal`).
+ * When it names a field, the control is found in `form`, marked invalid and focused, and the
+ * hub's message (which cannot know the form) is prefixed with the control's label (else the
+ * member's name); the mark and the message go away as soon as that field is edited, or when
+ * the message is cleared or replaced, when they stop being true.
  */
 export function showRefusal(node, error, form = null) {
   const field = error?.field;
   const control = field && form ? controlFor(form, field) : null;
-  const label = control?.labels?.[0]?.textContent.trim() || field;
+  const label = error instanceof FieldRefusal ? "" : labelOf(control) || field;
   const text = label ? t("error.in_field", { field: label, message: describeError(error) }) : describeError(error);
   showMessage(node, text, "error");
   if (!control) return;
   if (!node.id) node.id = `refusal-${Math.random().toString(36).slice(2)}`;
   control.setAttribute("aria-invalid", "true");
   control.setAttribute("aria-errormessage", node.id);
-  control.focus();
+  if (!control.closest("[hidden]")) control.focus();
   const healed = () => {
-    control.removeAttribute("aria-invalid");
-    control.removeAttribute("aria-errormessage");
+    if (control.getAttribute("aria-errormessage") !== node.id) return;
+    unmark(control);
     if (node.textContent === text) clearMessage(node);
   };
   control.addEventListener("input", healed, { once: true });
   control.addEventListener("change", healed, { once: true });
 }
 
+/** Show a message box (`kind`: info, ok, warn, error); its text is set as text, never HTML.
+ *  Controls an earlier refusal in it marked are no longer so. */
+export function showMessage(node, text, kind = "info") {
+  for (const control of markedBy(node)) unmark(control);
+  node.className = `message ${kind === "info" ? "" : kind}`.trim();
+  node.textContent = text;
+  node.hidden = false;
+}
+
 export function clearMessage(node) {
+  for (const control of markedBy(node)) unmark(control);
   node.hidden = true;
   node.className = "message";
   node.textContent = "";

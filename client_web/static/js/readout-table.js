@@ -20,6 +20,14 @@ export function outcomeText(status, cause, itemKey, items) {
   return aside(shown, tOr(`cause.${cause}`, cause, { item: label }));
 }
 
+/** A canonical amount as people read it: the figures with separators, beneath them 大写. */
+export function amountParts(amount) {
+  return [
+    el("span", { class: "amount-figures", text: formatAmount(amount) }),
+    el("span", { class: "amount-capitals", attrs: { lang: "zh-CN" }, text: amountInCapitals(amount) }),
+  ];
+}
+
 /**
  * One read-out value: an amount with separators and, beneath, in capitals (大写);
  * an amount above the lot's ceiling is flagged. Anything else as read out.
@@ -30,8 +38,7 @@ export function readoutValue(item, value, { aboveCeiling = false } = {}) {
   return el(
     "td",
     { class: `num amount${aboveCeiling ? " above-ceiling" : ""}`, dataset: { value } },
-    el("span", { class: "amount-figures", text: formatAmount(value) }),
-    el("span", { class: "amount-capitals", attrs: { lang: "zh-CN" }, text: amountInCapitals(value) }),
+    amountParts(value),
     aboveCeiling ? el("span", { class: "badge warn ceiling-flag", text: t("readout.above_ceiling") }) : null,
   );
 }

@@ -5,6 +5,7 @@ import { byId, download, el, replaceChildren, setText, show } from "./dom.js";
 import { t } from "./i18n.js";
 import { outcomeText } from "./readout-table.js";
 import { loadPublishedRecord } from "./record.js";
+import { partyFacts } from "./tender-facts.js";
 
 /** What the record says of a bidder's stance on it: confirmed, deemed to accept, or nothing. */
 function stance(payload, bidder) {
@@ -74,7 +75,8 @@ export function hashGroups(hex) {
 
 /**
  * The card of a published record: `#record-hash`, `#record-verified` and, where
- * the page has one, `#record-summary` (the bids table). The record is fetched
+ * the page has them, `#record-parties` (its parties and ceilings, a `<dl>`) and
+ * `#record-summary` (the bids table). The record is fetched
  * and verified once per announced hash; `render` may be called with every view.
  */
 export class RecordCard {
@@ -110,6 +112,9 @@ export class RecordCard {
   renderLoaded() {
     const loaded = this.record;
     setText(byId("record-verified"), loaded ? t(loaded.verified ? "screen.record_verified" : "screen.record_unverified") : "");
+    // The record's parties and ceilings, as signed (a record older than them states none).
+    const parties = document.getElementById("record-parties");
+    if (parties) replaceChildren(parties, loaded?.payload ? partyFacts(loaded.payload.tender, loaded.payload.lots) : null);
     const summary = document.getElementById("record-summary");
     if (summary) replaceChildren(summary, loaded?.payload ? recordBidsTable(loaded.payload) : null);
   }

@@ -69,6 +69,7 @@ def clean_text(value: Any, where: str) -> Any:
                 f"{where or 'The body'} holds {bad}, an invisible, control or "
                 "direction-changing character.",
                 f"{where or '请求体'} 含有不可见字符、控制字符或改变文字方向的字符（{bad}）。",
+                field=where or None,
             )
         return text
     if isinstance(value, msgspec.Struct):

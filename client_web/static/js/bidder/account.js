@@ -10,12 +10,16 @@ import {
 } from "/static/vendor/bidseal.bundle.js";
 import { ApiError } from "../api.js";
 import { t } from "../i18n.js";
+import { FieldRefusal } from "../page.js";
 import { saveKeyFile } from "../vault.js";
 
-/** A problem the bidder can fix (wrong passphrase, wrong file, mismatched key), in their language. */
-export class AccountError extends Error {
-  constructor(key, vars = {}) {
-    super(t(key, vars));
+/**
+ * A problem the bidder can fix (wrong passphrase, wrong file, mismatched key), in their
+ * language; `field` names the control to fix (`passphrase`, `key_file`, `bidder_id`), if one.
+ */
+export class AccountError extends FieldRefusal {
+  constructor(key, vars = {}, field = null) {
+    super(field, t(key, vars));
     this.name = "AccountError";
     this.key = key;
   }
@@ -24,21 +28,21 @@ export class AccountError extends Error {
 const MIN_PASSPHRASE = 8;
 
 export function checkNewPassphrase(passphrase, repeated) {
-  if (passphrase.length < MIN_PASSPHRASE) throw new AccountError("account.passphrase_short", { n: MIN_PASSPHRASE });
-  if (passphrase !== repeated) throw new AccountError("account.passphrase_mismatch");
+  if (passphrase.length < MIN_PASSPHRASE) throw new AccountError("account.passphrase_short", { n: MIN_PASSPHRASE }, "passphrase");
+  if (passphrase !== repeated) throw new AccountError("account.passphrase_mismatch", {}, "passphrase_repeat");
 }
 
 /** Read a key file's text (from a File or a stored string); any unreadable content is one error. */
 export async function keyFileText(source) {
   if (typeof source === "string") return source;
-  if (!source) throw new AccountError("account.choose_key_file");
-  if (source.size > 64 * 1024) throw new AccountError("account.key_file_unreadable");
+  if (!source) throw new AccountError("account.choose_key_file", {}, "key_file");
+  if (source.size > 64 * 1024) throw new AccountError("account.key_file_unreadable", {}, "key_file");
   // Not source.text(): it drops a byte-order mark and replaces bad UTF-8, so the
   // browser would open files the command line refuses (JSON profile, format 0.1).
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(await source.arrayBuffer());
   } catch {
-    throw new AccountError("account.key_file_unreadable");
+    throw new AccountError("account.key_file_unreadable", {}, "key_file");
   }
 }
 
@@ -50,8 +54,9 @@ export async function unlockKeys(text, passphrase) {
   try {
     return await importPrivateKeyFile(text, passphrase);
   } catch (error) {
+    // The passphrase is what a bidder most often gets wrong; the message names the file too.
     if (error instanceof KeyFileError || error instanceof TypeError) {
-      throw new AccountError("account.key_file_unreadable");
+      throw new AccountError("account.key_file_unreadable", {}, "passphrase");
     }
     throw error;
   }
@@ -83,7 +88,7 @@ export async function register(api, { orgName, contact, passphrase, existingKeyF
       public_bundle: publicBundle(keys),
     });
   } catch (error) {
-    if (error instanceof ApiError && error.code === "conflict") throw new AccountError("account.key_registered");
+    if (error instanceof ApiError && error.code === "conflict") throw new AccountError("account.key_registered", {}, "key_file");
     throw error;
   }
   await saveKeyFile({ bidderId: created.bidder_id, orgName, keyFileText: text });
@@ -100,7 +105,7 @@ export async function logIn(api, bidderId, keys) {
   try {
     issued = await api.post(`${path}/challenge`, {});
   } catch (error) {
-    if (error instanceof ApiError && error.code === "bidder_not_found") throw new AccountError("account.unknown_bidder");
+    if (error instanceof ApiError && error.code === "bidder_not_found") throw new AccountError("account.unknown_bidder", {}, "bidder_id");
     throw error;
   }
   if (issued.audience !== location.origin) {
@@ -111,7 +116,7 @@ export async function logIn(api, bidderId, keys) {
     const { token } = await api.post(`${path}/login`, { challenge: issued.challenge, signature });
     return token;
   } catch (error) {
-    if (error instanceof ApiError && error.code === "signature_invalid") throw new AccountError("account.key_not_this_bidder");
+    if (error instanceof ApiError && error.code === "signature_invalid") throw new AccountError("account.key_not_this_bidder", {}, "key_file");
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import { b64uEncode, parseSealed, unwrapDataKey } from "/static/vendor/bidseal.b
 import { describeError } from "../api.js";
 import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { aside, t, tOr } from "../i18n.js";
-import { busy, clearMessage, showMessage, when } from "../page.js";
+import { FieldRefusal, busy, clearMessage, showMessage, showRefusal, when } from "../page.js";
 import { readoutTables } from "../readout-table.js";
 import { lotName, progress } from "../session-view.js";
 import { loadSealedBid } from "../vault.js";
@@ -63,7 +63,7 @@ export class OpeningCard {
       this.room.signedInHere.add(this.room.tenderId);
       this.render(this.room.view);
     } catch (error) {
-      showMessage(this.decryptMessage, describeError(error), "error");
+      showRefusal(this.decryptMessage, error);
     }
   }
 
@@ -169,24 +169,22 @@ export class OpeningCard {
       await this.room.api.post(this.sessionPath("/bidder/confirm"), {});
       showMessage(this.confirmMessage, t("confirm.done"), "ok");
     } catch (error) {
-      showMessage(this.confirmMessage, describeError(error), "error");
+      showRefusal(this.confirmMessage, error);
     }
   }
 
   async object() {
     clearMessage(this.confirmMessage);
+    const form = byId("objection-form");
     const text = byId("objection-text").value.trim();
-    if (!text) {
-      showMessage(this.confirmMessage, t("objection.empty"), "error");
-      return;
-    }
     const lot = byId("objection-lot").value || null;
     try {
+      if (!text) throw new FieldRefusal("text", t("objection.empty"));
       await this.room.api.post(this.sessionPath("/bidder/object"), { lot, text });
       byId("objection-text").value = "";
       showMessage(this.confirmMessage, t("objection.sent"), "ok");
     } catch (error) {
-      showMessage(this.confirmMessage, describeError(error), "error");
+      showRefusal(this.confirmMessage, error, form);
     }
   }
 

@@ -1,10 +1,9 @@
 // The rehearsal: unwrap a test envelope with the real key days before the opening.
 
 import { b64uEncode, openRehearsalEnvelope } from "/static/vendor/bidseal.bundle.js";
-import { describeError } from "../api.js";
 import { byId } from "../dom.js";
 import { t } from "../i18n.js";
-import { busy, clearMessage, showMessage, when } from "../page.js";
+import { busy, clearMessage, showMessage, showRefusal, when } from "../page.js";
 
 /**
  * The server wraps a random key to the bidder's registered encryption key;
@@ -39,7 +38,7 @@ export class RehearsalCard {
       }
       showMessage(this.message, t("rehearsal.passed", { at: when(this.room.clock.now()) }), "ok");
     } catch (error) {
-      showMessage(this.message, describeError(error), "error");
+      showRefusal(this.message, error);
     }
   }
 }

@@ -4,7 +4,7 @@ import { parseSealed, verifySignedDocument } from "/static/vendor/bidseal.bundle
 import { describeError } from "../api.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
 import { currentLanguage, formatBytes, t, tOr } from "../i18n.js";
-import { busy, clearMessage, itemLabel, showMessage, when } from "../page.js";
+import { FieldRefusal, busy, clearMessage, itemLabel, showMessage, showRefusal, when } from "../page.js";
 import { trustedServerKey } from "../record.js";
 import { sealInWorker } from "../sealing.js";
 import { saveSealedBid } from "../vault.js";
@@ -20,18 +20,19 @@ function sameBytes(a, b) {
 /**
  * The read-out items to seal, each of its type (an amount gets its two decimals); a value
  * not of its type (`三百二十万`, `8,650,000`, `-1`) is refused here, naming the item, and
- * is never sealed. Items of tenders made before types were kept are text.
+ * is never sealed (a `FieldRefusal` naming the item's key, its input's name). Items of tenders
+ * made before types were kept are text.
  */
 export function readItems(tender, inputs) {
   const items = {};
   for (const item of tender.readout_items) {
     const label = itemLabel(item, currentLanguage());
     const value = (inputs.get(item.key)?.value ?? "").trim();
-    if (!value) throw new Error(t("submit.item_missing", { item: label }));
+    if (!value) throw new FieldRefusal(item.key, t("submit.item_missing", { item: label }));
     try {
       items[item.key] = normalize(item.type ?? "text", value, item.max_length ?? MAX_ITEM_LENGTH);
     } catch (error) {
-      throw new Error(t(`submit.item_${error.message}`, { item: label, max: item.max_length ?? MAX_ITEM_LENGTH }));
+      throw new FieldRefusal(item.key, t(`submit.item_${error.message}`, { item: label, max: item.max_length ?? MAX_ITEM_LENGTH }));
     }
   }
   return items;
@@ -162,13 +163,13 @@ export class SubmissionCard {
       this.renderMode();
       await this.room.onChanged();
     } catch (error) {
-      showMessage(this.message, describeError(error), "error");
+      showRefusal(this.message, error, this.form);
     }
   }
 
   async sealHere(context, keys) {
     const document = byId("submit-document").files[0];
-    if (!document) throw new Error(t("submit.choose_document"));
+    if (!document) throw new FieldRefusal("document", t("submit.choose_document"));
     const items = readItems(this.room.tender, this.itemInputs);
     setProgress("seal", 0, document.size);
     const sealed = await sealInWorker({
@@ -188,13 +189,19 @@ export class SubmissionCard {
    */
   async checkSealedFile(context, keys) {
     const file = byId("submit-sealed").files[0];
-    if (!file) throw new Error(t("submit.choose_sealed"));
-    const sealed = await parseSealed(file);
+    if (!file) throw new FieldRefusal("sealed", t("submit.choose_sealed"));
+    let sealed;
+    try {
+      sealed = await parseSealed(file);
+    } catch (error) {
+      if (error?.name === "InvalidSealedBidError") throw new FieldRefusal("sealed", t("error.invalid_sealed_bid"));
+      throw error;
+    }
     const { tender, lot, bidder } = sealed.context;
     if (tender !== context.tender || lot !== context.lot || bidder !== context.bidder) {
-      throw new Error(t("submit.sealed_other_context", { tender, lot, bidder }));
+      throw new FieldRefusal("sealed", t("submit.sealed_other_context", { tender, lot, bidder }));
     }
-    if (!sameBytes(sealed.header.signerKey, keys.signingPoint)) throw new Error(t("submit.sealed_other_key"));
+    if (!sameBytes(sealed.header.signerKey, keys.signingPoint)) throw new FieldRefusal("sealed", t("submit.sealed_other_key"));
     return { blob: file, bidSha256: sealed.bidSha256, size: file.size };
   }
 

@@ -3,6 +3,7 @@
 
 import { byId, el } from "../dom.js";
 import { t } from "../i18n.js";
+import { FieldRefusal } from "../page.js";
 import { normalize } from "../readout-values.js";
 
 const DEFAULT_ITEMS = [
@@ -46,6 +47,19 @@ function field(labelKey, input) {
   return el("div", {}, el("label", { htmlFor: input.id, text: t(labelKey) }), input);
 }
 
+/**
+ * The key of a read-out item (what a bidder's summary file names it by): from its English
+ * label (`Warranty (months)` -> `warranty_months`), else `item_N`, and never one already taken.
+ * The host sees labels only; the keys of the usual items stay `price` and `duration_days`.
+ */
+export function itemKey(labelEn, taken, n) {
+  const slug = labelEn.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^[^a-z]+|_+$/g, "").slice(0, 32).replace(/_+$/, "");
+  const base = slug || `item_${n}`;
+  let key = base;
+  for (let again = 2; taken.has(key); again += 1) key = `${base}_${again}`;
+  return key;
+}
+
 /** The lot number after the highest one given (ids that are not numbers are passed over). */
 export function nextLotNumber(ids) {
   return Math.max(0, ...ids.map((id) => (/^\d+$/.test(id.trim()) ? Number(id) : 0))) + 1;
@@ -68,11 +82,11 @@ function itemRow(container, item = { key: "", label_zh: "", label_en: "", type: 
     { name: "item-type" },
     ITEM_TYPES.map((name) => el("option", { value: name, text: t(`create.item_type_${name}`), selected: name === item.type })),
   );
-  const row = el("div", { class: "item-row" });
+  // An item's key is kept, not shown: the usual items keep theirs, new ones get one at creation.
+  const row = el("div", { class: "item-row", dataset: { key: item.key } });
   row.append(
-    field("create.item_key", el("input", { name: "item-key", value: item.key, required: true, maxLength: 32, spellcheck: false })),
-    field("create.item_zh", el("input", { name: "item-zh", value: item.label_zh, required: true, maxLength: 300, lang: "zh-CN" })),
-    field("create.item_en", el("input", { name: "item-en", value: item.label_en, required: true, maxLength: 300, lang: "en" })),
+    field("create.item_zh", el("input", { name: "item-zh", value: item.label_zh, required: true, maxLength: 300, lang: "zh-CN", dataset: { field: "readout_items.label_zh" } })),
+    field("create.item_en", el("input", { name: "item-en", value: item.label_en, required: true, maxLength: 300, lang: "en", dataset: { field: "readout_items.label_en" } })),
     field("create.item_type", type),
     removable(row, container),
   );
@@ -107,37 +121,54 @@ export function bindTenderForm() {
   byId("add-item").addEventListener("click", () => itemRow(byId("item-rows")));
 }
 
-/** The request body of POST /api/tenders, or an Error naming the first thing to fix. */
+/** The request body of POST /api/tenders, or a `FieldRefusal` naming the first thing to fix. */
 export function readTenderForm() {
   const title = byId("create-title").value.trim();
-  if (!title) throw new Error(t("create.title_missing"));
+  if (!title) throw new FieldRefusal("title", t("create.title_missing"));
   const lots = [...byId("lot-rows").children].map((row) => ({
     id: row.querySelector('[name="lot-id"]').value.trim(),
     name: row.querySelector('[name="lot-name"]').value.trim(),
     ceiling: row.querySelector('[name="lot-ceiling"]').value.trim(),
   }));
-  if (lots.some((lot) => !lot.id || !lot.name)) throw new Error(t("create.lot_missing"));
-  for (const lot of lots) {
+  lots.forEach((lot, i) => {
+    if (!lot.id) throw new FieldRefusal(`lots[${i}].id`, t("create.lot_missing"));
+    if (!lot.name) throw new FieldRefusal(`lots[${i}].name`, t("create.lot_missing"));
+  });
+  lots.forEach((lot, i) => {
     if (!lot.ceiling) {
       delete lot.ceiling;
-      continue;
+      return;
     }
     try {
       lot.ceiling = normalize("amount", lot.ceiling);
     } catch {
-      throw new Error(t("create.ceiling_invalid", { lot: lot.name }));
+      throw new FieldRefusal(`lots[${i}].ceiling`, t("create.ceiling_invalid", { lot: lot.name }));
     }
-  }
-  if (new Set(lots.map((lot) => lot.id)).size !== lots.length) throw new Error(t("create.lot_duplicate"));
-  const readoutItems = [...byId("item-rows").children].map((row) => ({
-    key: row.querySelector('[name="item-key"]').value.trim(),
+  });
+  const twice = lots.findIndex((lot, i) => lots.findIndex((other) => other.id === lot.id) !== i);
+  if (twice >= 0) throw new FieldRefusal(`lots[${twice}].id`, t("create.lot_duplicate"));
+  const rows = [...byId("item-rows").children];
+  const readoutItems = rows.map((row, i) => ({
+    key: row.dataset.key ?? "",
     label_zh: row.querySelector('[name="item-zh"]').value.trim(),
     label_en: row.querySelector('[name="item-en"]').value.trim(),
     type: row.querySelector('[name="item-type"]').value,
+    row: i,
   }));
-  if (readoutItems.some((item) => !item.key || !item.label_zh || !item.label_en)) throw new Error(t("create.item_missing"));
+  for (const item of readoutItems) {
+    if (!item.label_zh) throw new FieldRefusal(`readout_items[${item.row}].label_zh`, t("create.item_missing"));
+    if (!item.label_en) throw new FieldRefusal(`readout_items[${item.row}].label_en`, t("create.item_missing"));
+  }
+  const taken = new Set(readoutItems.map((item) => item.key).filter(Boolean));
+  for (const item of readoutItems) {
+    if (!item.key) {
+      item.key = itemKey(item.label_en, taken, item.row + 1);
+      taken.add(item.key);
+    }
+    delete item.row;
+  }
   const deadline = beijingInstant(byId("create-deadline").value);
-  if (!deadline) throw new Error(t("create.deadline_missing"));
+  if (!deadline) throw new FieldRefusal("deadline", t("create.deadline_missing"));
   const body = {
     title,
     lots,

@@ -21,6 +21,7 @@ import {
   phaseName,
   showCountdown,
   showMessage,
+  showRefusal,
   when,
 } from "../page.js";
 import { RecordCard } from "../record-view.js";
@@ -153,7 +154,7 @@ async function submitLogin() {
       text = stored.keyFileText;
     } else {
       bidderId = byId("login-bidder-id").value.trim();
-      if (!bidderId) throw new AccountError("account.bidder_id_missing");
+      if (!bidderId) throw new AccountError("account.bidder_id_missing", {}, "bidder_id");
       text = await keyFileText(byId("login-key-file").files[0]);
     }
     const keys = await unlockKeys(text, passphrase);
@@ -163,7 +164,7 @@ async function submitLogin() {
     await enterWorkspace({ bidderId, orgName: me.org_name, keys, keyFileText: text });
   } catch (error) {
     api.token = null;
-    showMessage(message, describeError(error), "error");
+    showRefusal(message, error, byId("login-form"));
   } finally {
     byId("login-passphrase").value = "";
   }
@@ -186,12 +187,12 @@ async function submitRegister() {
   const contact = byId("reg-contact").value.trim();
   const passphrase = byId("reg-passphrase").value;
   try {
-    if (!orgName) throw new AccountError("account.org_missing");
-    if (!contact) throw new AccountError("account.contact_missing");
+    if (!orgName) throw new AccountError("account.org_missing", {}, "org_name");
+    if (!contact) throw new AccountError("account.contact_missing", {}, "contact");
     let existingKeyFile = null;
     if (registerUsesFile()) {
       existingKeyFile = byId("reg-key-file").files[0];
-      if (!existingKeyFile) throw new AccountError("account.choose_key_file");
+      if (!existingKeyFile) throw new AccountError("account.choose_key_file", {}, "key_file");
     } else {
       checkNewPassphrase(passphrase, byId("reg-passphrase2").value);
     }
@@ -205,7 +206,7 @@ async function submitRegister() {
     const notice = byId("key-notice");
     showMessage(notice, t(made.generated ? "account.registered_generated" : "account.registered", { id: made.bidderId }), made.generated ? "warn" : "ok");
   } catch (error) {
-    showMessage(message, describeError(error), "error");
+    showRefusal(message, error, byId("register-form"));
   } finally {
     byId("reg-passphrase").value = "";
     byId("reg-passphrase2").value = "";
@@ -277,6 +278,9 @@ async function selectTender(tenderId) {
   lastPhase = null;
   room.tenderId = tenderId;
   room.signedDeadline = null;
+  // What the cards said (and the fields they marked) was about the tender left behind.
+  for (const id of ["submit-message", "decrypt-message", "confirm-message"]) clearMessage(byId(id));
+  show(byId("submit-sealed-values"), false);
   const url = new URL(location.href);
   url.searchParams.set("tender", tenderId);
   history.replaceState(null, "", url);

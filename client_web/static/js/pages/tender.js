@@ -9,6 +9,7 @@ import { objectionItems } from "../objection-list.js";
 import { bootPage, clearMessage, itemLabel, pathParameter, phaseName, showCountdown, showMessage, when } from "../page.js";
 import { RecordCard } from "../record-view.js";
 import { resultArticle } from "../result-view.js";
+import { partyFacts } from "../tender-facts.js";
 import { REFRESH_ON, applyEvent } from "../session-view.js";
 import { mountVideoPanel } from "../video-panel.js";
 
@@ -35,10 +36,9 @@ function renderFacts() {
     [t("tender.lots"), listed(tender.lots.map((lot) => isolate(lot.name)))],
     [t("tender.readout_items"), listed(tender.readout_items.map((item) => isolate(itemLabel(item, language))))],
   ];
-  replaceChildren(
-    byId("tender-facts"),
-    facts.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value, attrs: { dir: "auto" } })]),
-  );
+  const pairs = (list) => list.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value, attrs: { dir: "auto" } })]);
+  // The parties and each lot's ceiling (as the record will state them) after the code.
+  replaceChildren(byId("tender-facts"), pairs(facts.slice(0, 2)), partyFacts(tender.parties, tender.lots), pairs(facts.slice(2)));
 }
 
 /** The session's countdown; once a result is out, its publicity period's. */
