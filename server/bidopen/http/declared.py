@@ -25,6 +25,7 @@ _ANSWERS = "__bidopen_answers__"
 JSON = "application/json"
 OCTETS = "application/octet-stream"
 TEXT = "text/plain; charset=utf-8"
+PDF = "application/pdf"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from aiohttp import web
 
 from bidopen.appkeys import ACCOUNTS, BIDDING, DATABASE, OPENING, PRINTER, PUBLIC_LOG, SIGNER
 from bidopen.http.auth import require
+from bidopen.http.declared import PDF, answers
 from bidopen.printing.receipt import render_receipt
 from bidopen.printing.record import render_record
 from bidopen.printing.result import render_result
@@ -43,6 +44,7 @@ def _pdf(data: bytes, filename: str) -> web.Response:
 
 
 @routes.get(f"/api/tenders/{{tender_id:{_ID}}}/lots/{{lot_id:{_ID}}}/bid/receipt.pdf")
+@answers(media_type=PDF, description="The receipt, printable; the signed receipt embedded.")
 async def receipt_pdf(request: web.Request) -> web.Response:
     """The caller's own receipt for its current bid in the lot; nobody else's."""
     principal = await require(request, BIDDER)
@@ -89,6 +91,7 @@ def _covers_documents(bundle: dict[str, Any]) -> bool:
 
 
 @routes.get(f"/api/sessions/{_SESSION}/record.pdf")
+@answers(media_type=PDF, description="The opening record, printable; the bundle embedded.")
 async def record_pdf(request: web.Request) -> web.Response:
     """The published opening record (public), embedding the session's bundle."""
     session_id = request.match_info["session_id"]
@@ -102,6 +105,7 @@ async def record_pdf(request: web.Request) -> web.Response:
 
 
 @routes.get(f"/api/sessions/{_SESSION}/results/{{lot_id:{_ID}}}.pdf")
+@answers(media_type=PDF, description="The result notice, printable; the signed result embedded.")
 async def result_pdf(request: web.Request) -> web.Response:
     """A lot's published result notice (public), embedding the signed result."""
     session_id, lot_id = request.match_info["session_id"], request.match_info["lot_id"]

@@ -11,7 +11,7 @@ from bidopen.service.bundles import receipt_proof, session_bundle
 from bidopen.service.checkpoint_qr import hall_checkpoint
 from bidopen.tlog.errors import LogError
 from bidopen.tlog.tiles import parse_tile_path
-from bidopen.wire.answers import Bundle
+from bidopen.wire.answers import Bundle, HallCheckpoint
 
 routes = web.RouteTableDef()
 
@@ -32,6 +32,7 @@ async def checkpoint(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/log/checkpoint")
+@answers(HallCheckpoint)
 async def checkpoint_for_hall(request: web.Request) -> web.Response:
     """The newest checkpoint with its figures and a QR code of it, for the big screen."""
     log = request.app[PUBLIC_LOG]
@@ -115,6 +116,7 @@ async def bundle(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/sessions/{session_id:[A-Za-z0-9._-]{1,64}}/log-head")
+@answers(status=308, media_type=TEXT, description="Moved for good to the session's bundle.")
 async def log_head(request: web.Request) -> web.Response:
     """Replaced by the public log: the bundle holds the checkpoint and every event's proof."""
     raise web.HTTPPermanentRedirect(f"/api/sessions/{request.match_info['session_id']}/bundle")

@@ -344,6 +344,16 @@ class Bundle(Message, frozen=True):
     consistency: Annotated[Consistency | None, Meta(description="With `?old=SIZE` only.")]
 
 
+class HallCheckpoint(Message, frozen=True):
+    """`GET /api/log/checkpoint`: the newest checkpoint for the big screen, with a QR code."""
+
+    checkpoint: Annotated[str, Meta(description="The note as `/log/checkpoint` serves it.")]
+    qr_text: Annotated[
+        str, Meta(description="What the QR code holds: the note with the log's signature only.")
+    ]
+    qr_svg: Annotated[str, Meta(description="The QR code as an SVG document.")]
+
+
 # -- operations ---------------------------------------------------------------------------
 
 
