@@ -271,11 +271,31 @@ class RecordObjection(Message, frozen=True):
     raised_at: Instant
     answer: Annotated[str | None, Meta(description="The host's answer; null: unanswered.")]
     answered_at: Instant | None
+    nonce: Annotated[str, Meta(description="The bidder's nonce; empty before bidders signed.")]
+    signature: Annotated[
+        str, Meta(description="The bidder's signature over the objection (protocol.md 5.6).")
+    ]
 
 
 class RecordConfirmation(Message, frozen=True):
     bidder: Id
     at: Instant
+    signature: Annotated[
+        str, Meta(description="The bidder's signature over readout_sha256 (protocol.md 5.6).")
+    ]
+
+
+class DocumentLeaves(Message, frozen=True):
+    """Where a document's facts are in the public log."""
+
+    events: Annotated[
+        list[Annotated[int, Meta(ge=0)]],
+        Meta(description="The leaf of each session event it follows from, seq 1, 2, … in order."),
+    ]
+    bids: Annotated[
+        list[Annotated[int, Meta(ge=0)]],
+        Meta(description="The leaf of each bid entry of the deadline batch, in log order."),
+    ]
 
 
 class RecordAbortion(Message, frozen=True):
@@ -287,7 +307,7 @@ class RecordAbortion(Message, frozen=True):
 class OpeningRecord(Message, frozen=True):
     """`opening-record`: everything the opening decided, settled when confirmation closed."""
 
-    format: Literal["bidopen-opening-record/2"]
+    format: Literal["bidopen-opening-record/4"]
     tender: RecordTender
     lots: Annotated[list[RecordLot], Meta(description="In tender order.")]
     readout_items: Annotated[list[RecordReadoutItem], Meta(description="What was read out.")]
@@ -307,6 +327,9 @@ class OpeningRecord(Message, frozen=True):
         bool, Meta(description="Closed early by the host once every bid was decrypted.")
     ]
     readout: Annotated[list[ReadoutLot], Meta(description="The read-out (唱标), lot by lot.")]
+    readout_sha256: Annotated[
+        Sha256, Meta(description="SHA-256 of `readout` as canonical JSON: what bidders confirm.")
+    ]
     objections: Annotated[list[RecordObjection], Meta(description="In the order raised.")]
     confirmed: Annotated[list[RecordConfirmation], Meta(description="Who confirmed, and when.")]
     deemed_accepted: Annotated[
@@ -316,6 +339,7 @@ class OpeningRecord(Message, frozen=True):
         bool, Meta(description="Closed by the host once every bidder had confirmed.")
     ]
     aborted: Annotated[RecordAbortion | None, Meta(description="Set if the opening aborted.")]
+    leaves: DocumentLeaves
 
 
 class ResultTender(Message, frozen=True):
@@ -332,7 +356,7 @@ class ResultReason(Message, frozen=True):
 class EvaluationResult(Message, frozen=True):
     """`evaluation-result` of one lot."""
 
-    format: Literal["bidopen-evaluation-result/2"]
+    format: Literal["bidopen-evaluation-result/3"]
     tender: ResultTender
     lot: Id
     ranked: list[Id]
@@ -341,6 +365,7 @@ class EvaluationResult(Message, frozen=True):
     reasons: Annotated[dict[str, ResultReason], Meta(description="Why each other did not win.")]
     publicity_days: int
     published_at: Instant
+    leaves: DocumentLeaves
 
 
 # -- sockets ----------------------------------------------------------------------------
