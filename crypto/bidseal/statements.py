@@ -8,6 +8,7 @@ taken for another and no field can run into the next. The signature is ECDSA P-2
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -21,6 +22,7 @@ __all__ = [
     "OBJECTION_LABEL",
     "confirmation_message",
     "objection_message",
+    "readout_sha256",
     "sign_statement",
     "verify_statement",
 ]
@@ -29,9 +31,18 @@ CONFIRMATION_LABEL = "bidopen-confirmation/1"
 OBJECTION_LABEL = "bidopen-objection/1"
 
 
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def _message(label: str, fields: dict[str, str | None]) -> bytes:
-    body = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{label}\n{body}".encode()
+    return f"{label}\n{_canonical(fields)}".encode()
+
+
+def readout_sha256(readout: object) -> str:
+    """What a confirmation is about: SHA-256 (hex) of the read-out as canonical JSON (the
+    opening record's `readout` member, the `read_out` event's `lots`, a view's `readout`)."""
+    return hashlib.sha256(_canonical(readout).encode()).hexdigest()
 
 
 def confirmation_message(session: str, bidder: str, readout_sha256: str) -> bytes:

@@ -86,8 +86,7 @@ async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
         await api.host(tid, "close_decryption")
         await wait_for_phase(api, tid, "confirmation")
         for bidder in bidders[:2]:  # the third says nothing: deemed to accept
-            confirm = f"/api/sessions/{tid}/bidder/confirm"
-            await api.call("POST", confirm, headers=bidder.auth, json={}, expect=200)
+            await api.confirm(tid, bidder)
         await wait_for_phase(api, tid, "record_due")  # the window ran out
         await api.host(tid, "publish_record")
         await asyncio.sleep(1.5)  # the last checkpoint, cosigned by both witnesses

@@ -5,7 +5,7 @@ from .decide import decide
 from .events import Event, event_from_payload
 from .evolve import evolve, replay
 from .phases import Phase
-from .record import NO_LEAVES, Leaves, build_record, readout_sha256, state_readout_sha256
+from .record import NO_LEAVES, Leaves, build_record, state_readout_sha256
 from .state import EMPTY, OpeningSession
 from .views import bidder_view, host_view, public_view
 
@@ -26,7 +26,6 @@ __all__ = [
     "evolve",
     "host_view",
     "public_view",
-    "readout_sha256",
     "replay",
     "state_readout_sha256",
 ]

@@ -1,9 +1,9 @@
 """build_record(state, leaves): the opening record (开标记录) the app signs and publishes."""
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
+
+from bidseal.statements import readout_sha256
 
 from .codec import JSON, encode
 from .errors import IllegalInPhase
@@ -31,14 +31,8 @@ class Leaves:
 NO_LEAVES = Leaves()
 
 
-def readout_sha256(readout: JSON) -> str:
-    """What a bidder's confirmation signs: SHA-256 (hex) of the read-out (the record's
-    `readout` member, the read-out event's `lots`) as canonical JSON."""
-    text = json.dumps(readout, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def state_readout_sha256(state: OpeningSession) -> str:
+    """What a bidder's confirmation signs (bidseal.statements.readout_sha256)."""
     return readout_sha256(encode(state.readout))
 
 
