@@ -89,9 +89,11 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
     _check_batch(entries, events, bids, report)
     server_key = _server_key(bundle, trust, report)
     leaves = _leaves_of(entries)
+    # The bidder's own receipts first: a bid missing from the batch is the platform's fault,
+    # the most precise reason there is (the record would also fail to follow).
+    _check_receipts(trust.receipts, bids, events, server_key, session, report)
     _check_record(bundle, events, record_state, leaves, server_key, report)
     _check_results(bundle, events, leaves, server_key, report)
-    _check_receipts(trust.receipts, bids, events, server_key, session, report)
     return report
 
 
