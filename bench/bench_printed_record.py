@@ -32,7 +32,7 @@ def record_of(bids: int) -> dict[str, object]:
         for n in range(1, bids + 1)
     ]
     return {
-        "format": "bidopen-opening-record/3",
+        "format": "bidopen-opening-record/4",
         "tender": {
             "id": "ZB-2026-000001",
             "code": "ZB-2026-000001",

@@ -167,6 +167,9 @@ CODES: dict[str, ErrorSpec] = {
     "objection_already_answered": ErrorSpec(
         409, "The objection is already answered.", "该异议已答复。"
     ),
+    "objection_repeated": ErrorSpec(
+        409, "This objection was already raised (same nonce).", "该异议已提出过（随机数重复）。"
+    ),
     "objections_unanswered": ErrorSpec(
         409, "Some objections have no answer yet.", "尚有异议未答复。"
     ),

@@ -8,12 +8,20 @@ import re
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bidseal import load_public_bundle
+from bidseal.statements import (
+    confirmation_message,
+    objection_message,
+    readout_sha256,
+    verify_statement,
+)
 from hubprocess import HubProcess
 
 pytestmark = pytest.mark.slow
@@ -206,6 +214,34 @@ def test_an_opening_from_the_command_line(hub_process: HubProcess, tmp_path: Pat
         if name == "beta":
             assert (seen["objection"], seen["answer"]) == (objection["id"], ANSWER)
         assert "唱标 read-out received" in err
+        # After the deadline each kept receipt is proven in the public log and the proof kept.
+        assert len(seen["receipts_in_log"]) == 1 and seen["receipt_faults"] == []
+        kept = shell.folder / name / "proofs" / f"{seen['receipts_in_log'][0]}.tlog-proof"
+        assert kept.read_text(encoding="utf-8").startswith("c2sp.org/tlog-proof@v1")
+        assert "is entry" in err
+
+    # Each bidder's confirmation (and beta's objection) is signed by its own key.
+    record = published["record"]
+    keys = {
+        bidder_ids[name]: load_public_bundle(shell.folder / name / "bidder-public.json")
+        for name in names
+    }
+    digest = readout_sha256(record["readout"])
+    assert record["readout_sha256"] == digest
+    assert {line["bidder"] for line in record["confirmed"]} == set(keys)
+    for line in record["confirmed"]:
+        message = confirmation_message(tender, line["bidder"], digest)
+        assert verify_statement(keys[line["bidder"]].signing_key, message, line["signature"])
+    raised = record["objections"][0]
+    message = objection_message(tender, raised["bidder"], raised["lot"], raised["nonce"], OBJECTION)
+    assert verify_statement(keys[raised["bidder"]].signing_key, message, raised["signature"])
+    # And `bidopen verify` checks them in the opening's bundle.
+    bundle = shell.folder / "opening.bundle.json"
+    with urllib.request.urlopen(f"{shell.env['BIDOPEN_URL']}/api/sessions/{tender}/bundle") as got:
+        bundle.write_bytes(got.read())
+    checked = shell.run("verify", str(bundle))
+    assert "signed by their bidders' own keys" in checked.stdout
+    assert checked.stdout.strip().endswith("VERIFIED")
 
     anyone = shell.json("host", "record", tender)
     assert anyone["signature_valid"] is True

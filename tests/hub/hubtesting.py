@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,12 @@ from bidseal import (
     unwrap_data_key,
 )
 from bidseal.codec import b64u_encode
+from bidseal.statements import (
+    confirmation_message,
+    objection_message,
+    readout_sha256,
+    sign_statement,
+)
 
 
 def iso(at: datetime) -> str:
@@ -188,6 +195,30 @@ class HubApi:
             expect=expect,
         )
 
+    async def confirm(
+        self, session: str, bidder: Bidder, *, expect: int | None = 200
+    ) -> tuple[int, Any]:
+        """The bidder confirms the read-out of its own view, signed as the clients sign."""
+        view = (await self.snapshot(session, bidder.auth))["view"]
+        message = confirmation_message(session, bidder.id, readout_sha256(view.get("readout")))
+        body = {"signature": sign_statement(bidder.keys, message)}
+        path = f"/api/sessions/{session}/bidder/confirm"
+        return await self.call("POST", path, headers=bidder.auth, json=body, expect=expect)
+
+    async def object(
+        self,
+        session: str,
+        bidder: Bidder,
+        text: str,
+        lot: str | None = None,
+        *,
+        expect: int | None = 200,
+    ) -> tuple[int, Any]:
+        """The bidder raises a signed objection (a fresh nonce each time)."""
+        body = signed_objection(session, bidder, text, lot)
+        path = f"/api/sessions/{session}/bidder/object"
+        return await self.call("POST", path, headers=bidder.auth, json=body, expect=expect)
+
     async def snapshot(self, session: str, auth: dict[str, str] | None = None) -> dict[str, Any]:
         _, body = await self.call("GET", f"/api/sessions/{session}", headers=auth or {}, expect=200)
         return dict(body)
@@ -202,6 +233,15 @@ class HubApi:
             expect=200,
         )
         return list(body["events"])
+
+
+def signed_objection(
+    session: str, bidder: Bidder, text: str, lot: str | None = None
+) -> dict[str, Any]:
+    nonce = b64u_encode(secrets.token_bytes(16))
+    message = objection_message(session, bidder.id, lot, nonce, text)
+    signature = sign_statement(bidder.keys, message)
+    return {"lot": lot, "text": text, "nonce": nonce, "signature": signature}
 
 
 async def wait_for_phase(

@@ -92,9 +92,7 @@ async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientS
     readout = json.dumps(snap["view"]["readout"], ensure_ascii=False)
     assert all(price in readout for price in PRICES.values())
     for bidder in bidders:
-        await api.call(
-            "POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth, json={}, expect=200
-        )
+        await api.confirm(tid, bidder)
     await api.host(tid, "close_confirmation")
     await api.host(tid, "publish_record")
     status, record = await api.call("GET", f"/api/sessions/{tid}/record", expect=200)

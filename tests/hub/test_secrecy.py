@@ -163,13 +163,7 @@ async def test_names_reach_others_only_with_the_read_out(
     await api.host(tid, "start_decryption")
     for bidder in everyone:
         await api.call("POST", f"/api/sessions/{tid}/sign-in", headers=bidder.auth, expect=200)
-    _, raised = await api.call(
-        "POST",
-        f"/api/sessions/{tid}/bidder/object",
-        headers=canary.auth,
-        json={"lot": "1", "text": OBJECTION},
-        expect=200,
-    )
+    _, raised = await api.object(tid, canary, OBJECTION, "1")
     assert [m["data"]["text"] for m in raised["events"]] == [OBJECTION]
     await api.host(tid, "answer_objection", {"objection_id": "O1", "text": ANSWER})
 
@@ -204,13 +198,7 @@ async def test_names_reach_others_only_with_the_read_out(
     await api.host(tid, "close_decryption")
     await wait_for_phase(api, tid, "confirmation")
     # After the read-out a new objection names its bidder to everyone.
-    _, later = await api.call(
-        "POST",
-        f"/api/sessions/{tid}/bidder/object",
-        headers=third.auth,
-        json={"lot": None, "text": "报价读错"},
-        expect=200,
-    )
+    _, later = await api.object(tid, third, "报价读错")
     last_seq = later["seq"]
 
     after = (await api.snapshot(tid))["view"]

@@ -75,9 +75,7 @@ async def run_opening(api: HubApi, host_user: str, host_password: str) -> Opened
     await api.host(tid, "close_decryption")
     await wait_for_phase(api, tid, "confirmation")
     for bidder in bidders:
-        await api.call(
-            "POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth, json={}, expect=200
-        )
+        await api.confirm(tid, bidder)
     await api.host(tid, "close_confirmation")
     await api.host(tid, "publish_record")
     await wait_for_phase(api, tid, "closed")

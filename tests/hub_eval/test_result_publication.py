@@ -68,7 +68,7 @@ async def test_published_result_is_signed_logged_and_public(
     # The signed document verifies with the server's key and says exactly what was asked.
     _, document = await api.call("GET", RESULT_PATH.format(tid=tid), expect=200)
     payload = verify_document(document, "evaluation-result", await server_key(api))
-    assert payload["format"] == "bidopen-evaluation-result/2"
+    assert payload["format"] == "bidopen-evaluation-result/3"
     assert payload["tender"] == {"id": tid, "code": tid, "title": "某某道路改造工程施工"}
     for field in ("lot", "ranked", "winner", "reasons", "publicity_days"):
         assert payload[field] == body[field], field

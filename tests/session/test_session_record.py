@@ -6,11 +6,12 @@ from typing import Any
 import pytest
 from session_kit import HOST, SYSTEM, THIN, Run, bidder, org, run_to
 
-from bidopen.session import Phase, build_record, replay
+from bidopen.session import Leaves, Phase, build_record, replay
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
 from bidopen.session.events import event_from_payload
 from bidopen.session.values import EvaluationStage, QuorumChoice
+from bidseal.statements import readout_sha256
 
 
 def _busy_opening() -> Run:
@@ -34,7 +35,7 @@ def _busy_opening() -> Run:
 
 def test_the_record_holds_every_part_of_the_opening() -> None:
     record: Any = build_record(_busy_opening().state)
-    assert record["format"] == "bidopen-opening-record/3"
+    assert record["format"] == "bidopen-opening-record/4"
     assert record["tender"]["code"] == "ZB-2026-001"
     assert record["quorum_warnings"] == ["L1"]
     assert [(q["lot"], q["choice"], q["reason"]) for q in record["quorum_decisions"]] == [
@@ -104,3 +105,62 @@ def test_no_record_for_a_session_that_does_not_exist() -> None:
     with pytest.raises(SessionError) as caught:
         build_record(run_to(Phase.UNSCHEDULED).state)
     assert caught.value.code == "illegal_in_phase"
+
+
+def test_the_record_lists_each_bidders_signature_and_its_leaves() -> None:
+    run = Run().schedule().pass_deadline(THIN, signed_in=("A", "B", "C"))
+    run.do(c.DecideQuorum(actor=HOST, lot="L1", choice=QuorumChoice.CONTINUE, reason="依法继续"))
+    run.start()
+    run.do(
+        c.RaiseObjection(
+            actor=bidder("C"), bidder="C", lot=None, text="异议", nonce="n" * 22, signature="sigC"
+        )
+    )
+    # The same nonce again is a replay of that objection, not a new one.
+    with pytest.raises(SessionError) as refused:
+        run.do(
+            c.RaiseObjection(
+                actor=bidder("C"),
+                bidder="C",
+                lot=None,
+                text="异议",
+                nonce="n" * 22,
+                signature="sigC",
+            )
+        )
+    assert refused.value.code == "objection_repeated"
+    run.decrypt(("L1", "A"), ("L2", "A"), ("L2", "B"))
+    assert run.state.ends_at is not None
+    run.until(run.state.ends_at).tick(summaries=run.summaries())
+    run.do(c.AnswerObjection(actor=HOST, objection_id="O1", text="已答复"))
+    run.do(c.Confirm(actor=bidder("A"), bidder="A", signature="sigA"))
+    run.end_confirmation()
+    record: Any = build_record(run.state, Leaves((3, 5, 8), (0, 1)))
+    assert record["confirmed"][0]["signature"] == "sigA"
+    assert (record["objections"][0]["nonce"], record["objections"][0]["signature"]) == (
+        "n" * 22,
+        "sigC",
+    )
+    assert record["leaves"] == {"events": [3, 5, 8], "bids": [0, 1]}
+    assert record["readout_sha256"] == readout_sha256(record["readout"])
+
+
+def test_confirmations_and_objections_logged_before_bidders_signed_still_replay() -> None:
+    old_confirmation = event_from_payload(
+        "bidder_confirmed", {"at": "2026-01-02T03:04:05.000000Z", "bidder": "A"}
+    )
+    assert old_confirmation.to_payload()["signature"] == ""
+    old_objection = event_from_payload(
+        "objection_raised",
+        {
+            "at": "2026-01-02T03:04:05.000000Z",
+            "objection_id": "O1",
+            "bidder": "A",
+            "lot": None,
+            "text": "异议",
+        },
+    )
+    assert (old_objection.to_payload()["nonce"], old_objection.to_payload()["signature"]) == (
+        "",
+        "",
+    )

@@ -185,9 +185,7 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     await api.host(tid, "close_decryption")
     await wait_for_phase(api, tid, "confirmation")
     for bidder in current:
-        await api.call(
-            "POST", f"/api/sessions/{tid}/bidder/confirm", headers=bidder.auth, json={}, expect=200
-        )
+        await api.confirm(tid, bidder)
     await api.host(tid, "close_confirmation")
     await api.host(tid, "publish_record")
     await asyncio.sleep(0.5)

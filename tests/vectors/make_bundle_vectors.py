@@ -30,9 +30,11 @@ from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # noqa: E4
 from witnessprocess import running_witnesses  # noqa: E402
 
 from bidopen.service.publiclog import load_log_signer  # noqa: E402
+from bidopen.store.eventlog import canonical_json  # noqa: E402
 from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
-from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
+from bidopen.tlog.merkle import inclusion_proof, leaf_hash, tree_root  # noqa: E402
+from bidopen.tlog.note import Ed25519Signer  # noqa: E402
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
 from bidseal.codec import b64u_decode  # noqa: E402
 from bidseal.ed25519 import Ed25519Key  # noqa: E402
@@ -85,10 +87,12 @@ async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
             )
         await api.host(tid, "close_decryption")
         await wait_for_phase(api, tid, "confirmation")
-        for bidder in bidders[:2]:  # the third says nothing: deemed to accept
-            confirm = f"/api/sessions/{tid}/bidder/confirm"
-            await api.call("POST", confirm, headers=bidder.auth, json={}, expect=200)
+        # The third objects (signed), and then says nothing: deemed to accept.
+        await api.object(tid, bidders[2], "第二项报价读错 the second price was misread", "1")
+        for bidder in bidders[:2]:
+            await api.confirm(tid, bidder)
         await wait_for_phase(api, tid, "record_due")  # the window ran out
+        await api.host(tid, "answer_objection", {"objection_id": "O1", "text": "已核对 checked"})
         await api.host(tid, "publish_record")
         await asyncio.sleep(1.5)  # the last checkpoint, cosigned by both witnesses
         photo_size = Checkpoint.parse(photo.split(b"\n\n")[0] + b"\n").size
@@ -106,6 +110,7 @@ async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
         "photo_size": photo_size,
         "receipt_proof": receipt_proof.decode(),
         "log_vkey": log_vkey,
+        "silent": bidders[2].id,
     }
 
 
@@ -186,6 +191,56 @@ def _tamperings() -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
     ]
 
 
+def _relogged(
+    bundle: dict[str, Any], signer: Ed25519Signer, change: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """The platform's forgery: one event changed by `change`, the whole tree rebuilt over it,
+    every inclusion proof recomputed and a checkpoint signed with the log's own key (the
+    witnesses, who saw the true log, do not cosign it). The bundle must hold every leaf."""
+    copy: dict[str, Any] = json.loads(json.dumps(bundle))
+    entries = [base64.b64decode(e["entry"]) for e in copy["entries"]]
+    assert [e["index"] for e in copy["entries"]] == list(range(len(entries)))
+    for n, raw in enumerate(entries):
+        body = json.loads(raw)
+        before = json.dumps(body, sort_keys=True)
+        change(body)
+        if json.dumps(body, sort_keys=True) != before:
+            entries[n] = canonical_json(body)
+    hashes = [leaf_hash(e) for e in entries]
+
+    def subtree(height: int, index: int) -> bytes:
+        return tree_root(hashes[index << height : (index + 1) << height])
+
+    size = len(entries)
+    for n, item in enumerate(copy["entries"]):
+        item["entry"] = base64.b64encode(entries[n]).decode()
+        item["proof"] = [base64.b64encode(h).decode() for h in inclusion_proof(subtree, n, size)]
+    text = Checkpoint(LOG_NAME, size, tree_root(hashes)).text()
+    copy["log"]["checkpoint"] = (text + b"\n" + signer.signature_line(text).encode()).decode()
+    copy["consistency"] = None
+    return copy
+
+
+def _forgeries(silent: str) -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
+    taken: list[bool] = []
+
+    def forge_confirmation(body: dict[str, Any]) -> None:
+        # The platform says the silent bidder confirmed, with another bidder's signature.
+        if body.get("kind") == "bidder_confirmed" and not taken:
+            taken.append(True)
+            body["payload"]["bidder"] = silent
+
+    def forge_objection(body: dict[str, Any]) -> None:
+        # The platform rewrites what the bidder objected; the bidder's signature stays.
+        if body.get("kind") == "objection_raised":
+            body["payload"]["text"] = "无异议 no objection"
+
+    return [
+        ("forged-confirmation", "the log says the silent bidder confirmed", forge_confirmation),
+        ("forged-objection", "the log holds another text than the bidder signed", forge_objection),
+    ]
+
+
 def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
     """The trust a manifest case gives the verifier (files named relative to `files`)."""
     receipts: tuple[dict[str, Any], ...] = ()
@@ -234,6 +289,7 @@ def main() -> None:
             with running_hub(url, folder, env) as hub:
                 made = asyncio.run(_opening(hub.base_url, (hub.host_user, hub.host_password)))
             rewritten = _rewritten(data, made["photo_size"])
+            log_signer = load_log_signer(data / "log-key.pem", LOG_NAME)
             other_vkey = load_log_signer(folder / "other.pem", LOG_NAME).verifier.vkey
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*"):
@@ -301,6 +357,12 @@ def main() -> None:
         change(copy)
         file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": full})
+    # The platform, holding the log's and the server's keys, forges what a bidder said.
+    platform = {"log": made["log_vkey"], "server_key": "server-key.json"}
+    for name, what, change in _forgeries(made["silent"]):
+        copy = _relogged(base, log_signer, change)
+        file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
+        cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
     for case in cases:
         trust = trust_of(case["trust"])
         case["expect"] = python_verdict(OUT / case["bundle"], trust)

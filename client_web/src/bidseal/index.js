@@ -10,3 +10,10 @@ export { openRehearsalEnvelope } from "./rehearsal.js";
 export { seal, sealStream } from "./seal.js";
 export { SealedBid, parseSealed } from "./sealedbid.js";
 export { SIGNED_TYPES, signChallenge, verifySignedDocument } from "./signed.js";
+export {
+  confirmationMessage,
+  objectionMessage,
+  readoutSha256,
+  signStatement,
+  verifyStatement,
+} from "./statements.js";

@@ -444,14 +444,14 @@ function generateEcdsaPair() {
 function generateEcdhPair() {
   return subtle().generateKey(ECDH_P256, true, ["deriveBits"]);
 }
-async function ecdsaSign(privateKey, message) {
-  return new Uint8Array(await subtle().sign(ECDSA_SHA256, privateKey, message));
+async function ecdsaSign(privateKey, message2) {
+  return new Uint8Array(await subtle().sign(ECDSA_SHA256, privateKey, message2));
 }
-async function ecdsaVerify(publicKey, signature, message) {
+async function ecdsaVerify(publicKey, signature, message2) {
   if (signature.length !== SIGNATURE_LENGTH) {
     return false;
   }
-  return subtle().verify(ECDSA_SHA256, publicKey, signature, message);
+  return subtle().verify(ECDSA_SHA256, publicKey, signature, message2);
 }
 
 // src/bidseal/keys.js
@@ -692,15 +692,15 @@ function summaryNonce() {
 // node_modules/@hpke/common/esm/src/errors.js
 var HpkeError = class extends Error {
   constructor(e) {
-    let message;
+    let message2;
     if (e instanceof Error) {
-      message = e.message;
+      message2 = e.message;
     } else if (typeof e === "string") {
-      message = e;
+      message2 = e;
     } else {
-      message = "";
+      message2 = "";
     }
-    super(message);
+    super(message2);
     this.name = this.constructor.name;
   }
 };
@@ -2074,7 +2074,7 @@ var _HMAC = class {
     this.iHash.destroy();
   }
 };
-var hmac = (hash, key, message) => new _HMAC(hash, key).update(message).digest();
+var hmac = (hash, key, message2) => new _HMAC(hash, key).update(message2).digest();
 hmac.create = (hash, key) => new _HMAC(hash, key);
 
 // node_modules/@hpke/common/esm/src/hash/u64.js
@@ -3540,6 +3540,42 @@ async function signChallenge(keys, challenge, audience) {
   }
   return b64uEncode(await ecdsaSign(keys.signing.privateKey, challengeMessage(challenge, audience)));
 }
+
+// src/bidseal/statements.js
+var CONFIRMATION_LABEL = "bidopen-confirmation/1";
+var OBJECTION_LABEL = "bidopen-objection/1";
+function canonicalJson(value) {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+var message = (label, fields) => utf8(`${label}
+${canonicalJson(fields)}`);
+async function readoutSha256(readout) {
+  const digest = await sha256(utf8(canonicalJson(readout ?? null)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+function confirmationMessage(session, bidder, readoutDigest) {
+  return message(CONFIRMATION_LABEL, { session, bidder, readout_sha256: readoutDigest });
+}
+function objectionMessage(session, bidder, lot, nonce, text) {
+  return message(OBJECTION_LABEL, { session, bidder, lot, nonce, text });
+}
+async function signStatement(keys, statement) {
+  return b64uEncode(await ecdsaSign(keys.signing.privateKey, statement));
+}
+async function verifyStatement(signingKey, statement, signature) {
+  try {
+    const point = b64uDecodeExact(signingKey, POINT_LENGTH);
+    const raw = b64uDecodeExact(signature, SIGNATURE_LENGTH);
+    return await ecdsaVerify(await importPublicPoint(point, "ecdsa"), raw, statement);
+  } catch {
+    return false;
+  }
+}
 export {
   DEFAULT_CHUNK_SIZE,
   DEFAULT_ITERATIONS,
@@ -3551,20 +3587,25 @@ export {
   b64uDecode,
   b64uEncode,
   bidderKeyId,
+  confirmationMessage,
   exportPrivateKeyFile,
   generateKeys,
   hex,
   importPrivateKeyFile,
   keyId,
+  objectionMessage,
   openRehearsalEnvelope,
   openSealed,
   openWithKeys,
   parseSealed,
   publicBundle,
   readPublicBundle,
+  readoutSha256,
   seal,
   sealStream,
   signChallenge,
+  signStatement,
   unwrapDataKey,
-  verifySignedDocument
+  verifySignedDocument,
+  verifyStatement
 };

@@ -171,7 +171,7 @@ async def attend(
         say(f"主持人答复 answer: {answer_text}")
     if plan.confirm:
         try:
-            await client.confirm(tender_id)
+            await client.confirm(tender_id, read_out)
             say("已确认开标记录 confirmed")
         except ClientError as error:
             if error.code != "already_confirmed":

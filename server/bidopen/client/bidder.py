@@ -46,6 +46,12 @@ from bidseal import (
     verify_document,
 )
 from bidseal.codec import b64u_decode, b64u_encode
+from bidseal.statements import (
+    confirmation_message,
+    objection_message,
+    readout_sha256,
+    sign_statement,
+)
 
 _UPLOAD_BLOCK = 256 * 1024
 
@@ -303,15 +309,24 @@ class BidderClient(HubClient):
             raise ClientError("bad_response", "unexpected data-key answer")
         return answer
 
-    async def confirm(self, session_id: str) -> CommandResult:
-        answer = await self.http.post(f"/api/sessions/{session_id}/bidder/confirm")
+    async def confirm(self, session_id: str, readout: object = None) -> CommandResult:
+        """Confirm the read-out, signed with our key over its hash (`readout`: as this client
+        received it; None takes it from our view of the session)."""
+        if readout is None:
+            readout = (await self.snapshot(session_id)).view.get("readout")
+        message = confirmation_message(session_id, self.bidder_id, readout_sha256(readout))
+        body = {"signature": sign_statement(self.keys, message)}
+        answer = await self.http.post(f"/api/sessions/{session_id}/bidder/confirm", body)
         return CommandResult.from_json(answer)
 
     async def object(self, session_id: str, text: str, lot: str | None = None) -> str:
-        """Raise an objection to the read-out; return its id (answered by the host)."""
-        answer = await self.http.post(
-            f"/api/sessions/{session_id}/bidder/object", {"lot": lot, "text": text}
-        )
+        """Raise an objection to the read-out, signed with our key; return its id (answered
+        by the host)."""
+        nonce = b64u_encode(secrets.token_bytes(16))
+        message = objection_message(session_id, self.bidder_id, lot, nonce, text)
+        body = {"lot": lot, "text": text, "nonce": nonce}
+        body["signature"] = sign_statement(self.keys, message)
+        answer = await self.http.post(f"/api/sessions/{session_id}/bidder/object", body)
         raised = CommandResult.from_json(answer).first("objection_raised")
         if raised is None:
             raise ClientError("bad_response", "the objection was not recorded")

@@ -9,6 +9,7 @@ from pathlib import Path
 from bidopen.client.attend import AttendancePlan, attend
 from bidopen.client.bidder import BidderClient, register_bidder
 from bidopen.client.cli_common import CommandError, add_url, emit, guarded, secret, tell
+from bidopen.client.log_proofs import prove_receipts
 from bidopen.client.receipts import ReceiptBook
 from bidopen.client.release import CLOCK_MARGIN
 from bidseal import BidderKeys, SealHeader, load_private_key_file, load_public_bundle, read_header
@@ -81,6 +82,8 @@ async def _join(args: argparse.Namespace) -> int:
         for receipt in args.receipt:
             client.book.keep(_read_envelope(receipt))
         seen = await attend(client, tender_id, sealed, plan, say=tell)
+        # The deadline has passed: the receipts are now held to the public log.
+        proofs = await prove_receipts(client, args.key_dir, tender_id, args.log, tell)
     emit(
         {
             "tender": tender_id,
@@ -90,9 +93,13 @@ async def _join(args: argparse.Namespace) -> int:
             "answer": seen.answer,
             "record_sha256": seen.record.sha256,
             "record_matches_read_out": seen.record_matches_read_out,
+            "receipts_in_log": list(proofs.proven),
+            "receipt_faults": list(proofs.faults),
         }
     )
-    return 0 if seen.record_matches_read_out else 1
+    for fault in proofs.faults:
+        tell(f"平台过错 FAILED: {fault}")
+    return 0 if seen.record_matches_read_out and not proofs.faults else 1
 
 
 def _read_envelope(path: Path) -> dict[str, object]:
@@ -172,6 +179,12 @@ def register_bidder_commands(
         metavar="SECONDS",
         help="how far past the deadline this computer's clock must be before a key is sent "
         f"(default {CLOCK_MARGIN.total_seconds():g})",
+    )
+    join.add_argument(
+        "--log",
+        metavar="VKEY",
+        help="the public log's verifier key (published by the trading centre); without it the "
+        "key the hub serves is used",
     )
     join.add_argument(
         "--no-decrypt", action="store_true", help="do not hand over the data key (drills only)"

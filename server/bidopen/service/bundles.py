@@ -2,7 +2,8 @@
 
 The signed record and results, every log entry of the session with its inclusion proof
 under one checkpoint (cosigned as far as the witnesses answered), the payloads kept beside
-the log, and the server's and the log's public keys.
+the log, the server's and the log's public keys, and the signing keys of the bidders of the
+deadline batch (their confirmations and objections are signed with them).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from bidopen.service.publiclog import PublicLog
 from bidopen.service.signing import ServerSigner
+from bidopen.store import bidders as bidder_store
 from bidopen.store import eventlog
 from bidopen.store.db import Database
 from bidopen.store.documents import documents_of
@@ -50,11 +52,16 @@ async def session_bundle(
         results = await documents_of(conn, session_id, "evaluation-result")
         stored = await eventlog.load(conn, session_id)
     beside = {}
+    bidders: set[str] = set()
     for _index, entry, _proof in proven:
         body = json.loads(entry)
+        if body.get("type") == "bid":
+            bidders.add(str(body["bidder"]))
         if "payload_sha256" in body:
             event = stored[body["seq"] - 1]
             beside[str(event.seq)] = event.payload
+    async with db.read() as conn:
+        accounts = [await bidder_store.get_bidder(conn, b) for b in sorted(bidders)]
     return {
         "format": BUNDLE_FORMAT,
         "session": session_id,
@@ -64,6 +71,12 @@ async def session_bundle(
             "checkpoint": note.decode(),
         },
         "server_key": signer.public_description(),
+        # The keys bidders sign in, confirm and object with, as registered.
+        "bidder_keys": {
+            a.id: {"signing_key": a.signing_key, "key_id": a.key_id}
+            for a in accounts
+            if a is not None
+        },
         "records": records,
         "results": results,
         "entries": [

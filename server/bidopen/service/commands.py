@@ -7,10 +7,13 @@ from typing import Any
 
 from bidopen.errors import HubError, from_session_error
 from bidopen.session import commands as c
+from bidopen.session import state_readout_sha256
 from bidopen.session.errors import SessionError
+from bidopen.session.state import OpeningSession
 from bidopen.session.validate import as_utc
 from bidopen.session.values import Actor
 from bidopen.wire import bodies as b
+from bidseal.statements import confirmation_message, objection_message, verify_statement
 
 _BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
     "start_decryption": lambda a, _: c.StartDecryption(actor=a),
@@ -53,13 +56,46 @@ def host_command(actor: Actor, name: str, body: b.Body) -> c.Command:
         raise from_session_error(exc) from exc
 
 
-def bidder_command(actor: Actor, name: str, body: b.Body) -> c.Command:
-    """A bidder's command about itself (`confirm`, `object`)."""
+def bidder_command(
+    actor: Actor, name: str, body: b.Body, state: OpeningSession, signing_key: bytes
+) -> c.Command:
+    """A bidder's command about itself (`confirm`, `object`), its signature checked against
+    the bidder's registered signing key over what it says in this session (`state`)."""
     try:
         if isinstance(body, b.RaiseObjection) and name == "object":
-            return c.RaiseObjection(actor=actor, bidder=actor.id, lot=body.lot, text=body.text)
-        if name == "confirm":
-            return c.Confirm(actor=actor, bidder=actor.id)
+            message = objection_message(state.tender_id, actor.id, body.lot, body.nonce, body.text)
+            _check_signed(signing_key, message, body.signature)
+            return c.RaiseObjection(
+                actor=actor,
+                bidder=actor.id,
+                lot=body.lot,
+                text=body.text,
+                nonce=body.nonce,
+                signature=body.signature,
+            )
+        if isinstance(body, b.Confirm) and name == "confirm":
+            digest = state_readout_sha256(state)
+            _check_signed(
+                signing_key, confirmation_message(state.tender_id, actor.id, digest), body.signature
+            )
+            return c.Confirm(actor=actor, bidder=actor.id, signature=body.signature)
     except SessionError as exc:
         raise from_session_error(exc) from exc
     raise HubError("not_found", f"No bidder command {name!r}.")
+
+
+def _check_signed(signing_key: bytes, message: bytes, signature: str) -> None:
+    if not signature:
+        raise HubError(
+            "signature_invalid",
+            "The bidder's signature is missing.",
+            "缺少投标人签名。",
+            field="signature",
+        )
+    if not verify_statement(signing_key, message, signature):
+        raise HubError(
+            "signature_invalid",
+            "The signature is not the bidder's over this statement.",
+            "签名不是该投标人对本声明的签名。",
+            field="signature",
+        )

@@ -20,7 +20,7 @@ from bidopen.service.results import parse_result, result_payload
 from bidopen.service.sessions import SessionService
 from bidopen.service.signing import ServerSigner, document_text
 from bidopen.service.views import BIDDER, HOST, PUBLIC, event_messages
-from bidopen.session import bidder_view, build_record, host_view, public_view
+from bidopen.session import Leaves, bidder_view, build_record, host_view, public_view
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
 from bidopen.session.events import Event, SessionRescheduled
@@ -30,11 +30,13 @@ from bidopen.session.state import OpeningSession
 from bidopen.session.values import Actor, BidEntry, Role
 from bidopen.store import bidders as bidder_store
 from bidopen.store import bids as bid_store
+from bidopen.store import event_leaves
 from bidopen.store.db import Database
 from bidopen.store.documents import add_document, documents_of, latest_document
 from bidopen.store.eventlog import StoredEvent
 from bidopen.wire.bodies import Body
 from bidopen.wire.bodies import PublishResult as PublishResultBody
+from bidseal.codec import b64u_decode
 
 SYSTEM = Actor(role=Role.SYSTEM, id="scheduler")
 
@@ -52,6 +54,12 @@ async def _summaries(
         }
         for row in await bid_store.summaries_of(conn, tender_id)
     }
+
+
+async def _leaves(conn: AsyncConnection, session_id: str) -> Leaves:
+    """The leaves of everything a document built now follows from (record, result)."""
+    events, bids = await event_leaves.document_leaves(conn, session_id)
+    return Leaves(tuple(events), tuple(bids))
 
 
 def _payload_sha256(envelope: dict[str, str]) -> str:
@@ -213,7 +221,7 @@ class Opening:
 
         async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
             try:
-                record = build_record(state)
+                record = build_record(state, await _leaves(conn, session_id))
             except SessionError as exc:
                 raise from_session_error(exc) from exc
             signed.append(self._signer.sign("opening-record", record))
@@ -232,7 +240,9 @@ class Opening:
         signed: list[dict[str, str]] = []
 
         async def build(conn: AsyncConnection, state: OpeningSession, now: datetime) -> c.Command:
-            signed.append(self._signer.sign("evaluation-result", result_payload(state, draft, now)))
+            leaves = await _leaves(conn, session_id)
+            payload = result_payload(state, draft, now, leaves)
+            signed.append(self._signer.sign("evaluation-result", payload))
             return c.PublishResult(
                 actor=actor,
                 lot=draft.lot,
@@ -278,8 +288,15 @@ class Opening:
     async def bidder_command(
         self, session_id: str, bidder: str, name: str, body: Body
     ) -> list[StoredEvent]:
-        command = _bidder_command(Actor(role=Role.BIDDER, id=bidder), name, body)
-        return await self._sessions.execute(session_id, command)
+        actor = Actor(role=Role.BIDDER, id=bidder)
+
+        async def build(conn: AsyncConnection, state: OpeningSession, _now: datetime) -> c.Command:
+            account = await bidder_store.get_bidder(conn, bidder)
+            if account is None:
+                raise HubError("not_found", "No such bidder.")
+            return _bidder_command(actor, name, body, state, b64u_decode(account.signing_key))
+
+        return await self._sessions.execute(session_id, build)
 
     # -- what each role sees -------------------------------------------------------------
 

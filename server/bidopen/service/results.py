@@ -9,13 +9,15 @@ from typing import Any
 
 from bidopen.clock import iso
 from bidopen.errors import from_session_error
+from bidopen.session import Leaves
 from bidopen.session.errors import SessionError
 from bidopen.session.state import OpeningSession
 from bidopen.session.values import Reason
 from bidopen.wire.bodies import PublishResult
 
-# Format 2 adds `bidder_names`; documents issued as format 1 keep their text and signature.
-RESULT_FORMAT = "bidopen-evaluation-result/2"
+# Format 2 adds `bidder_names`, 3 `leaves`; documents issued earlier keep their text and
+# signature.
+RESULT_FORMAT = "bidopen-evaluation-result/3"
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,12 @@ def _named(state: OpeningSession, draft: ResultDraft) -> dict[str, str]:
     return {bidder: state.name_of(bidder) for bidder in dict.fromkeys(mentioned)}
 
 
-def result_payload(state: OpeningSession, draft: ResultDraft, now: datetime) -> dict[str, Any]:
-    """What the signed evaluation result says, readable on its own; no expert names, no scores."""
+def result_payload(
+    state: OpeningSession, draft: ResultDraft, now: datetime, leaves: Leaves
+) -> dict[str, Any]:
+    """What the signed evaluation result says, readable on its own; no expert names, no scores.
+
+    `leaves` names the public log's leaves of the events it follows from and of the bids."""
     return {
         "format": RESULT_FORMAT,
         "tender": {"id": state.tender_id, "code": state.code, "title": state.title},
@@ -63,4 +69,5 @@ def result_payload(state: OpeningSession, draft: ResultDraft, now: datetime) -> 
         "reasons": {b: {"clause": r.clause, "text": r.text} for b, r in draft.reasons.items()},
         "publicity_days": draft.publicity_days,
         "published_at": iso(now),
+        "leaves": leaves.encode(),
     }

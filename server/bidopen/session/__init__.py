@@ -5,13 +5,15 @@ from .decide import decide
 from .events import Event, event_from_payload
 from .evolve import evolve, replay
 from .phases import Phase
-from .record import build_record
+from .record import NO_LEAVES, Leaves, build_record, state_readout_sha256
 from .state import EMPTY, OpeningSession
 from .views import bidder_view, host_view, public_view
 
 __all__ = [
     "EMPTY",
+    "NO_LEAVES",
     "Event",
+    "Leaves",
     "OpeningSession",
     "Phase",
     "bidder_view",
@@ -25,4 +27,5 @@ __all__ = [
     "host_view",
     "public_view",
     "replay",
+    "state_readout_sha256",
 ]

@@ -266,7 +266,16 @@ class CloseDecryption(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class Confirm(BidderCommand):
+    """`signature`: the bidder's over its confirmation of the read-out (bidseal.statements);
+    the app checked it against the bidder's key. Empty only where no app runs (core tests)."""
+
     name = "confirm"
+    signature: str = ""
+
+    def check(self) -> None:
+        super().check()
+        if self.signature:
+            check_signature("signature", self.signature)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -274,12 +283,20 @@ class RaiseObjection(BidderCommand):
     name = "raise_objection"
     lot: str | None
     text: str
+    # The bidder's random nonce and its signature over the objection (bidseal.statements),
+    # checked by the app; empty only where no app runs (core tests).
+    nonce: str = ""
+    signature: str = ""
 
     def check(self) -> None:
         super().check()
         if self.lot is not None:
             check_id("lot", self.lot)
         check_text("text", self.text)
+        if self.nonce:
+            check_signature("nonce", self.nonce)
+        if self.signature:
+            check_signature("signature", self.signature)
 
 
 @dataclass(frozen=True, kw_only=True)

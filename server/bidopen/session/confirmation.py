@@ -11,6 +11,7 @@ from .errors import (
     InvalidArgument,
     NotSignedIn,
     ObjectionAlreadyAnswered,
+    ObjectionRepeated,
     ObjectionsUnanswered,
     ObjectionUnknown,
 )
@@ -24,7 +25,7 @@ def confirm(state: OpeningSession, cmd: c.Confirm, now: datetime) -> list[e.Even
         raise NotSignedIn(f"bidder {cmd.bidder!r} must sign in first")
     if cmd.bidder in state.confirmations:
         raise AlreadyConfirmed(f"bidder {cmd.bidder!r} already confirmed")
-    return [e.BidderConfirmed(at=now, bidder=cmd.bidder)]
+    return [e.BidderConfirmed(at=now, bidder=cmd.bidder, signature=cmd.signature)]
 
 
 def raise_objection(state: OpeningSession, cmd: c.RaiseObjection, now: datetime) -> list[e.Event]:
@@ -35,6 +36,10 @@ def raise_objection(state: OpeningSession, cmd: c.RaiseObjection, now: datetime)
         raise NotSignedIn(f"bidder {cmd.bidder!r} must sign in first")
     if cmd.lot is not None and cmd.lot not in {lot.id for lot in state.lots}:
         raise InvalidArgument(f"unknown lot {cmd.lot!r}", field="lot")
+    if cmd.nonce and any(
+        o.bidder == cmd.bidder and o.nonce == cmd.nonce for o in state.objections.values()
+    ):
+        raise ObjectionRepeated(f"bidder {cmd.bidder!r} already raised the objection {cmd.nonce!r}")
     # Ids follow the order of the log, so every node assigns the same one.
     objection_id = f"O{len(state.objections) + 1}"
     return [
@@ -45,6 +50,8 @@ def raise_objection(state: OpeningSession, cmd: c.RaiseObjection, now: datetime)
             bidder_name=state.name_of(cmd.bidder),
             lot=cmd.lot,
             text=cmd.text,
+            nonce=cmd.nonce,
+            signature=cmd.signature,
         )
     ]
 

@@ -123,6 +123,12 @@ class ObjectionAlreadyAnswered(SessionError):
     code = "objection_already_answered"
 
 
+class ObjectionRepeated(SessionError):
+    """The bidder already raised an objection under this nonce: a replay, not a new one."""
+
+    code = "objection_repeated"
+
+
 class ObjectionsUnanswered(SessionError):
     """The record cannot be published while an objection has no answer."""
 
@@ -158,6 +164,7 @@ ERROR_TYPES: tuple[type[SessionError], ...] = (
     ConfirmationIncomplete,
     ObjectionUnknown,
     ObjectionAlreadyAnswered,
+    ObjectionRepeated,
     ObjectionsUnanswered,
     EventRejected,
     MalformedEvent,

@@ -179,6 +179,7 @@ class ConfirmationStarted(Event):
 class BidderConfirmed(Event):
     kind = "bidder_confirmed"
     bidder: str
+    signature: str = ""  # the bidder's own; "" in logs written before bidders signed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -189,6 +190,9 @@ class ObjectionRaised(Event):
     bidder_name: str = ""  # "" in logs written before names were kept
     lot: str | None
     text: str
+    # The bidder's nonce and signature; "" in logs written before bidders signed.
+    nonce: str = ""
+    signature: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

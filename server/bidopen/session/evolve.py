@@ -189,7 +189,14 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 ends_at=event.ends_at,
             )
         case e.BidderConfirmed():
-            return replace(s, confirmations={**s.confirmations, event.bidder: event.at})
+            return replace(
+                s,
+                confirmations={**s.confirmations, event.bidder: event.at},
+                confirmation_signatures={
+                    **s.confirmation_signatures,
+                    event.bidder: event.signature,
+                },
+            )
         case e.ObjectionRaised():
             objection = Objection(
                 id=event.objection_id,
@@ -199,6 +206,8 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 text=event.text,
                 phase=s.phase,
                 raised_at=event.at,
+                nonce=event.nonce,
+                signature=event.signature,
             )
             return replace(s, objections={**s.objections, objection.id: objection})
         case e.ObjectionAnswered():

@@ -1,6 +1,9 @@
-"""build_record(state): the opening record (开标记录) the app signs and publishes."""
+"""build_record(state, leaves): the opening record (开标记录) the app signs and publishes."""
 
+from dataclasses import dataclass
 from datetime import datetime
+
+from bidseal.statements import readout_sha256
 
 from .codec import JSON, encode
 from .errors import IllegalInPhase
@@ -8,10 +11,32 @@ from .phases import Phase
 from .state import OpeningSession
 
 # 2: every bid, read-out line and objection names the bidder's organisation as well as its id.
-RECORD_FORMAT = "bidopen-opening-record/3"
+# 4: each confirmation and objection carries the bidder's signature; the record names its
+# leaves in the public log.
+RECORD_FORMAT = "bidopen-opening-record/4"
 
 
-def build_record(state: OpeningSession) -> dict[str, JSON]:
+@dataclass(frozen=True)
+class Leaves:
+    """Where a document's facts are in the public log: the leaf of each session event it
+    follows from (seq 1, 2, … in order) and of each bid entry of the deadline batch."""
+
+    events: tuple[int, ...] = ()
+    bids: tuple[int, ...] = ()
+
+    def encode(self) -> dict[str, JSON]:
+        return {"events": list(self.events), "bids": list(self.bids)}
+
+
+NO_LEAVES = Leaves()
+
+
+def state_readout_sha256(state: OpeningSession) -> str:
+    """What a bidder's confirmation signs (bidseal.statements.readout_sha256)."""
+    return readout_sha256(encode(state.readout))
+
+
+def build_record(state: OpeningSession, leaves: Leaves = NO_LEAVES) -> dict[str, JSON]:
     """Everything the opening decided, in a fixed order; equal states give equal records.
 
     Only what is settled once confirmation closes goes in (the publication itself and the
@@ -81,14 +106,20 @@ def build_record(state: OpeningSession) -> dict[str, JSON]:
             encode(objection)
             for objection in sorted(state.objections.values(), key=lambda o: int(o.id[1:]))
         ],
+        "readout_sha256": state_readout_sha256(state),
         "confirmed": [
-            {"bidder": bidder, "at": _instant(at)}
+            {
+                "bidder": bidder,
+                "at": _instant(at),
+                "signature": state.confirmation_signatures.get(bidder, ""),
+            }
             for bidder, at in sorted(state.confirmations.items())
         ],
         "deemed_accepted": list(state.deemed_accepted),
         "confirmation_closed_early": state.confirmation_closed_early,
         # An abort after publication belongs to the log, not to the record already signed.
         "aborted": encode(state.abortion) if state.record is None else None,
+        "leaves": leaves.encode(),
     }
 
 

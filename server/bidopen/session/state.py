@@ -90,6 +90,8 @@ class Objection:
     raised_at: datetime
     answer: str | None = None
     answered_at: datetime | None = None
+    nonce: str = ""
+    signature: str = ""  # the bidder's (bidseal.statements); "" before bidders signed
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -167,6 +169,8 @@ class OpeningSession:
     read_out_seq: int | None = None
     confirmation_started_at: datetime | None = None
     confirmations: Mapping[str, datetime] = field(default_factory=dict)
+    # Each confirming bidder's signature over the read-out ("" before bidders signed).
+    confirmation_signatures: Mapping[str, str] = field(default_factory=dict)
     objections: Mapping[str, Objection] = field(default_factory=dict)
     confirmation_closed_at: datetime | None = None
     confirmation_closed_early: bool = False

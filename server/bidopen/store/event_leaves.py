@@ -132,3 +132,20 @@ async def unnamed_event_leaves(
                 "which the database no longer holds"
             )
     return found
+
+
+async def document_leaves(conn: AsyncConnection, session_id: str) -> tuple[list[int], list[int]]:
+    """The leaves a record or result built now names: each stored event's, in seq order, and
+    each bid entry's of the deadline batch, in log order (inside the caller's transaction)."""
+    events = await conn.execute(
+        select(session_events.c.leaf)
+        .where(session_events.c.session_id == session_id)
+        .order_by(session_events.c.seq)
+    )
+    entries = await conn.execute(
+        select(log_entries.c.idx, log_entries.c.data)
+        .where(log_entries.c.session_id == session_id)
+        .order_by(log_entries.c.idx)
+    )
+    bids = [int(row.idx) for row in entries if json.loads(bytes(row.data)).get("type") == "bid"]
+    return [int(row.leaf) for row in events if row.leaf is not None], bids

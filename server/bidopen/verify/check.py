@@ -14,9 +14,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bidopen.session import EMPTY, OpeningSession, build_record, evolve
+from bidopen.session import (
+    EMPTY,
+    Leaves,
+    OpeningSession,
+    build_record,
+    evolve,
+    state_readout_sha256,
+)
 from bidopen.session.errors import SessionError
-from bidopen.session.events import event_from_payload
+from bidopen.session.events import BidderConfirmed, Event, ObjectionRaised, event_from_payload
 from bidopen.store.eventlog import canonical_json
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.cosignature import CosignatureVerifier
@@ -27,6 +34,7 @@ from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.proof import TlogProof
 from bidseal import InvalidSignedDocument, verify_document
 from bidseal.codec import b64u_decode
+from bidseal.statements import confirmation_message, objection_message, verify_statement
 
 BUNDLE_FORMAT = "bidopen-bundle/1"
 ENTRY_FORMAT = "bidopen-log-entry/1"
@@ -73,13 +81,19 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
     session, entries = proven_entries(bundle, trust, report)
     events, bids = _split(entries, bundle.get("payloads") or {})
     report.ok(f"events 1..{len(events)} of the session are in the log, in order, with no gap")
-    state, record_state = _replay(events)
+    keys = _bidder_keys(bundle, report)
+    state, record_state, signed = _replay(events, keys)
     report.ok(f"the events replay through the session core: phase {state.phase.value}")
+    if signed:
+        report.ok(f"{signed} confirmations and objections are signed by their bidders' own keys")
     _check_batch(entries, events, bids, report)
     server_key = _server_key(bundle, trust, report)
-    _check_record(bundle, events, record_state, server_key, report)
-    _check_results(bundle, events, server_key, report)
+    leaves = _leaves_of(entries)
+    # The bidder's own receipts first: a bid missing from the batch is the platform's fault,
+    # the most precise reason there is (the record would also fail to follow).
     _check_receipts(trust.receipts, bids, events, server_key, session, report)
+    _check_record(bundle, events, record_state, leaves, server_key, report)
+    _check_results(bundle, events, leaves, server_key, report)
     return report
 
 
@@ -188,16 +202,68 @@ def _split(
     return events, bids
 
 
-def _replay(events: Sequence[dict[str, Any]]) -> tuple[OpeningSession, OpeningSession | None]:
-    state, record_state = EMPTY, None
+def _bidder_keys(bundle: Mapping[str, Any], report: Report) -> dict[str, bytes]:
+    keys = bundle.get("bidder_keys") or {}
+    if keys:
+        report.warnings.append(
+            "the bidders' keys were taken from the bundle: each bidder can compare its own"
+            " with its bidder-public.json"
+        )
+    try:
+        return {str(b): b64u_decode(str(k["signing_key"])) for b, k in keys.items()}
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _fail("the bundle's bidder keys are unreadable") from exc
+
+
+def _replay(
+    events: Sequence[dict[str, Any]], keys: Mapping[str, bytes]
+) -> tuple[OpeningSession, OpeningSession | None, int]:
+    """The state after every event, the state the record was built from, and how many
+    bidder signatures were checked (each against the state the bidder signed in)."""
+    state, record_state, signed = EMPTY, None, 0
     for body in events:
         if body["kind"] == "record_published":
             record_state = state
         try:
-            state = evolve(state, event_from_payload(body["kind"], body["payload"]))
+            event = event_from_payload(body["kind"], body["payload"])
+            signed += _check_bidder_signature(state, event, keys, body["seq"])
+            state = evolve(state, event)
         except (SessionError, KeyError, TypeError, ValueError) as exc:
             raise _fail(f"event {body['seq']} ({body['kind']}) does not replay: {exc}") from exc
-    return state, record_state
+    return state, record_state, signed
+
+
+def _check_bidder_signature(
+    state: OpeningSession, event: Event, keys: Mapping[str, bytes], seq: int
+) -> int:
+    """1 if `event` is a bidder's statement whose signature verifies, 0 if it is no statement."""
+    if isinstance(event, BidderConfirmed):
+        what = "confirmation"
+        message = confirmation_message(state.tender_id, event.bidder, state_readout_sha256(state))
+    elif isinstance(event, ObjectionRaised):
+        what = f"objection {event.objection_id}"
+        message = objection_message(
+            state.tender_id, event.bidder, event.lot, event.nonce, event.text
+        )
+    else:
+        return 0
+    key = keys.get(event.bidder)
+    if key is None:
+        raise _fail(f"event {seq}: the bundle has no key of bidder {event.bidder}")
+    if not event.signature:
+        raise _fail(f"event {seq}: the {what} of bidder {event.bidder} is not signed by the bidder")
+    if not verify_statement(key, message, event.signature):
+        raise _fail(
+            f"event {seq}: the {what} of bidder {event.bidder} is not signed by the bidder's key"
+        )
+    return 1
+
+
+def _leaves_of(entries: Sequence[tuple[int, dict[str, Any]]]) -> tuple[list[int], list[int]]:
+    """The leaf of each event (seq order) and of each bid entry (log order)."""
+    events = [index for index, body in entries if body["type"] != "bid"]
+    bids = [index for index, body in entries if body["type"] == "bid"]
+    return events, bids
 
 
 def _check_batch(
@@ -250,6 +316,7 @@ def _check_record(
     bundle: Mapping[str, Any],
     events: Sequence[dict[str, Any]],
     record_state: OpeningSession | None,
+    leaves: tuple[list[int], list[int]],
     key: bytes,
     report: Report,
 ) -> None:
@@ -266,23 +333,35 @@ def _check_record(
     if digest != published[-1]["payload"]["sha256"]:
         raise _fail("the signed record is not the one whose hash the log holds")
     assert record_state is not None
-    rebuilt = json.loads(json.dumps(build_record(record_state)))
+    before = published[-1]["seq"] - 1
+    named = Leaves(tuple(leaves[0][:before]), tuple(leaves[1]))
+    rebuilt = json.loads(json.dumps(build_record(record_state, named)))
     if rebuilt != payload:
         raise _fail("the signed record does not follow from the events (replayed record differs)")
     report.ok("the opening record is signed by the server, is the one the log names, and follows")
-    report.ok("  from the events: every status, read-out line and deemed acceptance")
+    report.ok("  from the events: every status, read-out line, deemed acceptance, bidder's")
+    report.ok(f"  signature and leaf ({before} events, {len(leaves[1])} bids)")
 
 
 def _check_results(
-    bundle: Mapping[str, Any], events: Sequence[dict[str, Any]], key: bytes, report: Report
+    bundle: Mapping[str, Any],
+    events: Sequence[dict[str, Any]],
+    leaves: tuple[list[int], list[int]],
+    key: bytes,
+    report: Report,
 ) -> None:
-    hashes = {e["payload"]["sha256"] for e in events if e["kind"] == "result_published"}
+    seqs = {e["payload"]["sha256"]: e["seq"] for e in events if e["kind"] == "result_published"}
     for text in bundle.get("results") or []:
-        _payload, digest = _signed(text, "evaluation-result", key)
-        if digest not in hashes:
+        payload, digest = _signed(text, "evaluation-result", key)
+        if digest not in seqs:
             raise _fail("a signed result is not one whose hash the log holds")
-    if hashes:
-        report.ok(f"{len(hashes)} published results are signed and named by the log")
+        named = Leaves(tuple(leaves[0][: seqs[digest] - 1]), tuple(leaves[1])).encode()
+        if payload.get("leaves") != named:
+            raise _fail(f"the result of lot {payload.get('lot')} names other leaves than the log's")
+    if seqs:
+        report.ok(
+            f"{len(seqs)} published results are signed, named by the log and name their leaves"
+        )
 
 
 def _check_receipts(

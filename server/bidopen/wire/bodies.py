@@ -208,9 +208,20 @@ class PublishResult(Body, frozen=True):
     )
 
 
+# A bidder's ECDSA P-256 signature, b64u `r || s` (protocol.md 5.6); "" is refused as missing.
+BidderSignature = Annotated[str, Meta(max_length=128, pattern=B64U_PATTERN)]
+Nonce = Annotated[str, Meta(min_length=16, max_length=64, pattern=B64U_PATTERN)]
+
+
+class Confirm(Body, frozen=True):
+    signature: BidderSignature = ""
+
+
 class RaiseObjection(Body, frozen=True):
     text: Text
+    nonce: Nonce
     lot: Id | None = None  # None: about the whole opening
+    signature: BidderSignature = ""
 
 
 HOST_COMMAND_BODIES: dict[str, type[Body]] = {
@@ -230,7 +241,7 @@ HOST_COMMAND_BODIES: dict[str, type[Body]] = {
     "publish_result": PublishResult,
 }
 
-BIDDER_COMMAND_BODIES: dict[str, type[Body]] = {"confirm": NoBody, "object": RaiseObjection}
+BIDDER_COMMAND_BODIES: dict[str, type[Body]] = {"confirm": Confirm, "object": RaiseObjection}
 
 
 # -- live video -------------------------------------------------------------------------

@@ -261,7 +261,7 @@ class ReadoutLot(Message, frozen=True):
     lines: Annotated[list[ReadoutLine], Meta(description="In the order the bids were received.")]
 
 
-class RecordObjection(Message, frozen=True):
+class RecordObjection(Message, frozen=True, kw_only=True):
     id: Annotated[str, Meta(pattern=r"^O[1-9][0-9]*$")]
     bidder: Id
     bidder_name: str
@@ -271,11 +271,33 @@ class RecordObjection(Message, frozen=True):
     raised_at: Instant
     answer: Annotated[str | None, Meta(description="The host's answer; null: unanswered.")]
     answered_at: Instant | None
+    nonce: Annotated[
+        str, Meta(description="The bidder's nonce; empty before bidders signed (record 4).")
+    ] = ""
+    signature: Annotated[
+        str, Meta(description="The bidder's signature over the objection (protocol.md 5.6).")
+    ] = ""
 
 
 class RecordConfirmation(Message, frozen=True):
     bidder: Id
     at: Instant
+    signature: Annotated[
+        str, Meta(description="The bidder's signature over readout_sha256 (protocol.md 5.6).")
+    ] = ""
+
+
+class DocumentLeaves(Message, frozen=True):
+    """Where a document's facts are in the public log."""
+
+    events: Annotated[
+        list[Annotated[int, Meta(ge=0)]],
+        Meta(description="The leaf of each session event it follows from, seq 1, 2, … in order."),
+    ]
+    bids: Annotated[
+        list[Annotated[int, Meta(ge=0)]],
+        Meta(description="The leaf of each bid entry of the deadline batch, in log order."),
+    ]
 
 
 class RecordAbortion(Message, frozen=True):
@@ -284,12 +306,17 @@ class RecordAbortion(Message, frozen=True):
     at: Instant
 
 
-class OpeningRecord(Message, frozen=True):
+class OpeningRecord(Message, frozen=True, kw_only=True):
     """`opening-record`: everything the opening decided, settled when confirmation closed."""
 
     format: Annotated[
-        Literal["bidopen-opening-record/2", "bidopen-opening-record/3"],
-        Meta(description="3 names the tender's organisation; 2 (older) the host account."),
+        Literal[
+            "bidopen-opening-record/2", "bidopen-opening-record/3", "bidopen-opening-record/4"
+        ],
+        Meta(
+            description="4 adds the read-out hash, bidders' signatures and leaves; 3 names the"
+            " tender's organisation; 2 (older) the host account."
+        ),
     ]
     tender: RecordTender
     lots: Annotated[list[RecordLot], Meta(description="In tender order.")]
@@ -310,6 +337,10 @@ class OpeningRecord(Message, frozen=True):
         bool, Meta(description="Closed early by the host once every bid was decrypted.")
     ]
     readout: Annotated[list[ReadoutLot], Meta(description="The read-out (唱标), lot by lot.")]
+    readout_sha256: Annotated[
+        Sha256,
+        Meta(description="SHA-256 of `readout` as canonical JSON: what bidders confirm (4 on)."),
+    ] = ""
     objections: Annotated[list[RecordObjection], Meta(description="In the order raised.")]
     confirmed: Annotated[list[RecordConfirmation], Meta(description="Who confirmed, and when.")]
     deemed_accepted: Annotated[
@@ -319,6 +350,9 @@ class OpeningRecord(Message, frozen=True):
         bool, Meta(description="Closed by the host once every bidder had confirmed.")
     ]
     aborted: Annotated[RecordAbortion | None, Meta(description="Set if the opening aborted.")]
+    leaves: Annotated[
+        DocumentLeaves | None, Meta(description="The log leaves it follows from (4 on).")
+    ] = None
 
 
 class ResultTender(Message, frozen=True):
@@ -335,7 +369,7 @@ class ResultReason(Message, frozen=True):
 class EvaluationResult(Message, frozen=True):
     """`evaluation-result` of one lot."""
 
-    format: Literal["bidopen-evaluation-result/2"]
+    format: Literal["bidopen-evaluation-result/3"]
     tender: ResultTender
     lot: Id
     ranked: list[Id]
@@ -344,6 +378,7 @@ class EvaluationResult(Message, frozen=True):
     reasons: Annotated[dict[str, ResultReason], Meta(description="Why each other did not win.")]
     publicity_days: int
     published_at: Instant
+    leaves: DocumentLeaves
 
 
 # -- sockets ----------------------------------------------------------------------------

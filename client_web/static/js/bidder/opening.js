@@ -1,6 +1,14 @@
 // At the opening: sign in, unwrap the data key here and hand it over, then confirm or object.
 
-import { b64uEncode, parseSealed, unwrapDataKey } from "/static/vendor/bidseal.bundle.js";
+import {
+  b64uEncode,
+  confirmationMessage,
+  objectionMessage,
+  parseSealed,
+  readoutSha256,
+  signStatement,
+  unwrapDataKey,
+} from "/static/vendor/bidseal.bundle.js";
 import { describeError } from "../api.js";
 import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { aside, t, tOr } from "../i18n.js";
@@ -166,7 +174,12 @@ export class OpeningCard {
   async confirm() {
     clearMessage(this.confirmMessage);
     try {
-      await this.room.api.post(this.sessionPath("/bidder/confirm"), {});
+      // Signed here, with the bidder's own key, over the read-out this room shows.
+      const keys = await this.room.requireKeys();
+      const digest = await readoutSha256(this.room.view?.readout ?? null);
+      const statement = confirmationMessage(this.room.tenderId, this.room.bidderId, digest);
+      const signature = await signStatement(keys, statement);
+      await this.room.api.post(this.sessionPath("/bidder/confirm"), { signature });
       showMessage(this.confirmMessage, t("confirm.done"), "ok");
     } catch (error) {
       showRefusal(this.confirmMessage, error);
@@ -180,7 +193,11 @@ export class OpeningCard {
     const lot = byId("objection-lot").value || null;
     try {
       if (!text) throw new FieldRefusal("text", t("objection.empty"));
-      await this.room.api.post(this.sessionPath("/bidder/object"), { lot, text });
+      const keys = await this.room.requireKeys();
+      const nonce = b64uEncode(crypto.getRandomValues(new Uint8Array(16)));
+      const statement = objectionMessage(this.room.tenderId, this.room.bidderId, lot, nonce, text);
+      const signature = await signStatement(keys, statement);
+      await this.room.api.post(this.sessionPath("/bidder/object"), { lot, text, nonce, signature });
       byId("objection-text").value = "";
       showMessage(this.confirmMessage, t("objection.sent"), "ok");
     } catch (error) {

@@ -2,7 +2,7 @@
 // trust the user brings (the log's key, witnesses and quorum, the server's key, kept receipts,
 // a checkpoint saved earlier). Files are read locally; this page sends nothing to the hub.
 
-import { verifySignedDocument } from "/static/vendor/bidseal.bundle.js";
+import * as bidseal from "/static/vendor/bidseal.bundle.js";
 import { byId, el, replaceChildren, setText } from "../dom.js";
 import { onLanguageChange, t } from "../i18n.js";
 import { bootPage } from "../page.js";
@@ -67,7 +67,7 @@ async function run(event) {
   try {
     const bundle = JSON.parse(await file.text());
     const trust = await trustFromForm();
-    const report = await verifyBundle(bundle, trust, verifySignedDocument);
+    const report = await verifyBundle(bundle, trust, bidseal.verifySignedDocument, bidseal);
     shown = { report };
   } catch (failure) {
     if (failure instanceof VerificationFailed) shown = { report: failure.report ?? progress, failure };

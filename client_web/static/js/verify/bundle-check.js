@@ -14,7 +14,7 @@
 import { LogError } from "../tlog/errors.js";
 import { leafHash, verifyConsistency, verifyInclusion } from "../tlog/merkle.js";
 import { cosignatureVerifier, ed25519Verifier, logPolicy } from "../tlog/note.js";
-import { canonicalJson, sha256Hex } from "./digest.js";
+import { canonicalJson, readoutSha256, sha256Hex } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
 import { checkRecordAgainstEvents } from "./record-check.js";
 
@@ -60,11 +60,13 @@ function report() {
  * @param {any} bundle the parsed bundle
  * @param {Trust} trust
  * @param {(envelope: any, type: string, key: string) => Promise<Record<string, unknown>>} verifyDocument
+ * @param {{confirmationMessage: Function, objectionMessage: Function, verifyStatement: Function}} statements
+ *   bidseal's bidder statements (the module itself will do), to check bidders' signatures
  */
-export async function verifyBundle(bundle, trust, verifyDocument) {
+export async function verifyBundle(bundle, trust, verifyDocument, statements) {
   const out = report();
   try {
-    return await checkAll(bundle, trust, verifyDocument, out);
+    return await checkAll(bundle, trust, verifyDocument, statements, out);
   } catch (error) {
     // What passed before the failure is shown with it, as `bidopen verify` would print it.
     if (error instanceof VerificationFailed) error.report = out;
@@ -72,7 +74,7 @@ export async function verifyBundle(bundle, trust, verifyDocument) {
   }
 }
 
-async function checkAll(bundle, trust, verifyDocument, out) {
+async function checkAll(bundle, trust, verifyDocument, statements, out) {
   if (bundle?.format !== BUNDLE_FORMAT) throw fail(`not a ${BUNDLE_FORMAT} file`);
   const session = String(bundle.session);
   const log = bundle.log;
@@ -105,11 +107,15 @@ async function checkAll(bundle, trust, verifyDocument, out) {
   out.ok("entries", { count: entries.length, session }, `${entries.length} entries of session ${session} are in that tree (inclusion proofs)`);
   const { events, bids } = await split(entries, bundle.payloads ?? {});
   out.ok("events", { count: events.length }, `events 1..${events.length} of the session are in the log, in order, with no gap`);
+  await checkStatements(events, bundle.bidder_keys ?? {}, session, statements, out);
   checkBatch(entries, events, bids, out);
   const serverKey = trust.serverKey || serverKeyOf(bundle, out);
-  await checkRecord(bundle, events, serverKey, verifyDocument, out);
-  await checkResults(bundle, events, serverKey, verifyDocument, out);
+  const leaves = leavesOf(entries);
+  // The user's own receipts first: a bid missing from the batch is the platform's fault,
+  // the most precise reason there is (the record would also fail to follow).
   await checkReceipts(trust.receipts ?? [], bids, events, serverKey, session, verifyDocument, out);
+  await checkRecord(bundle, events, leaves, serverKey, verifyDocument, out);
+  await checkResults(bundle, events, leaves, serverKey, verifyDocument, out);
   return out;
 }
 
@@ -186,6 +192,56 @@ async function split(entries, payloads) {
   return { events, bids };
 }
 
+/**
+ * Each confirmation and objection is signed by its bidder's key (as the bundle carries it),
+ * over the read-out published before it or over the objection itself.
+ */
+async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, verifyStatement }, out) {
+  let readoutDigest = await readoutSha256([]);
+  let objections = 0;
+  let signed = 0;
+  for (const event of events) {
+    const p = event.payload;
+    let what;
+    let statement;
+    if (event.kind === "read_out") {
+      readoutDigest = await readoutSha256(p.lots ?? []);
+      continue;
+    } else if (event.kind === "bidder_confirmed") {
+      what = "confirmation";
+      statement = confirmationMessage(session, p.bidder, readoutDigest);
+    } else if (event.kind === "objection_raised") {
+      objections += 1;
+      what = `objection ${p.objection_id}`;
+      statement = objectionMessage(session, p.bidder, p.lot ?? null, p.nonce ?? "", p.text);
+    } else {
+      continue;
+    }
+    const key = keys[p.bidder]?.signing_key;
+    if (!key) throw fail(`event ${event.seq}: the bundle has no key of bidder ${p.bidder}`);
+    if (!p.signature) throw fail(`event ${event.seq}: the ${what} of bidder ${p.bidder} is not signed by the bidder`);
+    if (!(await verifyStatement(key, statement, p.signature))) {
+      throw fail(`event ${event.seq}: the ${what} of bidder ${p.bidder} is not signed by the bidder's key`);
+    }
+    signed += 1;
+  }
+  if (signed) {
+    out.ok(
+      "statements",
+      { confirmations: signed - objections, objections },
+      `${signed} confirmations and objections are signed by their bidders' own keys (as the bundle carries them)`,
+    );
+  }
+}
+
+/** The leaf of each event (seq order) and of each bid entry (log order). */
+function leavesOf(entries) {
+  return {
+    events: entries.filter(({ body }) => body.type !== "bid").map(({ index }) => index),
+    bids: entries.filter(({ body }) => body.type === "bid").map(({ index }) => index),
+  };
+}
+
 const bidKey = (b) => `${b.lot}\u0000${b.bidder}\u0000${b.bid_sha256}`;
 
 function checkBatch(entries, events, bids, out) {
@@ -231,7 +287,7 @@ async function signed(envelope, kind, key, verifyDocument) {
   return { payload, digest: await sha256Hex(encoder.encode(text)) };
 }
 
-async function checkRecord(bundle, events, key, verifyDocument, out) {
+async function checkRecord(bundle, events, leaves, key, verifyDocument, out) {
   const published = events.filter((e) => e.kind === "record_published");
   const records = bundle.records ?? [];
   if (!published.length) {
@@ -243,18 +299,23 @@ async function checkRecord(bundle, events, key, verifyDocument, out) {
   const { payload, digest } = await signed(records[records.length - 1], "opening-record", key, verifyDocument);
   if (digest !== published[published.length - 1].payload.sha256) throw fail("the signed record is not the one whose hash the log holds");
   const upTo = events.indexOf(published[published.length - 1]);
-  const checked = checkRecordAgainstEvents(payload, events.slice(0, upTo));
+  const named = { events: leaves.events.slice(0, upTo), bids: leaves.bids };
+  const checked = await checkRecordAgainstEvents(payload, events.slice(0, upTo), named);
   out.ok("record", {}, "the opening record is signed by the server and is the one the log names");
   for (const line of checked) out.ok(line.key, line.facts, line.text);
 }
 
-async function checkResults(bundle, events, key, verifyDocument, out) {
-  const hashes = new Set(events.filter((e) => e.kind === "result_published").map((e) => e.payload.sha256));
+async function checkResults(bundle, events, leaves, key, verifyDocument, out) {
+  const seqs = new Map(events.filter((e) => e.kind === "result_published").map((e) => [e.payload.sha256, e.seq]));
   for (const text of bundle.results ?? []) {
-    const { digest } = await signed(text, "evaluation-result", key, verifyDocument);
-    if (!hashes.has(digest)) throw fail("a signed result is not one whose hash the log holds");
+    const { payload, digest } = await signed(text, "evaluation-result", key, verifyDocument);
+    if (!seqs.has(digest)) throw fail("a signed result is not one whose hash the log holds");
+    const named = { events: leaves.events.slice(0, seqs.get(digest) - 1), bids: leaves.bids };
+    if (canonicalJson(payload.leaves ?? null) !== canonicalJson(named)) {
+      throw fail(`the result of lot ${payload.lot} names other leaves than the log's`);
+    }
   }
-  if (hashes.size) out.ok("results", { count: hashes.size }, `${hashes.size} published results are signed and named by the log`);
+  if (seqs.size) out.ok("results", { count: seqs.size }, `${seqs.size} published results are signed, named by the log, name their leaves`);
 }
 
 async function checkReceipts(receipts, bids, events, key, session, verifyDocument, out) {

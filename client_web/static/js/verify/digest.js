@@ -17,3 +17,8 @@ export function canonicalJson(value) {
   }
   return JSON.stringify(value ?? null);
 }
+
+/** What a bidder's confirmation is about: the read-out's SHA-256 (bidseal statements). */
+export function readoutSha256(readout) {
+  return sha256Hex(canonicalJson(readout ?? null));
+}

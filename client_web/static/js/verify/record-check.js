@@ -3,7 +3,7 @@
 // whole record; here only the parts the events state directly are compared. A difference is
 // refused with Python's reason for a record that does not follow, and the part named.
 
-import { canonicalJson } from "./digest.js";
+import { canonicalJson, readoutSha256 } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
 
 export const DOES_NOT_FOLLOW = "the signed record does not follow from the events (replayed record differs)";
@@ -34,8 +34,12 @@ const pairKey = (lot, bidder) => `${lot}\u0000${bidder}`;
  * Lines of what was checked; VerificationFailed(DOES_NOT_FOLLOW, detail) at the first part
  * of `record` (the signed payload) that the `events` (those before its publication) deny.
  */
-export function checkRecordAgainstEvents(record, events) {
+export async function checkRecordAgainstEvents(record, events, leaves) {
   const lines = [];
+  // The leaves it names are the log's: every event before its publication, and the bids.
+  if (leaves !== undefined && !same(record.leaves ?? null, leaves)) {
+    throw differs("leaves: the record names other leaves than the log's");
+  }
   const deadline = of(events, "deadline_passed").at(-1);
   const announced = deadline?.payload.bids ?? [];
   const bids = Array.isArray(record.bids) ? record.bids : [];
@@ -76,6 +80,9 @@ export function checkRecordAgainstEvents(record, events) {
       }
     }
   }
+  if (record.readout_sha256 !== (await readoutSha256(readout))) {
+    throw differs("readout_sha256: the record's read-out hash is not the hash of its read-out");
+  }
   const count = readout.reduce((n, lot) => n + (lot.lines ?? []).length, 0);
   lines.push({ key: "record_readout", facts: { count }, text: `the record's ${count} read-out lines are the log's read-out, each of a decrypted bid` });
 
@@ -84,9 +91,11 @@ export function checkRecordAgainstEvents(record, events) {
   if (closed !== undefined) {
     const confirmed = new Map();
     for (const e of events.slice(0, events.indexOf(closed))) {
-      if (e.kind === "bidder_confirmed") confirmed.set(e.payload.bidder, e.payload.at);
+      if (e.kind === "bidder_confirmed") confirmed.set(e.payload.bidder, { at: e.payload.at, signature: e.payload.signature ?? "" });
     }
-    const expected = [...confirmed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([bidder, at]) => ({ bidder, at }));
+    const expected = [...confirmed]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([bidder, { at, signature }]) => ({ bidder, at, signature }));
     if (!same(record.confirmed ?? [], expected)) throw differs("confirmed: the record's confirmations are not the log's");
     const bidders = new Set(announced.map((b) => b.bidder));
     const silent = closed.payload.early ? [] : [...bidders].filter((b) => !confirmed.has(b)).sort();
