@@ -28,7 +28,7 @@ fi
 if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ -z "${BIDOPEN_PDF_FONT:-}" ] \
   && command -v apt-get >/dev/null 2>&1; then
   sudo_=""
-  [ "$(id -u)" = 0 ] || sudo_=sudo
+  [ "$(id -u)" = 0 ] || sudo_="sudo -n"  # never stops the start to ask for a password
   echo "Installing fonts-noto-cjk for the printed documents (once)…"
   { $sudo_ apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
     || echo "Could not install fonts-noto-cjk: PDFs will be refused until a CJK font is installed (BIDOPEN_PDF_FONT)." >&2

@@ -310,9 +310,7 @@ class OpeningRecord(Message, frozen=True, kw_only=True):
     """`opening-record`: everything the opening decided, settled when confirmation closed."""
 
     format: Annotated[
-        Literal[
-            "bidopen-opening-record/2", "bidopen-opening-record/3", "bidopen-opening-record/4"
-        ],
+        Literal["bidopen-opening-record/2", "bidopen-opening-record/3", "bidopen-opening-record/4"],
         Meta(
             description="4 adds the read-out hash, bidders' signatures and leaves; 3 names the"
             " tender's organisation; 2 (older) the host account."
