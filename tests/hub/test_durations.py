@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from typing import Any
 
 import aiohttp
@@ -88,9 +89,9 @@ async def _as_the_release_before_seconds(database_url: str, tid: str) -> list[st
             )
             await conn.execute(update(schema_version).values(version=3))
             row = (await conn.execute(tenders.select().where(tenders.c.id == tid))).one()
-            spec = row.spec.replace(
-                "}", ', "decryption_minutes": 10, "confirmation_minutes": 5}', 1
-            )
+            old = json.loads(row.spec)
+            old.update(decryption_minutes=10, confirmation_minutes=5)
+            spec = json.dumps(old, ensure_ascii=False)
             await conn.execute(update(tenders).where(tenders.c.id == tid).values(spec=spec))
     finally:
         await db.close()

@@ -93,7 +93,7 @@ def test_decryption_end_classifies_each_bid_and_the_read_out_names_it() -> None:
 
 
 def _stored(kind: str, payload: dict[str, JSON]) -> StoredEvent:
-    return StoredEvent("T1", 9, kind, "2026-11-27T03:00:00Z", payload, "", "")
+    return StoredEvent("T1", 9, kind, "2026-11-27T03:00:00Z", payload)
 
 
 def test_events_about_a_bid_name_its_row_not_its_bidder() -> None:

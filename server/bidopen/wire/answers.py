@@ -261,14 +261,15 @@ class EventsPage(Message, frozen=True):
 
 
 class LoggedEvent(Message, frozen=True):
-    """One entry of the hash chain, as stored (protocol.md 5.4)."""
+    """One session event as stored, with its leaf in the public log (protocol.md 5.4)."""
 
     seq: Annotated[int, Meta(ge=1)]
     kind: EventKind
     at: str
     payload: dict[str, Any]
-    prev_hash: Sha256
-    hash: Sha256
+    leaf: Annotated[
+        Annotated[int, Meta(ge=0)] | None, Meta(description="Its entry's index in the public log.")
+    ]
 
 
 class SessionLog(Message, frozen=True):
@@ -328,6 +329,11 @@ class Consistency(Message, frozen=True):
     proof: list[B64]
 
 
+class BidderKey(Message, frozen=True):
+    signing_key: Annotated[str, Meta(description="As registered (the public key bundle's).")]
+    key_id: str
+
+
 class Bundle(Message, frozen=True):
     """`GET …/bundle`: what `bidopen verify` checks offline (protocol.md 5.7)."""
 
@@ -335,6 +341,10 @@ class Bundle(Message, frozen=True):
     session: Id
     log: BundleLog
     server_key: ServerKey
+    bidder_keys: Annotated[
+        dict[str, BidderKey],
+        Meta(description="bidder id → the key it signs in, confirms and objects with."),
+    ]
     records: Annotated[list[str], Meta(description="Signed records, the JSON texts issued.")]
     results: Annotated[list[str], Meta(description="Signed results, the JSON texts issued.")]
     entries: list[BundleEntry]
