@@ -34,6 +34,9 @@ _BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
         actor=a, deadline=as_utc(body.deadline), reason=body.reason
     ),
     "set_evaluation_stage": lambda a, body: c.SetEvaluationStage(actor=a, stage=body.stage),
+    "answer_result_objection": lambda a, body: c.AnswerResultObjection(
+        actor=a, objection_id=body.objection_id, text=body.text
+    ),
 }
 
 # Commands the service layer builds itself, because they need private tables or signing.
@@ -54,10 +57,14 @@ def host_command(actor: Actor, name: str, body: b.Body) -> c.Command:
 
 
 def bidder_command(actor: Actor, name: str, body: b.Body) -> c.Command:
-    """A bidder's command about itself (`confirm`, `object`)."""
+    """A bidder's command about itself (`confirm`, `object`, `object_to_result`)."""
     try:
         if isinstance(body, b.RaiseObjection) and name == "object":
             return c.RaiseObjection(actor=actor, bidder=actor.id, lot=body.lot, text=body.text)
+        if isinstance(body, b.RaiseResultObjection) and name == "object_to_result":
+            return c.RaiseResultObjection(
+                actor=actor, bidder=actor.id, lot=body.lot, text=body.text
+            )
         if name == "confirm":
             return c.Confirm(actor=actor, bidder=actor.id)
     except SessionError as exc:

@@ -9,21 +9,25 @@ from typing import Any
 
 from bidopen.clock import iso
 from bidopen.errors import from_session_error
+from bidopen.session.codec import encode
 from bidopen.session.errors import SessionError
+from bidopen.session.publicity import ANSWER_DAYS, publicity_period
 from bidopen.session.state import OpeningSession
-from bidopen.session.values import Reason
+from bidopen.session.values import Candidate, Reason, ResultOutcome
 from bidopen.wire.bodies import PublishResult
 
-# Format 2 adds `bidder_names`; documents issued as format 1 keep their text and signature.
-RESULT_FORMAT = "bidopen-evaluation-result/2"
+# Format 3 names candidates ranked first to third (or 流标) and gives every other bid its
+# disposition; documents issued as format 1 or 2 keep their text and signature.
+RESULT_FORMAT = "bidopen-evaluation-result/3"
 
 
 @dataclass(frozen=True)
 class ResultDraft:
     lot: str
-    ranked: tuple[str, ...]
-    winner: str
+    outcome: ResultOutcome
+    candidates: tuple[Candidate, ...]
     reasons: Mapping[str, Reason]
+    failure: str
     publicity_days: int
 
 
@@ -32,12 +36,15 @@ def parse_result(body: PublishResult) -> ResultDraft:
     try:
         return ResultDraft(
             lot=body.lot,
-            ranked=tuple(body.ranked),
-            winner=body.winner,
+            outcome=body.outcome,
+            candidates=tuple(
+                Candidate(bidder=c.bidder, price=c.price, score=c.score) for c in body.candidates
+            ),
             reasons={
-                bidder: Reason(clause=r.clause.strip(), text=r.text)
+                bidder: Reason(disposition=r.disposition, clause=r.clause.strip(), text=r.text)
                 for bidder, r in body.reasons.items()
             },
+            failure=body.failure.strip(),
             publicity_days=body.publicity_days,
         )
     except SessionError as exc:
@@ -46,21 +53,33 @@ def parse_result(body: PublishResult) -> ResultDraft:
 
 def _named(state: OpeningSession, draft: ResultDraft) -> dict[str, str]:
     """Organisation names of every bidder the result mentions (public since the read-out)."""
-    # Not yet validated here (the core refuses bad ids right after), so only text is looked up.
-    mentioned = [b for b in (*draft.ranked, draft.winner, *draft.reasons) if isinstance(b, str)]
+    mentioned = [c.bidder for c in draft.candidates] + list(draft.reasons)
     return {bidder: state.name_of(bidder) for bidder in dict.fromkeys(mentioned)}
 
 
 def result_payload(state: OpeningSession, draft: ResultDraft, now: datetime) -> dict[str, Any]:
-    """What the signed evaluation result says, readable on its own; no expert names, no scores."""
+    """What the signed evaluation result says, readable on its own; no expert names."""
     return {
         "format": RESULT_FORMAT,
         "tender": {"id": state.tender_id, "code": state.code, "title": state.title},
         "lot": draft.lot,
-        "ranked": list(draft.ranked),
-        "winner": draft.winner,
+        "outcome": draft.outcome.value,
+        "candidates": [
+            {"rank": rank, **_encoded(candidate)}
+            for rank, candidate in enumerate(draft.candidates, start=1)
+        ],
+        "reasons": {bidder: _encoded(reason) for bidder, reason in draft.reasons.items()},
+        "failure": draft.failure,
         "bidder_names": _named(state, draft),
-        "reasons": {b: {"clause": r.clause, "text": r.text} for b, r in draft.reasons.items()},
         "publicity_days": draft.publicity_days,
+        "publicity_ends_at": iso(now + publicity_period(state, draft.publicity_days)),
+        "demo_publicity_seconds": state.demo_publicity_seconds,
+        "objection_answer_days": ANSWER_DAYS,
         "published_at": iso(now),
     }
+
+
+def _encoded(value: object) -> dict[str, Any]:
+    encoded = encode(value)
+    assert isinstance(encoded, dict)
+    return encoded
