@@ -29,7 +29,14 @@ from bidopen.service.commands import host_command
 from bidopen.session import commands as c
 from bidopen.session.permissions import RULES, Who
 from bidopen.session.phases import Phase
-from bidopen.session.values import EvaluationStage, QuorumChoice, Reason
+from bidopen.session.values import (
+    Candidate,
+    Disposition,
+    EvaluationStage,
+    QuorumChoice,
+    Reason,
+    ResultOutcome,
+)
 from bidopen.wire.bodies import HOST_COMMAND_BODIES
 from bidopen.wire.decoding import decode_body
 
@@ -246,14 +253,14 @@ def _with_objection(run: Run) -> Run:
 def _result(run: Run, lot: str) -> c.Command:
     """A result naming every opened bid of `lot`: the first two ranked, a reason for the rest."""
     opened = tuple(run.state.opened_bidders(lot))
-    winner = opened[0]
     return c.PublishResult(
         actor=HOST,
         lot=lot,
-        ranked=opened[:2],
-        winner=winner,
+        outcome=ResultOutcome.CANDIDATES,
+        candidates=tuple(Candidate(bidder=name) for name in opened[:2]),
         reasons={
-            name: Reason(clause="第3.2条", text="评审得分较低") for name in opened if name != winner
+            name: Reason(disposition=Disposition.NOT_RANKED, text="评审得分较低")
+            for name in opened[2:]
         },
         publicity_days=3,
         sha256="ab" * 32,
