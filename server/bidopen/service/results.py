@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bidopen.clock import iso
 from bidopen.errors import from_session_error
@@ -20,6 +20,8 @@ from bidopen.wire.bodies import PublishResult
 # disposition; documents issued as format 1 or 2 keep their text and signature.
 RESULT_FORMAT = "bidopen-evaluation-result/3"
 
+_Member = TypeVar("_Member", Candidate, Reason)
+
 
 @dataclass(frozen=True)
 class ResultDraft:
@@ -33,22 +35,38 @@ class ResultDraft:
 
 def parse_result(body: PublishResult) -> ResultDraft:
     """A publish-result body, already of its declared shape, as the session core's values."""
-    try:
-        return ResultDraft(
-            lot=body.lot,
-            outcome=body.outcome,
-            candidates=tuple(
-                Candidate(bidder=c.bidder, price=c.price, score=c.score) for c in body.candidates
-            ),
-            reasons={
-                bidder: Reason(disposition=r.disposition, clause=r.clause.strip(), text=r.text)
-                for bidder, r in body.reasons.items()
-            },
-            failure=body.failure.strip(),
-            publicity_days=body.publicity_days,
+    candidates = tuple(
+        _member(f"candidates[{i}]", Candidate, bidder=c.bidder, price=c.price, score=c.score)
+        for i, c in enumerate(body.candidates)
+    )
+    reasons = {
+        bidder: _member(
+            f"reasons[{bidder}]",
+            Reason,
+            disposition=r.disposition,
+            clause=r.clause.strip(),
+            text=r.text,
         )
+        for bidder, r in body.reasons.items()
+    }
+    return ResultDraft(
+        lot=body.lot,
+        outcome=body.outcome,
+        candidates=candidates,
+        reasons=reasons,
+        failure=body.failure.strip(),
+        publicity_days=body.publicity_days,
+    )
+
+
+def _member(where: str, cls: type[_Member], **fields: Any) -> _Member:
+    """One candidate or reason; a refusal names the member of the body (`reasons[B1].clause`)."""
+    try:
+        return cls(**fields)
     except SessionError as exc:
-        raise from_session_error(exc) from exc
+        error = from_session_error(exc)
+        error.field = f"{where}.{(error.field or '').rpartition('.')[2]}".rstrip(".")
+        raise error from exc
 
 
 def _named(state: OpeningSession, draft: ResultDraft) -> dict[str, str]:
