@@ -232,6 +232,14 @@ PLAYS: dict[tuple[str, str], tuple[Callable[[], Run], Callable[[Run], c.Command]
         _all_but_last_result,
         lambda run: _result(run, "L2"),
     ),
+    ("result_published", "`object_to_result` (during the lot's publicity)"): (
+        _phase(Phase.RESULT_PUBLISHED),
+        lambda run: c.RaiseResultObjection(actor=bidder("C"), bidder="C", lot="L1", text="异议"),
+    ),
+    ("result_published", "`answer_result_objection`"): (
+        lambda: run_to(Phase.RESULT_PUBLISHED).object_to_result("C", "L1"),
+        _host("answer_result_objection", objection_id="R1", text="维持原结果"),
+    ),
     ("decryption", "`abort` (likewise in every phase but the three final ones)"): (
         _phase(Phase.DECRYPTION),
         _host("abort", reason="招标文件需澄清"),
