@@ -543,4 +543,5 @@ export default Object.freeze({
   "event.result_objection_answered": "Answer to objection {objection_id}: {text}",
   "event.result_objection_answered_late": "Late answer to objection {objection_id}: {text}",
   "command.answer_result_objection": "Answer an objection to a result",
+  "result_objection.hint": "During the publicity period a bidder may object to the result of its lot; the tenderer must answer within 3 days of receiving it (Regulations on the Implementation of the Bidding Law, art. 54). Objections and answers are public.",
 });

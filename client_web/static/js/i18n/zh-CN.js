@@ -543,4 +543,5 @@ export default Object.freeze({
   "event.result_objection_answered": "答复异议 {objection_id}：{text}",
   "event.result_objection_answered_late": "逾期答复异议 {objection_id}：{text}",
   "command.answer_result_objection": "答复对评标结果的异议",
+  "result_objection.hint": "公示期内，投标人可对本标段评标结果提出异议；招标人应自收到异议之日起 3 日内作出答复（《招标投标法实施条例》第五十四条）。异议及答复均向所有人公开。",
 });
