@@ -5,7 +5,8 @@ seal and upload during the countdown, sign in, and decrypt once the host opens t
 (one of them hands over a wrong key, so its bid is revoked when the window ends); after
 the read-out one bidder objects, the demo host answers, everyone confirms, and the signed
 record is published; then the evaluation goes through its stages with the test pattern as
-the evaluation room's picture, and the result is published with its candidates and reasons.
+the evaluation room's picture, and the result is published with its candidates and reasons
+(one bid rejected under a clause), public for a shortened publicity stated on the front page.
 A newcomer watching the big screen sees a whole opening.
 
 A restart finds the rounds it left: one whose record is out goes on with its evaluation, one
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 
 from bidopen.client import ClientError, HostClient, LotSpec, SessionFeed, TenderDraft
-from bidopen.demo_evaluation import PUBLICITY_DAYS, evaluate
+from bidopen.demo_evaluation import PUBLICITY_DAYS, SHOW_RESULT_STEPS, evaluate
 from bidopen.serve import DEMO_HOST
 from bidopen.session.commands import MIN_DURATION_SECONDS
 from bidopen.simulate.bidders import BidderRole, SimulatedBidder
@@ -65,6 +66,12 @@ class DemoPace:
         return max(MIN_DURATION_SECONDS, 60 // self.speed)
 
     @property
+    def publicity_seconds(self) -> int:
+        """The demo's shortened publicity of a result (a real tender's is at least three days):
+        it ends while the result is still on the big screen, before the next round."""
+        return max(MIN_DURATION_SECONDS, round(self.step_s * SHOW_RESULT_STEPS * 0.8))
+
+    @property
     def step_s(self) -> float:
         return self.seconds(4.0)
 
@@ -86,6 +93,7 @@ class DemoPace:
             "window_seconds": self.window_seconds,
             "round_seconds": round(self.round_seconds),
             "publicity_days": PUBLICITY_DAYS,
+            "publicity_seconds": self.publicity_seconds,
         }
 
 
@@ -152,6 +160,7 @@ class DemoRound:
                 deadline=datetime.now(UTC) + pace.countdown,
                 decryption_seconds=pace.window_seconds,
                 confirmation_seconds=pace.window_seconds,
+                demo_publicity_seconds=pace.publicity_seconds,
             )
         )
         log.info("demo opening %s: deadline %s", tender.id, tender.deadline.isoformat())

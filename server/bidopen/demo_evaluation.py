@@ -14,17 +14,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bidopen.client import HostClient
+from bidopen.session.values import MAX_CANDIDATES
 
 log = logging.getLogger("bidopen.demo")
 
 STAGES = ("qualification", "technical", "commercial", "scoring", "report")
-PUBLICITY_DAYS = 3  # the law's minimum; the demo shows it counting, then begins the next round
-CANDIDATES = 3
+PUBLICITY_DAYS = 3  # what the result states; a demo tender's publicity is shortened (DemoPace)
 SHOW_RESULT_STEPS = 11.0
-# Reasons the demo gives to the bids that are not the first candidate (text in the page's
-# default language only: tender data carries one language).
-REASON_RANKED = ("评标办法第3.2条", "综合得分低于第一中标候选人。")
-REASON_FAILED = ("评标办法第2.1条", "投标文件未按时解密，视为撤销投标，不参与评审。")
+# Reasons the demo gives (text in the page's default language only: tender data carries one
+# language). The dearest opened bid is rejected under a clause; opened bids beyond the three
+# candidates are not ranked; a lot with no opened bid fails (流标).
+REJECTED = (
+    "第二章 评标办法 3.1.2(4)",
+    "投标文件未按招标文件要求提供有效的投标保证金，否决其投标。",
+)
+NOT_RANKED = "评标价高于前三名，未入围中标候选人。"
+FAILED = "无有效投标：投标文件均未解密或均被否决，本标段流标，依法重新招标。"
 
 Pause = Callable[[float], Awaitable[None]]
 
@@ -37,27 +42,31 @@ def _price(items: Mapping[str, str] | None) -> Decimal | None:
 
 
 def demo_result(lot: str, lines: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The result a demo evaluation publishes for one lot's read-out lines: the lowest prices
-    ranked first to third, every other bid (opened or not) with its reason."""
+    """The result a demo evaluation publishes for one lot's read-out lines (lowest price wins):
+    the dearest opened bid rejected (否决投标) under a clause, the three lowest of the others
+    the candidates with their price, any further one not ranked; no opened bid: 流标."""
     priced = sorted(
         (price, line["bidder"])
         for line in lines
-        if (price := _price(line.get("items"))) is not None
+        if line.get("status") == "opened" and (price := _price(line.get("items"))) is not None
     )
-    ranked = [bidder for _, bidder in priced[:CANDIDATES]]
-    reasons = {
-        bidder: {"clause": REASON_RANKED[0], "text": REASON_RANKED[1]} for _, bidder in priced[1:]
-    }
-    for line in lines:
-        if line["bidder"] not in ranked and line["bidder"] not in reasons:
-            reasons[line["bidder"]] = {"clause": REASON_FAILED[0], "text": REASON_FAILED[1]}
-    return {
-        "lot": lot,
-        "ranked": ranked,
-        "winner": ranked[0] if ranked else None,
-        "reasons": reasons,
-        "publicity_days": PUBLICITY_DAYS,
-    }
+    reasons: dict[str, dict[str, str]] = {}
+    if len(priced) > 1:
+        reasons[priced[-1][1]] = {
+            "disposition": "rejected",
+            "clause": REJECTED[0],
+            "text": REJECTED[1],
+        }
+        priced = priced[:-1]
+    candidates = [
+        {"bidder": bidder, "price": f"{price:.2f}"} for price, bidder in priced[:MAX_CANDIDATES]
+    ]
+    for _, bidder in priced[MAX_CANDIDATES:]:
+        reasons[bidder] = {"disposition": "not_ranked", "text": NOT_RANKED}
+    body: dict[str, Any] = {"lot": lot, "reasons": reasons, "publicity_days": PUBLICITY_DAYS}
+    if candidates:
+        return {**body, "outcome": "candidates", "candidates": candidates}
+    return {**body, "outcome": "failed", "failure": FAILED}
 
 
 def stages_to_go(current: str | None) -> tuple[str, ...]:
@@ -98,12 +107,18 @@ async def evaluate(host: HostClient, base_url: str, session_id: str, pause: Paus
             await pause(3.0)
             await host.command(session_id, "set_evaluation_stage", {"stage": stage})
         done = {result["lot"] for result in view.get("results") or ()}
+        stopped = {
+            lot["lot"]
+            for lot in view.get("lot_progress") or ()
+            if (lot.get("quorum") or {}).get("choice") == "stop"
+        }
         for readout in view.get("readout") or ():
-            body = demo_result(readout["lot"], readout["lines"])
-            if readout["lot"] in done or body["winner"] is None:
+            if readout["lot"] in done or readout["lot"] in stopped:
                 continue
+            body = demo_result(readout["lot"], readout["lines"])
             await pause(1.0)
             await host.command(session_id, "publish_result", body)
         log.info("demo opening %s: result published", session_id)
-        # The result and the publicity countdown stay on the big screen beside the picture.
+        # The result and its shortened publicity stay on the big screen beside the picture,
+        # until the publicity has ended (公示结束).
         await pause(SHOW_RESULT_STEPS)

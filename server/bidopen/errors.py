@@ -173,6 +173,19 @@ CODES: dict[str, ErrorSpec] = {
     "objections_unanswered": ErrorSpec(
         409, "Some objections have no answer yet.", "尚有异议未答复。"
     ),
+    "result_not_published": ErrorSpec(
+        409, "This lot has no published result yet.", "该标段尚未公示评标结果。"
+    ),
+    "publicity_over": ErrorSpec(
+        409,
+        "The publicity period of this result has ended; objections are no longer taken.",
+        "该评标结果公示期已结束，不再受理异议。",
+    ),
+    "demo_only": ErrorSpec(
+        422,
+        "Only a hub running the demo takes this setting.",
+        "仅运行演示的服务器接受此设置。",
+    ),
     "event_rejected": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "malformed_event": ErrorSpec(500, "The session log is inconsistent.", "会话日志不一致。"),
     "session_error": ErrorSpec(409, "The opening session refused this.", "开标会话拒绝了此操作。"),

@@ -279,20 +279,26 @@ class ScriptedOpening:
         await self.host.publish_record(self.tender)
 
     async def publish_sample_result(self) -> dict[str, dict[str, str]]:
-        """Lot 1's result for three bidders: the first wins, the third ranks second; the
-        reasons given for the two that did not win, by bidder id."""
-        winner, second, third = (bidder.client.bidder_id for bidder in self.bidders)
+        """Lot 1's result for three bidders: the first is the first candidate, the third the
+        second; the second's bid is rejected under a clause. The reasons, by bidder id."""
+        first, second, third = (bidder.client.bidder_id for bidder in self.bidders)
         reasons = {
-            second: {"clause": "第3.2条", "text": "报价高于评标基准价，得分较低"},
-            third: {"clause": "第4.1条", "text": "技术方案得分低于中标候选人"},
+            second: {
+                "disposition": "rejected",
+                "clause": "第3.2条",
+                "text": "报价高于最高投标限价",
+            },
         }
         await self.host.command(
             self.tender,
             "publish_result",
             {
                 "lot": "1",
-                "ranked": [winner, third, second],
-                "winner": winner,
+                "outcome": "candidates",
+                "candidates": [
+                    {"bidder": first, "score": "95.50"},
+                    {"bidder": third, "score": "90.00"},
+                ],
                 "reasons": reasons,
                 "publicity_days": 3,
             },

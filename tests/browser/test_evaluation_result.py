@@ -51,25 +51,28 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
         reasons = await opening.publish_sample_result()
         result = screen.locator("#results article[data-lot='1']")
         # Bidders are named by organisation, as registered (投标人N有限公司 in the script).
-        await expect(result.locator("p").first).to_contain_text("投标人1有限公司", timeout=SLOW)
+        await expect(result.locator("h3")).to_contain_text("中标候选人公示", timeout=SLOW)
         for reason in reasons.values():
             await expect(result).to_contain_text(reason["text"])
-        # The ranking in its order, each with the reason it did not win; the publicity runs.
+        # The candidates in rank order with their scores, then the rejected bid and its clause.
         ranking = result.locator("tbody tr")
         await expect(ranking).to_have_text(
             [
-                re.compile(f"^1\\s+投标人1有限公司\\s+{winner}\\s+中标候选人$"),
-                re.compile(f"^2\\s+投标人3有限公司\\s+{third}\\s+第4.1条 技术方案得分"),
-                re.compile(f"^3\\s+投标人2有限公司\\s+{second}\\s+第3.2条 报价高于"),
+                re.compile(f"^第1中标候选人\\s+投标人1有限公司\\s+{winner}\\s+得分：95.50$"),
+                re.compile(f"^第2中标候选人\\s+投标人3有限公司\\s+{third}\\s+得分：90.00$"),
+                re.compile(f"^否决投标\\s+投标人2有限公司\\s+{second}\\s+第3.2条 报价高于"),
             ],
             use_inner_text=True,
         )
+        # The status is the publicity's, beside its countdown.
+        await expect(screen.locator("#phase-label")).to_have_text("公示中")
         await expect(screen.locator("#countdown-caption")).to_have_text("公示期剩余")
         await check_hall([screen, laptop], screenshot, "result")
 
         public = await browsers.page("tender")
         await public.goto(f"/tender/{tender}")
-        await expect(public.locator("#results")).to_contain_text("报价高于评标基准价")
+        await expect(public.locator("#results")).to_contain_text("报价高于最高投标限价")
+        await expect(public.locator("#phase")).to_have_text("公示中")
         await expect(public.locator("#countdown-caption")).to_have_text("公示期剩余")
         # Three days of publicity: the countdown names days.
         await expect(public.locator("#countdown")).to_contain_text("天")

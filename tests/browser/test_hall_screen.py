@@ -142,23 +142,28 @@ async def test_a_crowded_opening_fits_the_hall_in_every_phase(
         await check_hall([screen, laptop], screenshot, "closed")
         await assert_hash_on_one_line([screen, laptop])
 
-        # The result of lot 1: thirteen ranked bidders, twelve reasons, paged if need be.
+        # The result of lot 1: three candidates, ten bids not ranked, paged if need be.
         await host.command(tender, "set_evaluation_stage", {"stage": "report"})
         await expect(screen.locator("#evaluation-stage")).to_have_text("评标报告", timeout=SLOW)
         await check_hall([screen, laptop], screenshot, "evaluation")
         await assert_hash_on_one_line([screen, laptop])
         lot_one = ids[:13]
         reasons = {
-            bidder: {"clause": "第三章 2.2.4(1)", "text": f"评标价高于中标人，综合排名第{rank}。"}
-            for rank, bidder in enumerate(lot_one[1:], start=2)
+            bidder: {"disposition": "not_ranked", "text": f"评标价高于前三名，综合排名第{rank}。"}
+            for rank, bidder in enumerate(lot_one[3:], start=4)
         }
-        body = {"lot": "1", "ranked": lot_one, "winner": lot_one[0], "reasons": reasons}
+        candidates = [{"bidder": bidder} for bidder in lot_one[:3]]
+        body = {"lot": "1", "outcome": "candidates", "candidates": candidates, "reasons": reasons}
         await host.command(tender, "publish_result", {**body, "publicity_days": 3})
         await expect(screen.locator("#results")).to_be_visible(timeout=SLOW)
-        await expect(screen.locator(".result-winner")).to_contain_text(NAMES[0])
+        await expect(screen.locator("#results tr.candidate").first).to_contain_text(NAMES[0])
         await expect(screen.locator("#countdown-caption")).to_have_text("公示期剩余")
         ranking = [row for page in await every_page(screen, "results") for row in page]
-        assert [row.split()[0] for row in ranking] == [str(rank) for rank in range(1, 14)]
+        assert [row.split()[0] for row in ranking] == [
+            "第1中标候选人",
+            "第2中标候选人",
+            "第3中标候选人",
+        ] + ["未入围"] * 10
         assert "综合排名第13。" in ranking[-1] and NAMES[12] in ranking[-1]
         await every_page(laptop, "results")
         await check_hall([screen, laptop], screenshot, "result")

@@ -239,8 +239,62 @@ async def test_result_form_offers_the_lots_still_awaiting_a_result(
                               m.lotsDue({ ...view, evaluation_stage: "scoring" })]""",
         view,
     )
-    # Lot 2 has its result, lot 3 was stopped, lot 4 has nothing opened; only A can be ranked.
-    assert due == [[{"lot": "1", "lines": [{"bidder": "A", **opened}]}], []]
+    # Lot 2 has its result, lot 3 was stopped; lot 1 ranks A, lot 4 has nothing opened (流标).
+    assert due == [
+        [
+            {
+                "lot": "1",
+                "lines": [{"bidder": "A", **opened}],
+                "unopened": [{"bidder": "B", "status": "revoked"}],
+            },
+            {"lot": "4", "lines": [], "unopened": [{"bidder": "E", "status": "withdrawn"}]},
+        ],
+        [],
+    ]
+
+
+async def test_result_form_refuses_inconsistent_input(module_browser: Browsers) -> None:
+    page = await module_page(module_browser)
+    answers = await run(
+        page,
+        "/static/js/host/result-form.js",
+        """async (m) => {
+          const row = (bidder, rank, disposition = "", clause = "", text = "") =>
+            ({ bidder, name: bidder, rank, disposition, price: "", score: "", clause, text });
+          const rejected = (bidder) => row(bidder, null, "rejected", "3.1", "未交保证金");
+          const cases = {
+            ok: [row("A", 1), row("B", 2), rejected("C")],
+            both: [{ ...row("A", 1), disposition: "rejected" }, row("B", 2)],
+            neither: [row("A", 1), row("B", null)],
+            gap: [row("A", 1), row("B", 3)],
+            tie: [row("A", 1), row("B", 1)],
+            no_clause: [row("A", 1), row("B", null, "rejected", "", "未交保证金")],
+            failed_no_reason: [rejected("A"), rejected("B")],
+          };
+          const out = {};
+          for (const [name, entries] of Object.entries(cases)) {
+            out[name] = m.resultBody("1", entries, "", "3");
+          }
+          out.failed = m.resultBody("1", cases.failed_no_reason, "全部投标被否决", "3").body;
+          out.days = m.resultBody("1", cases.ok, "", "2").field;
+          return out;
+        }""",
+    )
+    assert answers["ok"]["body"] == {
+        "lot": "1",
+        "outcome": "candidates",
+        "candidates": [{"bidder": "A"}, {"bidder": "B"}],
+        "reasons": {"C": {"disposition": "rejected", "clause": "3.1", "text": "未交保证金"}},
+        "publicity_days": 3,
+    }
+    for name, field in (("both", "A"), ("neither", "B"), ("no_clause", "B")):
+        assert answers[name]["field"] == field, name
+        assert answers[name]["error"], name
+    for name in ("gap", "tie", "failed_no_reason"):
+        assert answers[name]["error"], name
+    assert answers["failed"]["outcome"] == "failed"
+    assert answers["failed"]["failure"] == "全部投标被否决"
+    assert answers["days"] == "publicity_days"
 
 
 async def test_the_vault_marks_sealed_files_whose_bid_was_replaced_or_withdrawn(

@@ -65,23 +65,23 @@ async def test_bidder_room_shows_the_result_and_host_console_the_documents(
         # It arrives live: what the result says of this bidder first, with its own reason.
         own = page.locator("#own-results li[data-lot='1']")
         await expect(own).to_have_text(
-            "第1标段：您排名第 3，未中标原因：第3.2条 报价高于评标基准价，得分较低", timeout=SLOW
+            "第1标段：您的投标被否决：第3.2条 报价高于最高投标限价", timeout=SLOW
         )
-        await expect(own).to_have_attribute("data-outcome", "you_ranked")
+        await expect(own).to_have_attribute("data-outcome", "rejected")
         # Then the whole result, as the tender page shows it, bidders by organisation.
         ranking = page.locator("#bidder-result-list article[data-lot='1'] tbody tr")
         await expect(ranking).to_have_text(
             [
-                re.compile("^1\\s+投标人1有限公司.*中标候选人$"),
-                re.compile("^2\\s+投标人3有限公司.*第4.1条 技术方案得分"),
-                re.compile("^3\\s+投标人2有限公司.*第3.2条 报价高于"),
+                re.compile("^第1中标候选人\\s+投标人1有限公司.*得分：95.50$"),
+                re.compile("^第2中标候选人\\s+投标人3有限公司.*得分：90.00$"),
+                re.compile("^否决投标\\s+投标人2有限公司.*第3.2条 报价高于"),
             ],
             use_inner_text=True,
         )
         await screenshot(page, "bidder-result")
         await page.click("#lang-switch")
         await expect(own).to_have_text(
-            re.compile("you ranked 3; why you did not win: 第3.2条 报价高于评标基准价")
+            re.compile("your bid was rejected: 第3.2条 报价高于最高投标限价")
         )
         await expect(page.locator("#result-heading")).to_have_text("Evaluation result")
 

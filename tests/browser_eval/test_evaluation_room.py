@@ -147,32 +147,31 @@ def shown_as(session: OpenedSession, name: str) -> str:
 
 
 async def publish_through_the_form(host: Page, session: OpenedSession, screenshot: Shooter) -> None:
-    """The host ranks 乙, 甲, 丙, names 乙 the winner and explains 甲 and 丙."""
+    """The host ranks 乙 and 甲 as the first two candidates and rejects 丙 under a clause."""
     form = host.locator(f"#result-card form[data-lot='{LOT}']")
     await expect(form).to_be_visible(timeout=SLOW)
-    order = ("乙路桥公司", "甲建设集团", "丙工程有限公司")
+    await expect(host.locator("#result-card .result-when")).to_contain_text("签名公示后")
+    order = ("乙路桥公司", "甲建设集团")
     for rank, name in enumerate(order, start=1):
         row = form.locator(f"tr[data-bidder='{session.named(name).id}']")
         await row.locator("select[name=rank]").select_option(str(rank))
-    winner = form.locator(f"tr[data-bidder='{session.named(order[0]).id}']")
-    await winner.locator("input[name=winner]").check()
-    await expect(winner.locator("input[name=clause]")).to_be_disabled()
+    first = form.locator(f"tr[data-bidder='{session.named(order[0]).id}']")
+    await expect(first.locator("input[name=clause]")).to_be_disabled()
 
-    # A missing reason is caught in the page, before anything is signed.
+    # A bid that is neither a candidate nor given its reason is caught in the page.
     await form.locator("button[type=submit]").click()
-    losers = "|".join(shown_as(session, name) for name in order[1:])
+    third = shown_as(session, "丙工程有限公司")
     await expect(form.locator(".message")).to_have_text(
-        re.compile(f"^请填写“({losers})”未中标的条款和原因。$")
+        re.compile(f"^请为“({third})”选择中标候选人排名或非候选人原因。$")
     )
-
-    reasons = (
-        ("甲建设集团", "评标价高于中标人，综合排名第二。"),
-        ("丙工程有限公司", "评标价最高，综合排名第三。"),
-    )
-    for name, sentence in reasons:
-        row = form.locator(f"tr[data-bidder='{session.named(name).id}']")
-        await row.locator("input[name=clause]").fill("第三章 2.2.4(1)")
-        await row.locator("textarea[name=text]").fill(sentence)
+    row = form.locator(f"tr[data-bidder='{session.named('丙工程有限公司').id}']")
+    await expect(row.locator("select[name=rank]")).to_have_attribute("aria-invalid", "true")
+    # A rejection without its clause is caught too.
+    await row.locator("select[name=disposition]").select_option("rejected")
+    await row.locator("textarea[name=text]").fill("评标价最高，且未提供投标保证金。")
+    await form.locator("button[type=submit]").click()
+    await expect(form.locator(".message")).to_have_text(re.compile("须写明招标文件条款"))
+    await row.locator("input[name=clause]").fill("第三章 2.2.4(1)")
     await form.locator("input[name=publicity_days]").fill("3")
     await screenshot(host, "host-result-form")
     await form.locator("button[type=submit]").click()
@@ -208,24 +207,25 @@ async def test_published_result_reaches_the_big_screen_and_the_tender_page(
     assert status == 404
 
     await publish_through_the_form(host, session, screenshot)
-    # The console shows what it published: the winner by name, each reason.
+    # The console shows what it published: the first candidate by name, the rejection.
     host_result = host.locator("#results-card")
-    await expect(host_result.locator(".result-winner")).to_contain_text("乙路桥公司", timeout=SLOW)
-    await expect(host_result).to_contain_text("评标价最高，综合排名第三。")
+    first = host_result.locator("tr.candidate").first
+    await expect(first).to_contain_text("乙路桥公司", timeout=SLOW)
+    await expect(host_result).to_contain_text("评标价最高，且未提供投标保证金。")
 
     # The big screen shows the result with every reason, next to the live picture.
     results = screen.locator("#results")
     await expect(results).to_be_visible(timeout=SLOW)
     await expect(results).to_contain_text(re.compile(shown_as(session, "乙路桥公司")))
-    await expect(results).to_contain_text("第三章 2.2.4(1) 评标价高于中标人，综合排名第二。")
-    await expect(results).to_contain_text("第三章 2.2.4(1) 评标价最高，综合排名第三。")
+    await expect(results).to_contain_text("第2中标候选人")
+    await expect(results).to_contain_text("第三章 2.2.4(1) 评标价最高，且未提供投标保证金。")
     await assert_playing(screen)
     # The result takes the screen now; the picture goes smaller beside it.
     await check_hall([screen], screenshot, "result-live")
 
     # The tender's public page counts the publicity period down from three days.
     public_results = public.locator("#results")
-    await expect(public_results).to_contain_text("评标价最高，综合排名第三。", timeout=SLOW)
+    await expect(public_results).to_contain_text("评标价最高，且未提供投标保证金。", timeout=SLOW)
     await expect(public.locator("#countdown-caption")).to_have_text("公示期剩余")
     await expect(public.locator("#countdown")).to_have_text(re.compile(r"^2天 23:\d\d:\d\d$"))
     await screenshot(public, "tender-result")

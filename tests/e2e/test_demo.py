@@ -110,10 +110,16 @@ def test_the_demo_runs_an_opening_to_its_published_result(tmp_path: Path) -> Non
             "evaluation-result",
             ServerKeyInfo.from_json(_get(f"{base}/api/server-key")),
         ).payload
-        assert len(result["ranked"]) == 3 and result["winner"] == result["ranked"][0]
-        # Every bid but the winner's has its reason, the revoked one included.
-        assert len(result["reasons"]) == 4
+        # Three candidates with their prices, the dearest opened bid rejected under a clause.
+        assert result["outcome"] == "candidates"
+        assert [c["rank"] for c in result["candidates"]] == [1, 2, 3]
+        assert all(c["price"] for c in result["candidates"])
+        [(_, rejected)] = result["reasons"].items()
+        assert rejected["disposition"] == "rejected" and rejected["clause"]
         assert set(result["bidder_names"].values()) <= {name for name in names}
+        # The demo's publicity is shortened, and says so; a real tender's stays three days.
+        assert result["demo_publicity_seconds"] == pace["publicity_seconds"]
+        assert result["publicity_days"] == pace["publicity_days"] == 3
     finally:
         _stop(serve)
     output = log_path.read_text(errors="replace")

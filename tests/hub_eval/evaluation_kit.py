@@ -89,16 +89,22 @@ async def reach_report_stage(api: HubApi, session: OpenedSession) -> None:
 
 
 def result_body(session: OpenedSession, publicity_days: int = 3) -> dict[str, Any]:
-    """乙 wins on price; 甲 and 丙 each get a clause and a sentence."""
+    """乙 and 甲 are the candidates, on price; 丙's bid is rejected under a clause."""
     names = ("乙路桥公司", "甲建设集团", "丙工程有限公司")
     first, second, third = (session.named(name) for name in names)
     return {
         "lot": LOT,
-        "ranked": [first.id, second.id, third.id],
-        "winner": first.id,
+        "outcome": "candidates",
+        "candidates": [
+            {"bidder": first.id, "price": PRICES[first.name], "score": "95.20"},
+            {"bidder": second.id, "price": PRICES[second.name], "score": "93.10"},
+        ],
         "reasons": {
-            second.id: {"clause": "第三章 2.2.4(1)", "text": "评标价高于中标人，综合排名第二。"},
-            third.id: {"clause": "第三章 2.2.4(1)", "text": "评标价最高，综合排名第三。"},
+            third.id: {
+                "disposition": "rejected",
+                "clause": "第三章 2.2.4(1)",
+                "text": "未按招标文件要求提供投标保证金，否决其投标。",
+            },
         },
         "publicity_days": publicity_days,
     }

@@ -32,7 +32,7 @@ async def test_the_signed_result_carries_every_named_bidder(
 
     # A malformed ranking is refused as such, and leaves nothing behind.
     status, refusal = await api.host(
-        tid, "publish_result", {**body, "ranked": [["not", "an", "id"]]}, expect=None
+        tid, "publish_result", {**body, "candidates": [["not", "an", "id"]]}, expect=None
     )
     assert status == 422, refusal
     status, _ = await api.call("GET", f"/api/sessions/{tid}/results/{LOT}")
@@ -43,6 +43,5 @@ async def test_the_signed_result_carries_every_named_bidder(
     payload = verify_document(document, "evaluation-result", await server_key(api))
     assert payload["format"] == "bidopen-evaluation-result/3"
     assert payload["bidder_names"] == {bidder.id: bidder.name for bidder in session.bidders}
-    # The ids stay where format 1 had them, so a reader of format 1 still finds them.
-    assert payload["winner"] == session.named("乙路桥公司").id
+    assert payload["candidates"][0]["bidder"] == session.named("乙路桥公司").id
     assert set(payload["reasons"]) <= set(payload["bidder_names"])

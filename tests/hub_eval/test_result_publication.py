@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -70,8 +71,14 @@ async def test_published_result_is_signed_logged_and_public(
     payload = verify_document(document, "evaluation-result", await server_key(api))
     assert payload["format"] == "bidopen-evaluation-result/3"
     assert payload["tender"] == {"id": tid, "code": tid, "title": "某某道路改造工程施工"}
-    for field in ("lot", "ranked", "winner", "reasons", "publicity_days"):
+    for field in ("lot", "outcome", "reasons", "publicity_days"):
         assert payload[field] == body[field], field
+    assert payload["candidates"] == [
+        {"rank": rank, **candidate} for rank, candidate in enumerate(body["candidates"], 1)
+    ]
+    assert payload["failure"] == ""
+    assert payload["demo_publicity_seconds"] is None
+    assert payload["objection_answer_days"] == 3
     # The log's event names that very document by its hash, and every event is its leaf.
     log = await proven_log(api, tid)
     event = log[-1]
@@ -83,13 +90,14 @@ async def test_published_result_is_signed_logged_and_public(
     public = (await api.snapshot(tid))["view"]
     assert public["phase"] == "result_published"
     [shown] = public["results"]
-    assert (shown["winner"], shown["ranked"], shown["reasons"]) == (
-        body["winner"],
-        body["ranked"],
+    assert (shown["outcome"], shown["candidates"], shown["reasons"]) == (
+        body["outcome"],
+        body["candidates"],
         body["reasons"],
     )
     published_at = parse_iso(str(payload["published_at"]))
     assert parse_iso(shown["publicity_ends_at"]) == published_at + timedelta(days=5)
+    assert payload["publicity_ends_at"] == shown["publicity_ends_at"]
     _, tender = await api.call("GET", f"/api/tenders/{tid}", expect=200)
     assert tender["phase"] == "result_published"
     public_events = await api.events(tid)
@@ -121,11 +129,7 @@ async def test_a_bidder_can_neither_publish_nor_change_a_result(
     assert after == before + 1
 
     # Changing it: a bidder is refused as before; the host too, since a result is final.
-    changed = {**body, "winner": session.named("甲建设集团").id}
-    changed["reasons"] = {
-        winner.id: {"clause": "第三章 2.2.4(1)", "text": "改判。"},
-        session.named("丙工程有限公司").id: body["reasons"][session.named("丙工程有限公司").id],
-    }
+    changed = {**body, "candidates": body["candidates"][::-1]}
     status, refusal = await api.call("POST", path, headers=winner.auth, json=changed)
     assert (status, refusal["error"]["code"]) == (403, "forbidden")
     # Every lot has its result, so the session is past the phase that takes one.
@@ -142,22 +146,36 @@ async def test_a_bidder_can_neither_publish_nor_change_a_result(
     assert still == published
     assert len(await proven_log(api, tid)) == after
     [shown] = (await api.snapshot(tid))["view"]["results"]
-    assert shown["winner"] == winner.id
+    assert shown["candidates"][0]["bidder"] == winner.id
 
 
 def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[str, Any]:
     """`body` with one mistake a host could make."""
     loser = session.named("丙工程有限公司").id
+    first = body["candidates"][0]
     if fault == "reason-missing":
-        return {**body, "reasons": {b: r for b, r in body["reasons"].items() if b != loser}}
+        return {**body, "reasons": {}}
     if fault == "blank-sentence":
-        return {**body, "reasons": {**body["reasons"], loser: {"clause": "第三章", "text": "  "}}}
+        reason = {**body["reasons"][loser], "text": "  "}
+        return {**body, "reasons": {loser: reason}}
+    if fault == "rejected-without-clause":
+        reason = {**body["reasons"][loser], "clause": ""}
+        return {**body, "reasons": {loser: reason}}
     if fault == "publicity-under-3-days":
         return {**body, "publicity_days": 2}
-    if fault == "winner-not-ranked":
-        return {**body, "winner": "BDNOBODY"}
-    if fault == "ranked-not-a-list":
-        return {**body, "ranked": body["ranked"][0]}
+    if fault == "candidate-also-rejected":
+        return {**body, "reasons": {**body["reasons"], first["bidder"]: body["reasons"][loser]}}
+    if fault == "four-candidates":
+        return {**body, "candidates": [first] * 4}
+    if fault == "candidate-not-a-bidder":
+        return {**body, "candidates": [{"bidder": "BDNOBODY"}]}
+    if fault == "failed-with-candidates":
+        return {**body, "outcome": "failed", "failure": "流标"}
+    if fault == "failed-without-reason":
+        return {**body, "outcome": "failed", "candidates": []}
+    if fault == "disposition-unknown":
+        reason = {**body["reasons"][loser], "disposition": "loser"}
+        return {**body, "reasons": {loser: reason}}
     raise AssertionError(fault)
 
 
@@ -166,9 +184,14 @@ def spoiled(fault: str, body: dict[str, Any], session: OpenedSession) -> dict[st
 BAD_RESULTS = [
     ("reason-missing", 422, "validation_failed", "missing"),
     ("blank-sentence", 422, "validation_failed", "reasons[...].text"),
+    ("rejected-without-clause", 422, "validation_failed", "clause"),
     ("publicity-under-3-days", 422, "validation_failed", "publicity_days"),
-    ("winner-not-ranked", 422, "validation_failed", "winner"),
-    ("ranked-not-a-list", 422, "validation_failed", "ranked"),
+    ("candidate-also-rejected", 422, "validation_failed", "candidate"),
+    ("four-candidates", 422, "validation_failed", "candidates"),
+    ("candidate-not-a-bidder", 422, "validation_failed", "not opened"),
+    ("failed-with-candidates", 422, "validation_failed", "candidate"),
+    ("failed-without-reason", 422, "validation_failed", "failure"),
+    ("disposition-unknown", 422, "validation_failed", "disposition"),
 ]
 
 
@@ -193,7 +216,8 @@ async def test_a_bad_result_is_refused_clearly_and_changes_nothing(
     assert named in refusal["error"]["message"]
     assert refusal["error"]["message_zh"]
     # Whichever check refused it, the refusal names the member of the body.
-    assert refusal["error"]["field"].split("[")[0] in result_body(session), refusal
+    members = {"lot", "outcome", "candidates", "reasons", "failure", "publicity_days"}
+    assert re.split(r"[.\[]", refusal["error"]["field"])[0] in members, refusal
     await nothing_published(api, tid, before)
     # The refusal left the lot open: the correct result still goes through.
     await api.host(tid, "publish_result", result_body(session))

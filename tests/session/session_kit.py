@@ -11,11 +11,14 @@ from bidopen.session.events import Event
 from bidopen.session.values import (
     Actor,
     BidEntry,
+    Candidate,
+    Disposition,
     EvaluationStage,
     Lot,
     QuorumChoice,
     ReadoutItem,
     Reason,
+    ResultOutcome,
     Role,
 )
 
@@ -188,26 +191,36 @@ class Run:
             self.do(c.SetEvaluationStage(actor=HOST, stage=stage))
         return self
 
-    def result(self, lot: str, ranked: tuple[str, ...], winner: str | None = None) -> "Run":
-        winner = winner or ranked[0]
+    def result(self, lot: str, ranked: tuple[str, ...]) -> "Run":
+        """`ranked` are the candidates in rank order; every other opened bid is rejected."""
         opened = self.state.opened_bidders(lot)
         reasons = {
-            name: Reason(clause="第3.2条", text=f"评审得分低于{winner}")
+            name: Reason(
+                disposition=Disposition.REJECTED, clause="第3.2条", text="未按要求提供投标保证金"
+            )
             for name in opened
-            if name != winner
+            if name not in ranked
         }
         self.do(
             c.PublishResult(
                 actor=HOST,
                 lot=lot,
-                ranked=ranked,
-                winner=winner,
+                outcome=ResultOutcome.CANDIDATES,
+                candidates=tuple(Candidate(bidder=name) for name in ranked),
                 reasons=reasons,
                 publicity_days=3,
                 sha256=SHA,
                 signature=SIG,
             )
         )
+        return self
+
+    def object_to_result(self, name: str, lot: str, text: str = "第一中标候选人业绩不实") -> "Run":
+        self.do(c.RaiseResultObjection(actor=bidder(name), bidder=name, lot=lot, text=text))
+        return self
+
+    def answer_result_objection(self, objection_id: str, text: str = "经核查，业绩属实") -> "Run":
+        self.do(c.AnswerResultObjection(actor=HOST, objection_id=objection_id, text=text))
         return self
 
 

@@ -29,7 +29,14 @@ from bidopen.service.commands import host_command
 from bidopen.session import commands as c
 from bidopen.session.permissions import RULES, Who
 from bidopen.session.phases import Phase
-from bidopen.session.values import EvaluationStage, QuorumChoice, Reason
+from bidopen.session.values import (
+    Candidate,
+    Disposition,
+    EvaluationStage,
+    QuorumChoice,
+    Reason,
+    ResultOutcome,
+)
 from bidopen.wire.bodies import HOST_COMMAND_BODIES
 from bidopen.wire.decoding import decode_body
 
@@ -225,6 +232,14 @@ PLAYS: dict[tuple[str, str], tuple[Callable[[], Run], Callable[[Run], c.Command]
         _all_but_last_result,
         lambda run: _result(run, "L2"),
     ),
+    ("result_published", "`object_to_result` (during the lot's publicity)"): (
+        _phase(Phase.RESULT_PUBLISHED),
+        lambda run: c.RaiseResultObjection(actor=bidder("C"), bidder="C", lot="L1", text="异议"),
+    ),
+    ("result_published", "`answer_result_objection`"): (
+        lambda: run_to(Phase.RESULT_PUBLISHED).object_to_result("C", "L1"),
+        _host("answer_result_objection", objection_id="R1", text="维持原结果"),
+    ),
     ("decryption", "`abort` (likewise in every phase but the three final ones)"): (
         _phase(Phase.DECRYPTION),
         _host("abort", reason="招标文件需澄清"),
@@ -246,14 +261,14 @@ def _with_objection(run: Run) -> Run:
 def _result(run: Run, lot: str) -> c.Command:
     """A result naming every opened bid of `lot`: the first two ranked, a reason for the rest."""
     opened = tuple(run.state.opened_bidders(lot))
-    winner = opened[0]
     return c.PublishResult(
         actor=HOST,
         lot=lot,
-        ranked=opened[:2],
-        winner=winner,
+        outcome=ResultOutcome.CANDIDATES,
+        candidates=tuple(Candidate(bidder=name) for name in opened[:2]),
         reasons={
-            name: Reason(clause="第3.2条", text="评审得分较低") for name in opened if name != winner
+            name: Reason(disposition=Disposition.NOT_RANKED, text="评审得分较低")
+            for name in opened[2:]
         },
         publicity_days=3,
         sha256="ab" * 32,

@@ -29,7 +29,9 @@ def _every_kind_of_event() -> list[e.Event]:
     turns.do(c.RecordPlatformFault(actor=SYSTEM, bidder="B", reason="超时"))
     turns.do(c.Pause(actor=HOST, reason="暂停"))
     turns.wait(3).do(c.Resume(actor=HOST))
-    return aborted.log + turns.log + run_to(Phase.RESULT_PUBLISHED).log
+    published = run_to(Phase.RESULT_PUBLISHED).wait(60).object_to_result("C", "L1")
+    published.wait(60).answer_result_objection("R1")
+    return aborted.log + turns.log + published.log
 
 
 def test_the_sample_covers_every_kind() -> None:

@@ -14,7 +14,15 @@ from bidopen.session import OpeningSession, Phase, decide, evolve, public_view, 
 from bidopen.session import commands as c
 from bidopen.session.errors import SessionError
 from bidopen.session.events import DeadlinePassed, Event, event_from_payload
-from bidopen.session.values import BidEntry, EvaluationStage, Lot, QuorumChoice, Reason
+from bidopen.session.values import (
+    BidEntry,
+    Candidate,
+    EvaluationStage,
+    Lot,
+    QuorumChoice,
+    Reason,
+    ResultOutcome,
+)
 
 # Long, distinctive names, so that a leak before the deadline shows in any payload text.
 BIDDERS = ("甲建设集团", "乙路桥公司", "丙市政工程", "丁监理咨询")
@@ -75,14 +83,24 @@ def _candidates(
             c.PublishResult(
                 actor=HOST,
                 lot=lot,
-                ranked=opened,
-                winner=opened[0],
-                reasons={name: Reason(clause="3.1", text="排名靠后") for name in opened[1:]},
+                outcome=ResultOutcome.CANDIDATES if opened else ResultOutcome.FAILED,
+                candidates=tuple(Candidate(bidder=name) for name in opened[:3]),
+                reasons={name: Reason(clause="3.1", text="否决投标") for name in opened[3:]},
+                failure="" if opened else "无有效投标，流标",
                 publicity_days=5,
                 sha256=SHA,
                 signature=SIG,
             )
         )
+    for lot in state.results:
+        out += [
+            c.RaiseResultObjection(actor=bidder(name), bidder=name, lot=lot, text="异议")
+            for name in sorted(state.lot_bidders(lot))
+        ]
+    out += [
+        c.AnswerResultObjection(actor=HOST, objection_id=objection_id, text="答复")
+        for objection_id in state.result_objections
+    ]
     return out
 
 

@@ -27,10 +27,13 @@ from bidopen.session.codec import format_instant
 from bidopen.session.errors import SessionError
 from bidopen.session.values import (
     BidStatus,
+    Candidate,
+    Disposition,
     EvaluationStage,
     OutcomeCause,
     QuorumChoice,
     Reason,
+    ResultOutcome,
 )
 
 
@@ -101,7 +104,8 @@ def test_a_whole_opening_from_schedule_to_published_result() -> None:
     published = run.log[-1]
     assert isinstance(published, e.ResultPublished)
     assert published.publicity_ends_at == run.now + timedelta(days=3)
-    assert set(published.reasons) == {"A", "B"}
+    assert published.reasons == {}  # all three are candidates
+    assert [candidate.bidder for candidate in published.candidates] == ["C", "A", "B"]
     assert run.state.seq == len(run.log)
 
 
@@ -450,9 +454,9 @@ def test_evaluation_moves_forward_and_the_result_is_validated() -> None:
         fields: dict[str, object] = {
             "actor": HOST,
             "lot": "L1",
-            "ranked": ("A", "B"),
-            "winner": "A",
-            "reasons": {"B": Reason(clause="第4.1条", text="报价高于A")},
+            "outcome": ResultOutcome.CANDIDATES,
+            "candidates": (Candidate(bidder="A", price="990000.00", score="92.50"),),
+            "reasons": {"B": Reason(clause="第4.1条", text="未按要求提供投标保证金")},
             "publicity_days": 3,
             "sha256": SHA,
             "signature": SIG,
@@ -463,23 +467,15 @@ def test_evaluation_moves_forward_and_the_result_is_validated() -> None:
     assert _code(run, result()) == "illegal_in_phase"  # the report stage comes first
     run.stage(EvaluationStage.REPORT)
     assert _code(run, result(reasons={})) == "invalid_argument"  # B needs a reason
-    assert _code(run, result(ranked=("A", "C"))) == "invalid_argument"  # C was not opened
+    c_listed = (Candidate(bidder="A"), Candidate(bidder="C"))
+    assert _code(run, result(candidates=c_listed)) == "invalid_argument"  # C was not opened
     assert _code(run, result(lot="L9")) == "invalid_argument"
-    for bad in (
-        {"publicity_days": 2},
-        {"winner": "B", "reasons": {"B": Reason(clause="x", text="y")}},
-        {"winner": "Z"},
-        {"ranked": ()},
-    ):
-        with pytest.raises(SessionError) as caught:
-            result(**bad)
-        assert caught.value.code == "invalid_argument"
     # A reason for a revoked bidder of the lot is allowed; it explains the revocation.
     run.do(
         result(
             reasons={
                 "B": Reason(clause="4.1", text="价高"),
-                "C": Reason(clause="2.3", text="未解密"),
+                "C": Reason(disposition=Disposition.NOT_RANKED, text="未解密，未参加评审"),
             }
         )
     )

@@ -24,7 +24,14 @@ from session_kit import (
 from bidopen.session import Phase, decide
 from bidopen.session import commands as c
 from bidopen.session.errors import ERROR_CODES, SessionError
-from bidopen.session.values import Actor, EvaluationStage, QuorumChoice, Reason
+from bidopen.session.values import (
+    Actor,
+    Candidate,
+    EvaluationStage,
+    QuorumChoice,
+    Reason,
+    ResultOutcome,
+)
 
 # "ok": decide returns events (or [] for an idle tick/sign-in); "-": illegal_in_phase;
 # anything else is the error code expected. Columns are phases; "+p" means paused.
@@ -51,6 +58,8 @@ close_confirmation         - - - - - - confirmation_incomplete session_paused - 
 publish_record             - - - - - - - - ok - - - - -
 set_evaluation_stage       - - - - - - - - - ok invalid_argument - - -
 publish_result             - - - - - - - - - - ok - - -
+object_to_result           - - - - - - - - - - result_not_published ok - -
+answer_result_objection    - - - - - - - - - - objection_unknown objection_unknown - -
 """  # noqa: E501
 
 
@@ -101,15 +110,18 @@ def _sample(name: str) -> c.Command:
         "publish_result": c.PublishResult(
             actor=HOST,
             lot="L1",
-            ranked=("A", "B", "C"),
-            winner="A",
-            reasons={
-                "B": Reason(clause="3.2", text="得分第二"),
-                "C": Reason(clause="3.2", text="得分第三"),
-            },
+            outcome=ResultOutcome.CANDIDATES,
+            candidates=(Candidate(bidder="A"), Candidate(bidder="B")),
+            reasons={"C": Reason(clause="3.2", text="未按要求提供投标保证金")},
             publicity_days=3,
             sha256=SHA,
             signature=SIG,
+        ),
+        "object_to_result": c.RaiseResultObjection(
+            actor=bidder("A"), bidder="A", lot="L1", text="异议"
+        ),
+        "answer_result_objection": c.AnswerResultObjection(
+            actor=HOST, objection_id="R1", text="答复"
         ),
     }
     return samples[name]
@@ -184,6 +196,8 @@ ALLOWED = {
     "publish_record": {"host"},
     "set_evaluation_stage": {"host"},
     "publish_result": {"host"},
+    "object_to_result": {"self"},
+    "answer_result_objection": {"host"},
 }
 ACTOR_KINDS = ("host", "other_host", "system", "public", "self", "other_bidder", "outsider")
 

@@ -27,9 +27,13 @@ export function describeEvent(message, view) {
     objection_id: d.objection_id ?? "",
     deemed: listed((d.deemed_accepted ?? []).map(who)) || "—",
     stage: tOr(`stage.${d.stage}`, d.stage ?? ""),
-    winner: who(d.winner),
+    first: d.candidates?.length ? who(d.candidates[0].bidder) : "—",
+    answer_due_at: when(d.answer_due_at),
   };
   // "deemed to accept: —" said nothing: a closing where everyone confirmed says so.
-  const kind = message.kind === "confirmation_closed" && !d.deemed_accepted?.length ? "confirmation_closed_all" : message.kind;
+  let kind = message.kind;
+  if (kind === "confirmation_closed" && !d.deemed_accepted?.length) kind = "confirmation_closed_all";
+  if (kind === "result_published" && d.outcome === "failed") kind = "result_failed";
+  if (kind === "result_objection_answered" && d.late) kind = "result_objection_answered_late";
   return tOr(`event.${kind}`, message.kind, vars);
 }

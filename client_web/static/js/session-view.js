@@ -137,7 +137,8 @@ function rowsReadOut(view, lots) {
   });
 }
 
-/** Lots still waiting for their evaluation result: not stopped, with an opened bid, none published. */
+/** Lots still waiting for their evaluation result: not stopped, with a bid, none published (a lot
+ * whose bids all stayed sealed awaits one too: 流标). */
 export function lotsAwaitingResult(view) {
   const stopped = stoppedLots(view);
   const done = new Set((view.results ?? []).map((result) => result.lot));
@@ -146,7 +147,7 @@ export function lotsAwaitingResult(view) {
     .filter((lot) => {
       if (stopped.has(lot) || done.has(lot)) return false;
       const readout = (view.readout ?? []).find((entry) => entry.lot === lot);
-      return (readout?.lines ?? []).some((line) => line.status === "opened");
+      return (readout?.lines ?? []).length > 0;
     });
 }
 
@@ -251,6 +252,7 @@ function apply(view, kind, d) {
         record: null,
         evaluation_stage: null,
         results: [],
+        result_objections: [],
       };
     case "confirmation_started":
       return { ...view, phase: "confirmation", ends_at: d.ends_at };
@@ -282,6 +284,28 @@ function apply(view, kind, d) {
       const after = { ...view, results };
       return { ...after, phase: lotsAwaitingResult(after).length === 0 ? "result_published" : "evaluation" };
     }
+    case "result_objection_raised": {
+      const objection = {
+        id: d.objection_id,
+        lot: d.lot,
+        bidder: d.bidder,
+        bidder_name: d.bidder_name ?? "",
+        text: d.text,
+        raised_at: d.at,
+        answer_due_at: d.answer_due_at,
+        answer: null,
+        answered_at: null,
+        late: false,
+      };
+      return { ...view, result_objections: [...(view.result_objections ?? []), objection] };
+    }
+    case "result_objection_answered":
+      return {
+        ...view,
+        result_objections: (view.result_objections ?? []).map((objection) =>
+          objection.id === d.objection_id ? { ...objection, answer: d.text, answered_at: d.at, late: Boolean(d.late) } : objection,
+        ),
+      };
     default:
       return view;
   }
@@ -291,9 +315,10 @@ function apply(view, kind, d) {
 function resultOf(d) {
   return {
     lot: d.lot,
-    ranked: d.ranked ?? [],
-    winner: d.winner,
+    outcome: d.outcome,
+    candidates: d.candidates ?? [],
     reasons: d.reasons ?? {},
+    failure: d.failure ?? "",
     publicity_days: d.publicity_days,
     publicity_ends_at: d.publicity_ends_at,
     document: { sha256: d.sha256, signature: d.signature, at: d.at },

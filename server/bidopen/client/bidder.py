@@ -332,6 +332,16 @@ class BidderClient(HubClient):
             raise ClientError("bad_response", "the objection was not recorded")
         return str(raised.data["objection_id"])
 
+    async def object_to_result(self, session_id: str, lot: str, text: str) -> str:
+        """Object to a lot's published result during its publicity; return the objection's id."""
+        answer = await self.http.post(
+            f"/api/sessions/{session_id}/bidder/object_to_result", {"lot": lot, "text": text}
+        )
+        raised = CommandResult.from_json(answer).first("result_objection_raised")
+        if raised is None:
+            raise ClientError("bad_response", "the objection was not recorded")
+        return str(raised.data["objection_id"])
+
     async def rehearse(self) -> bool:
         """Prove before the deadline that this key file still unwraps (protocol 4, rehearsal)."""
         answer = await self.http.post("/api/bidders/me/rehearsal")

@@ -38,6 +38,7 @@ HOST_COMMANDS = (
     "reschedule",
     "set_evaluation_stage",
     "publish_result",
+    "answer_result_objection",
 )
 
 

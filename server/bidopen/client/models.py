@@ -100,6 +100,8 @@ class TenderDraft:
     tenderer: str | None = None  # 招标人
     agency: str | None = None  # 招标代理机构
     tendered_by_law: bool = False  # 依法必须招标
+    # Only a hub running the demo takes it: the demo's shortened publicity of results.
+    demo_publicity_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if not self.title.strip():
@@ -145,6 +147,8 @@ class TenderDraft:
                 body[name] = getattr(self, name)
         if self.tendered_by_law:
             body["tendered_by_law"] = True
+        if self.demo_publicity_seconds is not None:
+            body["demo_publicity_seconds"] = self.demo_publicity_seconds
         return body
 
 

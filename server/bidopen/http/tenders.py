@@ -28,6 +28,7 @@ async def create_tender(request: web.Request) -> web.Response:
         await json_body(request, CreateTender),
         request.app[CLOCK].now(),
         request.app[CONFIG].max_deadline_days,
+        demo=request.app[CONFIG].demo,
     )
     code = await request.app[TENDERS].create(principal, draft)
     return web.json_response(await request.app[TENDERS].describe(code), status=201)

@@ -37,6 +37,9 @@ _BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
         actor=a, deadline=as_utc(body.deadline), reason=body.reason
     ),
     "set_evaluation_stage": lambda a, body: c.SetEvaluationStage(actor=a, stage=body.stage),
+    "answer_result_objection": lambda a, body: c.AnswerResultObjection(
+        actor=a, objection_id=body.objection_id, text=body.text
+    ),
 }
 
 # Commands the service layer builds itself, because they need private tables or signing.
@@ -59,8 +62,9 @@ def host_command(actor: Actor, name: str, body: b.Body) -> c.Command:
 def bidder_command(
     actor: Actor, name: str, body: b.Body, state: OpeningSession, signing_key: bytes
 ) -> c.Command:
-    """A bidder's command about itself (`confirm`, `object`), its signature checked against
-    the bidder's registered signing key over what it says in this session (`state`)."""
+    """A bidder's command about itself (`confirm`, `object`, `object_to_result`); confirmations
+    and objections to the record are signed, checked against the bidder's registered signing
+    key over what they say in this session (`state`)."""
     try:
         if isinstance(body, b.RaiseObjection) and name == "object":
             message = objection_message(state.tender_id, actor.id, body.lot, body.nonce, body.text)
@@ -79,6 +83,10 @@ def bidder_command(
                 signing_key, confirmation_message(state.tender_id, actor.id, digest), body.signature
             )
             return c.Confirm(actor=actor, bidder=actor.id, signature=body.signature)
+        if isinstance(body, b.RaiseResultObjection) and name == "object_to_result":
+            return c.RaiseResultObjection(
+                actor=actor, bidder=actor.id, lot=body.lot, text=body.text
+            )
     except SessionError as exc:
         raise from_session_error(exc) from exc
     raise HubError("not_found", f"No bidder command {name!r}.")

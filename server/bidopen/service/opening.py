@@ -246,9 +246,10 @@ class Opening:
             return c.PublishResult(
                 actor=actor,
                 lot=draft.lot,
-                ranked=draft.ranked,
-                winner=draft.winner,
+                outcome=draft.outcome,
+                candidates=draft.candidates,
                 reasons=draft.reasons,
+                failure=draft.failure,
                 publicity_days=draft.publicity_days,
                 sha256=_payload_sha256(signed[-1]),
                 signature=signed[-1]["signature"],

@@ -54,12 +54,22 @@ class TenderDraft:
     confirmation_seconds: int
     readout_items: tuple[ReadoutItem, ...]
     parties: TenderParties = NO_PARTIES
+    demo_publicity_seconds: int | None = None
 
 
 def parse_draft(
-    body: CreateTender, now: datetime, max_deadline_days: int = MAX_DEADLINE_DAYS
+    body: CreateTender,
+    now: datetime,
+    max_deadline_days: int = MAX_DEADLINE_DAYS,
+    *,
+    demo: bool = False,
 ) -> TenderDraft:
-    """A create-tender body, already of its declared shape, checked against the domain."""
+    """A create-tender body, already of its declared shape, checked against the domain.
+
+    `demo`: the hub runs the demo, so a tender may state the demo's shortened publicity.
+    """
+    if body.demo_publicity_seconds is not None and not demo:
+        raise HubError("demo_only", "(demo_publicity_seconds)", field="demo_publicity_seconds")
     # Lot ids reach the bids' rows and the sealed files' contexts: only the hub's id pattern.
     for index, lot in enumerate(body.lots):
         if not is_hub_id(lot.id):
@@ -94,6 +104,7 @@ def parse_draft(
                 agency=(body.agency or "").strip(),
                 tendered_by_law=body.tendered_by_law,
             ),
+            demo_publicity_seconds=body.demo_publicity_seconds,
         )
         check_unique("lots", (lot.id for lot in draft.lots))
         check_unique("readout_items", (item.key for item in draft.readout_items))
@@ -187,6 +198,7 @@ class Tenders:
                     confirmation_seconds=draft.confirmation_seconds,
                     readout_items=draft.readout_items,
                     parties=draft.parties,
+                    demo_publicity_seconds=draft.demo_publicity_seconds,
                 )
             except SessionError as exc:
                 raise from_session_error(exc) from exc

@@ -19,14 +19,17 @@ from .validate import (
     check_unique,
 )
 from .values import (
+    MAX_CANDIDATES,
     NO_PARTIES,
     Actor,
     BidEntry,
+    Candidate,
     EvaluationStage,
     Lot,
     QuorumChoice,
     ReadoutItem,
     Reason,
+    ResultOutcome,
     TenderParties,
 )
 
@@ -39,8 +42,12 @@ MAX_LOTS = 200
 MIN_DURATION_SECONDS = 5
 MAX_WINDOW_SECONDS = 24 * 3600
 MAX_EXTENSION_SECONDS = 240 * 60
-MIN_PUBLICITY_DAYS = 3  # the law's minimum publicity of the winning candidates
+MIN_PUBLICITY_DAYS = 3  # the law's minimum publicity of the candidates (实施条例 art. 54)
 MAX_PUBLICITY_DAYS = 30
+# A demo tender's publicity, stated when it is scheduled: the demo shows a whole period in
+# minutes. Every other tender has none and keeps the law's days.
+MIN_DEMO_PUBLICITY_SECONDS = MIN_DURATION_SECONDS
+MAX_DEMO_PUBLICITY_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,9 +106,17 @@ class ScheduleSession(Command):
     confirmation_seconds: int = 15 * 60
     readout_items: tuple[ReadoutItem, ...]
     parties: TenderParties = NO_PARTIES
+    demo_publicity_seconds: int | None = None
 
     def check(self) -> None:
         check_id("tender_id", self.tender_id)
+        if self.demo_publicity_seconds is not None:
+            check_int(
+                "demo_publicity_seconds",
+                self.demo_publicity_seconds,
+                MIN_DEMO_PUBLICITY_SECONDS,
+                MAX_DEMO_PUBLICITY_SECONDS,
+            )
         if not isinstance(self.parties, TenderParties):
             raise InvalidArgument("parties must be TenderParties", field="parties")
         check_id("code", self.code)
@@ -340,38 +355,82 @@ class SetEvaluationStage(Command):
 
 @dataclass(frozen=True, kw_only=True)
 class PublishResult(Command):
-    """The winner of one lot and why each other bidder did not win; no expert names, no scores."""
+    """A lot's result: candidates ranked first to third, or 流标; every other bid's reason."""
 
     name = "publish_result"
     lot: str
-    ranked: tuple[str, ...]
-    winner: str
+    outcome: ResultOutcome
+    candidates: tuple[Candidate, ...]  # in rank order: first, second, third
     reasons: Mapping[str, Reason]
+    failure: str = ""  # with FAILED: why the lot failed (流标原因)
     publicity_days: int
     sha256: str
     signature: str
 
     def check(self) -> None:
         check_id("lot", self.lot)
-        if not isinstance(self.ranked, tuple) or not self.ranked:
-            raise InvalidArgument("ranked must be a non-empty tuple of bidders", field="ranked")
-        for bidder in self.ranked:
-            check_id("ranked", bidder)
-        check_unique("ranked", self.ranked)
-        check_id("winner", self.winner)
-        if self.winner not in self.ranked:
-            raise InvalidArgument("winner must be one of the ranked bidders", field="winner")
+        if not isinstance(self.outcome, ResultOutcome):
+            raise InvalidArgument("outcome must be candidates or failed", field="outcome")
+        if not isinstance(self.candidates, tuple) or not all(
+            isinstance(candidate, Candidate) for candidate in self.candidates
+        ):
+            raise InvalidArgument("candidates must be a tuple of Candidate", field="candidates")
+        check_unique("candidates", (candidate.bidder for candidate in self.candidates))
+        if len(self.candidates) > MAX_CANDIDATES:
+            raise InvalidArgument(
+                f"at most {MAX_CANDIDATES} candidates are ranked", field="candidates"
+            )
+        if self.outcome is ResultOutcome.CANDIDATES:
+            if not self.candidates:
+                raise InvalidArgument(
+                    "a result with candidates names at least one; a lot without any fails",
+                    field="candidates",
+                )
+            if self.failure != "":
+                raise InvalidArgument("only a failed lot has a failure reason", field="failure")
+        else:
+            if self.candidates:
+                raise InvalidArgument("a failed lot (流标) names no candidate", field="candidates")
+            check_text("failure", self.failure)
         if not isinstance(self.reasons, Mapping):
-            raise InvalidArgument("reasons must map bidders to reasons")
+            raise InvalidArgument("reasons must map bidders to reasons", field="reasons")
         for bidder, reason in self.reasons.items():
-            check_id("reasons bidder", bidder)
+            check_id("reasons", bidder)
             if not isinstance(reason, Reason):
-                raise InvalidArgument("reasons must hold Reason values")
-        if self.winner in self.reasons:
-            raise InvalidArgument("the winner has no reason for not winning", field="reasons")
+                raise InvalidArgument("reasons must hold Reason values", field="reasons")
+        both = sorted({candidate.bidder for candidate in self.candidates} & set(self.reasons))
+        if both:
+            raise InvalidArgument(
+                f"a candidate cannot also be rejected or unranked: {both}", field="reasons"
+            )
         check_int("publicity_days", self.publicity_days, MIN_PUBLICITY_DAYS, MAX_PUBLICITY_DAYS)
         check_sha256("sha256", self.sha256)
         check_signature("signature", self.signature)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RaiseResultObjection(BidderCommand):
+    """A bidder's objection to a lot's published result, during its publicity (实施条例 art. 54)."""
+
+    name = "object_to_result"
+    lot: str
+    text: str
+
+    def check(self) -> None:
+        super().check()
+        check_id("lot", self.lot)
+        check_text("text", self.text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AnswerResultObjection(Command):
+    name = "answer_result_objection"
+    objection_id: str
+    text: str
+
+    def check(self) -> None:
+        check_id("objection_id", self.objection_id)
+        check_text("text", self.text)
 
 
 # Every command, so that tests can demand a table row for each (phase, command).
@@ -397,4 +456,6 @@ ALL_COMMANDS: tuple[type[Command], ...] = (
     PublishRecord,
     SetEvaluationStage,
     PublishResult,
+    RaiseResultObjection,
+    AnswerResultObjection,
 )

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from . import commands as c
-from . import confirmation, decryption, evaluation, scheduling
+from . import confirmation, decryption, evaluation, publicity, scheduling
 from .events import Event
 from .permissions import authorize
 from .phases import Phase
@@ -58,6 +58,10 @@ def decide(state: OpeningSession, command: c.Command, now: datetime) -> list[Eve
             return evaluation.set_stage(state, command, now)
         case c.PublishResult():
             return evaluation.publish_result(state, command, now)
+        case c.RaiseResultObjection():
+            return publicity.raise_objection(state, command, now)
+        case c.AnswerResultObjection():
+            return publicity.answer_objection(state, command, now)
     raise TypeError(f"no rule for {type(command).__name__}")
 
 

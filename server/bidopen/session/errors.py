@@ -135,6 +135,18 @@ class ObjectionsUnanswered(SessionError):
     code = "objections_unanswered"
 
 
+class ResultNotPublished(SessionError):
+    """The lot has no published result (yet) to object to."""
+
+    code = "result_not_published"
+
+
+class PublicityOver(SessionError):
+    """The result's publicity period has ended; objections to it are no longer taken."""
+
+    code = "publicity_over"
+
+
 class EventRejected(SessionError):
     """An event cannot follow the state (a corrupt or misordered log): a bug, not a user error."""
 
@@ -166,6 +178,8 @@ ERROR_TYPES: tuple[type[SessionError], ...] = (
     ObjectionAlreadyAnswered,
     ObjectionRepeated,
     ObjectionsUnanswered,
+    ResultNotPublished,
+    PublicityOver,
     EventRejected,
     MalformedEvent,
 )

@@ -1,10 +1,11 @@
 """Decisions of the evaluation after the opening: its stages and each lot's published result."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from . import commands as c
 from . import events as e
 from .errors import IllegalInPhase, InvalidArgument, LotStopped
+from .publicity import publicity_period
 from .state import OpeningSession
 from .values import EvaluationStage
 
@@ -26,33 +27,35 @@ def publish_result(state: OpeningSession, cmd: c.PublishResult, now: datetime) -
     if cmd.lot in state.stopped_lots:
         raise LotStopped(f"lot {cmd.lot!r} was stopped")
     if cmd.lot not in state.lots_awaiting_result:
-        raise InvalidArgument(f"lot {cmd.lot!r} has a result already or no opened bid", field="lot")
+        raise InvalidArgument(f"lot {cmd.lot!r} has a result already or no bid", field="lot")
     opened = set(state.opened_bidders(cmd.lot))
-    outsiders = sorted(set(cmd.ranked) - opened)
+    candidates = [candidate.bidder for candidate in cmd.candidates]
+    outsiders = sorted(set(candidates) - opened)
     if outsiders:
         raise InvalidArgument(
-            f"only opened bids can be ranked; not opened: {outsiders}", field="ranked"
+            f"only opened bids can be candidates; not opened: {outsiders}", field="candidates"
         )
-    lot_bidders = {bidder for lot, bidder in state.bids if lot == cmd.lot}
-    strangers = sorted(set(cmd.reasons) - lot_bidders)
+    strangers = sorted(set(cmd.reasons) - state.lot_bidders(cmd.lot))
     if strangers:
         raise InvalidArgument(
             f"reasons name bidders without a bid in the lot: {strangers}", field="reasons"
         )
-    unexplained = sorted(opened - {cmd.winner} - set(cmd.reasons))
+    unexplained = sorted(opened - set(candidates) - set(cmd.reasons))
     if unexplained:
         raise InvalidArgument(
-            f"every other opened bidder needs a reason; missing: {unexplained}", field="reasons"
+            f"every opened bid that is no candidate needs its reason; missing: {unexplained}",
+            field="reasons",
         )
     return [
         e.ResultPublished(
             at=now,
             lot=cmd.lot,
-            ranked=cmd.ranked,
-            winner=cmd.winner,
+            outcome=cmd.outcome,
+            candidates=cmd.candidates,
             reasons=dict(cmd.reasons),
+            failure=cmd.failure,
             publicity_days=cmd.publicity_days,
-            publicity_ends_at=now + timedelta(days=cmd.publicity_days),
+            publicity_ends_at=now + publicity_period(state, cmd.publicity_days),
             sha256=cmd.sha256,
             signature=cmd.signature,
         )

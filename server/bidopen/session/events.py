@@ -10,15 +10,19 @@ from .errors import MalformedEvent
 from .phases import Phase
 from .values import (
     DEFAULT_ORGANISATION,
+    MAX_CANDIDATES,
     NO_PARTIES,
     BidEntry,
     BidOutcome,
+    Candidate,
+    Disposition,
     EvaluationStage,
     Lot,
     LotReadout,
     QuorumChoice,
     ReadoutItem,
     Reason,
+    ResultOutcome,
     Role,
     TenderParties,
 )
@@ -56,6 +60,8 @@ class SessionScheduled(Event):
     organisation_name: str = ""
     # Logs written before the record named the parties replay with none, not tendered by law.
     parties: TenderParties = NO_PARTIES
+    # Set only for a demo tender (a hub running the demo): its shortened publicity.
+    demo_publicity_seconds: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -227,15 +233,39 @@ class EvaluationStageChanged(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class ResultPublished(Event):
+    """A lot's result: candidates (中标候选人) in rank order, or 流标; each other bid's reason."""
+
     kind = "result_published"
     lot: str
-    ranked: tuple[str, ...]
-    winner: str
+    outcome: ResultOutcome
+    candidates: tuple[Candidate, ...]
     reasons: Mapping[str, Reason]
+    failure: str = ""
     publicity_days: int
     publicity_ends_at: datetime
     sha256: str
     signature: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultObjectionRaised(Event):
+    """A bidder objects to a lot's result during its publicity; the answer is due by a date."""
+
+    kind = "result_objection_raised"
+    objection_id: str
+    lot: str
+    bidder: str
+    bidder_name: str
+    text: str
+    answer_due_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultObjectionAnswered(Event):
+    kind = "result_objection_answered"
+    objection_id: str
+    text: str
+    late: bool  # answered after answer_due_at
 
 
 EVENT_TYPES: Mapping[str, type[Event]] = {
@@ -264,6 +294,8 @@ EVENT_TYPES: Mapping[str, type[Event]] = {
         RecordPublished,
         EvaluationStageChanged,
         ResultPublished,
+        ResultObjectionRaised,
+        ResultObjectionAnswered,
     )
 }
 
@@ -282,9 +314,38 @@ def _minutes_to_seconds(*names: str) -> Callable[[dict[str, JSON]], dict[str, JS
 # The log is kept forever and its hashes cover the payloads as first written, so a payload
 # is never rewritten in the database: it is read in today's form through these steps. Logs
 # written before durations were counted in seconds carry whole minutes.
+def _ranked_to_candidates(payload: dict[str, JSON]) -> dict[str, JSON]:
+    """A result logged as `ranked`, `winner` and `reasons` (why each did not win): the first
+    three ranked become the candidates, every other bid keeps its reason as not ranked."""
+    ranked = payload.pop("ranked", None)
+    if not isinstance(ranked, list):
+        return payload
+    payload.pop("winner", None)
+    old = payload.get("reasons")
+    old = old if isinstance(old, dict) else {}
+    candidates = [str(bidder) for bidder in ranked[:MAX_CANDIDATES]]
+    reasons: dict[str, JSON] = {}
+    for rank, bidder in enumerate(ranked, start=1):
+        if isinstance(bidder, str) and bidder not in candidates:
+            reasons[bidder] = {"clause": "", "text": f"第{rank}名 / ranked {rank}"}
+    for bidder, reason in old.items():
+        if bidder not in candidates and isinstance(reason, dict):
+            reasons[bidder] = {"clause": reason.get("clause", ""), "text": reason.get("text", "")}
+    for reason in reasons.values():
+        assert isinstance(reason, dict)
+        reason["disposition"] = Disposition.NOT_RANKED.value
+    payload["outcome"] = ResultOutcome.CANDIDATES.value
+    payload["candidates"] = [{"bidder": b, "price": None, "score": None} for b in candidates]
+    payload["reasons"] = reasons
+    return payload
+
+
 _UPCASTS: Mapping[str, Callable[[dict[str, JSON]], dict[str, JSON]]] = {
     SessionScheduled.kind: _minutes_to_seconds("decryption_", "confirmation_"),
     DecryptionExtended.kind: _minutes_to_seconds(""),
+    # Results logged before candidates were ranked first to third (the signed document of
+    # such a result keeps its own words).
+    ResultPublished.kind: _ranked_to_candidates,
 }
 
 

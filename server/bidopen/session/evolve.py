@@ -19,6 +19,7 @@ from .state import (
     PublishedDocument,
     QuorumDecision,
     Rescheduling,
+    ResultObjection,
     StageChange,
 )
 from .values import receipt_numbers
@@ -51,6 +52,8 @@ EVENT_PHASES: Mapping[str, frozenset[Phase]] = {
     e.RecordPublished.kind: frozenset({Phase.RECORD_DUE}),
     e.EvaluationStageChanged.kind: frozenset({Phase.CLOSED, Phase.EVALUATION}),
     e.ResultPublished.kind: frozenset({Phase.EVALUATION}),
+    e.ResultObjectionRaised.kind: frozenset({Phase.EVALUATION, Phase.RESULT_PUBLISHED}),
+    e.ResultObjectionAnswered.kind: frozenset({Phase.EVALUATION, Phase.RESULT_PUBLISHED}),
 }
 
 
@@ -88,6 +91,7 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 confirmation_seconds=event.confirmation_seconds,
                 readout_items=event.readout_items,
                 parties=event.parties,
+                demo_publicity_seconds=event.demo_publicity_seconds,
                 scheduled_at=event.at,
             )
         case e.SessionRescheduled():
@@ -234,9 +238,10 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
         case e.ResultPublished():
             result = LotResult(
                 lot=event.lot,
-                ranked=event.ranked,
-                winner=event.winner,
+                outcome=event.outcome,
+                candidates=event.candidates,
                 reasons=event.reasons,
+                failure=event.failure,
                 publicity_days=event.publicity_days,
                 publicity_ends_at=event.publicity_ends_at,
                 document=PublishedDocument(
@@ -246,6 +251,25 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
             after = replace(s, results={**s.results, event.lot: result})
             done = not after.lots_awaiting_result
             return replace(after, phase=Phase.RESULT_PUBLISHED if done else Phase.EVALUATION)
+        case e.ResultObjectionRaised():
+            if event.lot not in s.results:
+                raise EventRejected(f"no result of lot {event.lot} to object to")
+            raised = ResultObjection(
+                id=event.objection_id,
+                lot=event.lot,
+                bidder=event.bidder,
+                bidder_name=event.bidder_name,
+                text=event.text,
+                raised_at=event.at,
+                answer_due_at=event.answer_due_at,
+            )
+            return replace(s, result_objections={**s.result_objections, raised.id: raised})
+        case e.ResultObjectionAnswered():
+            pending = s.result_objections.get(event.objection_id)
+            if pending is None or pending.answer is not None:
+                raise EventRejected(f"no unanswered objection {event.objection_id}")
+            closed = replace(pending, answer=event.text, answered_at=event.at, late=event.late)
+            return replace(s, result_objections={**s.result_objections, closed.id: closed})
     raise EventRejected(f"no rule for event {event.kind}")
 
 

@@ -29,6 +29,7 @@ class Rule:
 _ROOM_OPEN = frozenset({Phase.QUORUM_DECISION, Phase.OPENING, Phase.DECRYPTION, Phase.CONFIRMATION})
 _ABORTABLE = frozenset(Phase) - TERMINAL_PHASES - {Phase.UNSCHEDULED}
 _TIMED = frozenset({Phase.DECRYPTION, Phase.CONFIRMATION})
+_PUBLICITY = frozenset({Phase.EVALUATION, Phase.RESULT_PUBLISHED})
 
 
 def _only(*phases: Phase) -> frozenset[Phase]:
@@ -59,6 +60,9 @@ RULES: Mapping[type[c.Command], Rule] = {
     c.PublishRecord: Rule(_only(Phase.RECORD_DUE), Who.HOST),
     c.SetEvaluationStage: Rule(_only(Phase.CLOSED, Phase.EVALUATION), Who.HOST),
     c.PublishResult: Rule(_only(Phase.EVALUATION), Who.HOST),
+    # A lot's result is public for objections while other lots are still evaluated, and after.
+    c.RaiseResultObjection: Rule(_PUBLICITY, Who.BIDDER),
+    c.AnswerResultObjection: Rule(_PUBLICITY, Who.HOST),
 }
 
 # Commands that wait while the host has paused the session; objections and answers do not.

@@ -20,7 +20,8 @@ class Phase(StrEnum):
     ABORTED = "aborted"
 
 
-# No command but a harmless Tick is accepted in these phases.
+# Nothing moves a session on from these phases; a harmless Tick is accepted, and after a
+# published result the objections to it and their answers (during its publicity).
 TERMINAL_PHASES = frozenset({Phase.RESULT_PUBLISHED, Phase.STOPPED, Phase.ABORTED})
 
 # Windows that a host may pause and that end with a Tick.

@@ -33,6 +33,7 @@ def schedule(cmd: c.ScheduleSession, now: datetime) -> list[e.Event]:
             confirmation_seconds=cmd.confirmation_seconds,
             readout_items=cmd.readout_items,
             parties=cmd.parties,
+            demo_publicity_seconds=cmd.demo_publicity_seconds,
         )
     ]
 

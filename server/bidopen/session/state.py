@@ -8,6 +8,7 @@ from .phases import TIMED_PHASES, Phase
 from .values import (
     NO_PARTIES,
     BidOutcome,
+    Candidate,
     EvaluationStage,
     Lot,
     LotReadout,
@@ -15,6 +16,7 @@ from .values import (
     QuorumChoice,
     ReadoutItem,
     Reason,
+    ResultOutcome,
     Role,
     TenderParties,
 )
@@ -112,12 +114,29 @@ class PublishedDocument:
 @dataclass(frozen=True, kw_only=True)
 class LotResult:
     lot: str
-    ranked: tuple[str, ...]
-    winner: str
+    outcome: ResultOutcome
+    candidates: tuple[Candidate, ...]  # in rank order
     reasons: Mapping[str, Reason]
+    failure: str
     publicity_days: int
     publicity_ends_at: datetime
     document: PublishedDocument
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResultObjection:
+    """A bidder's objection to a lot's result (异议) and the host's answer, due within days."""
+
+    id: str
+    lot: str
+    bidder: str
+    bidder_name: str
+    text: str
+    raised_at: datetime
+    answer_due_at: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None
+    late: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +166,7 @@ class OpeningSession:
     confirmation_seconds: int = 0
     readout_items: tuple[ReadoutItem, ...] = ()
     parties: TenderParties = NO_PARTIES
+    demo_publicity_seconds: int | None = None
     scheduled_at: datetime | None = None
     reschedulings: tuple[Rescheduling, ...] = ()
     # From the deadline on.
@@ -178,6 +198,7 @@ class OpeningSession:
     record: PublishedDocument | None = None
     stages: tuple[StageChange, ...] = ()
     results: Mapping[str, LotResult] = field(default_factory=dict)
+    result_objections: Mapping[str, ResultObjection] = field(default_factory=dict)
     abortion: Abortion | None = None
 
     @property
@@ -268,14 +289,21 @@ class OpeningSession:
             and bid.outcome.cause is OutcomeCause.DECRYPTED
         )
 
+    def lot_bidders(self, lot: str) -> frozenset[str]:
+        """Bidders with a bid in `lot`, opened or not."""
+        return frozenset(bidder for bid_lot, bidder in self.bids if bid_lot == lot)
+
     @property
     def lots_awaiting_result(self) -> tuple[str, ...]:
-        """Lots with an opened bid and no published result yet, in lot order."""
+        """Lots that were opened with a bid and have no published result yet, in lot order.
+
+        A lot none of whose bids was opened awaits one too: its result is 流标.
+        """
         stopped = self.stopped_lots
         return tuple(
             lot.id
             for lot in self.lots
-            if lot.id not in stopped and lot.id not in self.results and self.opened_bidders(lot.id)
+            if lot.id not in stopped and lot.id not in self.results and self.count(lot.id)
         )
 
 

@@ -1,5 +1,6 @@
 """Small value objects shared by commands, events and the session state."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -195,15 +196,62 @@ def receipt_numbers(bids: tuple[BidEntry, ...]) -> dict[tuple[str, str], int]:
     return numbers
 
 
+class ResultOutcome(StrEnum):
+    """What a lot's evaluation result declares."""
+
+    CANDIDATES = "candidates"  # 中标候选人, ranked first to third
+    FAILED = "failed"  # 流标: no candidate; the lot is tendered again
+
+
+class Disposition(StrEnum):
+    """Why a bid is not among a lot's candidates."""
+
+    REJECTED = "rejected"  # 否决投标, under a clause of the tender documents
+    NOT_RANKED = "not_ranked"  # 未入围: a valid bid not among the first three
+
+
+MAX_CANDIDATES = 3  # 中标候选人 are ranked first to third, no more
+_SCORE = re.compile(r"(0|[1-9][0-9]{0,3})(\.[0-9]{1,2})?")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """A 中标候选人, in rank order within its result; price and score where the method has them."""
+
+    bidder: str
+    price: str | None = None  # the evaluated price in canonical yuan ("990000.50")
+    score: str | None = None  # the total score ("92.50"), for methods that score
+
+    def __post_init__(self) -> None:
+        check_id("candidates.bidder", self.bidder)
+        if self.price is not None and not (
+            isinstance(self.price, str) and conforms(ItemType.AMOUNT, self.price)
+        ):
+            raise InvalidArgument(
+                "candidates.price must be an amount like 990000.50", field="candidates.price"
+            )
+        if self.score is not None and not (
+            isinstance(self.score, str) and _SCORE.fullmatch(self.score)
+        ):
+            raise InvalidArgument(
+                "candidates.score must be a number like 92.50 (at most two decimals)",
+                field="candidates.score",
+            )
+
+
 @dataclass(frozen=True, kw_only=True)
 class Reason:
-    """Why a bidder did not win: the clause of the tender documents and an explanation."""
+    """Why a bid is not a candidate: rejected (否决投标) under a clause, or not ranked (未入围)."""
 
-    clause: str
+    disposition: Disposition = Disposition.REJECTED
+    clause: str = ""  # the clause of the tender documents; required for a rejection
     text: str
 
     def __post_init__(self) -> None:
-        check_text("reason.clause", self.clause, MAX_LABEL_LENGTH)
+        if not isinstance(self.disposition, Disposition):
+            raise InvalidArgument("reason.disposition must be a Disposition", field="disposition")
+        if self.disposition is Disposition.REJECTED or self.clause != "":
+            check_text("reason.clause", self.clause, MAX_LABEL_LENGTH)
         check_text("reason.text", self.text)
 
 

@@ -28,6 +28,7 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
         "ends_at": encode(state.ends_at),
         "extensions": encode(state.extensions),
         "aborted": encode(state.abortion),
+        "demo_publicity_seconds": state.demo_publicity_seconds,
     }
     if state.deadline_passed_at is None:
         return view
@@ -63,6 +64,8 @@ def public_view(state: OpeningSession) -> dict[str, JSON]:
     view["results"] = [
         encode(state.results[lot.id]) for lot in state.lots if lot.id in state.results
     ]
+    # Objections to a result and their answers are public: the result names every bidder.
+    view["result_objections"] = encode(tuple(state.result_objections.values()))
     return view
 
 

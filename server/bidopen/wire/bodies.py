@@ -17,15 +17,23 @@ import msgspec
 from msgspec import Meta
 
 from bidopen.session.commands import (
+    MAX_DEMO_PUBLICITY_SECONDS,
     MAX_EXTENSION_SECONDS,
     MAX_LOTS,
     MAX_PUBLICITY_DAYS,
     MAX_WINDOW_SECONDS,
+    MIN_DEMO_PUBLICITY_SECONDS,
     MIN_DURATION_SECONDS,
     MIN_PUBLICITY_DAYS,
 )
 from bidopen.session.validate import MAX_ID_LENGTH, MAX_LABEL_LENGTH, MAX_TEXT_LENGTH
-from bidopen.session.values import EvaluationStage, QuorumChoice
+from bidopen.session.values import (
+    MAX_CANDIDATES,
+    Disposition,
+    EvaluationStage,
+    QuorumChoice,
+    ResultOutcome,
+)
 from bidseal.readout import MAX_TEXT_ITEM_LENGTH, ItemType
 
 # Patterns are searched (JSON Schema's and msgspec's rule), so each is anchored; every one
@@ -41,6 +49,11 @@ B64U_PATTERN = r"^[A-Za-z0-9_-]*$"
 # A 32-byte key in base64url without padding is exactly 43 characters.
 KEY_32_PATTERN = r"^[A-Za-z0-9_-]{43}$"
 CODE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
+# Empty, or a line / text as above (an optional clause, a failure reason only a failed lot has).
+OPTIONAL_LINE_PATTERN = r"^(?:(?=\s*\S)[^\x00-\x1f\x7f]*)?$"
+OPTIONAL_TEXT_PATTERN = r"^(?:(?=\s*\S)[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*)?$"
+# A total score: up to four digits, at most two decimals.
+SCORE_PATTERN = r"^(0|[1-9][0-9]{0,3})(\.[0-9]{1,2})?$"
 # The canonical amount of bidseal.readout, below one trillion yuan.
 AMOUNT_PATTERN = r"^(0|[1-9][0-9]{0,11})\.[0-9]{2}$"
 
@@ -65,6 +78,7 @@ Amount = Annotated[
         description="Yuan with two decimals, no separators: `8650000.00` (最高投标限价).",
     ),
 ]
+Score = Annotated[str, Meta(pattern=SCORE_PATTERN, description="A total score: `92.50`.")]
 Key32 = Annotated[str, Meta(pattern=KEY_32_PATTERN, description="32 bytes, base64url.")]
 
 
@@ -141,6 +155,10 @@ class CreateTender(Body, frozen=True):
     agency: Line | None = None  # 招标代理机构
     # 依法必须招标: a lot with fewer than three bids can then only be stopped.
     tendered_by_law: bool = False
+    # Only a hub running the demo takes it: the demo's shortened publicity of results.
+    demo_publicity_seconds: (
+        Annotated[int, Meta(ge=MIN_DEMO_PUBLICITY_SECONDS, le=MAX_DEMO_PUBLICITY_SECONDS)] | None
+    ) = None
 
 
 # -- bids and keys ----------------------------------------------------------------------
@@ -191,18 +209,34 @@ class SetEvaluationStage(Body, frozen=True):
     stage: EvaluationStage
 
 
+class CandidateSpec(Body, frozen=True):
+    bidder: Id
+    price: Amount | None = None  # the evaluated price, where the method has one
+    score: (
+        Annotated[str, Meta(pattern=SCORE_PATTERN, description="Total score: `92.50`.")] | None
+    ) = None
+
+
 class ReasonSpec(Body, frozen=True):
-    clause: Line
+    """Why a bid is no candidate: `rejected` (否决投标, a clause) or `not_ranked` (未入围)."""
+
     text: Text
+    disposition: Disposition = Disposition.REJECTED
+    clause: Annotated[str, Meta(max_length=MAX_LABEL_LENGTH, pattern=OPTIONAL_LINE_PATTERN)] = ""
 
 
 class PublishResult(Body, frozen=True):
     lot: Id
-    ranked: Annotated[list[Id], Meta(min_length=1, max_length=1000)]
-    winner: Id
+    outcome: ResultOutcome = ResultOutcome.CANDIDATES
+    candidates: Annotated[
+        list[CandidateSpec],
+        Meta(max_length=MAX_CANDIDATES, description="中标候选人 in rank order (first to third)."),
+    ] = msgspec.field(default_factory=list)
     reasons: Annotated[dict[Id, ReasonSpec], Meta(max_length=1000)] = msgspec.field(
         default_factory=dict
     )
+    # With `failed` (流标): why the lot failed.
+    failure: Annotated[str, Meta(max_length=MAX_TEXT_LENGTH, pattern=OPTIONAL_TEXT_PATTERN)] = ""
     publicity_days: Annotated[int, Meta(ge=MIN_PUBLICITY_DAYS, le=MAX_PUBLICITY_DAYS)] = (
         MIN_PUBLICITY_DAYS
     )
@@ -215,6 +249,16 @@ Nonce = Annotated[str, Meta(min_length=16, max_length=64, pattern=B64U_PATTERN)]
 
 class Confirm(Body, frozen=True):
     signature: BidderSignature = ""
+
+
+class RaiseResultObjection(Body, frozen=True):
+    lot: Id
+    text: Text
+
+
+class AnswerResultObjection(Body, frozen=True):
+    objection_id: Id
+    text: Text
 
 
 class RaiseObjection(Body, frozen=True):
@@ -239,9 +283,14 @@ HOST_COMMAND_BODIES: dict[str, type[Body]] = {
     "reschedule": Reschedule,
     "set_evaluation_stage": SetEvaluationStage,
     "publish_result": PublishResult,
+    "answer_result_objection": AnswerResultObjection,
 }
 
-BIDDER_COMMAND_BODIES: dict[str, type[Body]] = {"confirm": Confirm, "object": RaiseObjection}
+BIDDER_COMMAND_BODIES: dict[str, type[Body]] = {
+    "confirm": Confirm,
+    "object": RaiseObjection,
+    "object_to_result": RaiseResultObjection,
+}
 
 
 # -- live video -------------------------------------------------------------------------

@@ -17,7 +17,14 @@ from msgspec import Meta
 from bidopen.errors import CODES
 from bidopen.session.events import EVENT_TYPES
 from bidopen.session.phases import Phase
-from bidopen.session.values import BidStatus, OutcomeCause, QuorumChoice
+from bidopen.session.values import (
+    MAX_CANDIDATES,
+    BidStatus,
+    Disposition,
+    OutcomeCause,
+    QuorumChoice,
+    ResultOutcome,
+)
 from bidseal.readout import ItemType
 from bidseal.signed import DOCUMENT_TYPES
 
@@ -359,22 +366,48 @@ class ResultTender(Message, frozen=True):
     title: str
 
 
+class ResultCandidate(Message, frozen=True):
+    rank: Annotated[int, Meta(ge=1, le=MAX_CANDIDATES, description="1 is the first candidate.")]
+    bidder: Id
+    price: Annotated[str | None, Meta(description="Evaluated price in yuan; null: none.")]
+    score: Annotated[str | None, Meta(description="Total score; null: the method has none.")]
+
+
 class ResultReason(Message, frozen=True):
-    clause: str
+    disposition: Annotated[
+        Disposition, Meta(description="`rejected` (否决投标) or `not_ranked` (未入围).")
+    ]
+    clause: Annotated[
+        str, Meta(description="Clause of the tender documents; may be empty for not_ranked.")
+    ]
     text: str
 
 
 class EvaluationResult(Message, frozen=True):
-    """`evaluation-result` of one lot."""
+    """`evaluation-result` of one lot (中标候选人公示, or 流标)."""
 
     format: Literal["bidopen-evaluation-result/3"]
     tender: ResultTender
     lot: Id
-    ranked: list[Id]
-    winner: Id
+    outcome: Annotated[
+        ResultOutcome, Meta(description="`candidates` (中标候选人) or `failed` (流标, re-tender).")
+    ]
+    candidates: Annotated[
+        list[ResultCandidate], Meta(description="Ranked first to third; empty when failed.")
+    ]
+    reasons: Annotated[
+        dict[str, ResultReason], Meta(description="Every other bid's reason, by bidder id.")
+    ]
+    failure: Annotated[str, Meta(description="Why the lot failed; empty with candidates.")]
     bidder_names: dict[str, str]
-    reasons: Annotated[dict[str, ResultReason], Meta(description="Why each other did not win.")]
-    publicity_days: int
+    publicity_days: Annotated[int, Meta(ge=3, description="The publicity period (公示期).")]
+    publicity_ends_at: Instant
+    demo_publicity_seconds: Annotated[
+        int | None, Meta(description="A demo tender's shortened publicity; null otherwise.")
+    ]
+    objection_answer_days: Annotated[
+        int, Meta(description="Days the host has to answer an objection (实施条例 art. 54).")
+    ]
     published_at: Instant
     leaves: DocumentLeaves
 

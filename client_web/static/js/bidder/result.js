@@ -1,41 +1,94 @@
-// The evaluation result in the bidder room: first what it says of this bidder, then each lot's whole result.
+// The evaluation result in the bidder room: what it says of this bidder, each lot's whole
+// result, and during a result's publicity the bidder's objection to it (异议).
 
-import { el, isolate, replaceChildren, show } from "../dom.js";
+import { describeError } from "../api.js";
+import { byId, el, isolate, replaceChildren, show } from "../dom.js";
 import { t } from "../i18n.js";
-import { resultArticle, resultLines } from "../result-view.js";
+import { clearMessage, showMessage } from "../page.js";
+import { publicityKey, publicityStatus, resultArticle, resultLines } from "../result-view.js";
 import { lotName } from "../session-view.js";
 
 /**
- * What a lot's result says of `bidder`, as `{key, vars}` for `t`: the winner, its rank and
- * the reason it did not win, or that its bid was not opened and so not evaluated.
+ * What a lot's result says of `bidder`, as `{key, vars}` for `t`: its rank among the
+ * candidates, its bid rejected or not ranked with the reason, its bid not opened, or the lot
+ * failed (流标).
  */
 export function ownOutcome(view, result, bidder) {
   const lot = lotName(view, result.lot);
-  if (result.winner === bidder) return { key: "result.you_won", vars: { lot } };
-  const line = resultLines(result).find((entry) => entry.bidder === bidder);
-  const bid = (view.you?.bids ?? []).find((entry) => entry.lot === result.lot);
-  if (!line) {
-    if (bid?.outcome && bid.outcome.status !== "opened") return { key: "result.you_not_opened", vars: { lot } };
-    return { key: "result.you_not_named", vars: { lot } };
+  const line = resultLines(view, result).find((entry) => entry.bidder === bidder);
+  if (line?.candidate) return { key: "result.you_candidate", vars: { lot, rank: line.rank } };
+  if (line?.reason) {
+    const reason = line.reason.clause ? `${isolate(line.reason.clause)} ${isolate(line.reason.text)}` : isolate(line.reason.text);
+    return { key: `result.you_${line.reason.disposition}`, vars: { lot, reason } };
   }
-  const reason = line.reason ? `${line.reason.clause} ${isolate(line.reason.text)}` : "—";
-  if (line.rank === null) return { key: "result.you_unranked", vars: { lot, reason } };
-  return { key: "result.you_ranked", vars: { lot, rank: line.rank, reason } };
+  if (result.outcome === "failed") return { key: "result.you_failed", vars: { lot, reason: isolate(result.failure) } };
+  const bid = (view.you?.bids ?? []).find((entry) => entry.lot === result.lot);
+  if (bid?.outcome && bid.outcome.status !== "opened") return { key: "result.you_not_opened", vars: { lot } };
+  return { key: "result.you_not_named", vars: { lot } };
 }
 
-/** Shown once a result of a lot the bidder bid in is published; every published lot below it. */
-export function renderBidderResults(root, view) {
+/** Lots of the bidder's own bids whose result is in its publicity: those it may object to. */
+export function objectableLots(view, nowMs) {
+  const own = new Set((view.you?.bids ?? []).map((bid) => bid.lot));
+  return (view.results ?? []).filter((result) => own.has(result.lot) && publicityStatus(result, nowMs) === "running").map((result) => result.lot);
+}
+
+let shownKey = null;
+
+/** Shown once a result is published; every published lot below what it says of this bidder. */
+export function renderBidderResults(root, view, nowMs) {
   const results = view.results ?? [];
   show(root, results.length > 0);
   if (!results.length) return;
+  const key = JSON.stringify([view.seq, publicityKey(view, nowMs), document.documentElement.lang]);
+  if (key === shownKey) return;
+  shownKey = key;
   const bidder = view.you?.bidder;
   const ownLots = new Set((view.you?.bids ?? []).map((bid) => bid.lot));
   const own = results
     .filter((result) => ownLots.has(result.lot))
     .map((result) => {
-      const { key, vars } = ownOutcome(view, result, bidder);
-      return el("li", { dataset: { lot: result.lot, outcome: key.replace("result.", "") }, text: t(key, vars) });
+      const { key: textKey, vars } = ownOutcome(view, result, bidder);
+      return el("li", { dataset: { lot: result.lot, outcome: textKey.replace("result.you_", "") }, text: t(textKey, vars) });
     });
   replaceChildren(root.querySelector("#own-results"), own);
-  replaceChildren(root.querySelector("#bidder-result-list"), results.map((result) => resultArticle(view, result)));
+  replaceChildren(root.querySelector("#bidder-result-list"), results.map((result) => resultArticle(view, result, nowMs)));
+  renderObjectionForm(view, nowMs);
+}
+
+function renderObjectionForm(view, nowMs) {
+  const lots = objectableLots(view, nowMs);
+  show(byId("result-objection-form"), lots.length > 0);
+  const select = byId("result-objection-lot");
+  const chosen = select.value;
+  replaceChildren(
+    select,
+    lots.map((lot) => el("option", { value: lot, text: lotName(view, lot), selected: lot === chosen })),
+  );
+}
+
+/** Send the bidder's objection to a result; the room's feed brings it back with the answer. */
+export function bindResultObjection(room) {
+  byId("result-objection-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const message = byId("result-objection-message");
+    const field = byId("result-objection-text");
+    clearMessage(message);
+    field.removeAttribute("aria-invalid");
+    const text = field.value.trim();
+    if (!text) {
+      field.setAttribute("aria-invalid", "true");
+      showMessage(message, t("objection.empty"), "error");
+      field.focus();
+      return;
+    }
+    const lot = byId("result-objection-lot").value;
+    try {
+      await room.api.post(`/api/sessions/${encodeURIComponent(room.tenderId)}/bidder/object_to_result`, { lot, text });
+      field.value = "";
+      showMessage(message, t("result_objection.sent"), "ok");
+    } catch (error) {
+      showMessage(message, describeError(error), "error");
+    }
+  });
 }

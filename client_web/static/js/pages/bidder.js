@@ -6,7 +6,7 @@ import { signedDeadlineOf } from "../bidder/documents.js";
 import { OpeningCard, ownClock } from "../bidder/opening.js";
 import { RehearsalCard } from "../bidder/rehearsal.js";
 import { CLOCK_MARGIN_MS } from "../bidder/release.js";
-import { renderBidderResults } from "../bidder/result.js";
+import { bindResultObjection, renderBidderResults } from "../bidder/result.js";
 import { SubmissionCard } from "../bidder/submission.js";
 import { ServerClock, everySecond } from "../clock.js";
 import { byId, download, el, replaceChildren, setText, show } from "../dom.js";
@@ -18,13 +18,13 @@ import {
   clearMessage,
   connectionIndicator,
   itemLabel,
-  phaseName,
   showCountdown,
   showMessage,
   showRefusal,
   when,
 } from "../page.js";
 import { RecordCard } from "../record-view.js";
+import { sessionStatus } from "../result-view.js";
 import { countdownTarget } from "../session-view.js";
 import { forgetKeyFile, listKeyFiles, loadKeyFile, saveKeyFile } from "../vault.js";
 
@@ -367,9 +367,11 @@ function announceTimeLeft(view) {
 function renderCountdown() {
   const view = room.view;
   if (!view) return;
-  setText(byId("phase"), phaseName(view.phase, view.paused));
+  setText(byId("phase"), sessionStatus(view, clock));
   showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
   announceTimeLeft(view);
+  // A publicity ending closes the objection form without an event.
+  renderBidderResults(byId("result-card"), view, clock.now());
 }
 
 function renderSession() {
@@ -387,7 +389,7 @@ function renderSession() {
   }
   opening.render(view);
   recordCard.render(room.tenderId, view.record);
-  renderBidderResults(byId("result-card"), view);
+  renderBidderResults(byId("result-card"), view, clock.now());
 }
 
 // ---- start -----------------------------------------------------------------------------
@@ -397,6 +399,7 @@ async function main() {
   window.addEventListener("beforeunload", askBeforeLeaving);
   submission = new SubmissionCard(room);
   opening = new OpeningCard(room);
+  bindResultObjection(room);
   new RehearsalCard(room);
   setConnection = connectionIndicator();
   setConnection(FeedState.CONNECTING);

@@ -25,7 +25,7 @@ import {
 } from "../page.js";
 import { readoutTables } from "../readout-table.js";
 import { RecordCard } from "../record-view.js";
-import { resultArticle } from "../result-view.js";
+import { objectionState, publicityKey, resultArticle, sessionStatus } from "../result-view.js";
 import { lotName, progress } from "../session-view.js";
 
 const api = new Api();
@@ -189,8 +189,21 @@ function renderTimeline() {
 
 function renderCountdown() {
   if (!view) return;
-  setText(byId("phase"), phaseName(view.phase, view.paused));
+  setText(byId("phase"), sessionStatus(view, clock));
   showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  // A publicity ending or an answer falling due changes the results without an event.
+  if (publicityKey(view, clock.now()) !== shownPublicity) renderResults();
+}
+
+let shownPublicity = null;
+
+function renderResults() {
+  const now = clock.now();
+  shownPublicity = publicityKey(view, now);
+  const results = view.results ?? [];
+  show(byId("results-card"), results.length > 0);
+  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result, now)));
+  renderResultObjections();
 }
 
 function renderBids() {
@@ -236,19 +249,43 @@ function renderBids() {
 function renderObjections() {
   const objections = view.objections ?? [];
   show(byId("objections-card"), objections.length > 0);
-  const list = byId("objection-list");
-  // Keep an answer being typed: only objections whose state changed are rebuilt.
+  keepTyped(byId("objection-list"), objections, (objection) => (objection.answer ? "answered" : "open"), (objection, stateKey) =>
+    objectionItem(objection, stateKey, "answer_objection", objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")),
+  );
+}
+
+/** Objections to results: each with the date its answer is due, flagged once overdue. */
+function renderResultObjections() {
+  const objections = view.result_objections ?? [];
+  show(byId("result-objections-card"), objections.length > 0);
+  const now = clock.now();
+  keepTyped(byId("result-objection-list"), objections, (objection) => objectionState(objection, now), (objection, stateKey) => {
+    const item = objectionItem(objection, stateKey, "answer_result_objection", lotName(view, objection.lot));
+    const due =
+      stateKey === "answered" || stateKey === "late"
+        ? t(stateKey === "late" ? "result_objection.late" : "result_objection.answered")
+        : t(stateKey === "overdue" ? "result_objection.overdue" : "result_objection.due", { at: when(objection.answer_due_at) });
+    item.firstChild.insertBefore(
+      el("p", { class: `due ${stateKey === "overdue" || stateKey === "late" ? "message warn" : "muted"}`, text: due }),
+      item.firstChild.querySelector("form"),
+    );
+    return item;
+  });
+}
+
+/** Rebuild only the items whose state changed, so an answer being typed stays. */
+function keepTyped(list, objections, stateOf, build) {
   const existing = new Map([...list.children].map((item) => [item.dataset.objection, item]));
   const items = objections.map((objection) => {
-    const stateKey = objection.answer ? "answered" : "open";
+    const stateKey = stateOf(objection);
     const kept = existing.get(objection.id);
     if (kept && kept.dataset.state === stateKey) return kept;
-    return objectionItem(objection, stateKey);
+    return build(objection, stateKey);
   });
   replaceChildren(list, items);
 }
 
-function objectionItem(objection, stateKey) {
+function objectionItem(objection, stateKey, command, where) {
   const item = el(
     "li",
     { class: "objection", dataset: { objection: objection.id, state: stateKey } },
@@ -257,7 +294,7 @@ function objectionItem(objection, stateKey) {
       { class: "grow" },
       el("strong", {}, `${objection.id} · `, bidderLabel(view, objection.bidder, objection.bidder_name)),
       " ",
-      el("span", { class: "muted", text: `${objection.lot ? lotName(view, objection.lot) : t("objection.all_lots")} · ${when(objection.raised_at)}` }),
+      el("span", { class: "muted", text: `${where} · ${when(objection.raised_at)}` }),
       el("p", { text: objection.text }),
       objection.answer ? el("span", { class: "answer", text: `${t("screen.answer")}${objection.answer}` }) : null,
     ),
@@ -274,7 +311,7 @@ function objectionItem(objection, stateKey) {
     );
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      busy(button, () => sendCommand("answer_objection", { objection_id: objection.id, text: input.value.trim() }, { form }));
+      busy(button, () => sendCommand(command, { objection_id: objection.id, text: input.value.trim() }, { form }));
     });
     item.firstChild.append(form);
   }
@@ -294,9 +331,7 @@ function renderSession() {
   recordCard.render(tenderId, view.record);
   documentsCard.render(tenderId, view);
   renderResultForm(byId("result-card"), view, sendCommand);
-  const results = view.results ?? [];
-  show(byId("results-card"), results.length > 0);
-  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result)));
+  renderResults();
   renderTimeline();
   if (view.phase !== listedPhase) {
     listedPhase = view.phase;

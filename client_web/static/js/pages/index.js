@@ -31,6 +31,7 @@ function renderDemo() {
     countdown: demo.countdown_seconds,
     window: demo.window_seconds,
     days: demo.publicity_days,
+    publicity: demo.publicity_seconds,
   });
 }
 

@@ -17,7 +17,7 @@ import {
 } from "../page.js";
 import { readoutTables, spokenReadout } from "../readout-table.js";
 import { RecordCard } from "../record-view.js";
-import { resultArticle } from "../result-view.js";
+import { publicityKey, resultArticle, sessionStatus } from "../result-view.js";
 import { hallTables } from "../screen/hall-rows.js";
 import { screenLayout } from "../screen/layout.js";
 import { mountLogLine } from "../screen/logline.js";
@@ -49,6 +49,8 @@ function renderHeader() {
 function renderClock() {
   setText(byId("server-time"), formatDateTime(clock.now()).split(" ").pop());
   if (!view) return;
+  setText(byId("phase-label"), sessionStatus(view, clock));
+  renderEvaluation();
   let counting = showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
   if (!counting && view.phase === "evaluation") {
     setText(byId("countdown-caption"), t("screen.evaluation_elapsed"));
@@ -66,7 +68,7 @@ function elapsedSinceStage() {
 }
 
 function renderPhase() {
-  setText(byId("phase-label"), phaseName(view.phase, view.paused));
+  setText(byId("phase-label"), sessionStatus(view, clock));
   setText(byId("deadline-line"), view.deadline ? t("countdown.deadline_at", { at: formatDateTime(view.deadline) }) : "");
   const counts = progress(view);
   setText(byId("stat-signed-in"), counts.signedIn ?? "—");
@@ -190,10 +192,12 @@ function renderEvaluation() {
   const stage = view.evaluation_stage;
   setText(byId("evaluation-stage"), stage ? tOr(`stage.${stage}`, stage) : "—");
   const results = view.results ?? [];
+  const now = clock.now();
+  // A result, an objection to it or an answer, or a publicity ending turns the hall to it.
   renderPaged(
     "results",
-    results,
-    () => replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result))),
+    [results, view.result_objections ?? [], publicityKey(view, now)],
+    () => replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result, now))),
     { first: true },
   );
 }

@@ -6,9 +6,9 @@ import { byId, el, isolate, replaceChildren, setText, show } from "../dom.js";
 import { FeedState, SessionFeed } from "../feed.js";
 import { currentLanguage, formatWindow, listed, onLanguageChange, t } from "../i18n.js";
 import { objectionItems } from "../objection-list.js";
-import { bootPage, clearMessage, itemLabel, pathParameter, phaseName, showCountdown, showMessage, when } from "../page.js";
+import { bootPage, clearMessage, itemLabel, pathParameter, showCountdown, showMessage, when } from "../page.js";
 import { RecordCard } from "../record-view.js";
-import { resultArticle } from "../result-view.js";
+import { publicityKey, resultArticle, sessionStatus } from "../result-view.js";
 import { partyFacts } from "../tender-facts.js";
 import { REFRESH_ON, applyEvent } from "../session-view.js";
 import { mountVideoPanel } from "../video-panel.js";
@@ -44,9 +44,13 @@ function renderFacts() {
 /** The session's countdown; once a result is out, its publicity period's. */
 function renderCountdown() {
   if (!view) return;
-  setText(byId("phase"), phaseName(view.phase, view.paused));
+  setText(byId("phase"), sessionStatus(view, clock));
   showCountdown(byId("countdown-caption"), byId("countdown"), view, clock);
+  // A publicity ending or an answer falling due changes the results without an event.
+  if (publicityKey(view, clock.now()) !== shownPublicity) renderResults();
 }
+
+let shownPublicity = null;
 
 function renderObjections() {
   const items = objectionItems(view);
@@ -55,9 +59,11 @@ function renderObjections() {
 }
 
 function renderResults() {
+  const now = clock.now();
+  shownPublicity = publicityKey(view, now);
   const results = view.results ?? [];
   show(byId("results"), results.length > 0);
-  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result)));
+  replaceChildren(byId("result-list"), results.map((result) => resultArticle(view, result, now)));
 }
 
 function render() {

@@ -6,7 +6,7 @@
  * - `opening`: deadline to read-out, the decryption progress and countdown;
  * - `readout`: the read-out table with the objections and answers beside it;
  * - `evaluation`: the live picture of the evaluation room, large, with the stage;
- * - `result`: the winners, rankings and reasons, the picture smaller beside them.
+ * - `result`: the candidates, the reasons and the publicity, the picture smaller beside them.
  */
 export function layoutName(view) {
   if (!view) return "waiting";
