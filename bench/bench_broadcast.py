@@ -104,17 +104,22 @@ def create_bench_app() -> web.Application:
         namespace = MODES[order["mode"]]
         message = {"seq": order["seq"], **readout_payload(order["payload"], order["bidders"])}
         if order["mode"] == "aiohttp":
-            sent_ns = time.time_ns()
+            sent_ns, cpu_ns = time.time_ns(), time.thread_time_ns()
             direct = plain.broadcast(namespace, order["event"], message)
-            returned_ns = time.time_ns()
+            returned_ns, cpu_ns = time.time_ns(), time.thread_time_ns() - cpu_ns
         else:
             before = manager.fanout.totals
-            sent_ns = time.time_ns()
+            sent_ns, cpu_ns = time.time_ns(), time.thread_time_ns()
             await sio.emit(order["event"], message, to=ROOM, namespace=namespace)
-            returned_ns = time.time_ns()
+            returned_ns, cpu_ns = time.time_ns(), time.thread_time_ns() - cpu_ns
             direct = manager.fanout.totals.direct - before.direct
         return web.json_response(
-            {"sent_ns": sent_ns, "returned_ns": returned_ns, "written_directly": direct}
+            {
+                "sent_ns": sent_ns,
+                "returned_ns": returned_ns,
+                "cpu_ns": cpu_ns,
+                "written_directly": direct,
+            }
         )
 
     async def health(request: web.Request) -> web.Response:
@@ -193,6 +198,7 @@ class Sample:
     p50_ms: float
     p99_ms: float
     emit_returned_ms: float
+    emit_cpu_ms: float
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,7 @@ class Summary:
     p99_ms_median: float
     deliveries_per_s_median: int
     emit_returned_ms_median: float
+    emit_cpu_ms_median: float
 
 
 def summarise(samples: Sequence[Sample]) -> Summary:
@@ -225,6 +232,7 @@ def summarise(samples: Sequence[Sample]) -> Summary:
         p99_ms_median=round(statistics.median(s.p99_ms for s in samples), 1),
         deliveries_per_s_median=round(samples[0].viewers / (median_last / 1000)),
         emit_returned_ms_median=round(statistics.median(s.emit_returned_ms for s in samples), 1),
+        emit_cpu_ms_median=round(statistics.median(s.emit_cpu_ms for s in samples), 1),
     )
 
 
@@ -280,7 +288,7 @@ async def measure(
         args.deflate,
         *([AIOHTTP_PATH] if mode == "aiohttp" else []),
     )
-    sent: dict[str, tuple[int, int]] = {}
+    sent: dict[str, tuple[int, int, int]] = {}
     async with Audience(spec) as audience:
         for seq, event in enumerate(events, start=1):
             await asyncio.sleep(_PAUSE_S)
@@ -293,7 +301,7 @@ async def measure(
             }
             async with http.post(f"{server.url}/bench/broadcast", json=order) as response:
                 answer = await response.json()
-            sent[event] = (answer["sent_ns"], answer["returned_ns"])
+            sent[event] = (answer["sent_ns"], answer["returned_ns"], answer["cpu_ns"])
             # Proof of the path taken: the fan-out writes to (nearly) every viewer, emit to
             # none. A viewer whose writer is still busy with the previous broadcast takes
             # engine.io's queue instead (a handful of 5,000 under uvloop, whose transports
@@ -308,7 +316,7 @@ async def measure(
             await audience.saw(event)
         seen = {event: await audience.arrivals(event) for event in events}
     samples = []
-    for event, (sent_ns, returned_ns) in sent.items():
+    for event, (sent_ns, returned_ns, cpu_ns) in sent.items():
         spread = Spread.after(sent_ns, seen[event].arrivals_ns)
         assert spread is not None and spread.count == viewers, (event, spread)
         frames = seen[event].frames
@@ -322,22 +330,23 @@ async def measure(
                 p50_ms=spread.p50_ms,
                 p99_ms=spread.p99_ms,
                 emit_returned_ms=round((returned_ns - sent_ns) / 1e6, 1),
+                emit_cpu_ms=round(cpu_ns / 1e6, 2),
             )
         )
     return samples
 
 
 def same_run_ratios(
-    samples: Sequence[Sample], above: str, below: str, args: Any
+    samples: Sequence[Sample], above: str, below: str, args: Any, figure: str = "last_ms"
 ) -> dict[str, dict[str, Any]]:
-    """Per audience size: the ratio of the two paths' median time to the last viewer in each
-    run (the paths of one run met the same machine load), and the median of those ratios."""
+    """Per audience size: the ratio of the two paths' medians of `figure` in each run (the
+    paths of one run met the same machine load), and the median of those ratios."""
     figures: dict[str, dict[str, Any]] = {}
     for viewers in args.viewers:
         per_run = [
             round(
-                _median_last(samples, above, viewers, run_index)
-                / _median_last(samples, below, viewers, run_index),
+                _run_median(samples, figure, above, viewers, run_index)
+                / _run_median(samples, figure, below, viewers, run_index),
                 3,
             )
             for run_index in range(args.runs)
@@ -346,9 +355,13 @@ def same_run_ratios(
     return figures
 
 
-def _median_last(samples: Sequence[Sample], mode: str, viewers: int, run_index: int) -> float:
+def _run_median(
+    samples: Sequence[Sample], figure: str, mode: str, viewers: int, run_index: int
+) -> float:
     return statistics.median(
-        s.last_ms for s in samples if s.mode == mode and s.viewers == viewers and s.run == run_index
+        getattr(s, figure)
+        for s in samples
+        if s.mode == mode and s.viewers == viewers and s.run == run_index
     )
 
 
@@ -384,6 +397,11 @@ async def run(args: Any) -> dict[str, Any]:
         for above, below in (("emit", "fanout"), ("fanout", "aiohttp"), ("emit", "aiohttp"))
         if above in args.modes and below in args.modes
     }
+    cpu_ratios = (
+        {"fanout_over_aiohttp": same_run_ratios(samples, "fanout", "aiohttp", args, "emit_cpu_ms")}
+        if {"fanout", "aiohttp"} <= set(args.modes)
+        else {}
+    )
     return {
         "benchmark": "public broadcast to one room, server and viewers on 127.0.0.1",
         "settings": {
@@ -401,6 +419,7 @@ async def run(args: Any) -> dict[str, Any]:
         "modes": args.modes,
         "results": [asdict(s) for s in summaries],
         "time_to_last_ratios": ratios,
+        "server_cpu_in_emit_ratios": cpu_ratios,
         "server_peak_rss_mib": None if server_peak_kib is None else round(server_peak_kib / 1024),
         "load_average_1m_before_after": [load_before, round(os.getloadavg()[0], 2)],
         "cpus": os.cpu_count(),
