@@ -33,7 +33,7 @@ import aiohttp
 import socketio
 from aiohttp import web
 
-from bidopen.realtime.fanout import FanoutManager
+from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
 from bidopen.realtime.frames import encode_event_message, encode_text_frame
 from bidopen.simulate.limits import raise_open_files
 from bidopen.simulate.server_process import free_port
@@ -82,9 +82,10 @@ def readout_payload(kind: str, bidders: int) -> dict[str, Any]:
     }
 
 
-def create_bench_app() -> web.Application:
-    # The hub's own settings, less what does not touch a broadcast (origins, message size).
-    manager = FanoutManager()
+def create_bench_app(redis_url: str | None = None, channel: str = "") -> web.Application:
+    # The hub's own settings, less what does not touch a broadcast (origins, message size);
+    # with Redis the hub's manager for several nodes (RealtimeHub).
+    manager = FanoutRedisManager(redis_url, channel=channel) if redis_url else FanoutManager()
     sio = socketio.AsyncServer(
         async_mode="aiohttp", client_manager=manager, logger=False, engineio_logger=False
     )
@@ -92,9 +93,11 @@ def create_bench_app() -> web.Application:
     for namespace in MODES.values():
 
         async def connect(sid: str, environ: Any, auth: Any, namespace: str = namespace) -> None:
-            if not isinstance(auth, dict) or auth.get("room") != ROOM:
+            # One room per session, as in the hub (bench_nodes seats a second session).
+            room = auth.get("room") if isinstance(auth, dict) else None
+            if not isinstance(room, str):
                 raise socketio.exceptions.ConnectionRefusedError("unknown room")
-            await sio.enter_room(sid, ROOM, namespace=namespace)
+            await sio.enter_room(sid, room, namespace=namespace)
 
         sio.on("connect", connect, namespace=namespace)
     plain = PlainAiohttpRoom()
@@ -110,7 +113,8 @@ def create_bench_app() -> web.Application:
         else:
             before = manager.fanout.totals
             sent_ns, cpu_ns = time.time_ns(), time.thread_time_ns()
-            await sio.emit(order["event"], message, to=ROOM, namespace=namespace)
+            room = order.get("room", ROOM)
+            await sio.emit(order["event"], message, to=room, namespace=namespace)
             returned_ns, cpu_ns = time.time_ns(), time.thread_time_ns() - cpu_ns
             direct = manager.fanout.totals.direct - before.direct
         return web.json_response(
@@ -125,10 +129,25 @@ def create_bench_app() -> web.Application:
     async def health(request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
+    async def stats(request: web.Request) -> web.Response:
+        # What this node did: written directly, and (with Redis) emits of other nodes it
+        # passed over undecoded because it has no client in their room.
+        passed_over = manager.passed_over if isinstance(manager, FanoutRedisManager) else None
+        return web.json_response(
+            {"written_directly": manager.fanout.totals.direct, "passed_over": passed_over}
+        )
+
+    async def subscribe(app: web.Application) -> None:
+        # As RealtimeHub.start: a node hears the others before its first client connects.
+        sio.manager_initialized = True
+        manager.initialize()
+
     app = web.Application()
+    app.on_startup.append(subscribe)
     sio.attach(app)
     app.router.add_post("/bench/broadcast", broadcast)
     app.router.add_get("/bench/health", health)
+    app.router.add_get("/bench/stats", stats)
     app.router.add_get(AIOHTTP_PATH.split("?")[0], plain.websocket)
     return app
 
@@ -172,7 +191,7 @@ class PlainAiohttpRoom:
         return len(self._transports)
 
 
-def serve(port: int, loop_name: str) -> None:
+def serve(port: int, loop_name: str, redis_url: str | None = None, channel: str = "") -> None:
     raise_open_files(65_536)
     loop = None
     if loop_name == "uvloop":
@@ -180,7 +199,12 @@ def serve(port: int, loop_name: str) -> None:
 
         loop = uvloop.new_event_loop()
     web.run_app(
-        create_bench_app(), host="127.0.0.1", port=port, print=None, backlog=4096, loop=loop
+        create_bench_app(redis_url, channel),
+        host="127.0.0.1",
+        port=port,
+        print=None,
+        backlog=4096,
+        loop=loop,
     )
 
 
@@ -239,15 +263,18 @@ def summarise(samples: Sequence[Sample]) -> Summary:
 class BenchServer:
     """The server child process, on a free port of 127.0.0.1."""
 
-    def __init__(self, loop: str = "asyncio") -> None:
+    def __init__(
+        self, loop: str = "asyncio", redis_url: str | None = None, channel: str = ""
+    ) -> None:
         self.loop = loop
+        self.redis = ["--redis", redis_url, "--channel", channel] if redis_url else []
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> BenchServer:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--serve", str(self.port), "--loop", self.loop
+            sys.executable, __file__, "--serve", str(self.port), "--loop", self.loop, *self.redis
         )
         loop = asyncio.get_running_loop()
         give_up = loop.time() + _START_TIMEOUT_S
@@ -458,11 +485,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         default="asyncio",
         help="the server's event loop (the hub's event_loop setting)",
     )
+    parser.add_argument("--redis", help=argparse.SUPPRESS)
+    parser.add_argument("--channel", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if not args.modes or set(args.modes) - set(MODES):
         parser.error(f"--modes takes some of {','.join(MODES)}")
     if args.serve is not None:
-        serve(args.serve, args.loop)
+        serve(args.serve, args.loop, args.redis, args.channel)
         return
     print(json.dumps(asyncio.run(run(args)), indent=2, ensure_ascii=False))
 
