@@ -42,8 +42,9 @@ class FanoutLimits:
     """How hard the broadcast pushes: batch size between yields, and when a viewer is too slow."""
 
     # Writes between two yields to the event loop, so that pings, handshakes and
-    # other sessions keep being served while thousands of viewers are written to.
-    batch_size: int = 512
+    # other sessions keep being served while thousands of viewers are written to
+    # (about 20 ms of writes; each yield costs the pass about half a millisecond).
+    batch_size: int = 2048
     # A viewer whose unsent bytes exceed this is disconnected instead of being buffered
     # for without bound; it reconnects and catches up from the log by sequence number.
     max_buffered_bytes: int = 1 << 20
@@ -105,7 +106,7 @@ class _DirectViewer:
     write: Callable[[bytes], None]
     is_closing: Callable[[], bool]
     buffered: Callable[[], int]
-    # engine.io's queue of the session and aiohttp's writer state (see _idle).
+    # engine.io's queue of the session and aiohttp's writer state (see broadcast).
     queue: asyncio.Queue[Any]
     send_locked: Callable[[], bool]
     background_tasks: set[Any]
@@ -222,7 +223,22 @@ class RoomFanout:
                         # backlog that makes this viewer too slow.
                         viewer.transport.abort()
                         outcome = _DROPPED
-                    elif _idle(viewer):
+                    elif not (
+                        # Nothing of the session on its way but through a direct write.
+                        # engine.io's queue is idle when every packet put on it has been
+                        # taken by its writer, which marks it done just before writing it
+                        # without yielding; a packet can be popped yet not written (get()
+                        # runs under wait_for), so the unfinished count, not qsize().
+                        # engine.io marks a packet done just before handing it to aiohttp,
+                        # which may still hold it: compressing above 16 KiB in a task of
+                        # its own (the task set tells before the lock does), or waiting for
+                        # a paused transport with more of the batch behind it.  A direct
+                        # write then would overtake them: such a viewer takes the queue.
+                        viewer.queue._unfinished_tasks  # type: ignore[attr-defined]
+                        or viewer.background_tasks
+                        or viewer.send_locked()
+                        or viewer.protocol._paused
+                    ):
                         window_bits = viewer.window_bits
                         data = data_for.get(window_bits)
                         if data is None:
@@ -257,27 +273,6 @@ class RoomFanout:
 
     def _tracked_websocket(self, handler: Any, server: Any) -> _TrackedWebSocket:
         return _TrackedWebSocket(handler, server, self._viewers)
-
-
-def _idle(viewer: _DirectViewer) -> bool:
-    """Nothing of the session is on its way to the socket but through a direct write.
-
-    engine.io's queue is idle when every packet put on it has been taken by engine.io's
-    writer, which marks it done just before writing it without yielding.  A packet can be
-    popped yet not written (the writer's get() runs in its own task under wait_for), so
-    qsize() alone would let a direct write overtake it; the unfinished count, which
-    queue.join() also relies on, does not.
-
-    engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
-    may still hold it: compressing a message above 16 KiB in a task of its own (started
-    later, so the task set tells before the lock does), or waiting for a paused transport
-    to drain with more packets of the same batch behind it.  A direct write in that moment
-    would overtake them; such a viewer takes engine.io's queue this time.
-    """
-    unfinished: int = viewer.queue._unfinished_tasks  # type: ignore[attr-defined]
-    return not (
-        unfinished or viewer.background_tasks or viewer.send_locked() or viewer.protocol._paused
-    )
 
 
 class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
