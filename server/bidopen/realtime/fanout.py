@@ -42,9 +42,8 @@ class FanoutLimits:
     """How hard the broadcast pushes: batch size between yields, and when a viewer is too slow."""
 
     # Writes between two yields to the event loop, so that pings, handshakes and
-    # other sessions keep being served while thousands of viewers are written to
-    # (about 20 ms of writes; each yield costs the pass about half a millisecond).
-    batch_size: int = 2048
+    # other sessions keep being served while thousands of viewers are written to.
+    batch_size: int = 512
     # A viewer whose unsent bytes exceed this is disconnected instead of being buffered
     # for without bound; it reconnects and catches up from the log by sequence number.
     max_buffered_bytes: int = 1 << 20
@@ -93,9 +92,8 @@ class StreamTransport(Protocol):
 class _DirectViewer:
     """An engine.io socket whose websocket we may write to ourselves.
 
-    What a write consults is kept here, looked up (and its methods bound) once per
-    connection rather than once per broadcast and viewer: a pass over 5,000 viewers
-    otherwise spends a fifth of its time finding the same objects again.
+    What a write consults is kept here, looked up once per connection rather than once
+    per broadcast and viewer.
     """
 
     eio_socket: Any
@@ -103,32 +101,6 @@ class _DirectViewer:
     writer: WebSocketWriter
     # The negotiated permessage-deflate window (9 to 15), or 0 without compression.
     window_bits: int
-    write: Callable[[bytes], None]
-    is_closing: Callable[[], bool]
-    buffered: Callable[[], int]
-    # engine.io's queue of the session and aiohttp's writer state (see broadcast).
-    queue: asyncio.Queue[Any]
-    send_locked: Callable[[], bool]
-    background_tasks: set[Any]
-    protocol: Any
-
-    @classmethod
-    def of(
-        cls, eio_socket: Any, transport: StreamTransport, writer: WebSocketWriter, window_bits: int
-    ) -> _DirectViewer:
-        return cls(
-            eio_socket,
-            transport,
-            writer,
-            window_bits,
-            transport.write,
-            transport.is_closing,
-            transport.get_write_buffer_size,
-            eio_socket.queue,
-            writer._send_lock.locked,
-            writer._background_tasks,
-            writer.protocol,
-        )
 
 
 class RoomFanout:
@@ -192,65 +164,43 @@ class RoomFanout:
         # The engine.io packets for queued viewers: each caches its encoding, as in emit.
         packets = [eio_packet.Packet(eio_packet.MESSAGE, message[1:]) for message in messages]
         batch_size = self._limits.batch_size
-        max_buffered = self._limits.max_buffered_bytes
-        viewers = self._viewers
-        # The bytes for each negotiated window, looked up once per broadcast.
-        data_for = {0: frames.plain}
         tally = [0, 0, 0, 0]
-        until_yield = batch_size
-        for eio_sid in recipients:
-            if not until_yield:
-                until_yield = batch_size
+        for index, eio_sid in enumerate(recipients):
+            if index and index % batch_size == 0:
                 await asyncio.sleep(0)
-            until_yield -= 1
-            # The checks of a direct write, inlined: this loop runs once per viewer.
-            viewer = viewers.get(eio_sid)
-            outcome = None
-            if viewer is not None:
-                eio_socket = viewer.eio_socket
-                # During an upgrade engine.io holds packets back until the client has
-                # switched; a direct write then could reach a client not listening on it yet.
-                if (
-                    eio_socket.upgraded
-                    and not eio_socket.upgrading
-                    and not eio_socket.closing
-                    and not eio_socket.closed
-                ):
-                    if viewer.is_closing():
-                        outcome = _GONE
-                    elif viewer.buffered() > max_buffered:
-                        # Close the TCP connection: a close frame would wait behind the very
-                        # backlog that makes this viewer too slow.
-                        viewer.transport.abort()
-                        outcome = _DROPPED
-                    elif not (
-                        # Nothing of the session on its way but through a direct write.
-                        # engine.io's queue is idle when every packet put on it has been
-                        # taken by its writer, which marks it done just before writing it
-                        # without yielding; a packet can be popped yet not written (get()
-                        # runs under wait_for), so the unfinished count, not qsize().
-                        # engine.io marks a packet done just before handing it to aiohttp,
-                        # which may still hold it: compressing above 16 KiB in a task of
-                        # its own (the task set tells before the lock does), or waiting for
-                        # a paused transport with more of the batch behind it.  A direct
-                        # write then would overtake them: such a viewer takes the queue.
-                        viewer.queue._unfinished_tasks  # type: ignore[attr-defined]
-                        or viewer.background_tasks
-                        or viewer.send_locked()
-                        or viewer.protocol._paused
-                    ):
-                        window_bits = viewer.window_bits
-                        data = data_for.get(window_bits)
-                        if data is None:
-                            data = data_for[window_bits] = frames.for_window(window_bits)
-                        viewer.write(data)
-                        outcome = _DIRECT
+            viewer = self._viewers.get(eio_sid)
+            outcome = None if viewer is None else self._write(viewer, frames)
             if outcome is None:
                 outcome = await self._queue(eio_sid, packets)
             tally[outcome] += 1
         report = FanoutReport(direct=tally[_DIRECT], queued=tally[_QUEUED], dropped=tally[_DROPPED])
         self._totals = self._totals + report
         return report
+
+    def _write(self, viewer: _DirectViewer, frames: BroadcastFrames) -> int | None:
+        """Write the frames straight to the viewer's socket; None if they must be queued."""
+        eio_socket = viewer.eio_socket
+        # During an upgrade engine.io holds packets back until the client has switched;
+        # a direct write then could reach a client that is not listening on it yet.
+        if (
+            not eio_socket.upgraded
+            or eio_socket.upgrading
+            or eio_socket.closing
+            or eio_socket.closed
+        ):
+            return None
+        transport = viewer.transport
+        if transport.is_closing():
+            return _GONE
+        if transport.get_write_buffer_size() > self._limits.max_buffered_bytes:
+            # Close the TCP connection: a close frame would wait behind the very backlog
+            # that makes this viewer too slow.
+            transport.abort()
+            return _DROPPED
+        if not _queue_idle(eio_socket.queue) or _writer_busy(viewer.writer):
+            return None
+        transport.write(frames.for_window(viewer.window_bits))
+        return _DIRECT
 
     async def _queue(self, eio_sid: str, packets: list[Any]) -> int:
         """Hand the packets to engine.io's queue for this session, as emit does."""
@@ -275,6 +225,25 @@ class RoomFanout:
         return _TrackedWebSocket(handler, server, self._viewers)
 
 
+def _writer_busy(writer: WebSocketWriter) -> bool:
+    # engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
+    # may still hold it: compressing a message above 16 KiB in a task of its own (started
+    # later, so the task set tells before the lock does), or waiting for a paused transport
+    # to drain with more packets of the same batch behind it.  A direct write in that moment
+    # would overtake them; such a viewer takes engine.io's queue this time.
+    return bool(writer._background_tasks or writer._send_lock.locked() or writer.protocol._paused)
+
+
+def _queue_idle(queue: asyncio.Queue[Any]) -> bool:
+    # Idle means every packet put on the queue has been taken by engine.io's writer,
+    # which marks it done just before writing it without yielding.  A packet can be
+    # popped yet not written (the writer's get() runs in its own task under wait_for),
+    # so qsize() alone would let a direct write overtake it; the unfinished count,
+    # which queue.join() also relies on, does not.
+    unfinished: int = queue._unfinished_tasks  # type: ignore[attr-defined]
+    return unfinished == 0
+
+
 class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
     """engine.io's aiohttp websocket wrapper, registering the session while it is open."""
 
@@ -294,7 +263,7 @@ class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
             if writer is None:  # prepare() always sets it; without it keep engine.io's path
                 await handler(ws)
                 return
-            viewers[eio_socket.sid] = _DirectViewer.of(
+            viewers[eio_socket.sid] = _DirectViewer(
                 eio_socket, transport, writer, response.deflate_window_bits
             )
             try:
