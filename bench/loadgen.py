@@ -71,6 +71,8 @@ class AudienceSpec:
     viewers_per_worker: int = 2500
     # Offer permessage-deflate, as browsers do; compressed messages are inflated on arrival.
     deflate: bool = False
+    # Where the websocket is opened (another path for a server that is not python-socketio).
+    path: str = ENGINEIO_WEBSOCKET_PATH
 
     def __post_init__(self) -> None:
         if self.viewers < 1 or self.viewers_per_worker < 1:
@@ -116,9 +118,7 @@ class _Viewer(asyncio.Protocol):
         self._event_prefix = f"42{spec.namespace},"
         host = f"{LOOPBACK}:{spec.port}"
         # Same origin as the server, which python-socketio accepts without configuration.
-        self._handshake = make_handshake(
-            host, ENGINEIO_WEBSOCKET_PATH, f"http://{host}", deflate=spec.deflate
-        )
+        self._handshake = make_handshake(host, spec.path, f"http://{host}", deflate=spec.deflate)
         self._upgrade = UpgradeResponse(self._handshake)
         self._decoder = FrameDecoder()
         self._inflater: Inflater | None = None

@@ -17,6 +17,8 @@ fi
 # here); the CJK fonts make the saved screenshots readable.
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# docker/nginx.conf is checked with `nginx -t` (tests/ops/test_docker_files.py).
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 [ -d /usr/share/fonts/opentype/noto ] || missing+=(fonts-noto-cjk)
 # The printed documents' tests read the PDFs with poppler's pdftotext and pdfdetach.
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)

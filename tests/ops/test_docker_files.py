@@ -51,19 +51,46 @@ def test_nginx_does_not_pass_metrics_through() -> None:
     assert "location /metrics" in conf and "return 404" in conf
 
 
-def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
-    nginx = shutil.which("nginx")
+def _nginx_test(conf: str, folder: Path) -> subprocess.CompletedProcess[str]:
+    # Debian installs it in /usr/sbin, which is not on an ordinary user's PATH.
+    nginx = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     if nginx is None:
-        pytest.skip("nginx is not installed on this machine; docker/nginx.conf is checked in CI")
-    conf = (DOCKER / "nginx.conf").read_text().replace("hub1:8080", "127.0.0.1:1")
-    conf = conf.replace("hub2:8080", "127.0.0.1:2")
-    (tmp_path / "nginx.conf").write_text(conf)
-    result = subprocess.run(
-        [nginx, "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        pytest.skip("nginx is not installed on this machine (scripts/test.sh installs it)")
+    # The shipped upstreams are compose service names that resolve only inside compose;
+    # nginx -t resolves them, so the copy under test names 127.0.0.1 instead.
+    for upstream in ("hub1:8080", "hub2:8080"):
+        assert f"server {upstream};" in conf, f"docker/nginx.conf no longer names {upstream}"
+    conf = conf.replace("hub1:8080", "127.0.0.1:1").replace("hub2:8080", "127.0.0.1:2")
+    (folder / "nginx.conf").write_text(conf)
+    # -p and -e keep every path nginx opens (pid, logs) inside the test's folder.
+    return subprocess.run(
+        [
+            nginx,
+            "-t",
+            "-p",
+            str(folder),
+            "-e",
+            "stderr",
+            "-c",
+            str(folder / "nginx.conf"),
+            "-g",
+            f"pid {folder / 'nginx.pid'};",
+        ],
         capture_output=True,
         text=True,
     )
+
+
+def test_nginx_accepts_the_configuration(tmp_path: Path) -> None:
+    result = _nginx_test((DOCKER / "nginx.conf").read_text(), tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_nginx_refuses_a_broken_configuration(tmp_path: Path) -> None:
+    # The check above can fail: the same copy with one directive misspelt is refused.
+    broken = (DOCKER / "nginx.conf").read_text().replace("proxy_http_version", "proxy_http_versio")
+    result = _nginx_test(broken, tmp_path)
+    assert result.returncode != 0 and "proxy_http_versio" in result.stderr
 
 
 def test_the_dashboard_shows_every_metric_the_hub_exports() -> None:

@@ -550,6 +550,60 @@ async def test_redis_manager_delivers_on_every_node_through_each_nodes_fanout() 
         await runner.cleanup()
 
 
+async def test_a_node_passes_over_undecoded_what_is_for_rooms_it_has_no_client_in() -> None:
+    channel = f"bidopen-test-doorbell-{uuid.uuid4()}"
+    nodes = [FanoutRedisManager("redis://127.0.0.1:6379/0", channel=channel) for _ in range(2)]
+    servers = [socketio.AsyncServer(async_mode="aiohttp", client_manager=m) for m in nodes]
+    rang: list[str] = []
+    nodes[1].on_remote_event = rang.append
+    runners = []
+    urls = []
+    for sio in servers:
+
+        async def connect(sid: str, environ: Any, auth: Any, sio: Any = sio) -> None:
+            await sio.enter_room(sid, auth["room"], namespace=NAMESPACE)
+
+        sio.on("connect", connect, namespace=NAMESPACE)
+        url, runner = await serve_app(sio)
+        urls.append(url)
+        runners.append(runner)
+    # Node 0 has viewers of both sessions, node 1 of the shared one only.
+    here_only = Viewer(["websocket"], room="session-2")
+    shared = [Viewer(["websocket"]), Viewer(["websocket"])]
+    await here_only.connect(urls[0])
+    await shared[0].connect(urls[0])
+    await shared[1].connect(urls[1])
+    async with redis.asyncio.Redis(host="127.0.0.1", port=6379) as client:
+        for _ in range(500):
+            ((_, subscribers),) = await client.pubsub_numsub(channel)
+            if subscribers == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert subscribers == 2
+
+    await servers[0].emit("readout", EventBatch((READOUT,)), to="session-2", namespace=NAMESPACE)
+    await servers[0].emit("marker", {}, to="session-2", namespace=NAMESPACE)
+    assert await here_only.until_marker() == [("readout", READOUT)]
+    # The host room of a session without a client here still rings the scheduler.
+    await servers[0].emit("event", {"seq": 1}, to="session-3", namespace="/host")
+    await servers[0].emit("readout", {"seq": 9}, to=ROOM, namespace=NAMESPACE)
+    await servers[0].emit("marker", {}, to=ROOM, namespace=NAMESPACE)
+    for viewer in shared:
+        assert await viewer.until_marker() == [("readout", {"seq": 9})]
+
+    # Node 1 decoded and wrote the shared session's two emits only; node 0 heard nothing
+    # of its own back.
+    assert nodes[1].passed_over == 3  # session-2's two emits and session-3's host room
+    assert rang == ["session-3"]
+    assert nodes[1].fanout.totals.direct == 2
+    assert nodes[0].passed_over == 0
+    for viewer in (here_only, *shared):
+        await viewer.client.disconnect()
+    for sio, runner in zip(servers, runners, strict=True):
+        await sio.shutdown()
+        await runner.cleanup()
+
+
 # --- a browser's socket.io-client, which negotiates permessage-deflate ---------------
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -19,6 +19,7 @@ from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
 from bidopen.metrics import HubMetrics
+from bidopen.realtime import doorbell
 from bidopen.realtime.deflate import BEST_LEVEL, FAST_LEVEL, IndependentDeflateResponse
 from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, encode_event_message
 from bidopen.realtime.roomheads import RoomHeads
@@ -368,6 +369,11 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
     serving its own sockets, and retries its subscription every `RESUBSCRIBE_SECONDS`
     (python-socketio's own retry doubles up to a minute). Once subscribed again it calls
     `on_resubscribed`, and the hub writes what its rooms missed from the log.
+
+    An emit crosses Redis with its address ahead of its payload (`doorbell`): a node with
+    no client in the room passes it over without decoding it, and a room emit is
+    published before this node writes to its own sockets, so that the other nodes write
+    to theirs at the same time.
     """
 
     def __init__(self, url: str, limits: FanoutLimits | None = None, **redis: Any) -> None:
@@ -379,6 +385,8 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
         self.on_resubscribed: Callable[[], Coroutine[Any, Any, None]] | None = None
         self._catching_up: asyncio.Task[None] | None = None
         self.on_remote_event: Callable[[str], None] | None = None
+        # Emits of other nodes to rooms without a client here, passed over undecoded.
+        self.passed_over = 0
 
     def set_server(self, server: Any) -> None:
         super().set_server(server)
@@ -400,11 +408,52 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
         self.degraded = True
         self.connected = False
 
+    async def emit(
+        self,
+        event: str,
+        data: Any,
+        namespace: str | None = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        callback: Any = None,
+        to: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        room = to or room
+        namespace = namespace or "/"
+        arguments = list(data) if isinstance(data, tuple) else [data]
+        if (
+            kwargs.get("ignore_queue")
+            or callback is not None
+            or namespace not in FANOUT_NAMESPACES
+            or sio_packet.Packet.data_is_binary(arguments)
+        ):
+            await super().emit(
+                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+            )
+            return
+        # python-socketio's message (AsyncPubSubManager.emit), published before this node
+        # writes to its own sockets: the other nodes then write to theirs meanwhile
+        # instead of waiting for this node's whole pass.
+        message = {
+            "method": "emit",
+            "event": event,
+            "data": arguments,
+            "binary": False,
+            "namespace": namespace,
+            "room": room,
+            "skip_sid": skip_sid,
+            "callback": None,
+            "host_id": self.host_id,
+        }
+        await self._publish(message)
+        await self._handle_emit(message)
+
     async def _publish(self, data: Any) -> Any:
         try:
             if not self.connected:
                 self._redis_connect()
-            return await self.redis.publish(self.channel, self.json.dumps(data))
+            return await self.redis.publish(self.channel, doorbell.encode(data, self.json))
         except Exception as exc:
             # The event is in the log; other nodes write it to their rooms when Redis is back.
             self._lost("publish", exc)
@@ -428,17 +477,41 @@ class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ig
                 self._lost("subscribe", exc)
                 await asyncio.sleep(RESUBSCRIBE_SECONDS)
 
-    async def _handle_emit(self, message: dict[str, Any]) -> None:
-        # Every commit of another node crosses as an emit to its host room: the doorbell
-        # that tells this node's scheduler of a new or changed session at once.
+    async def _listen(self) -> AsyncIterator[Any]:
+        async for raw in super()._listen():
+            admitted = self._admit(raw)
+            if admitted is not None:
+                yield admitted
+
+    def _admit(self, raw: Any) -> Any:
+        """The message to handle, or None when this node has nothing to do with it.
+
+        Only the address of an emit is read first: its payload is decoded only for a
+        room with clients on this node.
+        """
+        try:
+            found = doorbell.address(raw)
+        except ValueError:
+            return raw  # not ours to read: python-socketio's loop ignores what it cannot
+        if found is None:
+            return raw
+        if found.get("host_id") == self.host_id:
+            return None  # this node's own emit, already handled when it was sent
+        namespace, room = found.get("namespace"), found.get("room")
+        if namespace == "/host" and isinstance(room, str) and self.on_remote_event is not None:
+            # Every commit of another node crosses as an emit to its host room: the
+            # doorbell that tells this node's scheduler of a new or changed session at once.
+            self.on_remote_event(room)
         if (
-            message.get("host_id") != self.host_id
-            and message.get("namespace") == "/host"
-            and isinstance(message.get("room"), str)
-            and self.on_remote_event is not None
+            isinstance(namespace, str)
+            and isinstance(room, str)
+            and not self.rooms.get(namespace, {}).get(room)
         ):
-            self.on_remote_event(message["room"])
-        await super()._handle_emit(message)
+            # Nobody of this room here: neither decoded nor handled.
+            self.room_heads.forget(namespace, room)
+            self.passed_over += 1
+            return None
+        return doorbell.message(raw, found, self.json)
 
 
 # How often a node retries its Redis subscription while Redis is down: the bound on how
