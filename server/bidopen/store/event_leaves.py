@@ -78,7 +78,7 @@ async def load_with_leaves(
                 row.seq,
                 row.kind,
                 row.at,
-                json.loads(row.payload),
+                _payload(row.payload),
                 None if row.leaf is None else int(row.leaf),
             ),
             None if row.data is None else bytes(row.data),
@@ -86,6 +86,16 @@ async def load_with_leaves(
         )
         for row in rows
     ]
+
+
+def _payload(text: str) -> dict[str, Any]:
+    """A stored payload; one that is not JSON any more (edited on disk) is kept as its text,
+    so that it fails its leaf like any other edit instead of stopping whoever reads it."""
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return {"unreadable_stored_payload": text}
+    return payload if isinstance(payload, dict) else {"unreadable_stored_payload": text}
 
 
 def leaf_problem(events: Sequence[LeafedEvent], *, after: int = 0) -> str | None:
