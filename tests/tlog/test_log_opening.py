@@ -15,10 +15,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-import tlog_kit  # noqa: F401 - puts tests/hub on the path
+from tlog_kit import relogged  # also puts tests/hub on the path
 from witnessprocess import WitnessProcess, running_witnesses
 
+from bidopen.service.keyfiles import FolderKey
 from bidopen.service.publiclog import load_log_signer
+from bidopen.service.signing import SERVER_KEY_FILE, document_text
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier
 from bidopen.tlog.merkle import leaf_hash, tree_root
@@ -27,6 +29,7 @@ from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.tiles import Tile, decode_bundle, tiles_of_tree
 from bidopen.verify.check import VerificationFailed, check_receipt_proof
 from bidseal.ed25519 import Ed25519Key
+from bidseal.signed import ServerKey, sign_document
 from hubprocess import HubProcess
 
 from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # isort: skip
@@ -263,6 +266,51 @@ async def test_an_opening_in_the_log_and_its_bundle_offline(
     strict = [*trust, "--witness", cosignature_verifier_vkey(), "--quorum", "3"]
     refused = await asyncio.to_thread(_verify, str(tmp_path / "bundle"), *strict)
     assert refused.returncode == 1 and "2 witnesses cosigned" in refused.stderr
+
+    # A record signed years ago in the earlier format (no read-out hash, no bidders'
+    # signatures, no leaves) still verifies: each member it states is the replayed one.
+    own = ["--log", log_vkey, "--server-key", str(tmp_path / "server-key.json")]
+    for name, change, verdict in (
+        ("earlier", lambda payload: None, "every member its format"),
+        ("earlier-forged", _cheaper, "does not follow from the events"),
+    ):
+        path = tmp_path / f"{name}.bundle"
+        earlier = _with_earlier_record(json.loads(files["bundle"]), hub_process.data_dir, change)
+        path.write_text(json.dumps(earlier, ensure_ascii=False), encoding="utf-8")
+        checked = await asyncio.to_thread(_verify, str(path), *own)
+        assert verdict in checked.stdout + checked.stderr, (name, checked.stdout, checked.stderr)
+        assert checked.returncode == (0 if name == "earlier" else 1), name
+
+
+def _cheaper(payload: dict[str, Any]) -> None:
+    """The platform's lie in an old record: the first read-out line says another price."""
+    line = next(x for lot in payload["readout"] for x in lot["lines"] if x["items"])
+    line["items"] = {k: "1.00" for k in line["items"]}
+
+
+def _with_earlier_record(bundle: dict[str, Any], data_dir: Path, change: Any) -> dict[str, Any]:
+    """`bundle` as a hub of the earlier record format would have served it: the record
+    re-signed as format 3 with the hub's own key, the log rebuilt to name it."""
+    key = FolderKey(data_dir / SERVER_KEY_FILE, ServerKey, "server signing key").key
+    payload = json.loads(json.loads(bundle["records"][-1])["payload"])
+    for member in ("readout_sha256", "leaves"):
+        del payload[member]
+    for confirmation in payload["confirmed"]:
+        del confirmation["signature"]
+    for objection in payload["objections"]:
+        del objection["nonce"], objection["signature"]
+    payload["format"] = "bidopen-opening-record/3"
+    change(payload)
+    envelope = sign_document("opening-record", payload, key)
+    bundle["records"][-1] = document_text(envelope)
+    digest = hashlib.sha256(envelope["payload"].encode()).hexdigest()
+
+    def names_it(body: dict[str, Any]) -> None:
+        if body.get("kind") == "record_published":
+            body["payload"].update(sha256=digest, signature=envelope["signature"])
+
+    signer = load_log_signer(data_dir / "log-key.pem", LOG_NAME)
+    return relogged(bundle, signer, names_it)
 
 
 def _rewritten(data_dir: Path, size: int) -> bytes:

@@ -27,14 +27,13 @@ for folder in ("tests", "tests/hub", "tests/tlog"):
 
 import aiohttp  # noqa: E402
 from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # noqa: E402
+from tlog_kit import relogged  # noqa: E402
 from witnessprocess import running_witnesses  # noqa: E402
 
 from bidopen.service.publiclog import load_log_signer  # noqa: E402
-from bidopen.store.eventlog import canonical_json  # noqa: E402
 from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
-from bidopen.tlog.merkle import inclusion_proof, leaf_hash, tree_root  # noqa: E402
-from bidopen.tlog.note import Ed25519Signer  # noqa: E402
+from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
 from bidseal.codec import b64u_decode  # noqa: E402
 from bidseal.ed25519 import Ed25519Key  # noqa: E402
@@ -191,36 +190,6 @@ def _tamperings() -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
     ]
 
 
-def _relogged(
-    bundle: dict[str, Any], signer: Ed25519Signer, change: Callable[[dict[str, Any]], None]
-) -> dict[str, Any]:
-    """The platform's forgery: one event changed by `change`, the whole tree rebuilt over it,
-    every inclusion proof recomputed and a checkpoint signed with the log's own key (the
-    witnesses, who saw the true log, do not cosign it). The bundle must hold every leaf."""
-    copy: dict[str, Any] = json.loads(json.dumps(bundle))
-    entries = [base64.b64decode(e["entry"]) for e in copy["entries"]]
-    assert [e["index"] for e in copy["entries"]] == list(range(len(entries)))
-    for n, raw in enumerate(entries):
-        body = json.loads(raw)
-        before = json.dumps(body, sort_keys=True)
-        change(body)
-        if json.dumps(body, sort_keys=True) != before:
-            entries[n] = canonical_json(body)
-    hashes = [leaf_hash(e) for e in entries]
-
-    def subtree(height: int, index: int) -> bytes:
-        return tree_root(hashes[index << height : (index + 1) << height])
-
-    size = len(entries)
-    for n, item in enumerate(copy["entries"]):
-        item["entry"] = base64.b64encode(entries[n]).decode()
-        item["proof"] = [base64.b64encode(h).decode() for h in inclusion_proof(subtree, n, size)]
-    text = Checkpoint(LOG_NAME, size, tree_root(hashes)).text()
-    copy["log"]["checkpoint"] = (text + b"\n" + signer.signature_line(text).encode()).decode()
-    copy["consistency"] = None
-    return copy
-
-
 def _forgeries(silent: str) -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
     taken: list[bool] = []
 
@@ -360,7 +329,7 @@ def main() -> None:
     # The platform, holding the log's and the server's keys, forges what a bidder said.
     platform = {"log": made["log_vkey"], "server_key": "server-key.json"}
     for name, what, change in _forgeries(made["silent"]):
-        copy = _relogged(base, log_signer, change)
+        copy = relogged(base, log_signer, change)
         file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
     for case in cases:
