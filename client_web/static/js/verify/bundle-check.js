@@ -197,7 +197,7 @@ async function split(entries, payloads) {
  * over the read-out published before it or over the objection itself. An objection to a
  * result logged unsigned, before bidders signed those, is reported as such.
  */
-async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, resultObjectionMessage, verifyStatement }, out) {
+export async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, resultObjectionMessage, verifyStatement }, out) {
   let readoutDigest = await readoutSha256([]);
   let objections = 0;
   let signed = 0;
