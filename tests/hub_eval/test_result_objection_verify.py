@@ -1,6 +1,7 @@
 """`bidopen verify` and an objection to a result: the bidder's signature is checked against
 its key in the bundle, a copy of the log with the text changed fails, and one logged before
-bidders signed objections to results (no nonce, no signature) is named as unsigned.
+bidders signed objections to results (no nonce, no signature) is named as unsigned. The
+objection is the Python client's, signed as `BidderClient.object_to_result` signs it.
 
 The forged copies rebuild the whole log, so the hub is the test's own (tests/conftest.py)."""
 
@@ -16,8 +17,9 @@ from typing import Any
 import aiohttp
 import pytest
 from evaluation_kit import LOT, reach_report_stage, result_body, run_opening, server_key
-from hubtesting import HubApi, signed_result_objection
+from hubtesting import HubApi
 
+from bidopen.client.bidder import BidderClient
 from bidopen.service.publiclog import load_log_signer
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle
 
@@ -40,9 +42,10 @@ async def test_verify_checks_the_signature_of_an_objection_to_a_result(
     rejected = session.named("丙工程有限公司")
     await reach_report_stage(api, session)
     await api.host(tid, "publish_result", result_body(session))
-    body = signed_result_objection(tid, rejected, LOT, "否决理由不成立。")
-    path = f"/api/sessions/{tid}/bidder/object_to_result"
-    await api.call("POST", path, headers=rejected.auth, json=body, expect=200)
+    # The Python client signs it with the bidder's key.
+    async with BidderClient(hub_process.base_url, rejected.keys, rejected.id) as client:
+        await client.login()
+        assert await client.object_to_result(tid, LOT, "否决理由不成立。") == "R1"
 
     # bidopen verify checks the signature; the platform's copy with the text changed fails,
     # and one logged before bidders signed (no nonce, no signature) is named as such.
