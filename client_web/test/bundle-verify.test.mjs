@@ -162,6 +162,10 @@ describe("bidders' statements: an objection to a result is checked against the b
     const out = [];
     return { lines: out, ok: (key, facts, text) => out.push({ key, facts, text }) };
   };
+  test("the message is the one Python signs (docs/protocol.md 5.2.1)", () => {
+    const text = new TextDecoder().decode(bidseal.resultObjectionMessage("T1", "B1", "1", "n0", "异议"));
+    assert.equal(text, 'bidopen-result-objection/1\n{"bidder":"B1","lot":"1","nonce":"n0","session":"T1","text":"异议"}');
+  });
   test("signed by the bidder: counted", async () => {
     const b = await bidder();
     const out = lines();
