@@ -1,4 +1,5 @@
-"""What a bidder signs during an opening: its confirmation of the read-out, and an objection.
+"""What a bidder signs: its confirmation of the read-out, an objection during the opening, and
+an objection to a lot's published result.
 
 Each message is a domain string (its own, never the sign-in's), a line break, and the
 canonical JSON (sorted keys, no spaces, UTF-8) of what is said, so no statement can be
@@ -20,15 +21,18 @@ from bidseal.p256 import load_point, sign_raw, verify_raw
 __all__ = [
     "CONFIRMATION_LABEL",
     "OBJECTION_LABEL",
+    "RESULT_OBJECTION_LABEL",
     "confirmation_message",
     "objection_message",
     "readout_sha256",
+    "result_objection_message",
     "sign_statement",
     "verify_statement",
 ]
 
 CONFIRMATION_LABEL = "bidopen-confirmation/1"
 OBJECTION_LABEL = "bidopen-objection/1"
+RESULT_OBJECTION_LABEL = "bidopen-result-objection/1"
 
 
 def _canonical(value: object) -> str:
@@ -59,6 +63,15 @@ def objection_message(session: str, bidder: str, lot: str | None, nonce: str, te
     bidder's random `nonce` makes each objection one of a kind (the hub takes it once)."""
     return _message(
         OBJECTION_LABEL,
+        {"session": session, "bidder": bidder, "lot": lot, "nonce": nonce, "text": text},
+    )
+
+
+def result_objection_message(session: str, bidder: str, lot: str, nonce: str, text: str) -> bytes:
+    """The bidder objects with `text` to the published result of `lot`; the `nonce` makes
+    each objection one of a kind (the hub takes it once)."""
+    return _message(
+        RESULT_OBJECTION_LABEL,
         {"session": session, "bidder": bidder, "lot": lot, "nonce": nonce, "text": text},
     )
 

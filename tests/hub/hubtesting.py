@@ -38,6 +38,7 @@ from bidseal.statements import (
     confirmation_message,
     objection_message,
     readout_sha256,
+    result_objection_message,
     sign_statement,
 )
 
@@ -240,6 +241,14 @@ def signed_objection(
 ) -> dict[str, Any]:
     nonce = b64u_encode(secrets.token_bytes(16))
     message = objection_message(session, bidder.id, lot, nonce, text)
+    signature = sign_statement(bidder.keys, message)
+    return {"lot": lot, "text": text, "nonce": nonce, "signature": signature}
+
+
+def signed_result_objection(session: str, bidder: Bidder, lot: str, text: str) -> dict[str, Any]:
+    """The body of `object_to_result`, signed by `bidder` as its clients sign it."""
+    nonce = b64u_encode(secrets.token_bytes(16))
+    message = result_objection_message(session, bidder.id, lot, nonce, text)
     signature = sign_statement(bidder.keys, message)
     return {"lot": lot, "text": text, "nonce": nonce, "signature": signature}
 

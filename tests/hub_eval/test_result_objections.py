@@ -1,5 +1,6 @@
 """Objections to a published result (异议) over REST: from a bidder of the lot during its
-publicity, answered once by the host, both in the log and public; each refusal its code."""
+publicity, signed by it, answered once by the host, both in the log and public; each refusal
+its code."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 import aiohttp
 import pytest
 from evaluation_kit import LOT, reach_report_stage, result_body, run_opening
-from hubtesting import HubApi, parse_iso
+from hubtesting import HubApi, parse_iso, signed_result_objection
+
+from bidseal.statements import result_objection_message, verify_statement
 
 # The `hub_process` fixture of tests/conftest.py (a HubProcess).
 HubProcess = Any
@@ -36,17 +39,28 @@ async def test_a_bidder_objects_to_the_result_and_the_hosts_answer_is_public(
 
     # Before the result there is nothing to object to.
     await reach_report_stage(api, session)
-    status, refusal = await _object(api, tid, rejected.auth, {"lot": LOT, "text": "异议"})
+    body = signed_result_objection(tid, rejected, LOT, "异议")
+    status, refusal = await _object(api, tid, rejected.auth, body)
     assert (status, refusal["error"]["code"]) == (409, "result_not_published"), refusal
 
     await api.host(tid, "publish_result", result_body(session))
     before = len(await api.events(tid))
     refusals = [
-        (stranger.auth, {"lot": LOT, "text": "异议"}, 403, "not_permitted"),
-        (rejected.auth, {"lot": LOT, "text": "   "}, 422, "validation_failed"),
-        (rejected.auth, {"lot": "9", "text": "异议"}, 409, "result_not_published"),
-        ({}, {"lot": LOT, "text": "异议"}, 401, "unauthenticated"),
-        (api.host_auth, {"lot": LOT, "text": "异议"}, 403, "forbidden"),
+        (stranger.auth, signed_result_objection(tid, stranger, LOT, "异议"), 403, "not_permitted"),
+        (
+            rejected.auth,
+            signed_result_objection(tid, rejected, LOT, "   "),
+            422,
+            "validation_failed",
+        ),
+        (
+            rejected.auth,
+            signed_result_objection(tid, rejected, "9", "异议"),
+            409,
+            "result_not_published",
+        ),
+        ({}, signed_result_objection(tid, rejected, LOT, "异议"), 401, "unauthenticated"),
+        (api.host_auth, signed_result_objection(tid, rejected, LOT, "异议"), 403, "forbidden"),
     ]
     for auth, body, want_status, code in refusals:
         status, refusal = await _object(api, tid, auth, body)
@@ -55,7 +69,9 @@ async def test_a_bidder_objects_to_the_result_and_the_hosts_answer_is_public(
     assert len(await api.events(tid)) == before  # no refusal changed anything
 
     text = "丙公司已按要求提交投标保证金（银行回单附后），否决理由不成立。"
-    _, raised = await _object(api, tid, rejected.auth, {"lot": LOT, "text": text})
+    _, raised = await _object(
+        api, tid, rejected.auth, signed_result_objection(tid, rejected, LOT, text)
+    )
     [event] = raised["events"]
     assert event["kind"] == "result_objection_raised"
     assert event["data"]["objection_id"] == "R1"
@@ -99,6 +115,55 @@ async def test_a_bidder_objects_to_the_result_and_the_hosts_answer_is_public(
     [shown] = (await api.snapshot(tid))["view"]["result_objections"]
     assert (shown["text"], shown["answer"], shown["late"]) == (text, answer, False)
     assert parse_iso(shown["answered_at"]) <= datetime.now(UTC)
+
+
+def _refused(status: int, body: Any) -> None:
+    assert status == 401, body
+    assert (body["error"]["code"], body["error"]["field"]) == ("signature_invalid", "signature")
+
+
+async def test_an_objection_to_a_result_is_signed_by_its_bidder_and_verified(
+    hub_process: HubProcess, hub_client: aiohttp.ClientSession
+) -> None:
+    api = HubApi(hub_client)
+    session = await run_opening(api, hub_process.host_user, hub_process.host_password)
+    tid = session.tender_id
+    rejected, other = session.named("丙工程有限公司"), session.named("甲建设集团")
+    await reach_report_stage(api, session)
+    await api.host(tid, "publish_result", result_body(session))
+    before = len(await api.events(tid))
+
+    # Unsigned, signed by another bidder of the lot, its text or lot changed after signing.
+    text = "否决理由不成立。"
+    _refused(
+        *await _object(
+            api,
+            tid,
+            rejected.auth,
+            {**signed_result_objection(tid, rejected, LOT, text), "signature": ""},
+        )
+    )
+    _refused(
+        *await _object(api, tid, rejected.auth, signed_result_objection(tid, other, LOT, text))
+    )
+    changed = {**signed_result_objection(tid, rejected, LOT, text), "text": "撤回异议"}
+    _refused(*await _object(api, tid, rejected.auth, changed))
+    other_lot = {**signed_result_objection(tid, rejected, "2", text), "lot": LOT}
+    _refused(*await _object(api, tid, rejected.auth, other_lot))
+    assert len(await api.events(tid)) == before  # nothing logged
+
+    # A signed one is taken once: the same nonce again is a replay.
+    good = signed_result_objection(tid, rejected, LOT, text)
+    _, raised = await _object(api, tid, rejected.auth, good)
+    status, refusal = await _object(api, tid, rejected.auth, good)
+    assert (status, refusal["error"]["code"]) == (409, "objection_repeated"), refusal
+    [event] = raised["events"]
+    assert (event["data"]["nonce"], event["data"]["signature"]) == (
+        good["nonce"],
+        good["signature"],
+    )
+    message = result_objection_message(tid, rejected.id, LOT, good["nonce"], text)
+    assert verify_statement(rejected.keys.public.signing_key, message, good["signature"])
 
 
 async def test_only_a_demo_hub_takes_a_shortened_publicity(

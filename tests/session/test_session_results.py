@@ -225,6 +225,41 @@ def test_objections_outside_publicity_or_from_outside_the_lot_are_refused() -> N
     assert _code(run, objection("B")) == "publicity_over"
 
 
+def test_an_objection_to_a_result_keeps_its_signature_and_its_nonce_is_taken_once() -> None:
+    run = _report_stage()
+    run.do(_result(reasons={"B": REJECTED}))
+    signed = c.RaiseResultObjection(
+        actor=bidder("B"), bidder="B", lot="L1", text="异议", nonce="n" * 22, signature=SIG
+    )
+    run.wait(60).do(signed)
+    raised = run.log[-1]
+    assert isinstance(raised, e.ResultObjectionRaised)
+    assert (raised.nonce, raised.signature) == ("n" * 22, SIG)
+    assert run.state.result_objections["R1"].signature == SIG
+    assert _code(run, signed) == "objection_repeated"
+    # Another bidder may use the same nonce; its objection is its own.
+    other = c.RaiseResultObjection(
+        actor=bidder("A"), bidder="A", lot="L1", text="异议", nonce="n" * 22
+    )
+    run.do(other)
+    assert run.state.result_objections["R2"].bidder == "A"
+
+
+def test_an_objection_to_a_result_logged_before_bidders_signed_replays() -> None:
+    old = {
+        "at": "2026-11-27T05:00:00.000000Z",
+        "objection_id": "R1",
+        "lot": "L1",
+        "bidder": "B",
+        "bidder_name": "乙公司",
+        "text": "异议",
+        "answer_due_at": "2026-11-30T05:00:00.000000Z",
+    }
+    event = e.event_from_payload("result_objection_raised", old)
+    assert isinstance(event, e.ResultObjectionRaised)
+    assert (event.nonce, event.signature) == ("", "")
+
+
 def test_a_result_logged_before_candidates_replays_in_todays_form() -> None:
     old = {
         "at": "2026-11-27T05:00:00.000000Z",

@@ -14,6 +14,7 @@ export {
   confirmationMessage,
   objectionMessage,
   readoutSha256,
+  resultObjectionMessage,
   signStatement,
   verifyStatement,
 } from "./statements.js";

@@ -1,6 +1,7 @@
 /**
- * What a bidder signs during an opening (twin of crypto/bidseal/statements.py): its
- * confirmation of the read-out, and an objection. A message is a domain string of its own,
+ * What a bidder signs (twin of crypto/bidseal/statements.py): its confirmation of the
+ * read-out, an objection during the opening, and an objection to a lot's published result.
+ * A message is a domain string of its own,
  * a line break, and the canonical JSON (sorted keys, no spaces, UTF-8) of what is said; the
  * signature is ECDSA P-256 SHA-256 `r || s` by the bidder's signing key (the sign-in key).
  */
@@ -10,6 +11,7 @@ import { POINT_LENGTH, SIGNATURE_LENGTH, ecdsaSign, ecdsaVerify, importPublicPoi
 
 export const CONFIRMATION_LABEL = "bidopen-confirmation/1";
 export const OBJECTION_LABEL = "bidopen-objection/1";
+export const RESULT_OBJECTION_LABEL = "bidopen-result-objection/1";
 
 /** Sorted keys, no spaces, non-ASCII as is: Python's json.dumps(sort_keys=True, ensure_ascii=False). */
 export function canonicalJson(value) {
@@ -37,6 +39,11 @@ export function confirmationMessage(session, bidder, readoutDigest) {
 /** @param {string | null} lot null: about the whole opening */
 export function objectionMessage(session, bidder, lot, nonce, text) {
   return message(OBJECTION_LABEL, { session, bidder, lot, nonce, text });
+}
+
+/** An objection to the published result of `lot`. */
+export function resultObjectionMessage(session, bidder, lot, nonce, text) {
+  return message(RESULT_OBJECTION_LABEL, { session, bidder, lot, nonce, text });
 }
 
 /** b64u `r || s` over a statement message, by the bidder's signing key. */

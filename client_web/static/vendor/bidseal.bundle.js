@@ -3544,6 +3544,7 @@ async function signChallenge(keys, challenge, audience) {
 // src/bidseal/statements.js
 var CONFIRMATION_LABEL = "bidopen-confirmation/1";
 var OBJECTION_LABEL = "bidopen-objection/1";
+var RESULT_OBJECTION_LABEL = "bidopen-result-objection/1";
 function canonicalJson(value) {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
@@ -3563,6 +3564,9 @@ function confirmationMessage(session, bidder, readoutDigest) {
 }
 function objectionMessage(session, bidder, lot, nonce, text) {
   return message(OBJECTION_LABEL, { session, bidder, lot, nonce, text });
+}
+function resultObjectionMessage(session, bidder, lot, nonce, text) {
+  return message(RESULT_OBJECTION_LABEL, { session, bidder, lot, nonce, text });
 }
 async function signStatement(keys, statement) {
   return b64uEncode(await ecdsaSign(keys.signing.privateKey, statement));
@@ -3601,6 +3605,7 @@ export {
   publicBundle,
   readPublicBundle,
   readoutSha256,
+  resultObjectionMessage,
   seal,
   sealStream,
   signChallenge,

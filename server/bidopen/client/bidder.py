@@ -50,6 +50,7 @@ from bidseal.statements import (
     confirmation_message,
     objection_message,
     readout_sha256,
+    result_objection_message,
     sign_statement,
 )
 
@@ -324,20 +325,31 @@ class BidderClient(HubClient):
         by the host)."""
         nonce = b64u_encode(secrets.token_bytes(16))
         message = objection_message(session_id, self.bidder_id, lot, nonce, text)
-        body = {"lot": lot, "text": text, "nonce": nonce}
-        body["signature"] = sign_statement(self.keys, message)
-        answer = await self.http.post(f"/api/sessions/{session_id}/bidder/object", body)
-        raised = CommandResult.from_json(answer).first("objection_raised")
-        if raised is None:
-            raise ClientError("bad_response", "the objection was not recorded")
-        return str(raised.data["objection_id"])
+        return await self._signed_objection(
+            f"/api/sessions/{session_id}/bidder/object",
+            {"lot": lot, "text": text, "nonce": nonce},
+            message,
+            "objection_raised",
+        )
 
     async def object_to_result(self, session_id: str, lot: str, text: str) -> str:
-        """Object to a lot's published result during its publicity; return the objection's id."""
-        answer = await self.http.post(
-            f"/api/sessions/{session_id}/bidder/object_to_result", {"lot": lot, "text": text}
+        """Object to a lot's published result during its publicity, signed with our key;
+        return the objection's id."""
+        nonce = b64u_encode(secrets.token_bytes(16))
+        message = result_objection_message(session_id, self.bidder_id, lot, nonce, text)
+        return await self._signed_objection(
+            f"/api/sessions/{session_id}/bidder/object_to_result",
+            {"lot": lot, "text": text, "nonce": nonce},
+            message,
+            "result_objection_raised",
         )
-        raised = CommandResult.from_json(answer).first("result_objection_raised")
+
+    async def _signed_objection(
+        self, path: str, body: dict[str, str | None], message: bytes, raised_kind: str
+    ) -> str:
+        body = {**body, "signature": sign_statement(self.keys, message)}
+        answer = await self.http.post(path, body)
+        raised = CommandResult.from_json(answer).first(raised_kind)
         if raised is None:
             raise ClientError("bad_response", "the objection was not recorded")
         return str(raised.data["objection_id"])

@@ -13,7 +13,12 @@ from bidopen.session.state import OpeningSession
 from bidopen.session.validate import as_utc
 from bidopen.session.values import Actor
 from bidopen.wire import bodies as b
-from bidseal.statements import confirmation_message, objection_message, verify_statement
+from bidseal.statements import (
+    confirmation_message,
+    objection_message,
+    result_objection_message,
+    verify_statement,
+)
 
 _BUILDERS: dict[str, Callable[[Actor, Any], c.Command]] = {
     "start_decryption": lambda a, _: c.StartDecryption(actor=a),
@@ -62,9 +67,9 @@ def host_command(actor: Actor, name: str, body: b.Body) -> c.Command:
 def bidder_command(
     actor: Actor, name: str, body: b.Body, state: OpeningSession, signing_key: bytes
 ) -> c.Command:
-    """A bidder's command about itself (`confirm`, `object`, `object_to_result`); confirmations
-    and objections to the record are signed, checked against the bidder's registered signing
-    key over what they say in this session (`state`)."""
+    """A bidder's command about itself (`confirm`, `object`, `object_to_result`); each is
+    signed, checked against the bidder's registered signing key over what it says in this
+    session (`state`)."""
     try:
         if isinstance(body, b.RaiseObjection) and name == "object":
             message = objection_message(state.tender_id, actor.id, body.lot, body.nonce, body.text)
@@ -84,8 +89,17 @@ def bidder_command(
             )
             return c.Confirm(actor=actor, bidder=actor.id, signature=body.signature)
         if isinstance(body, b.RaiseResultObjection) and name == "object_to_result":
+            message = result_objection_message(
+                state.tender_id, actor.id, body.lot, body.nonce, body.text
+            )
+            _check_signed(signing_key, message, body.signature)
             return c.RaiseResultObjection(
-                actor=actor, bidder=actor.id, lot=body.lot, text=body.text
+                actor=actor,
+                bidder=actor.id,
+                lot=body.lot,
+                text=body.text,
+                nonce=body.nonce,
+                signature=body.signature,
             )
     except SessionError as exc:
         raise from_session_error(exc) from exc

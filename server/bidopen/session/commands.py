@@ -415,11 +415,19 @@ class RaiseResultObjection(BidderCommand):
     name = "object_to_result"
     lot: str
     text: str
+    # The bidder's random nonce and its signature over the objection (bidseal.statements),
+    # checked by the app; empty only where no app runs (core tests).
+    nonce: str = ""
+    signature: str = ""
 
     def check(self) -> None:
         super().check()
         check_id("lot", self.lot)
         check_text("text", self.text)
+        if self.nonce:
+            check_signature("nonce", self.nonce)
+        if self.signature:
+            check_signature("signature", self.signature)
 
 
 @dataclass(frozen=True, kw_only=True)

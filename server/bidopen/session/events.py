@@ -258,6 +258,10 @@ class ResultObjectionRaised(Event):
     bidder_name: str
     text: str
     answer_due_at: datetime
+    # The bidder's nonce and signature; "" in logs written before bidders signed objections
+    # to results.
+    nonce: str = ""
+    signature: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -262,6 +262,8 @@ def _apply(s: OpeningSession, event: e.Event) -> OpeningSession:
                 text=event.text,
                 raised_at=event.at,
                 answer_due_at=event.answer_due_at,
+                nonce=event.nonce,
+                signature=event.signature,
             )
             return replace(s, result_objections={**s.result_objections, raised.id: raised})
         case e.ResultObjectionAnswered():

@@ -8,6 +8,7 @@ from . import events as e
 from .errors import (
     NotPermitted,
     ObjectionAlreadyAnswered,
+    ObjectionRepeated,
     ObjectionUnknown,
     PublicityOver,
     ResultNotPublished,
@@ -53,6 +54,10 @@ def raise_objection(
         raise NotPermitted(f"only a bidder of lot {cmd.lot!r} may object to its result")
     if publicity_status(result, now) is PublicityStatus.ENDED:
         raise PublicityOver(f"the publicity of lot {cmd.lot!r} ended; no objection is taken now")
+    if cmd.nonce and any(
+        o.bidder == cmd.bidder and o.nonce == cmd.nonce for o in state.result_objections.values()
+    ):
+        raise ObjectionRepeated(f"bidder {cmd.bidder!r} already raised the objection {cmd.nonce!r}")
     # Ids follow the order of the log, so every node assigns the same one.
     objection_id = f"R{len(state.result_objections) + 1}"
     return [
@@ -64,6 +69,8 @@ def raise_objection(
             bidder_name=state.name_of(cmd.bidder),
             text=cmd.text,
             answer_due_at=now + answer_period(state),
+            nonce=cmd.nonce,
+            signature=cmd.signature,
         )
     ]
 

@@ -137,6 +137,8 @@ class ResultObjection:
     answer: str | None = None
     answered_at: datetime | None = None
     late: bool = False
+    nonce: str = ""
+    signature: str = ""  # the bidder's (bidseal.statements); "" before bidders signed
 
 
 @dataclass(frozen=True, kw_only=True)

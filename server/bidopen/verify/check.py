@@ -23,7 +23,13 @@ from bidopen.session import (
     state_readout_sha256,
 )
 from bidopen.session.errors import SessionError
-from bidopen.session.events import BidderConfirmed, Event, ObjectionRaised, event_from_payload
+from bidopen.session.events import (
+    BidderConfirmed,
+    Event,
+    ObjectionRaised,
+    ResultObjectionRaised,
+    event_from_payload,
+)
 from bidopen.store.eventlog import canonical_json
 from bidopen.tlog.checkpoint import Checkpoint
 from bidopen.tlog.cosignature import CosignatureVerifier
@@ -34,7 +40,12 @@ from bidopen.tlog.policy import LogPolicy
 from bidopen.tlog.proof import TlogProof
 from bidseal import InvalidSignedDocument, verify_document
 from bidseal.codec import b64u_decode
-from bidseal.statements import confirmation_message, objection_message, verify_statement
+from bidseal.statements import (
+    confirmation_message,
+    objection_message,
+    result_objection_message,
+    verify_statement,
+)
 
 BUNDLE_FORMAT = "bidopen-bundle/1"
 ENTRY_FORMAT = "bidopen-log-entry/1"
@@ -82,10 +93,15 @@ def verify_bundle(bundle: Mapping[str, Any], trust: Trust) -> Report:
     events, bids = _split(entries, bundle.get("payloads") or {})
     report.ok(f"events 1..{len(events)} of the session are in the log, in order, with no gap")
     keys = _bidder_keys(bundle, report)
-    state, record_state, signed = _replay(events, keys)
+    state, record_state, signed, unsigned = _replay(events, keys)
     report.ok(f"the events replay through the session core: phase {state.phase.value}")
     if signed:
         report.ok(f"{signed} confirmations and objections are signed by their bidders' own keys")
+    for seq in unsigned:
+        report.ok(
+            f"event {seq}: objection to a result unsigned "
+            "(logged before bidders signed objections to results)"
+        )
     _check_batch(entries, events, bids, report)
     server_key = _server_key(bundle, trust, report)
     leaves = _leaves_of(entries)
@@ -217,20 +233,24 @@ def _bidder_keys(bundle: Mapping[str, Any], report: Report) -> dict[str, bytes]:
 
 def _replay(
     events: Sequence[dict[str, Any]], keys: Mapping[str, bytes]
-) -> tuple[OpeningSession, OpeningSession | None, int]:
-    """The state after every event, the state the record was built from, and how many
-    bidder signatures were checked (each against the state the bidder signed in)."""
-    state, record_state, signed = EMPTY, None, 0
+) -> tuple[OpeningSession, OpeningSession | None, int, list[int]]:
+    """The state after every event, the state the record was built from, how many bidder
+    signatures were checked (each against the state the bidder signed in), and the seqs of
+    objections to results logged unsigned, before bidders signed them."""
+    state, record_state, signed, unsigned = EMPTY, None, 0, []
     for body in events:
         if body["kind"] == "record_published":
             record_state = state
         try:
             event = event_from_payload(body["kind"], body["payload"])
-            signed += _check_bidder_signature(state, event, keys, body["seq"])
+            if isinstance(event, ResultObjectionRaised) and not event.signature:
+                unsigned.append(body["seq"])
+            else:
+                signed += _check_bidder_signature(state, event, keys, body["seq"])
             state = evolve(state, event)
         except (SessionError, KeyError, TypeError, ValueError) as exc:
             raise _fail(f"event {body['seq']} ({body['kind']}) does not replay: {exc}") from exc
-    return state, record_state, signed
+    return state, record_state, signed, unsigned
 
 
 def _check_bidder_signature(
@@ -243,6 +263,11 @@ def _check_bidder_signature(
     elif isinstance(event, ObjectionRaised):
         what = f"objection {event.objection_id}"
         message = objection_message(
+            state.tender_id, event.bidder, event.lot, event.nonce, event.text
+        )
+    elif isinstance(event, ResultObjectionRaised):
+        what = f"objection {event.objection_id} to the result of lot {event.lot}"
+        message = result_objection_message(
             state.tender_id, event.bidder, event.lot, event.nonce, event.text
         )
     else:

@@ -254,6 +254,8 @@ class Confirm(Body, frozen=True):
 class RaiseResultObjection(Body, frozen=True):
     lot: Id
     text: Text
+    nonce: Nonce
+    signature: BidderSignature = ""
 
 
 class AnswerResultObjection(Body, frozen=True):

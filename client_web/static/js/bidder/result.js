@@ -1,6 +1,7 @@
 // The evaluation result in the bidder room: what it says of this bidder, each lot's whole
 // result, and during a result's publicity the bidder's objection to it (异议).
 
+import { b64uEncode, resultObjectionMessage, signStatement } from "/static/vendor/bidseal.bundle.js";
 import { describeError } from "../api.js";
 import { byId, el, isolate, replaceChildren, show } from "../dom.js";
 import { t } from "../i18n.js";
@@ -84,7 +85,11 @@ export function bindResultObjection(room) {
     }
     const lot = byId("result-objection-lot").value;
     try {
-      await room.api.post(`/api/sessions/${encodeURIComponent(room.tenderId)}/bidder/object_to_result`, { lot, text });
+      // Signed here, with the bidder's own key, over what it says of which lot.
+      const keys = await room.requireKeys();
+      const nonce = b64uEncode(crypto.getRandomValues(new Uint8Array(16)));
+      const signature = await signStatement(keys, resultObjectionMessage(room.tenderId, room.bidderId, lot, nonce, text));
+      await room.api.post(`/api/sessions/${encodeURIComponent(room.tenderId)}/bidder/object_to_result`, { lot, text, nonce, signature });
       field.value = "";
       showMessage(message, t("result_objection.sent"), "ok");
     } catch (error) {

@@ -16,7 +16,7 @@ import { leafHash, verifyConsistency, verifyInclusion } from "../tlog/merkle.js"
 import { cosignatureVerifier, ed25519Verifier, logPolicy } from "../tlog/note.js";
 import { canonicalJson, readoutSha256, sha256Hex } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
-import { checkRecordAgainstEvents } from "./record-check.js";
+import { EARLIER_RECORDS, checkRecordAgainstEvents } from "./record-check.js";
 
 export { VerificationFailed };
 
@@ -60,7 +60,7 @@ function report() {
  * @param {any} bundle the parsed bundle
  * @param {Trust} trust
  * @param {(envelope: any, type: string, key: string) => Promise<Record<string, unknown>>} verifyDocument
- * @param {{confirmationMessage: Function, objectionMessage: Function, verifyStatement: Function}} statements
+ * @param {{confirmationMessage: Function, objectionMessage: Function, resultObjectionMessage: Function, verifyStatement: Function}} statements
  *   bidseal's bidder statements (the module itself will do), to check bidders' signatures
  */
 export async function verifyBundle(bundle, trust, verifyDocument, statements) {
@@ -194,12 +194,14 @@ async function split(entries, payloads) {
 
 /**
  * Each confirmation and objection is signed by its bidder's key (as the bundle carries it),
- * over the read-out published before it or over the objection itself.
+ * over the read-out published before it or over the objection itself. An objection to a
+ * result logged unsigned, before bidders signed those, is reported as such.
  */
-async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, verifyStatement }, out) {
+export async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, resultObjectionMessage, verifyStatement }, out) {
   let readoutDigest = await readoutSha256([]);
   let objections = 0;
   let signed = 0;
+  const unsigned = [];
   for (const event of events) {
     const p = event.payload;
     let what;
@@ -214,6 +216,14 @@ async function checkStatements(events, keys, session, { confirmationMessage, obj
       objections += 1;
       what = `objection ${p.objection_id}`;
       statement = objectionMessage(session, p.bidder, p.lot ?? null, p.nonce ?? "", p.text);
+    } else if (event.kind === "result_objection_raised") {
+      if (!p.signature) {
+        unsigned.push(event.seq);
+        continue;
+      }
+      objections += 1;
+      what = `objection ${p.objection_id} to the result of lot ${p.lot}`;
+      statement = resultObjectionMessage(session, p.bidder, p.lot, p.nonce ?? "", p.text);
     } else {
       continue;
     }
@@ -231,6 +241,9 @@ async function checkStatements(events, keys, session, { confirmationMessage, obj
       { confirmations: signed - objections, objections },
       `${signed} confirmations and objections are signed by their bidders' own keys (as the bundle carries them)`,
     );
+  }
+  for (const seq of unsigned) {
+    out.ok("result_objection_unsigned", { seq }, `event ${seq}: objection to a result unsigned (logged before bidders signed objections to results)`);
   }
 }
 
@@ -302,6 +315,9 @@ async function checkRecord(bundle, events, leaves, key, verifyDocument, out) {
   const named = { events: leaves.events.slice(0, upTo), bids: leaves.bids };
   const checked = await checkRecordAgainstEvents(payload, events.slice(0, upTo), named);
   out.ok("record", {}, "the opening record is signed by the server and is the one the log names");
+  if (EARLIER_RECORDS.includes(payload.format)) {
+    out.ok("record_earlier", { format: payload.format }, `the record's format (${payload.format}) is an earlier one: every member it states follows from the events`);
+  }
   for (const line of checked) out.ok(line.key, line.facts, line.text);
 }
 
