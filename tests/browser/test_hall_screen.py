@@ -15,7 +15,7 @@ from browsing import (
     Shooter,
     opening_in_decryption,
 )
-from hall import assert_nothing_wraps, check_hall, every_page
+from hall import assert_nothing_wraps, check_hall, every_page, settled
 from playwright.async_api import Page, ViewportSize, expect
 
 from bidopen.client.errors import ClientError
@@ -230,7 +230,9 @@ HALL_STATES = """([count, phase]) => {
     outcome: null,
     ...states[index % states.length],
   }));
-  screen.showView({ ...whole, phase, readout: null, record: null, results: [], hall });
+  // The objections (named from the read-out on) go under the clock, not beside the rows.
+  const cleared = { readout: null, record: null, results: [], objections: [] };
+  screen.showView({ ...whole, ...cleared, phase, hall });
 }"""
 
 # The hall's cells that say less than they should: a row's number cut short, a status
@@ -349,8 +351,9 @@ async def test_the_hall_follows_every_bid_and_nothing_wraps(
                 for phase in ("decryption", "quorum_decision"):
                     await screen.evaluate(HALL_STATES, [CROWD, phase])
                     await expect(screen.locator("#hall")).to_be_visible()
+                    await settled(screen)
                     pages = await every_page(screen, "hall")
-                    assert sum(len(shown) for shown in pages) == CROWD
+                    assert sum(len(shown) for shown in pages) == CROWD, pages
                     for index in range(len(pages)):
                         await screen.evaluate(f"window.bidopenScreen.pagers.hall.show({index})")
                         measured += await assert_nothing_wraps(screen)

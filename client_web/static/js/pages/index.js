@@ -63,7 +63,7 @@ function renderDemo() {
 
 function tenderItem(tender) {
   const badge = el("span", { class: "badge", dataset: { role: "status" } });
-  const left = el("span", { class: "mono muted", dataset: { role: "publicity-left" } });
+  const left = el("span", { class: "muted", dataset: { role: "publicity-left" } });
   statusCells.push({ tender, badge, left });
   return el(
     "li",
