@@ -77,5 +77,20 @@ async def test_screen_and_tender_page_show_the_result_and_the_publicity_period(
         # Three days of publicity: the countdown names days.
         await expect(public.locator("#countdown")).to_contain_text("天")
         await screenshot(public, "result")
+
+        # The front page lists the tender as its page says it: the publicity's status with
+        # the time left, which runs on without a reload; in English too.
+        index = await browsers.page("index")
+        await index.goto("/")
+        listed = index.locator(f'[data-tender="{tender}"]')
+        await expect(listed.locator("[data-role=status]")).to_have_text("公示中", timeout=SLOW)
+        left = listed.locator("[data-role=publicity-left]")
+        await expect(left).to_have_text(re.compile(r"^公示期剩余：2 ?天"))
+        shown = await left.inner_text()
+        await expect(left).not_to_have_text(shown)
+        await index.click("#lang-switch")
+        await expect(listed.locator("[data-role=status]")).to_have_text("Publicity running")
+        await expect(left).to_have_text(re.compile(r"^Publicity period left: 2"))
+        await screenshot(index, "result-listed")
     finally:
         await opening.close()

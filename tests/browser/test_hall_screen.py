@@ -15,7 +15,7 @@ from browsing import (
     Shooter,
     opening_in_decryption,
 )
-from hall import assert_nothing_wraps, check_hall, every_page
+from hall import assert_nothing_wraps, check_hall, every_page, settled
 from playwright.async_api import Page, ViewportSize, expect
 
 from bidopen.client.errors import ClientError
@@ -203,6 +203,59 @@ SHOW_VARIANT = """([count, panel]) => {
 }"""
 
 
+# Every status a hall row can say, each beside "not signed in" and beside "signed in": before
+# the decryption's end (waiting, decrypted, failed, a platform fault, a stopped lot) and from
+# it on (opened, 视为撤回 or 视为撤销 with each cause; an item's value not of its type names
+# the item, whose label may be long). The rows before the read-out name nobody.
+HALL_STATES = """([count, phase]) => {
+  const screen = window.bidopenScreen;
+  screen.feed.stop();
+  const whole = screen.whole ?? (screen.whole = screen.view());
+  const item = whole.readout_items.at(-1).key;
+  const outcome = (status, cause) => ({ outcome: { status, cause, item } });
+  const states = [
+    {}, { decrypted: true }, { failed_attempts: 12 }, { platform_fault: true },
+    { lot_stopped: true }, outcome("opened", "decrypted"),
+    outcome("withdrawn", "platform_fault"), outcome("withdrawn", "not_decrypted"),
+    outcome("revoked", "key_rejected"), outcome("revoked", "not_signed_in"),
+    outcome("revoked", "value_not_of_type"), outcome("withdrawn", "not_signed_in"),
+  ];
+  const hall = whole.hall.slice(0, count).map(({ bidder, bidder_name, ...row }, index) => ({
+    ...row,
+    signed_in: index >= states.length,
+    decrypted: false,
+    failed_attempts: 0,
+    platform_fault: false,
+    lot_stopped: false,
+    outcome: null,
+    ...states[index % states.length],
+  }));
+  // The objections (named from the read-out on) go under the clock, not beside the rows.
+  const cleared = { readout: null, record: null, results: [], objections: [] };
+  screen.showView({ ...whole, ...cleared, phase, hall });
+}"""
+
+# The hall's cells that say less than they should: a row's number cut short, a status
+# shortened without its whole text as the cell's title and accessible name.
+HALL_CELLS = """() => {
+  const problems = [];
+  for (const row of document.querySelectorAll("#hall-tables tbody tr")) {
+    if (row.closest("[hidden]") || !row.getBoundingClientRect().height) continue;
+    const who = row.querySelector("th");
+    if (who.scrollWidth > who.clientWidth + 1) problems.push(`cut: ${who.textContent}`);
+    const status = row.querySelector("td.hall-decryption");
+    const full = status.title || status.textContent;
+    if (status.title && status.getAttribute("aria-label") !== status.title) {
+      problems.push(`no accessible name: ${status.textContent}`);
+    }
+    if (!full.startsWith(status.textContent.split(/[（(]/)[0])) {
+      problems.push(`title ${full} does not say ${status.textContent}`);
+    }
+  }
+  return problems;
+}"""
+
+
 async def hall_rows_text(page: Page) -> list[str]:
     return [row for shown in await every_page(page, "hall") for row in shown]
 
@@ -284,5 +337,40 @@ async def test_the_hall_follows_every_bid_and_nothing_wraps(
                         await screenshot(screen, name)
         # Every value of every row was measured at least once in each state.
         assert measured >= 3 * 2 * 2 * (1 + 5 + CROWD) * 3
+
+        # The hall's rows with every status they can say, at every size in both languages:
+        # no cell wraps or is cut, the rows' numbers show whole, 24 px at 1920x1080 (the
+        # pages' fit checks). A status shortened for its cell has its whole text as title.
+        measured = 0
+        titles: dict[str, set[str]] = {}
+        for size in SIZES:
+            await screen.set_viewport_size(size)
+            for language in ("zh-CN", "en"):
+                if await screen.evaluate("document.documentElement.lang") != language:
+                    await screen.click("#lang-switch")
+                for phase in ("decryption", "quorum_decision"):
+                    await screen.evaluate(HALL_STATES, [CROWD, phase])
+                    await expect(screen.locator("#hall")).to_be_visible()
+                    await settled(screen)
+                    pages = await every_page(screen, "hall")
+                    assert sum(len(shown) for shown in pages) == CROWD, pages
+                    for index in range(len(pages)):
+                        await screen.evaluate(f"window.bidopenScreen.pagers.hall.show({index})")
+                        measured += await assert_nothing_wraps(screen)
+                        problems = await screen.evaluate(HALL_CELLS)
+                        assert problems == [], f"{size} {language}: {problems}"
+                        shortened = screen.locator("#hall-tables td.hall-decryption[title]")
+                        for title in await shortened.evaluate_all(
+                            "(cells) => cells.map((cell) => cell.title)"
+                        ):
+                            titles.setdefault(language, set()).add(title)
+                    await screen.evaluate("window.bidopenScreen.pagers.hall.show(0)")
+                    name = f"hall-states-{language}-{phase}-{size['width']}x{size['height']}"
+                    await screenshot(screen, name)
+        # Every cell of every row (head, sign-in, status) in each state, and the causes said
+        # whole in the titles, in both languages.
+        assert measured >= 3 * 2 * 2 * CROWD * 3
+        assert any("的值不符合其类型" in title for title in titles["zh-CN"]), titles
+        assert "Deemed withdrawn (Not decrypted in time)" in titles["en"], titles
     finally:
         await opening.close()

@@ -58,3 +58,16 @@ def test_every_phase_status_and_event_has_words() -> None:
     missing = [f"phase.{p}" for p in phases if f"phase.{p}" not in chinese]
     missing += [f"event.{k}" for k in kinds if f"event.{k}" not in chinese]
     assert missing == []
+
+
+def test_every_cause_has_a_short_word_for_the_hall() -> None:
+    """The hall's rows say a bid's cause in a word or two, whatever the cause (but success)."""
+    chinese = dictionary("zh-CN.js")
+    values = Path(__file__).resolve().parents[2] / "server" / "bidopen" / "session" / "values.py"
+    block = values.read_text().split("class OutcomeCause", 1)[1].split("\nclass ", 1)[0]
+    causes = re.findall(r'^\s+[A-Z_]+ = "([a-z_]+)"$', block, re.M)
+    assert "platform_fault" in causes
+    said = [c for c in causes if c != "decrypted"]
+    assert [c for c in said if f"hall.cause_{c}" not in chinese] == []
+    # Short: no longer than the whole cause, which is what the hall could not fit.
+    assert [c for c in said if len(chinese[f"hall.cause_{c}"]) > len(chinese[f"cause.{c}"])] == []

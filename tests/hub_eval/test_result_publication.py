@@ -63,6 +63,8 @@ async def test_published_result_is_signed_logged_and_public(
     tid = session.tender_id
     await reach_report_stage(api, session)
     body = result_body(session, publicity_days=5)
+    _, before = await api.call("GET", f"/api/tenders/{tid}", expect=200)
+    assert before["publicity_ends_at"] is None
 
     _, answer = await api.host(tid, "publish_result", body)
 
@@ -100,6 +102,11 @@ async def test_published_result_is_signed_logged_and_public(
     assert payload["publicity_ends_at"] == shown["publicity_ends_at"]
     _, tender = await api.call("GET", f"/api/tenders/{tid}", expect=200)
     assert tender["phase"] == "result_published"
+    # The front page's list says the publicity's status from it, as the tender's page does.
+    assert tender["publicity_ends_at"] == shown["publicity_ends_at"]
+    _, listing = await api.call("GET", "/api/tenders?limit=200", expect=200)
+    [listed] = [entry for entry in listing["tenders"] if entry["id"] == tid]
+    assert listed["publicity_ends_at"] == shown["publicity_ends_at"]
     public_events = await api.events(tid)
     assert public_events[-1]["kind"] == "result_published"
     assert public_events[-1]["data"]["reasons"] == body["reasons"]

@@ -130,9 +130,16 @@ def public_tender(row: TenderRow, state: OpeningSession) -> dict[str, Any]:
         # Tenders created before parties were kept have none.
         "parties": spec.get("parties", encode(NO_PARTIES)),
         "phase": str(state.phase),
+        "publicity_ends_at": _publicity_ends_at(state),
         "organisation": {"id": state.organisation, "name": state.organisation_name},
         "created_at": iso(row.created_at),
     }
+
+
+def _publicity_ends_at(state: OpeningSession) -> str | None:
+    """When the last publicity period of the published results ends; None before any result."""
+    ends = [result.publicity_ends_at for result in state.results.values()]
+    return iso(max(ends)) if ends else None
 
 
 class Tenders:

@@ -149,6 +149,13 @@ class Tender(Message, frozen=True):
     readout_items: list[TenderReadoutItem]
     parties: TenderParties
     phase: Phase
+    publicity_ends_at: Annotated[
+        Instant | None,
+        Meta(
+            description="When the latest publicity period of the lots' published results "
+            "ends (公示中 before it, 公示结束 after); null before any result."
+        ),
+    ]
     organisation: Organisation
     created_at: Instant
 
