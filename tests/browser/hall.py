@@ -131,6 +131,19 @@ async def every_page(page: Page, panel: str) -> list[list[str]]:
     return pages
 
 
+async def every_row_paged(page: Page, panel: str, rows: int) -> list[list[str]]:
+    """`every_page` once the pager holds all `rows`: it pages again after a late layout change
+    (a resize, a font), so a turn through the pages may meet an older paging; a few tries,
+    then the last pages as they are (a row that is never shown still fails the caller)."""
+    pages = await every_page(page, panel)
+    for _ in range(20):
+        if sum(len(shown) for shown in pages) == rows:
+            break
+        await page.wait_for_timeout(250)
+        pages = await every_page(page, panel)
+    return pages
+
+
 # Read-out values, amounts (figures and 大写), column heads and the hall's cells whose text
 # takes more than one line, or is wider than its cell: across a hall "8,650,00" over "0"
 # reads as another amount. Lines are counted from the text's own boxes (a Range's client
