@@ -161,7 +161,13 @@ async def test_cross_site_simple_posts_do_not_reach_the_api(
     answered = sorted((sent[request], status) for request, status in statuses.items())
 
     # 4 bodies for each of 4 endpoints, and the form: every one refused before its view.
-    assert len(answered) == 4 * len(shots) + 1, answered
+    # The form's answer loads in a frame of the hub's origin, an out-of-process frame that
+    # Chromium may report to that frame's own target rather than this page's: it is counted
+    # when seen, and its effect (no registration) is checked below either way.
+    fetched = [path for path, _ in answered]
+    for path, _ in shots:
+        assert fetched.count(path) >= 4, (path, answered)
+    assert len(answered) in (4 * len(shots), 4 * len(shots) + 1), answered
     assert {status for _, status in answered} == {415}, answered
     # Nothing happened: the key was not registered (its owner registers it now), no viewer.
     status, _ = await api.call("POST", "/api/bidders", json=registration)
