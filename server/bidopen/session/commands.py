@@ -308,10 +308,15 @@ class RaiseObjection(BidderCommand):
         if self.lot is not None:
             check_id("lot", self.lot)
         check_text("text", self.text)
-        if self.nonce:
-            check_signature("nonce", self.nonce)
-        if self.signature:
-            check_signature("signature", self.signature)
+        _check_signed(self.nonce, self.signature)
+
+
+def _check_signed(nonce: str, signature: str) -> None:
+    """A bidder's nonce and signature, where given, in their encoding (verified by the app)."""
+    if nonce:
+        check_signature("nonce", nonce)
+    if signature:
+        check_signature("signature", signature)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -424,10 +429,7 @@ class RaiseResultObjection(BidderCommand):
         super().check()
         check_id("lot", self.lot)
         check_text("text", self.text)
-        if self.nonce:
-            check_signature("nonce", self.nonce)
-        if self.signature:
-            check_signature("signature", self.signature)
+        _check_signed(self.nonce, self.signature)
 
 
 @dataclass(frozen=True, kw_only=True)
