@@ -150,6 +150,18 @@ async def public_view(base_url: str, session_id: str) -> dict[str, object]:
     return dict(body["view"])
 
 
+async def bidder_login(
+    page: Page, bidder_id: str, key_file: Path, passphrase: str, tender: str
+) -> None:
+    """Sign in to the bidder room of `tender` with a key file and its passphrase."""
+    await page.goto(f"/bidder?tender={tender}")
+    await page.fill("#login-bidder-id", bidder_id)
+    await page.set_input_files("#login-key-file", str(key_file))
+    await page.fill("#login-passphrase", passphrase)
+    await page.click("#login-form button[type=submit]")
+    await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
+
+
 async def host_login(page: Page, user: str, password: str) -> None:
     await page.goto("/host")
     await page.fill("#login-username", user)

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from browsing import SLOW, Browsers, Shooter, host_login, opening_in_decryption
+from browsing import bidder_login as signed_in_bidder
 from playwright.async_api import Page, expect
 
 from bidseal import write_key_dir
@@ -30,12 +31,7 @@ def hub_process(shared_hub: Any) -> Any:
 
 
 async def bidder_login(page: Page, bidder_id: str, key_file: Path, tender: str) -> None:
-    await page.goto(f"/bidder?tender={tender}")
-    await page.fill("#login-bidder-id", bidder_id)
-    await page.set_input_files("#login-key-file", str(key_file))
-    await page.fill("#login-passphrase", PASSPHRASE)
-    await page.click("#login-form button[type=submit]")
-    await expect(page.locator("#workspace")).to_be_visible(timeout=SLOW)
+    await signed_in_bidder(page, bidder_id, key_file, PASSPHRASE, tender)
 
 
 async def test_a_bidder_objects_to_the_result_and_the_answer_reaches_the_tender_page(
