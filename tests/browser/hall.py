@@ -111,36 +111,40 @@ async def check_hall(screens: list[Page], screenshot: Shooter, phase: str) -> No
         await screenshot(page, f"hall-{phase}-{size['width']}x{size['height']}")
 
 
+# The pager's current split as indices into its blocks (empty: everything on one page).
+_PAGING = """(panel) => {
+  const pager = window.bidopenScreen.pagers[panel];
+  const blocks = pager.blocks();
+  return pager.pages.map((page) => page.map((block) => blocks.indexOf(block)));
+}"""
+
+
 async def every_page(page: Page, panel: str) -> list[list[str]]:
-    """Turn each page of a paged panel (readout, objections, results) by hand; check that each
-    fits and return the texts of the rows it shows."""
+    """Turn each page of a paged panel (hall, readout, objections, results) by hand; check that
+    each fits and return the texts of the rows it shows.
+
+    The pager splits again after a late layout change (a resize, a font, a refit in the next
+    frame), so a turn that began under one split and ended under another is turned again
+    (bounded): the pages returned all come from one split."""
     pages: list[list[str]] = []
-    count = int(await page.evaluate(f"window.bidopenScreen.pagers.{panel}.pages.length || 1"))
-    for index in range(count):
-        await page.evaluate(f"window.bidopenScreen.pagers.{panel}.show({index})")
-        await assert_fits(page)
-        rows: Any = await page.evaluate(
-            """(panel) => {
-              const pager = window.bidopenScreen.pagers[panel];
-              return pager.blocks().filter((row) => !row.hidden && !row.closest("[hidden]"))
-                .map((row) => row.innerText.trim());
-            }""",
-            panel,
-        )
-        pages.append(list(rows))
-    return pages
-
-
-async def every_row_paged(page: Page, panel: str, rows: int) -> list[list[str]]:
-    """`every_page` once the pager holds all `rows`: it pages again after a late layout change
-    (a resize, a font), so a turn through the pages may meet an older paging; a few tries,
-    then the last pages as they are (a row that is never shown still fails the caller)."""
-    pages = await every_page(page, panel)
     for _ in range(20):
-        if sum(len(shown) for shown in pages) == rows:
-            break
+        paging = await page.evaluate(_PAGING, panel)
+        pages = []
+        for index in range(max(1, len(paging))):
+            await page.evaluate(f"window.bidopenScreen.pagers.{panel}.show({index})")
+            await assert_fits(page)
+            rows: Any = await page.evaluate(
+                """(panel) => {
+                  const pager = window.bidopenScreen.pagers[panel];
+                  return pager.blocks().filter((row) => !row.hidden && !row.closest("[hidden]"))
+                    .map((row) => row.innerText.trim());
+                }""",
+                panel,
+            )
+            pages.append(list(rows))
+        if await page.evaluate(_PAGING, panel) == paging:
+            return pages
         await page.wait_for_timeout(250)
-        pages = await every_page(page, panel)
     return pages
 
 
