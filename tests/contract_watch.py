@@ -5,9 +5,11 @@ Installed for the whole run (tests/conftest.py): every `/api/` answer read throu
 every socket event, acknowledgement and refused connection received through
 python-socketio in this process pass through here. An error must have the documented
 shape (docs/schemas/answers/ErrorBody.json), a signed document anywhere in a message its
-envelope's and its payload's schema, a socket `event` its envelope's, and a successful
-REST answer the status and body its route declares (`@answers`, found by method and path
-template in the hub's own router). At the end of the run
+envelope's and its payload's schema, a socket `event` its envelope's, a snapshot (the
+`snapshot` event, a `join` acknowledgement, `GET /api/sessions/{id}`) its envelope's and its
+`view` the one declaration of its role and stage (`bidopen.wire.views.view_type`), and a
+successful REST answer the status and body its route declares (`@answers`, found by method
+and path template in the hub's own router). At the end of the run
 the codes seen are checked against docs/protocol.md's table (1.2), so a code the suite
 provokes cannot go undocumented, and every mismatch fails the run.
 """
@@ -31,6 +33,7 @@ import socketio
 from bidopen.describe import offline_app
 from bidopen.http.declared import JSON, missing_answer
 from bidopen.http.routetable import DeclaredRoute, declared_routes, find
+from bidopen.wire.answers import SessionSnapshot
 from bidopen.wire.messages import (
     PAYLOADS,
     ErrorBody,
@@ -38,6 +41,7 @@ from bidopen.wire.messages import (
     SignedDocument,
     SnapshotMessage,
 )
+from bidopen.wire.views import VIEWS, view_type
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 PROTOCOL = DOCS / "protocol.md"
@@ -67,6 +71,16 @@ def _check(message: object, declared: type[Any], where: str) -> None:
         msgspec.convert(message, declared)
     except msgspec.ValidationError as exc:
         MISMATCHES.append(f"{where}: {declared.__name__}: {exc}: {message!r}"[:600])
+
+
+def check_snapshot(message: object, declared: type[Any], where: str) -> None:
+    """A snapshot's envelope, and its view against the declaration of its role and stage."""
+    _check(message, declared, where)
+    if not isinstance(message, dict):
+        return
+    role, view = message.get("role"), message.get("view")
+    if isinstance(role, str) and role in VIEWS:
+        _check(view, view_type(role, view), f"{where} view")
 
 
 @functools.cache
@@ -145,6 +159,8 @@ def check_answer(method: str, path: str, status: int, body: object, media_type: 
         MISMATCHES.append(f"{where}: {method} {route.path} declares status {declared}")
     elif _essence(answer.media_type) != media_type:
         MISMATCHES.append(f"{where}: declared as {answer.media_type}, answered {media_type}")
+    elif answer.body is SessionSnapshot:
+        check_snapshot(body, SessionSnapshot, where)
     elif answer.body is not None:
         _check(body, answer.body, where)
 
@@ -212,13 +228,15 @@ def _watch_sockets() -> None:
             if event == "event":
                 check_event(namespace, arg)
             if event == "snapshot":
-                _check(arg, SnapshotMessage, f"socket {namespace} snapshot")
+                check_snapshot(arg, SnapshotMessage, f"socket {namespace} snapshot")
         return await trigger(self, event, namespace, *args)
 
     @functools.wraps(call)
     async def call_(self: socketio.AsyncClient, event: str, *args: Any, **kwargs: Any) -> Any:
         answer = await call(self, event, *args, **kwargs)
         observe(answer, f"socket ack of {event}")
+        if event == "join" and isinstance(answer, dict) and "snapshot" in answer:
+            check_snapshot(answer["snapshot"], SnapshotMessage, f"socket ack of {event}")
         return answer
 
     socketio.AsyncClient._trigger_event = _trigger_event  # type: ignore[method-assign]

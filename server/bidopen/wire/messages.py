@@ -428,7 +428,10 @@ class SnapshotMessage(Message, frozen=True):
 
     seq: Annotated[int, Meta(ge=0, description="The log position the view reflects.")]
     role: Literal["public", "bidder", "host"]
-    view: Annotated[dict[str, Any], Meta(description="The view for the role (protocol.md 5.5).")]
+    view: Annotated[
+        dict[str, Any],
+        Meta(description="The role's view at its stage (protocol.md 5.5, bidopen.wire.views)."),
+    ]
 
 
 PAYLOADS: dict[str, type[Message]] = {

@@ -16,7 +16,7 @@ import msgspec
 
 from bidopen.service.views import BIDDER, HOST, NAMED_AFTER_READ_OUT, NUMBERED, PUBLIC, REDACTED
 from bidopen.session.events import EVENT_TYPES
-from bidopen.wire import answers, bodies, messages
+from bidopen.wire import answers, bodies, messages, views
 
 
 def _declared_in(module: ModuleType, *, base: type[Any]) -> dict[str, type[Any]]:
@@ -43,15 +43,44 @@ ANSWERS: dict[str, type[Any]] = {
     "SnapshotMessage": messages.SnapshotMessage,
     **{cls.__name__: cls for cls in messages.PAYLOADS.values()},
     **_declared_in(answers, base=messages.Message),
+    # The snapshot's views and what they hold (the nine views are the union of `view`).
+    **_declared_in(views, base=messages.Message),
 }
 
 
 COMPONENT_REF = "#/components/schemas/{name}"
+_DEFS_REF = "#/$defs/{name}"
+# Whose `view` is one of the nine views. msgspec decodes no union of untagged Structs, so
+# the declaration keeps an object and the schema names the views (`_with_views`).
+_VIEW_HOLDERS = (messages.SnapshotMessage, answers.SessionSnapshot)
+
+
+def _schema_components(
+    declared: Iterable[type[Any]], ref_template: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """`msgspec.json.schema_components`, with a snapshot's `view` as exactly one view."""
+    declared = list(declared)
+    holders = [cls for cls in declared if cls in _VIEW_HOLDERS]
+    extra = [view for view in views.ALL_VIEWS if holders and view not in declared]
+    schemas, found = msgspec.json.schema_components([*declared, *extra], ref_template=ref_template)
+    for holder in holders:
+        view = found[holder.__name__]["properties"]["view"]
+        view.pop("type", None)
+        view["oneOf"] = [
+            {"$ref": ref_template.format(name=one.__name__)} for one in views.ALL_VIEWS
+        ]
+    return list(schemas[: len(declared)]), found
+
+
+def json_schema(declared: type[Any]) -> dict[str, Any]:
+    """`msgspec.json.schema`, with a snapshot's `view` as exactly one view."""
+    (top,), found = _schema_components([declared], _DEFS_REF)
+    return {**top, "$defs": found} if found else top
 
 
 def components(declared: Iterable[type[Any]]) -> dict[str, Any]:
     """The schemas of `declared` and of what they refer to, for an OpenAPI or AsyncAPI."""
-    _, found = msgspec.json.schema_components(
+    _, found = _schema_components(
         sorted(declared, key=lambda cls: cls.__name__), ref_template=COMPONENT_REF
     )
     return dict(sorted(found.items()))
@@ -123,7 +152,7 @@ def schema_files() -> dict[str, str]:
         for name, cls in sorted(declared.items()):
             schema = {
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
-                **msgspec.json.schema(cls),
+                **json_schema(cls),
             }
             files[f"{folder}/{name}.json"] = json_text(schema)
     return files
