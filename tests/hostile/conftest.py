@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-_HUB_TESTS = str(Path(__file__).resolve().parents[1] / "hub")
-if _HUB_TESTS not in sys.path:
-    sys.path.insert(0, _HUB_TESTS)
+# The helpers of the hub tests, and the witness processes of the log tests.
+for _folder in ("hub", "tlog"):
+    _TESTS = str(Path(__file__).resolve().parents[1] / _folder)
+    if _TESTS not in sys.path:
+        sys.path.insert(0, _TESTS)
 
 from hostile_kit import ForeignSite  # noqa: E402
 

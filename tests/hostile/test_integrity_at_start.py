@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,11 +15,29 @@ from typing import Any
 import aiohttp
 import pytest
 from hubtesting import HubApi, seal_bid
+from sqlalchemy import delete, select, update
 from starting import refused_start
+from witnessprocess import WitnessProcess, running_witnesses
 
+from bidopen.service.publiclog import load_log_signer
+from bidopen.store.db import Database
+from bidopen.store.schema import (
+    log_checkpoints,
+    log_entries,
+    log_hashes,
+    log_head,
+    node_heartbeats,
+    session_events,
+)
+from bidopen.tlog.cosignature import cosignature_verifier
+from bidopen.tlog.errors import LogError
+from bidopen.tlog.merkle import leaf_hash, tree_root
+from bidopen.tlog.policy import LogPolicy
 from bidseal import verify_document
 from bidseal.codec import b64u_decode
-from hubprocess import HubProcess
+from hubprocess import HubProcess, fresh_database, running_hub
+
+LOG_NAME = "kaibiao.example.cn/log"
 
 
 @pytest.fixture
@@ -181,19 +201,211 @@ def test_deleting_the_newest_events_with_their_leaves_refuses_to_start(hub: HubP
     # Anyone may keep a copy of the checkpoint: the bundle carries it, with every proof.
     _, bundle = asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}/bundle"))
     hub.stop()
-    from bidopen.tlog.merkle import leaf_hash, tree_root
-
-    with sqlite3.connect(hub.data_dir / "bidopen.db") as db:
-        db.execute("DELETE FROM session_events WHERE session_id = ? AND seq = 2", (made["tender"],))
-        db.execute("DELETE FROM log_entries WHERE idx >= ?", (leaf,))
-        db.execute("DELETE FROM log_hashes WHERE idx >= ? AND level = 0", (leaf,))
-        db.execute("DELETE FROM log_checkpoints WHERE size > ?", (leaf,))
-        rows = db.execute("SELECT data FROM log_entries ORDER BY idx").fetchall()
-        root = tree_root([leaf_hash(bytes(r[0])) for r in rows])
-        db.execute("UPDATE log_head SET size = ?, root = ?", (leaf, root))
+    assert asyncio.run(cut_the_log(hub.database_url, made["tender"], 2)) == leaf
     line = refused_start(hub)
     assert "checkpoint kept in log-checkpoint is at size" in line and "deleted" in line
     assert int(bundle["log"]["checkpoint"].split("\n")[1]) > leaf
+
+
+async def cut_the_log(url: str, session_id: str, seq: int) -> int:
+    """Delete a session's events from `seq` on with every log row from the first one's leaf,
+    checkpoints too, and make the head agree: a valid shorter log. The new size."""
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            leaf = (
+                await conn.execute(
+                    select(session_events.c.leaf).where(
+                        session_events.c.session_id == session_id, session_events.c.seq == seq
+                    )
+                )
+            ).scalar_one()
+            await conn.execute(
+                delete(session_events).where(
+                    session_events.c.session_id == session_id, session_events.c.seq >= seq
+                )
+            )
+            await conn.execute(delete(log_entries).where(log_entries.c.idx >= leaf))
+            # The logs of these tests fill less than one tile: level 0 holds every hash.
+            await conn.execute(
+                delete(log_hashes).where(log_hashes.c.level == 0, log_hashes.c.idx >= leaf)
+            )
+            await conn.execute(delete(log_checkpoints).where(log_checkpoints.c.size > leaf))
+            kept = await conn.execute(select(log_entries.c.data).order_by(log_entries.c.idx))
+            root = tree_root([leaf_hash(bytes(data)) for data in kept.scalars()])
+            await conn.execute(update(log_head).values(size=leaf, root=root))
+    finally:
+        await db.close()
+    return int(leaf)
+
+
+async def rewrite_the_newest_entry(url: str) -> int:
+    """Another last entry in place of the newest, its hash and the head to match, and the
+    checkpoints that covered it gone: a log of the same size with another root. Its size."""
+    db = Database(url)
+    try:
+        async with db.write() as conn:
+            size = (await conn.execute(select(log_head.c.size))).scalar_one()
+            other = b'{"format":"bidopen-log-entry/1","rewritten":true}'
+            last = log_entries.c.idx == size - 1
+            await conn.execute(update(log_entries).where(last).values(data=other))
+            await conn.execute(
+                update(log_hashes)
+                .where(log_hashes.c.level == 0, log_hashes.c.idx == size - 1)
+                .values(hash=leaf_hash(other))
+            )
+            await conn.execute(delete(log_checkpoints).where(log_checkpoints.c.size >= size))
+            kept = await conn.execute(select(log_entries.c.data).order_by(log_entries.c.idx))
+            root = tree_root([leaf_hash(bytes(data)) for data in kept.scalars()])
+            await conn.execute(update(log_head).values(root=root))
+    finally:
+        await db.close()
+    return int(size)
+
+
+async def what_a_start_writes(url: str) -> tuple[object, ...]:
+    """The rows a start writes first: the log's head, checkpoints and entries, heartbeats."""
+    db = Database(url)
+    try:
+        async with db.read() as conn:
+            found = []
+            for table in (log_head, log_checkpoints, log_entries, node_heartbeats):
+                found.append(tuple(tuple(row) for row in (await conn.execute(select(table)))))
+            return tuple(found)
+    finally:
+        await db.close()
+
+
+@dataclass
+class Witnessed:
+    """A hub whose log two `bidopen witness` processes cosign (both needed: quorum 2)."""
+
+    hub: HubProcess
+    witnesses: list[WitnessProcess]
+    policy: LogPolicy
+
+    def size_seen_by(self, witness: WitnessProcess) -> int:
+        """The size the witness last cosigned, from its own state."""
+        path = witness.folder / "witness.db"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            (size,) = db.execute("SELECT size FROM heads WHERE origin = ?", (LOG_NAME,)).fetchone()
+        return int(size)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def witnessed(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Witnessed]:
+    data = tmp_path / "data"
+    data.mkdir()
+    # The log's key is made before the hub starts, so the witnesses can be told it.
+    signer = load_log_signer(data / "log-key.pem", LOG_NAME)
+    with (
+        running_witnesses(tmp_path, signer.verifier.vkey) as started,
+        fresh_database(request.param, tmp_path) as url,
+    ):
+        env = {
+            "BIDOPEN_PUBLIC_LOG_NAME": LOG_NAME,
+            "BIDOPEN_PUBLIC_LOG_CHECKPOINT_MS": "100",
+            "BIDOPEN_PUBLIC_LOG_WITNESSES": ",".join(f"{p.url} {v}" for p, v in started),
+            "BIDOPEN_PUBLIC_LOG_WITNESS_QUORUM": "2",
+        }
+        cosigners = tuple(cosignature_verifier(v) for _p, v in started)
+        with running_hub(url, tmp_path, env) as hub:
+            yield Witnessed(hub, [p for p, _v in started], LogPolicy(signer.verifier, cosigners, 2))
+
+
+async def cosigned_to_the_head(witnessed: Witnessed) -> int:
+    """Wait until both witnesses have cosigned the whole stored log; its size."""
+    db = Database(witnessed.hub.database_url)
+    try:
+        async with aiohttp.ClientSession(base_url=witnessed.hub.base_url) as http:
+            for _ in range(200):
+                async with db.read() as conn:
+                    size = (await conn.execute(select(log_head.c.size))).scalar_one()
+                async with http.get("/log/checkpoint") as answer:
+                    note = await answer.read()
+                try:
+                    if witnessed.policy.open_checkpoint(note)[0].size == size:
+                        return int(size)
+                except LogError:
+                    pass  # not cosigned yet
+                await asyncio.sleep(0.1)
+    finally:
+        await db.close()
+    raise AssertionError("the witnesses never cosigned the stored log")
+
+
+_REFUSAL = re.compile(
+    r"public log: witness (\S+) \((\S+)\) has cosigned this log at size (\d+) "
+    r"but the stored log ends at size (\d+): its newest entries were deleted"
+)
+
+
+def test_a_log_cut_back_with_its_kept_checkpoint_is_refused_by_the_witnesses(
+    witnessed: Witnessed,
+) -> None:
+    """The newest rows and `log-checkpoint` deleted together: the database and the data
+    folder agree on a shorter log, but the witnesses saw the longer one."""
+    hub = witnessed.hub
+    made = asyncio.run(with_a_bid(hub))
+    asyncio.run(cosigned_to_the_head(witnessed))
+    hub.stop()
+    first, second = witnessed.witnesses
+    seen = [witnessed.size_seen_by(first), witnessed.size_seen_by(second)]
+    (hub.data_dir / "log-checkpoint").unlink()
+    size = asyncio.run(cut_the_log(hub.database_url, made["tender"], 2))
+    assert size < min(seen)
+    rows = asyncio.run(what_a_start_writes(hub.database_url))
+
+    found = _REFUSAL.search(refused_start(hub))
+    assert found is not None
+    assert found.groups() == (first.name, first.url, str(seen[0]), str(size))
+    assert asyncio.run(what_a_start_writes(hub.database_url)) == rows
+    assert not (hub.data_dir / "log-checkpoint").exists()
+
+    # One witness down: the other one still proves it.
+    first.stop()
+    found = _REFUSAL.search(refused_start(hub))
+    assert found is not None
+    assert found.groups() == (second.name, second.url, str(seen[1]), str(size))
+    assert asyncio.run(what_a_start_writes(hub.database_url)) == rows
+
+    # Both down: nobody proves it, and a witness being down does not stop the platform.
+    second.stop()
+    hub.start()
+    warned = [line for line in hub.log_text().splitlines() if "could not be asked" in line]
+    assert [w.name for w in (first, second) if any(w.name in line for line in warned)] == [
+        first.name,
+        second.name,
+    ]
+    assert all("WARNING" in line for line in warned)
+
+
+def test_a_rewritten_newest_entry_is_refused_by_the_witnesses(witnessed: Witnessed) -> None:
+    """A tree of the size the witnesses cosigned, with another root."""
+    hub = witnessed.hub
+    asyncio.run(with_a_bid(hub))
+    asyncio.run(cosigned_to_the_head(witnessed))
+    hub.stop()
+    (hub.data_dir / "log-checkpoint").unlink()
+    size = asyncio.run(rewrite_the_newest_entry(hub.database_url))
+    assert witnessed.size_seen_by(witnessed.witnesses[0]) == size
+    line = refused_start(hub)
+    assert f"has cosigned another tree of size {size} than the stored log's" in line
+    assert "its history was rewritten" in line
+
+
+def test_an_untouched_log_starts_with_its_witnesses(witnessed: Witnessed) -> None:
+    hub = witnessed.hub
+    made = asyncio.run(with_a_bid(hub))
+    size = asyncio.run(cosigned_to_the_head(witnessed))
+    hub.stop()
+    hub.start()
+    assert "could not be asked" not in hub.log_text()
+    assert asyncio.run(status_of(hub, f"/api/sessions/{made['tender']}"))[0] == 200
+    # The witnesses stay where they were, and cosign what comes next.
+    assert [witnessed.size_seen_by(w) for w in witnessed.witnesses] == [size, size]
+    asyncio.run(with_a_bid(hub))
+    assert asyncio.run(cosigned_to_the_head(witnessed)) > size
 
 
 def test_the_signed_log_head_is_replaced_by_the_bundle(hub: HubProcess) -> None:

@@ -3,10 +3,12 @@
 Run from the repository root: .venv/bin/python tests/vectors/make_bundle_vectors.py
 It runs a hub with two witnesses on 127.0.0.1 (SQLite), holds an opening (three bidders, one
 of them replaced a bid, a fourth withdrew, one did not confirm), and downloads its bundle and
-one receipt's tlog-proof. The manifest names, for each case, the files and the trust the
-verifier is given and what `bidopen verify` answers: "VERIFIED" or its one reason. The
-browser verifier (client_web/static/js/verify/) is held to the same answers by
-client_web/test/bundle-verify.test.mjs, the Python one by tests/tlog/test_bundle_vectors.py.
+one receipt's tlog-proof; then publishes the lot's result, to which the rejected bidder
+objects (signed), and downloads the bundle again. The manifest names, for each case, the
+files and the trust the verifier is given and what `bidopen verify` answers: "VERIFIED" or
+its one reason. The browser verifier (client_web/static/js/verify/) is held to the same
+answers by client_web/test/bundle-verify.test.mjs, the Python one by
+tests/tlog/test_bundle_vectors.py.
 """
 
 from __future__ import annotations
@@ -22,11 +24,18 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-for folder in ("tests", "tests/hub", "tests/tlog"):
+for folder in ("tests", "tests/hub", "tests/hub_eval", "tests/tlog"):
     sys.path.insert(0, str(ROOT / folder))
 
 import aiohttp  # noqa: E402
-from hubtesting import HubApi, data_key_of, seal_bid, wait_for_phase  # noqa: E402
+from evaluation_kit import OpenedSession, reach_report_stage, result_body  # noqa: E402
+from hubtesting import (  # noqa: E402
+    HubApi,
+    data_key_of,
+    seal_bid,
+    signed_result_objection,
+    wait_for_phase,
+)
 from tlog_kit import relogged  # noqa: E402
 from witnessprocess import running_witnesses  # noqa: E402
 
@@ -35,8 +44,10 @@ from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
 from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
+from bidseal import generate_keys  # noqa: E402
 from bidseal.codec import b64u_decode  # noqa: E402
 from bidseal.ed25519 import Ed25519Key  # noqa: E402
+from bidseal.statements import result_objection_message, sign_statement  # noqa: E402
 from hubprocess import fresh_database, running_hub  # noqa: E402
 
 OUT = ROOT / "tests" / "vectors" / "bundle"
@@ -101,8 +112,19 @@ async def _opening(base_url: str, host: tuple[str, str]) -> dict[str, Any]:
         _status, server_key = await api.call("GET", "/api/server-key", expect=200)
         async with http.get("/log/vkey") as answer:
             log_vkey = (await answer.text()).strip()
+        # On to the lot's result; the rejected bidder (the silent one) objects to it, signed.
+        await wait_for_phase(api, tid, "closed")
+        opened = OpenedSession(tid, tuple(bidders))
+        await reach_report_stage(api, opened)
+        await api.host(tid, "publish_result", result_body(opened))
+        objection = signed_result_objection(tid, bidders[2], "1", "否决理由不成立 unfounded")
+        path = f"/api/sessions/{tid}/bidder/object_to_result"
+        await api.call("POST", path, headers=bidders[2].auth, json=objection, expect=200)
+        await asyncio.sleep(1.5)  # its checkpoint, cosigned by both witnesses
+        _status, with_result = await api.call("GET", f"/api/sessions/{tid}/bundle", expect=200)
     return {
         "bundle": bundle,
+        "with_result": with_result,
         "server_key": server_key,
         "receipts": receipts,
         "photo": photo.decode(),
@@ -208,6 +230,23 @@ def _forgeries(silent: str) -> list[tuple[str, str, Callable[[dict[str, Any]], N
         ("forged-confirmation", "the log says the silent bidder confirmed", forge_confirmation),
         ("forged-objection", "the log holds another text than the bidder signed", forge_objection),
     ]
+
+
+def _forged_result_objection() -> Callable[[dict[str, Any]], None]:
+    """The platform logs, in the bidder's name, another objection to the result, signed with
+    a key of its own: a valid signature, not the bidder's."""
+    platform = generate_keys()
+
+    def forge(body: dict[str, Any]) -> None:
+        if body.get("kind") == "result_objection_raised":
+            p = body["payload"]
+            p["text"] = "撤回异议 the objection is withdrawn"
+            message = result_objection_message(
+                body["session"], p["bidder"], p["lot"], p["nonce"], p["text"]
+            )
+            p["signature"] = sign_statement(platform, message)
+
+    return forge
 
 
 def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
@@ -332,6 +371,17 @@ def main() -> None:
         copy = relogged(base, log_signer, change)
         file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
+    # The same opening once its result was published and objected to: as served, and with
+    # the objection forged.
+    with_result = made["with_result"]
+    file = write("result.bundle.json", json.dumps(with_result, ensure_ascii=False, indent=1))
+    what = "the bundle with the lot's result and a bidder's signed objection to it"
+    cases.append({"name": "verified-result", "what": what, "bundle": file, "trust": full})
+    forged = relogged(with_result, log_signer, _forged_result_objection())
+    name = "forged-result-objection"
+    file = write(f"{name}.bundle.json", json.dumps(forged, ensure_ascii=False, indent=1))
+    what = "the log holds an objection to the result signed by a key that is not the bidder's"
+    cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
     for case in cases:
         trust = trust_of(case["trust"])
         case["expect"] = python_verdict(OUT / case["bundle"], trust)

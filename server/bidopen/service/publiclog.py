@@ -51,7 +51,12 @@ class Witness(Protocol):
     @property
     def verifier(self) -> CosignatureVerifier: ...
 
+    @property
+    def url(self) -> str: ...
+
     async def cosign(self, log: PublicLog, note: bytes) -> Sequence[NoteSignature]: ...
+
+    async def size_seen(self, note: bytes) -> int | None: ...
 
 
 def log_key_file(path: Path) -> FolderKey[Ed25519Key]:
@@ -161,10 +166,13 @@ class PublicLog:
             old = Checkpoint.parse(SignedNote.parse(latest.note).text)
             if root_at(rows.subtrees(conn), old.size) != old.root:
                 raise LogError("the stored tree no longer matches the last signed checkpoint")
-        text = Checkpoint(self.origin, head.size, head.root).text()
-        note = text + b"\n" + self._signer.signature_line(text).encode()
+        note = self._signed_note(head)
         rows.save_checkpoint(conn, head.size, note, self._clock.now())
         return note
+
+    def _signed_note(self, head: rows.LogHead) -> bytes:
+        text = Checkpoint(self.origin, head.size, head.root).text()
+        return text + b"\n" + self._signer.signature_line(text).encode()
 
     async def _collect_cosignatures(self, note: bytes) -> None:
         checkpoint = Checkpoint.parse(SignedNote.parse(note).text)
@@ -287,11 +295,69 @@ class PublicLog:
                 f"(size {kept.size}): its history was rewritten"
             )
 
+    async def check_witnessed(self) -> None:
+        """At start: no witness has cosigned a larger tree than the stored one, or another
+        tree of its size. Together with the kept checkpoint this catches a database whose
+        newest rows were deleted with `log-checkpoint` (docs/transparency-log.md).
+
+        Every witness is asked at once, briefly; one that does not answer is a warning, since
+        a witness being down must not take the platform down. Its answer is not signed: a
+        witness can refuse this start, never make a shorter log pass.
+        """
+        if not self._witnesses or (self._key_file is not None and self._key_file.is_new):
+            return  # a new key is a new log: no witness has seen it
+        async with self._db.read() as conn:
+            stored = await conn.run_sync(rows.read_head)
+        note = self._signed_note(stored)
+        answers = await asyncio.gather(
+            *(w.size_seen(note) for w in self._witnesses), return_exceptions=True
+        )
+        # Other nodes of the deployment may have grown the log (and had it cosigned) while
+        # the witnesses were asked: a size the database holds now is no rollback.
+        async with self._db.read() as conn:
+            now = await conn.run_sync(rows.read_head)
+        problems = []
+        for witness, seen in zip(self._witnesses, answers, strict=True):
+            if isinstance(seen, BaseException):
+                if not isinstance(seen, Exception):
+                    raise seen
+                log.warning(
+                    "witness %s (%s) could not be asked how far it has cosigned this log "
+                    "(%s); started without its answer",
+                    witness.verifier.name,
+                    witness.url,
+                    str(seen) or type(seen).__name__,
+                )
+            elif seen is not None and seen > now.size:
+                problems.append(
+                    (
+                        seen,
+                        f"witness {witness.verifier.name} ({witness.url}) has cosigned this log "
+                        f"at size {seen} but the stored log ends at size {now.size}: its "
+                        "newest entries were deleted from the database",
+                    )
+                )
+            elif seen == stored.size:
+                problems.append(
+                    (
+                        seen,
+                        f"witness {witness.verifier.name} ({witness.url}) has cosigned another "
+                        f"tree of size {seen} than the stored log's: its history was rewritten",
+                    )
+                )
+        if problems:
+            reason = max(problems, key=lambda problem: problem[0])[1]
+            raise LogError(
+                f"{reason}; restore the database from its backup "
+                "(docs/operations.md, integrity at start)"
+            )
+
     # -- the sequencer ---------------------------------------------------------------------
 
     async def start(self) -> None:
         try:
             await self.check_stored()
+            await self.check_witnessed()
         except LogError as exc:
             raise PublicLogRefused(f"public log: {exc}") from exc
         self._save_new_key()
@@ -322,9 +388,7 @@ class PublicLog:
         if rows.latest_checkpoint(conn) is None:
             # The empty tree gets a checkpoint too, so /log/checkpoint always answers.
             head = rows.read_head(conn)
-            text = Checkpoint(self.origin, head.size, head.root).text()
-            note = text + b"\n" + self._signer.signature_line(text).encode()
-            rows.save_checkpoint(conn, head.size, note, self._clock.now())
+            rows.save_checkpoint(conn, head.size, self._signed_note(head), self._clock.now())
 
     async def stop(self) -> None:
         for task in list(self._cosigning):

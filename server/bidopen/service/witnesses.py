@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from bidopen.service.publiclog import PublicLog
 
 _TIMEOUT = aiohttp.ClientTimeout(total=10)
+# At start: a witness that is down or slow must not hold the hub back for long.
+_START_TIMEOUT = aiohttp.ClientTimeout(total=5)
 _SIZE_TYPE = "text/x.tlog.size"
 
 
@@ -50,12 +52,35 @@ class WitnessClient:
                 async with http.post(f"{self.url}/add-checkpoint", data=body) as response:
                     text = await response.text()
                     if response.status == 409 and response.content_type == _SIZE_TYPE:
-                        self._old_size = int(text.strip())  # it saw another size: retry from it
+                        self._old_size = _size(text)  # it saw another size: retry from it
                         continue
                     if response.status != 200:
                         raise LogError(f"witness answered {response.status}: {text.strip()[:200]}")
                 return self._accept(parsed, size, text)
         raise LogError("the witness keeps answering with another size")
+
+    async def size_seen(self, note: bytes) -> int | None:
+        """How far this witness has cosigned the log, asked at start with `note`, a checkpoint
+        of the stored tree, offered from its own size: None if the witness is at that very
+        tree (it cosigns it again, which changes nothing), else the size it last cosigned
+        (its 409). A witness at the same size with another root answers that size too."""
+        parsed = SignedNote.parse(note)
+        size = Checkpoint.parse(parsed.text).size
+        async with (
+            aiohttp.ClientSession(timeout=_START_TIMEOUT) as http,
+            http.post(
+                f"{self.url}/add-checkpoint", data=add_checkpoint_body(size, [], note)
+            ) as response,
+        ):
+            text = await response.text()
+            if response.status == 409 and response.content_type == _SIZE_TYPE:
+                seen = _size(text)
+                self._old_size = seen  # where the first cosigning after start begins
+                return seen
+            if response.status != 200:
+                raise LogError(f"witness answered {response.status}: {text.strip()[:200]}")
+        self._accept(parsed, size, text)
+        return None
 
     def _accept(self, parsed: SignedNote, size: int, text: str) -> list[NoteSignature]:
         try:
@@ -69,3 +94,10 @@ class WitnessClient:
             raise LogError("the witness sent no valid cosignature")
         self._old_size = size
         return list(mine)
+
+
+def _size(text: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdecimal() or len(value) > 20:
+        raise LogError(f"the witness's size is not a number: {value[:40]!r}")
+    return int(value)
