@@ -35,8 +35,8 @@ async def verify(page: Page, case: dict[str, Any]) -> None:
     await page.fill("#quorum", str(trust.get("quorum", 0)))
     key = trust.get("server_key")
     await page.fill("#server-key", (VECTORS / key).read_text() if key else "")
-    if trust.get("receipts"):
-        await page.set_input_files("#receipts-file", str(VECTORS / trust["receipts"]))
+    receipts = trust.get("receipts")
+    await page.set_input_files("#receipts-file", [str(VECTORS / receipts)] if receipts else [])
     old = trust.get("old")
     await page.fill("#old-checkpoint", (VECTORS / old).read_text() if old else "")
     await page.get_by_role("button", name="核验", exact=True).click()
@@ -62,7 +62,7 @@ async def test_a_real_bundle_verifies_and_a_tampered_copy_fails_with_the_reason(
     lines = page.locator("#verify-lines li")
     checks = await lines.evaluate_all("els => els.map(e => e.dataset.check)")
     assert checks[:2] == ["checkpoint", "old"]
-    wanted = {"entries", "batch", "record", "record_readout", "record_confirmations", "receipt"}
+    wanted = {"entries", "replay", "batch", "record", "record_follows", "receipt"}
     assert wanted <= set(checks)
     await expect(page.locator("#verify-lines li").first).to_contain_text("2 个联署")
     assert await serious_violations(page) == []
@@ -74,6 +74,11 @@ async def test_a_real_bundle_verifies_and_a_tampered_copy_fails_with_the_reason(
     await expect(reason).to_have_text(CASES["edited-entry"]["expect"])
     await verify(page, CASES["rewritten-since-photo"])
     await expect(reason).to_have_text(CASES["rewritten-since-photo"]["expect"])
+    # Only the replay sees it: the record states a pause no event holds (the part named after).
+    await verify(page, CASES["record-invented-pause"])
+    await expect(reason).to_have_text(
+        f"{CASES['record-invented-pause']['expect']} (the replayed record differs in pauses)"
+    )
     await page.click("#lang-switch")
     await expect(status).to_contain_text("FAILED")
     assert await serious_violations(page) == []

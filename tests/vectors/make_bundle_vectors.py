@@ -9,6 +9,10 @@ files and the trust the verifier is given and what `bidopen verify` answers: "VE
 its one reason. The browser verifier (client_web/static/js/verify/) is held to the same
 answers by client_web/test/bundle-verify.test.mjs, the Python one by
 tests/tlog/test_bundle_vectors.py.
+
+The hub's keys are new at every run, so every file changes. With `--record-forgeries` it
+writes only the records forged where the replay alone sees it, from the opening.bundle.json
+already there, and adds them to the manifest, leaving every other file as it is.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ from bidopen.service.publiclog import load_log_signer  # noqa: E402
 from bidopen.tlog.checkpoint import Checkpoint  # noqa: E402
 from bidopen.tlog.cosignature import Cosigner, cosignature_verifier  # noqa: E402
 from bidopen.tlog.merkle import leaf_hash, tree_root  # noqa: E402
+from bidopen.tlog.note import Ed25519Signer  # noqa: E402
 from bidopen.verify.check import Trust, VerificationFailed, verify_bundle  # noqa: E402
 from bidseal import generate_keys  # noqa: E402
-from bidseal.codec import b64u_decode  # noqa: E402
+from bidseal.codec import b64u_decode, b64u_encode  # noqa: E402
 from bidseal.ed25519 import Ed25519Key  # noqa: E402
+from bidseal.signed import ServerKey, sign_document  # noqa: E402
 from bidseal.statements import result_objection_message, sign_statement  # noqa: E402
 from hubprocess import fresh_database, running_hub  # noqa: E402
 
@@ -249,6 +255,92 @@ def _forged_result_objection() -> Callable[[dict[str, Any]], None]:
     return forge
 
 
+def _record_forgeries() -> list[tuple[str, str, Callable[[dict[str, Any]], None]]]:
+    """Records that differ from the events only where no event states it directly: what the
+    replay through the session core rebuilds, and nothing else, refuses them."""
+
+    def invent_pause(record: dict[str, Any]) -> None:
+        times = record["times"]
+        record["pauses"] = [
+            {
+                "phase": "decryption",
+                "reason": "平台维护 maintenance",
+                "started_at": times["decryption_started_at"],
+                "ended_at": times["decryption_closed_at"],
+            }
+        ]
+
+    def invent_failures(record: dict[str, Any]) -> None:
+        record["bids"][-1]["failed_attempts"] = 3
+
+    return [
+        ("record-invented-pause", "the record states a pause no event holds", invent_pause),
+        (
+            "record-invented-failures",
+            "the record states failed decryption attempts no event holds",
+            invent_failures,
+        ),
+    ]
+
+
+def forged_record(base: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """A platform's forgery with keys of its own (a verifier given no keys takes the bundle's):
+    the signed record changed by `change` and signed again, its hash put in the
+    record_published event, and the log rebuilt and signed over it."""
+    server_key = ServerKey.generate()
+    log_signer = Ed25519Signer(LOG_NAME, Ed25519Key.generate())
+    copy: dict[str, Any] = json.loads(json.dumps(base))
+    record = json.loads(json.loads(copy["records"][-1])["payload"])
+    change(record)
+    envelope = sign_document("opening-record", record, server_key)
+    digest = hashlib.sha256(envelope["payload"].encode()).hexdigest()
+    copy["records"][-1] = json.dumps(envelope, ensure_ascii=False)
+    copy["server_key"] = {
+        "format": "bidseal-server-key/1",
+        "key": b64u_encode(server_key.public_key),
+        "key_id": server_key.key_id,
+        "algorithm": "ECDSA-P256-SHA256",
+    }
+    copy["log"]["vkey"] = log_signer.verifier.vkey
+
+    def publish(body: dict[str, Any]) -> None:
+        if body.get("kind") == "record_published":
+            body["payload"]["sha256"] = digest
+            body["payload"]["signature"] = envelope["signature"]
+
+    return relogged(copy, log_signer, publish)
+
+
+def _write(name: str, text: str) -> str:
+    (OUT / name).write_text(text, encoding="utf-8")
+    return name
+
+
+def _record_forgery_cases(base: dict[str, Any]) -> list[dict[str, Any]]:
+    """Writes the forged records' bundles; their cases, verdicts not yet given."""
+    cases = []
+    for name, what, change in _record_forgeries():
+        file = _write(
+            f"{name}.bundle.json",
+            json.dumps(forged_record(base, change), ensure_ascii=False, indent=1),
+        )
+        cases.append({"name": name, "what": what, "bundle": file, "trust": {}})
+    return cases
+
+
+def add_record_forgeries() -> None:
+    """The forged records added to the vectors already written; the other files unchanged."""
+    base = json.loads((OUT / "opening.bundle.json").read_text(encoding="utf-8"))
+    manifest = json.loads((OUT / "manifest.json").read_text(encoding="utf-8"))
+    cases = _record_forgery_cases(base)
+    names = {case["name"] for case in cases}
+    manifest["cases"] = [c for c in manifest["cases"] if c["name"] not in names] + cases
+    for case in cases:
+        case["expect"] = python_verdict(OUT / case["bundle"], trust_of(case["trust"]))
+        print(f"{case['name']}: {case['expect']}")
+    _write("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+
+
 def trust_of(spec: dict[str, Any], files: Path = OUT) -> Trust:
     """The trust a manifest case gives the verifier (files named relative to `files`)."""
     receipts: tuple[dict[str, Any], ...] = ()
@@ -302,19 +394,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*"):
         old.unlink()
-
-    def write(name: str, text: str) -> str:
-        (OUT / name).write_text(text, encoding="utf-8")
-        return name
-
     base = made["bundle"]
-    write("opening.bundle.json", json.dumps(base, ensure_ascii=False, indent=1))
-    write("server-key.json", json.dumps(made["server_key"]))
+    _write("opening.bundle.json", json.dumps(base, ensure_ascii=False, indent=1))
+    _write("server-key.json", json.dumps(made["server_key"]))
     kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in made["receipts"])
-    write("receipts.jsonl", kept)
-    write("photo.checkpoint", made["photo"])
-    write("rewritten.checkpoint", rewritten)
-    write("receipt.tlog-proof", made["receipt_proof"])
+    _write("receipts.jsonl", kept)
+    _write("photo.checkpoint", made["photo"])
+    _write("rewritten.checkpoint", rewritten)
+    _write("receipt.tlog-proof", made["receipt_proof"])
     full = {
         "log": made["log_vkey"],
         "witnesses": witnesses,
@@ -363,25 +450,26 @@ def main() -> None:
     for name, what, change in _tamperings():
         copy = json.loads(json.dumps(base))
         change(copy)
-        file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
+        file = _write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": full})
     # The platform, holding the log's and the server's keys, forges what a bidder said.
     platform = {"log": made["log_vkey"], "server_key": "server-key.json"}
     for name, what, change in _forgeries(made["silent"]):
         copy = relogged(base, log_signer, change)
-        file = write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
+        file = _write(f"{name}.bundle.json", json.dumps(copy, ensure_ascii=False, indent=1))
         cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
     # The same opening once its result was published and objected to: as served, and with
     # the objection forged.
     with_result = made["with_result"]
-    file = write("result.bundle.json", json.dumps(with_result, ensure_ascii=False, indent=1))
+    file = _write("result.bundle.json", json.dumps(with_result, ensure_ascii=False, indent=1))
     what = "the bundle with the lot's result and a bidder's signed objection to it"
     cases.append({"name": "verified-result", "what": what, "bundle": file, "trust": full})
     forged = relogged(with_result, log_signer, _forged_result_objection())
     name = "forged-result-objection"
-    file = write(f"{name}.bundle.json", json.dumps(forged, ensure_ascii=False, indent=1))
+    file = _write(f"{name}.bundle.json", json.dumps(forged, ensure_ascii=False, indent=1))
     what = "the log holds an objection to the result signed by a key that is not the bidder's"
     cases.append({"name": name, "what": what, "bundle": file, "trust": platform})
+    cases += _record_forgery_cases(base)
     for case in cases:
         trust = trust_of(case["trust"])
         case["expect"] = python_verdict(OUT / case["bundle"], trust)
@@ -399,8 +487,11 @@ def main() -> None:
             "other_receipt": 2,
         },
     }
-    write("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
+    _write("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["--record-forgeries"]:
+        add_record_forgeries()
+    else:
+        main()

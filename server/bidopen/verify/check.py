@@ -10,7 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,26 +231,47 @@ def _bidder_keys(bundle: Mapping[str, Any], report: Report) -> dict[str, bytes]:
         raise _fail("the bundle's bidder keys are unreadable") from exc
 
 
+def replay_events(
+    events: Sequence[Mapping[str, Any]],
+    check: Callable[[OpeningSession, Event, int], None] | None = None,
+) -> tuple[OpeningSession, OpeningSession | None]:
+    """The state after every event ({seq, kind, payload} as the log holds them) and the state
+    the record was built from (before its publication; None when none is logged). `check`
+    sees each event, with its seq, in the state it follows, before it is applied. An event
+    that does not decode or cannot follow fails: the /verify page's replay
+    (client_web/static/js/verify/replay.js) words it the same."""
+    state: OpeningSession = EMPTY
+    record_state: OpeningSession | None = None
+    for body in events:
+        if body["kind"] == "record_published":
+            record_state = state
+        try:
+            event = event_from_payload(body["kind"], body["payload"])
+            if check is not None:
+                check(state, event, body["seq"])
+            state = evolve(state, event)
+        except (SessionError, KeyError, TypeError, ValueError) as exc:
+            raise _fail(f"event {body['seq']} ({body['kind']}) does not replay: {exc}") from exc
+    return state, record_state
+
+
 def _replay(
     events: Sequence[dict[str, Any]], keys: Mapping[str, bytes]
 ) -> tuple[OpeningSession, OpeningSession | None, int, list[int]]:
     """The state after every event, the state the record was built from, how many bidder
     signatures were checked (each against the state the bidder signed in), and the seqs of
     objections to results logged unsigned, before bidders signed them."""
-    state, record_state, signed, unsigned = EMPTY, None, 0, []
-    for body in events:
-        if body["kind"] == "record_published":
-            record_state = state
-        try:
-            event = event_from_payload(body["kind"], body["payload"])
-            if isinstance(event, ResultObjectionRaised) and not event.signature:
-                unsigned.append(body["seq"])
-            else:
-                signed += _check_bidder_signature(state, event, keys, body["seq"])
-            state = evolve(state, event)
-        except (SessionError, KeyError, TypeError, ValueError) as exc:
-            raise _fail(f"event {body['seq']} ({body['kind']}) does not replay: {exc}") from exc
-    return state, record_state, signed, unsigned
+    signed: list[int] = []
+    unsigned: list[int] = []
+
+    def check(state: OpeningSession, event: Event, seq: int) -> None:
+        if isinstance(event, ResultObjectionRaised) and not event.signature:
+            unsigned.append(seq)
+        else:
+            signed.append(_check_bidder_signature(state, event, keys, seq))
+
+    state, record_state = replay_events(events, check)
+    return state, record_state, sum(signed), unsigned
 
 
 def _check_bidder_signature(

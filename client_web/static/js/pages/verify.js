@@ -33,6 +33,11 @@ async function trustFromForm() {
   };
 }
 
+/** A line's facts as the page says them: a phase in the page's words. */
+function factsOf(line) {
+  return line.facts.phase === undefined ? line.facts : { ...line.facts, phase: t(`phase.${line.facts.phase}`) };
+}
+
 function render() {
   const status = byId("verify-status");
   const reason = byId("verify-reason");
@@ -48,7 +53,7 @@ function render() {
   setText(reason, failure ? failure.reason + (failure.detail ? ` (${failure.detail})` : "") : error ?? "");
   replaceChildren(
     byId("verify-lines"),
-    (report?.lines ?? []).map((line) => el("li", { dataset: { check: line.key }, text: t(`verify.line.${line.key}`, line.facts) })),
+    (report?.lines ?? []).map((line) => el("li", { dataset: { check: line.key }, text: t(`verify.line.${line.key}`, factsOf(line)) })),
   );
   replaceChildren(
     byId("verify-warnings"),

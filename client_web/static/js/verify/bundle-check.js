@@ -4,9 +4,8 @@
 //
 // The twin of server/bidopen/verify/check.py: the same checks in the same order, and the
 // first failure is a VerificationFailed whose reason is word for word the one `bidopen
-// verify` prints. One check differs: Python replays every event through the session core
-// and rebuilds the record; the browser checks the parts of the record the events state
-// directly (record-check.js, whose PYTHON_ONLY says what is left to `bidopen verify`).
+// verify` prints. Every event is replayed through the session core's twin (replay.js), and
+// the signed record is compared whole with the one rebuilt from the replay (record-check.js).
 //
 // Pure apart from WebCrypto: the caller passes the signed-document verifier of bidseal
 // (verifySignedDocument), so the module runs the same in a page and under node.
@@ -16,7 +15,9 @@ import { leafHash, verifyConsistency, verifyInclusion } from "../tlog/merkle.js"
 import { cosignatureVerifier, ed25519Verifier, logPolicy } from "../tlog/note.js";
 import { canonicalJson, readoutSha256, sha256Hex } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
-import { EARLIER_RECORDS, checkRecordAgainstEvents } from "./record-check.js";
+import { checkRecord as checkRecordFollows, difference } from "./record-check.js";
+import { pyStr } from "./python-text.js";
+import { replayEvents } from "./replay.js";
 
 export { VerificationFailed };
 
@@ -107,14 +108,15 @@ async function checkAll(bundle, trust, verifyDocument, statements, out) {
   out.ok("entries", { count: entries.length, session }, `${entries.length} entries of session ${session} are in that tree (inclusion proofs)`);
   const { events, bids } = await split(entries, bundle.payloads ?? {});
   out.ok("events", { count: events.length }, `events 1..${events.length} of the session are in the log, in order, with no gap`);
-  await checkStatements(events, bundle.bidder_keys ?? {}, session, statements, out);
+  const keys = bidderKeys(bundle, out);
+  const recordState = await replay(events, keys, statements, out);
   checkBatch(entries, events, bids, out);
   const serverKey = trust.serverKey || serverKeyOf(bundle, out);
   const leaves = leavesOf(entries);
   // The user's own receipts first: a bid missing from the batch is the platform's fault,
   // the most precise reason there is (the record would also fail to follow).
   await checkReceipts(trust.receipts ?? [], bids, events, serverKey, session, verifyDocument, out);
-  await checkRecord(bundle, events, leaves, serverKey, verifyDocument, out);
+  await checkRecord(bundle, events, recordState, leaves, serverKey, verifyDocument, out);
   await checkResults(bundle, events, leaves, serverKey, verifyDocument, out);
   return out;
 }
@@ -192,59 +194,88 @@ async function split(entries, payloads) {
   return { events, bids };
 }
 
-/**
- * Each confirmation and objection is signed by its bidder's key (as the bundle carries it),
- * over the read-out published before it or over the objection itself. An objection to a
- * result logged unsigned, before bidders signed those, is reported as such.
- */
-export async function checkStatements(events, keys, session, { confirmationMessage, objectionMessage, resultObjectionMessage, verifyStatement }, out) {
-  let readoutDigest = await readoutSha256([]);
-  let objections = 0;
-  let signed = 0;
-  const unsigned = [];
-  for (const event of events) {
-    const p = event.payload;
-    let what;
-    let statement;
-    if (event.kind === "read_out") {
-      readoutDigest = await readoutSha256(p.lots ?? []);
-      continue;
-    } else if (event.kind === "bidder_confirmed") {
-      what = "confirmation";
-      statement = confirmationMessage(session, p.bidder, readoutDigest);
-    } else if (event.kind === "objection_raised") {
-      objections += 1;
-      what = `objection ${p.objection_id}`;
-      statement = objectionMessage(session, p.bidder, p.lot ?? null, p.nonce ?? "", p.text);
-    } else if (event.kind === "result_objection_raised") {
-      if (!p.signature) {
-        unsigned.push(event.seq);
-        continue;
-      }
-      objections += 1;
-      what = `objection ${p.objection_id} to the result of lot ${p.lot}`;
-      statement = resultObjectionMessage(session, p.bidder, p.lot, p.nonce ?? "", p.text);
-    } else {
-      continue;
-    }
-    const key = keys[p.bidder]?.signing_key;
-    if (!key) throw fail(`event ${event.seq}: the bundle has no key of bidder ${p.bidder}`);
-    if (!p.signature) throw fail(`event ${event.seq}: the ${what} of bidder ${p.bidder} is not signed by the bidder`);
-    if (!(await verifyStatement(key, statement, p.signature))) {
-      throw fail(`event ${event.seq}: the ${what} of bidder ${p.bidder} is not signed by the bidder's key`);
-    }
-    signed += 1;
+const B64U = /^[A-Za-z0-9_-]*$/u;
+const B64U_VALUE = (ch) => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".indexOf(ch);
+
+/** Whether `text` is unpadded base64url in its one canonical spelling (bidseal's b64u_decode). */
+function canonicalB64u(text) {
+  if (!B64U.test(text) || text.length % 4 === 1) return false;
+  const spare = [0, 0, 0b1111, 0b11][text.length % 4]; // bits past the last byte must be 0
+  return spare === 0 || (B64U_VALUE(text.at(-1)) & spare) === 0;
+}
+
+/** The bidders' signing keys the bundle carries (b64u), by bidder. */
+function bidderKeys(bundle, out) {
+  const keys = bundle.bidder_keys || {};
+  if (Object.keys(keys).length) {
+    out.warn("bidder_keys_from_bundle", "the bidders' keys were taken from the bundle: each bidder can compare its own with its bidder-public.json");
   }
+  const found = new Map();
+  for (const [bidder, key] of Object.entries(keys)) {
+    const text = key !== null && typeof key === "object" && !Array.isArray(key) && Object.hasOwn(key, "signing_key") ? pyStr(key.signing_key) : null;
+    if (text === null || !canonicalB64u(text)) throw fail("the bundle's bidder keys are unreadable");
+    found.set(bidder, text);
+  }
+  return found;
+}
+
+/**
+ * Every event replayed through the session core's twin, each bidder's confirmation and
+ * objection checked against its key as the replay reaches it (check.py `_replay`); the
+ * state the record was built from.
+ */
+async function replay(events, keys, statements, out) {
+  const counted = { confirmations: 0, objections: 0 };
+  const unsigned = [];
+  const check = async (state, event, body) => {
+    const what = await checkBidderStatement(state, event, body.seq, keys, statements);
+    if (what === "unsigned") unsigned.push(body.seq);
+    else if (what !== null) counted[what] += 1;
+  };
+  const { state, recordState } = await replayEvents(events, check);
+  out.ok("replay", { phase: state.phase }, `the events replay through the session core: phase ${state.phase}`);
+  const signed = counted.confirmations + counted.objections;
   if (signed) {
-    out.ok(
-      "statements",
-      { confirmations: signed - objections, objections },
-      `${signed} confirmations and objections are signed by their bidders' own keys (as the bundle carries them)`,
-    );
+    out.ok("statements", counted, `${signed} confirmations and objections are signed by their bidders' own keys`);
   }
   for (const seq of unsigned) {
     out.ok("result_objection_unsigned", { seq }, `event ${seq}: objection to a result unsigned (logged before bidders signed objections to results)`);
   }
+  return recordState;
+}
+
+/**
+ * A bidder's statement in `event` (decoded, replay.js) checked against the bidder's key
+ * (`keys`: bidder -> b64u), in the `state` the bidder signed it in: "confirmations" or
+ * "objections" when its signature verifies, "unsigned" for an objection to a result logged
+ * before bidders signed those, null for an event that is no statement; VerificationFailed
+ * with `bidopen verify`'s reason otherwise.
+ */
+export async function checkBidderStatement(state, event, seq, keys, { confirmationMessage, objectionMessage, resultObjectionMessage, verifyStatement }) {
+  let what;
+  let statement;
+  let counted = "objections";
+  if (event.kind === "bidder_confirmed") {
+    what = "confirmation";
+    counted = "confirmations";
+    statement = confirmationMessage(state.tender_id, event.bidder, await readoutSha256(state.readout));
+  } else if (event.kind === "objection_raised") {
+    what = `objection ${event.objection_id}`;
+    statement = objectionMessage(state.tender_id, event.bidder, event.lot, event.nonce, event.text);
+  } else if (event.kind === "result_objection_raised") {
+    if (!event.signature) return "unsigned";
+    what = `objection ${event.objection_id} to the result of lot ${event.lot}`;
+    statement = resultObjectionMessage(state.tender_id, event.bidder, event.lot, event.nonce, event.text);
+  } else {
+    return null;
+  }
+  const key = keys.get(event.bidder);
+  if (key === undefined) throw fail(`event ${seq}: the bundle has no key of bidder ${event.bidder}`);
+  if (!event.signature) throw fail(`event ${seq}: the ${what} of bidder ${event.bidder} is not signed by the bidder`);
+  if (!(await verifyStatement(key, statement, event.signature))) {
+    throw fail(`event ${seq}: the ${what} of bidder ${event.bidder} is not signed by the bidder's key`);
+  }
+  return counted;
 }
 
 /** The leaf of each event (seq order) and of each bid entry (log order). */
@@ -300,7 +331,7 @@ async function signed(envelope, kind, key, verifyDocument) {
   return { payload, digest: await sha256Hex(encoder.encode(text)) };
 }
 
-async function checkRecord(bundle, events, leaves, key, verifyDocument, out) {
+async function checkRecord(bundle, events, recordState, leaves, key, verifyDocument, out) {
   const published = events.filter((e) => e.kind === "record_published");
   const records = bundle.records ?? [];
   if (!published.length) {
@@ -311,15 +342,22 @@ async function checkRecord(bundle, events, leaves, key, verifyDocument, out) {
   if (!records.length) throw fail("the log says a record was published but the bundle has none");
   const { payload, digest } = await signed(records[records.length - 1], "opening-record", key, verifyDocument);
   if (digest !== published[published.length - 1].payload.sha256) throw fail("the signed record is not the one whose hash the log holds");
-  const upTo = events.indexOf(published[published.length - 1]);
-  const named = { events: leaves.events.slice(0, upTo), bids: leaves.bids };
-  const checked = await checkRecordAgainstEvents(payload, events.slice(0, upTo), named);
-  out.ok("record", {}, "the opening record is signed by the server and is the one the log names");
-  if (EARLIER_RECORDS.includes(payload.format)) {
-    out.ok("record_earlier", { format: payload.format }, `the record's format (${payload.format}) is an earlier one: every member it states follows from the events`);
+  const before = published[published.length - 1].seq - 1;
+  const named = { events: leaves.events.slice(0, before), bids: leaves.bids };
+  const follows = await checkRecordFollows(payload, recordState, named);
+  out.ok("record", {}, "the opening record is signed by the server, is the one the log names, and follows");
+  if (follows.earlier) {
+    out.ok("record_earlier", { format: payload.format }, `  from the events: every member its format (${payload.format}) states`);
+    return;
   }
-  for (const line of checked) out.ok(line.key, line.facts, line.text);
+  out.ok(
+    "record_follows",
+    { events: follows.events, bids: follows.bids },
+    `  from the events: every status, read-out line, deemed acceptance, bidder's signature and leaf (${follows.events} events, ${follows.bids} bids)`,
+  );
 }
+
+const RESULTS_WITHOUT_LEAVES = ["bidopen-evaluation-result/1", "bidopen-evaluation-result/2"];
 
 async function checkResults(bundle, events, leaves, key, verifyDocument, out) {
   const seqs = new Map(events.filter((e) => e.kind === "result_published").map((e) => [e.payload.sha256, e.seq]));
@@ -327,7 +365,8 @@ async function checkResults(bundle, events, leaves, key, verifyDocument, out) {
     const { payload, digest } = await signed(text, "evaluation-result", key, verifyDocument);
     if (!seqs.has(digest)) throw fail("a signed result is not one whose hash the log holds");
     const named = { events: leaves.events.slice(0, seqs.get(digest) - 1), bids: leaves.bids };
-    if (canonicalJson(payload.leaves ?? null) !== canonicalJson(named)) {
+    if (!Object.hasOwn(payload, "leaves") && RESULTS_WITHOUT_LEAVES.includes(payload.format)) continue; // signed before results named their leaves; the log still names it
+    if (difference(payload.leaves ?? null, named) !== null) {
       throw fail(`the result of lot ${payload.lot} names other leaves than the log's`);
     }
   }

@@ -1,32 +1,21 @@
-// What the browser checks of a signed opening record against the events of the log, without
-// the session core: `bidopen verify` replays every event through the core and rebuilds the
-// whole record; here only the parts the events state directly are compared. A difference is
-// refused with Python's reason for a record that does not follow, and the part named.
-// A record signed in an earlier format states fewer members: as `bidopen verify` does, each
-// member it states must be the one the events give, and what its format did not have (the
-// leaves, the read-out's hash, the bidders' signatures) it does not claim.
+// A signed opening record against the events of the log, as `bidopen verify` holds it
+// (check.py `_check_record`): the record is rebuilt from the replay of every event before
+// its publication (replay.js, record-build.js) and compared whole with the signed one. A
+// difference is refused with Python's reason; the detail names the first member that differs.
+// A record signed in an earlier format states fewer members: each one it states must be the
+// rebuilt one, and what its format did not have (the leaves, the read-out's hash, the
+// bidders' signatures) it does not claim.
 
-import { canonicalJson, readoutSha256 } from "./digest.js";
 import { VerificationFailed } from "./failure.js";
+import { buildRecord } from "./record-build.js";
 
 export const DOES_NOT_FOLLOW = "the signed record does not follow from the events (replayed record differs)";
 
-/** Parts of the record only `bidopen verify` derives (from the replay through the session core). */
-export const PYTHON_ONLY = [
-  "times",
-  "lots",
-  "objections",
-  "extensions",
-  "pauses",
-  "platform_faults",
-  "quorum_decisions",
-  "reschedulings",
-  "failed_attempts",
-  "aborted",
-];
-
 /** Record formats signed before the record carried bidders' signatures and named its leaves. */
 export const EARLIER_RECORDS = ["bidopen-opening-record/2", "bidopen-opening-record/3"];
+
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
 
 /**
  * `rebuilt` cut to the members `signed` states, at every depth (a list keeps its length:
@@ -35,9 +24,8 @@ export const EARLIER_RECORDS = ["bidopen-opening-record/2", "bidopen-opening-rec
  * out, so the two differ.
  */
 export function statedPart(rebuilt, signed) {
-  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
   if (isObject(rebuilt) && isObject(signed)) {
-    return Object.fromEntries(Object.entries(signed).filter(([k]) => k in rebuilt).map(([k, v]) => [k, statedPart(rebuilt[k], v)]));
+    return Object.fromEntries(Object.entries(signed).filter(([k]) => own(rebuilt, k)).map(([k, v]) => [k, statedPart(rebuilt[k], v)]));
   }
   if (Array.isArray(rebuilt) && Array.isArray(signed) && rebuilt.length === signed.length) {
     return rebuilt.map((r, i) => statedPart(r, signed[i]));
@@ -45,102 +33,47 @@ export function statedPart(rebuilt, signed) {
   return rebuilt;
 }
 
-function differs(detail) {
-  return new VerificationFailed(DOES_NOT_FOLLOW, detail);
+/**
+ * Where two JSON values differ as Python's == compares them once loaded (a number equals
+ * true or false as 1 or 0 does; members in any order), as a path (`bids[0].status`, "" for
+ * the whole), or null when they are equal.
+ */
+export function difference(a, b, path = "") {
+  if (typeof a === "boolean" && typeof b === "number") return Number(a) === b ? null : path;
+  if (typeof a === "number" && typeof b === "boolean") return a === Number(b) ? null : path;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+      const found = difference(a[i], b[i], `${path}[${i}]`);
+      if (found !== null) return found;
+    }
+    return a.length === b.length ? null : path;
+  }
+  if (isObject(a) && isObject(b)) {
+    for (const key of Object.keys(a)) {
+      const at = path ? `${path}.${key}` : key;
+      if (!own(b, key)) return at;
+      const found = difference(a[key], b[key], at);
+      if (found !== null) return found;
+    }
+    const extra = Object.keys(b).find((key) => !own(a, key));
+    return extra === undefined ? null : path ? `${path}.${extra}` : extra;
+  }
+  if (isObject(a) || isObject(b) || Array.isArray(a) || Array.isArray(b)) return path;
+  return a === b ? null : path;
 }
 
-const same = (a, b) => canonicalJson(a) === canonicalJson(b);
-const of = (events, kind) => events.filter((e) => e.kind === kind);
-const pairKey = (lot, bidder) => `${lot}\u0000${bidder}`;
-
 /**
- * Lines of what was checked; VerificationFailed(DOES_NOT_FOLLOW, detail) at the first part
- * of `record` (the signed payload) that the `events` (those before its publication) deny.
+ * {earlier, events, bids} once `record` (the signed payload) is the record `recordState` (the
+ * state replayed up to its publication) gives, naming `leaves` (the log's: every event before
+ * its publication, and the bids); VerificationFailed(DOES_NOT_FOLLOW, detail) otherwise.
  */
-export async function checkRecordAgainstEvents(record, events, leaves) {
-  const lines = [];
-  const earlier = EARLIER_RECORDS.includes(record.format);
-  // What an earlier-format record states of `rebuilt` (all of it for the current format);
-  // `member` of the record is not claimed when an earlier format does not state it.
-  const stated = (rebuilt, signed) => (earlier ? statedPart(rebuilt, signed) : rebuilt);
-  const claims = (member) => !earlier || member in record;
-  // The leaves it names are the log's: every event before its publication, and the bids.
-  if (leaves !== undefined && claims("leaves") && !same(record.leaves ?? null, leaves)) {
-    throw differs("leaves: the record names other leaves than the log's");
+export async function checkRecord(record, recordState, leaves) {
+  let rebuilt = await buildRecord(recordState, leaves);
+  const earlier = EARLIER_RECORDS.includes(record?.format);
+  if (earlier) rebuilt = { ...statedPart(rebuilt, record), format: record.format };
+  const differs = difference(rebuilt, record);
+  if (differs !== null) {
+    throw new VerificationFailed(DOES_NOT_FOLLOW, `the replayed record differs in ${differs || "the whole"}`);
   }
-  const deadline = of(events, "deadline_passed").at(-1);
-  const announced = deadline?.payload.bids ?? [];
-  const bids = Array.isArray(record.bids) ? record.bids : [];
-  const wanted = announced.map((b) => `${pairKey(b.lot, b.bidder)}\u0000${b.bid_sha256}`).sort();
-  const given = bids.map((b) => `${pairKey(b.lot, b.bidder)}\u0000${b.bid_sha256}`).sort();
-  if (!same(wanted, given)) throw differs("bids: the record's bids are not the deadline event's bids");
-
-  // Statuses follow the outcomes decided when decryption closed.
-  const outcomes = new Map();
-  for (const event of of(events, "decryption_closed")) {
-    for (const o of event.payload.outcomes ?? []) outcomes.set(pairKey(o.lot, o.bidder), o);
-  }
-  const decrypted = new Map(of(events, "bid_decrypted").map((e) => [pairKey(e.payload.lot, e.payload.bidder), e.payload.at]));
-  for (const bid of bids) {
-    const key = pairKey(bid.lot, bid.bidder);
-    const outcome = outcomes.get(key);
-    const expected = outcome === undefined ? { status: null, cause: null, cause_item: null } : { status: outcome.status, cause: outcome.cause, cause_item: outcome.item || null };
-    const status = { status: bid.status, cause: bid.cause, cause_item: bid.cause_item };
-    if (earlier) for (const member of Object.keys(status)) if (!(member in bid)) delete status[member];
-    if (!same(status, stated(expected, status))) {
-      throw differs(`bids: the status of ${bid.bidder} in lot ${bid.lot} is not the outcome the log holds`);
-    }
-    if ((!earlier || "decrypted_at" in bid) && (bid.decrypted_at ?? null) !== (decrypted.get(key) ?? null)) {
-      throw differs(`bids: the decryption time of ${bid.bidder} in lot ${bid.lot} is not the log's`);
-    }
-  }
-  lines.push({ key: "record_bids", facts: { count: bids.length }, text: `the record's ${bids.length} bids are the deadline event's, each with the outcome and decryption time the log holds` });
-
-  // The read-out is the read-out the log published, line for line, and each line's bid opened.
-  const readout = of(events, "read_out").flatMap((e) => e.payload.lots ?? []);
-  if (!same(record.readout ?? [], stated(readout, record.readout))) throw differs("readout: the record's read-out lines are not the read_out event's");
-  for (const lot of readout) {
-    for (const line of lot.lines ?? []) {
-      const outcome = outcomes.get(pairKey(lot.lot, line.bidder));
-      if (outcome !== undefined && line.status !== outcome.status) {
-        throw differs(`readout: the line of ${line.bidder} in lot ${lot.lot} has another status than its outcome`);
-      }
-      if (line.status === "opened" && !decrypted.has(pairKey(lot.lot, line.bidder))) {
-        throw differs(`readout: ${line.bidder} in lot ${lot.lot} is read out but its bid was never decrypted`);
-      }
-    }
-  }
-  if (claims("readout_sha256") && record.readout_sha256 !== (await readoutSha256(readout))) {
-    throw differs("readout_sha256: the record's read-out hash is not the hash of its read-out");
-  }
-  const count = readout.reduce((n, lot) => n + (lot.lines ?? []).length, 0);
-  lines.push({ key: "record_readout", facts: { count }, text: `the record's ${count} read-out lines are the log's read-out, each of a decrypted bid` });
-
-  // Confirmations, and silence until the window closed as acceptance.
-  const closed = of(events, "confirmation_closed").at(-1);
-  if (closed !== undefined) {
-    const confirmed = new Map();
-    for (const e of events.slice(0, events.indexOf(closed))) {
-      if (e.kind === "bidder_confirmed") confirmed.set(e.payload.bidder, { at: e.payload.at, signature: e.payload.signature ?? "" });
-    }
-    const expected = [...confirmed]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([bidder, { at, signature }]) => ({ bidder, at, signature }));
-    if (!same(record.confirmed ?? [], stated(expected, record.confirmed))) throw differs("confirmed: the record's confirmations are not the log's");
-    const bidders = new Set(announced.map((b) => b.bidder));
-    const silent = closed.payload.early ? [] : [...bidders].filter((b) => !confirmed.has(b)).sort();
-    const deemed = claims("deemed_accepted") ? record.deemed_accepted ?? [] : silent;
-    if (!same(deemed, silent) || !same(closed.payload.deemed_accepted ?? [], silent)) {
-      throw differs("deemed_accepted: the deemed acceptances are not the bidders silent when confirmation closed");
-    }
-    if (claims("confirmation_closed_early") && Boolean(record.confirmation_closed_early) !== Boolean(closed.payload.early)) {
-      throw differs("confirmed: the record says confirmation closed otherwise than the log");
-    }
-    lines.push({
-      key: "record_confirmations",
-      facts: { confirmed: expected.length, deemed: silent.length },
-      text: `${expected.length} confirmations are the log's, and ${silent.length} deemed acceptances are exactly the bidders silent when confirmation closed`,
-    });
-  }
-  return lines;
+  return { earlier, events: leaves.events.length, bids: leaves.bids.length };
 }
