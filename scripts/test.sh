@@ -35,7 +35,11 @@ fi
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy
-# Two workers (pytest-xdist), each taking whole modules, so that a module's tests share their
-# hub (tests/conftest.py). The slowest tests are listed at the end, so that a suite growing
-# slow is seen early. `-n 0` as an argument runs everything in this one process.
-.venv/bin/pytest -q -n "${BIDOPEN_TEST_WORKERS:-2}" --dist loadscope --durations=15 "$@"
+# Four workers (pytest-xdist) on two cores: much of the suite waits for deadlines and windows
+# of a few seconds, so the cores stay busy only with more workers than cores. Each worker
+# takes whole modules, so that a module's tests share their hub (tests/conftest.py), the
+# slowest modules first (tests/module_seconds.json). The slowest tests are listed at the
+# end, so that a suite growing slow is seen early. `-n 0` as an argument runs everything in
+# this one process.
+.venv/bin/pytest -q -n "${BIDOPEN_TEST_WORKERS:-4}" --dist loadscope --no-loadscope-reorder \
+  --durations=15 "$@"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -25,6 +26,24 @@ pytest_plugins = ["contract_watch"]
 
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+# Each module's seconds in a recent run (scripts/module_seconds.py writes them); a module
+# not listed yet counts as this many.
+MODULE_SECONDS = json.loads((Path(__file__).parent / "module_seconds.json").read_text("utf-8"))
+NEW_MODULE_SECONDS = 10.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slowest modules first: the workers (`--dist loadscope --no-loadscope-reorder`, see
+    scripts/test.sh) take whole modules in this order, so none of the long ones starts last
+    and runs alone while the others are idle. Within a module the order stays as it was."""
+    root = Path(__file__).parent.parent
+
+    def seconds(item: pytest.Item) -> float:
+        module = item.path.relative_to(root).as_posix()
+        return float(MODULE_SECONDS.get(module, NEW_MODULE_SECONDS))
+
+    items.sort(key=seconds, reverse=True)
 
 
 @pytest.fixture(params=DATABASES)
