@@ -43,9 +43,11 @@ async def _restart_during_decryption(hub: HubProcess, pg: OwnPostgres) -> None:
     async with aiohttp.ClientSession(base_url=hub.base_url) as http:
         api = HubApi(http)
         await api.login_host(hub.host_user, hub.host_password)
+        # Registered first: only sealing and uploading have to fit before the deadline.
+        names = ("甲建设集团有限公司", "乙工程有限公司", "丙市政有限公司")
+        registered = [await api.register(name) for name in names]
         tid = (await api.create_tender(deadline_in=2.5))["id"]
-        for name in ("甲建设集团有限公司", "乙工程有限公司", "丙市政有限公司"):
-            bidder = await api.register(name)
+        for bidder in registered:
             sealed = seal_bid(bidder, tid, "1", {"price": "1000000.00"})
             assert (await api.upload(bidder, tid, "1", sealed))[0] == 201
         await wait_for_phase(api, tid, "opening")

@@ -79,10 +79,12 @@ async def test_a_node_killed_in_the_decryption_window_loses_nothing(
     async with aiohttp.ClientSession(base_url=b.base_url) as http:
         api = HubApi(http)
         await api.login_host(a.host_user, a.host_password)
+        # Registered first: only sealing and uploading have to fit before the deadline.
+        names = ("甲建设集团有限公司", "乙工程有限公司", "丙市政有限公司")
+        registered = [await api.register(name) for name in names]
         tid = (await api.create_tender(deadline_in=2.5, decryption_seconds=20))["id"]
         bidders, sealed = [], {}
-        for name in ("甲建设集团有限公司", "乙工程有限公司", "丙市政有限公司"):
-            bidder = await api.register(name)
+        for bidder in registered:
             sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": "1000000.00"})
             assert (await api.upload(bidder, tid, "1", sealed[bidder.id]))[0] == 201
             bidders.append(bidder)

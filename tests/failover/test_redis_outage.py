@@ -97,15 +97,16 @@ async def test_redis_down_during_the_read_out(
     async with aiohttp.ClientSession(base_url=a.base_url) as http:
         api = HubApi(http)
         await api.login_host(a.host_user, a.host_password)
-        tid = (await api.create_tender(deadline_in=2.5))["id"]
-        bidders, sealed = [], {}
         prices = {
             "甲建设集团有限公司": "101.00",
             "乙工程有限公司": "102.00",
             "丙市政有限公司": "103.00",
         }
-        for name, price in prices.items():
-            bidder = await api.register(name)
+        # Registered first: only sealing and uploading have to fit before the deadline.
+        registered = [(await api.register(name), price) for name, price in prices.items()]
+        tid = (await api.create_tender(deadline_in=2.5))["id"]
+        bidders, sealed = [], {}
+        for bidder, price in registered:
             sealed[bidder.id] = seal_bid(bidder, tid, "1", {"price": price})
             assert (await api.upload(bidder, tid, "1", sealed[bidder.id]))[0] == 201
             bidders.append(bidder)

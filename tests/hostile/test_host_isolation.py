@@ -49,9 +49,9 @@ async def test_another_organisations_host_sees_the_public_view_and_can_do_nothin
     colleague = HubApi(hub_client)
     await colleague.login_host("carol", COLLEAGUE_PASSWORD)
 
+    canary = await owner.register(CANARY_NAME)  # before the deadline starts running
     tender = await owner.create_tender(deadline_in=3)
     tid = tender["id"]
-    canary = await owner.register(CANARY_NAME)
     status, _ = await owner.upload(canary, tid, "1", seal_bid(canary, tid, "1", {"price": "1"}))
     assert status == 201
     snap = await wait_for_phase(owner, tid, "quorum_decision")

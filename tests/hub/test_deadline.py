@@ -28,9 +28,9 @@ async def test_last_byte_before_and_after_the_deadline(
 ) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
+    early, late = await api.register("早到公司"), await api.register("迟到公司")
     tender = await api.create_tender(deadline_in=3)
     tid, deadline = tender["id"], parse_iso(tender["deadline"])
-    early, late = await api.register("早到公司"), await api.register("迟到公司")
     early_bid = seal_bid(early, tid, "1", {"price": "1.00", "duration_days": "1"})
     late_bid = seal_bid(late, tid, "1", {"price": "2.00", "duration_days": "2"})
     # The early upload completes 0.4 s before the deadline, the late one 0.3 s after.

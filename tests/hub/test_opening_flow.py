@@ -28,9 +28,10 @@ def hub_process(shared_hub: HubProcess) -> HubProcess:
 async def test_full_opening(hub_process: HubProcess, hub_client: aiohttp.ClientSession) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
+    # Registered first: only sealing and uploading have to fit before the deadline.
+    bidders = [await api.register(name) for name in PRICES]
     tender = await api.create_tender(deadline_in=2.5)
     tid = tender["id"]
-    bidders = [await api.register(name) for name in PRICES]
     sealed: dict[str, bytes] = {}
     receipt_ids: list[str] = []
     for bidder in bidders:

@@ -137,9 +137,10 @@ async def test_names_reach_others_only_with_the_read_out(
 ) -> None:
     api = HubApi(hub_client)
     await api.login_host(hub_process.host_user, hub_process.host_password)
-    tid = (await api.create_tender(deadline_in=3))["id"]
+    # Registered first: only sealing and uploading have to fit before the deadline.
     canary = await api.register(CANARY_NAME)
     other, third = [await api.register(name) for name in OTHERS]
+    tid = (await api.create_tender(deadline_in=3))["id"]
     everyone: list[Bidder] = [canary, other, third]
     sealed: dict[str, bytes] = {}
     for i, bidder in enumerate(everyone):
