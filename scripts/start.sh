@@ -5,21 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
-fi
 # What the install depends on; the source itself is installed editable, so a change to it
 # needs no reinstall.
 stamp=.venv/.bidopen-installed
 wanted=$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x .venv/bin/bidopen ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; then
   echo "Installing bidopen into .venv (once; again only when pyproject.toml or constraints.txt change)…"
-  .venv/bin/pip install --quiet --disable-pip-version-check --upgrade pip
-  # setuptools warns that a folder named like the package in the working directory could
-  # shadow it; ours live under server/ and crypto/, so the warning says nothing here.
-  PYTHONWARNINGS="ignore:Editable installation" \
-    .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+  scripts/install-python.sh
   echo "$wanted" > "$stamp"
 fi
 # The printed documents (PDF) embed a CJK font: Debian's fonts-noto-cjk, installed once.

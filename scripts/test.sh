@@ -3,12 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PY=${PYTHON:-python3}
-if [ ! -x .venv/bin/python ]; then
-  "$PY" -m venv .venv
-fi
-.venv/bin/pip install --quiet --upgrade pip
-.venv/bin/pip install --quiet -c constraints.txt -e '.[test]'
+scripts/install-python.sh test
 
 # The browser twin of the sealed-bid format and its interop tests need node_modules.
 (cd client_web && npm ci --no-audit --no-fund --loglevel=error)
