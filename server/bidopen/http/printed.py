@@ -16,10 +16,7 @@ from aiohttp import web
 from bidopen.appkeys import ACCOUNTS, BIDDING, DATABASE, OPENING, PRINTER, PUBLIC_LOG, SIGNER
 from bidopen.http.auth import require
 from bidopen.http.declared import PDF, answers
-from bidopen.printing.receipt import render_receipt
-from bidopen.printing.record import render_record
-from bidopen.printing.result import render_result
-from bidopen.printing.sheet import Attachment
+from bidopen.printing.evidence import Attachment
 from bidopen.printing.signed import SignedDocument
 from bidopen.service.accounts import BIDDER
 from bidopen.service.bundles import session_bundle
@@ -52,6 +49,10 @@ async def receipt_pdf(request: web.Request) -> web.Response:
     info = request.match_info
     found = await request.app[BIDDING].receipt(info["tender_id"], info["lot_id"], bidder.id)
     receipt = SignedDocument.parse(document_text(found["receipt"]))
+    # The renderers are imported when first used: the PDF library and its font tools take
+    # 0.16 s to import, which every start of every node would pay for a rare page.
+    from bidopen.printing.receipt import render_receipt
+
     pdf = await request.app[PRINTER].print(
         f"receipt:{receipt.sha256}:{bidder.org_name}",
         lambda font: render_receipt(receipt, bidder.org_name, font),
@@ -97,6 +98,8 @@ async def record_pdf(request: web.Request) -> web.Response:
     session_id = request.match_info["session_id"]
     record = SignedDocument.parse(await request.app[OPENING].document(session_id, "opening-record"))
     embedded, covered = await _record_attachment(request.app, session_id, record)
+    from bidopen.printing.record import render_record  # imported when first used (receipt_pdf)
+
     pdf = await request.app[PRINTER].print(
         f"record:{session_id}:{record.sha256}:{covered}",
         lambda font: render_record(record, embedded, font),
@@ -111,6 +114,8 @@ async def result_pdf(request: web.Request) -> web.Response:
     session_id, lot_id = request.match_info["session_id"], request.match_info["lot_id"]
     text = await request.app[OPENING].document(session_id, "evaluation-result", lot_id)
     result = SignedDocument.parse(text)
+    from bidopen.printing.result import render_result  # imported when first used (receipt_pdf)
+
     pdf = await request.app[PRINTER].print(
         f"result:{result.sha256}", lambda font: render_result(result, font)
     )

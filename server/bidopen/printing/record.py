@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .evidence import Attachment
 from .fonts import CjkFont
-from .sheet import Attachment, Sheet, amount_lines, beijing, parse_instant, text_or_dash
+from .sheet import Sheet, amount_lines, beijing, parse_instant, text_or_dash
 from .signed import SignedDocument
 
 STATUS = {

@@ -7,7 +7,6 @@ intent), embeds the fonts as subsets, and attaches the signed JSON as an associa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
 import segno
@@ -17,6 +16,7 @@ from fpdf.fonts import FontFace as TableStyle
 
 from bidseal.readout import amount_in_capitals, format_amount
 
+from .evidence import Evidence
 from .fonts import CjkFont
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -25,26 +25,6 @@ _MARGIN = 16.0
 _QR_SIZE = 34.0
 _GREY = (90, 90, 90)
 _HEADING_FILL = (232, 236, 242)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """The signed JSON a document embeds, as the file a reader extracts."""
-
-    name: str
-    data: bytes
-    description: str
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What makes the printout checkable: the signed payload's hash, its signature, the file."""
-
-    document_sha256: str
-    signature: str
-    key_id: str
-    attachment: Attachment
-    attachment_sha256: str
 
 
 def instant(at: datetime) -> datetime:

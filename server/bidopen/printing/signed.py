@@ -10,7 +10,7 @@ from typing import Any
 from bidseal.codec import b64u_decode
 from bidseal.p256 import key_id
 
-from .sheet import Attachment, Evidence
+from .evidence import Attachment, Evidence
 
 
 @dataclass(frozen=True)
