@@ -21,6 +21,12 @@ PAGES_DIR = Path(__file__).resolve().parents[2] / "client_web" / "pages"
 STATIC_DIR = Path(__file__).resolve().parents[2] / "client_web" / "static"
 
 
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
+
+
 def policy(header: str) -> dict[str, set[str]]:
     directives: dict[str, set[str]] = {}
     for part in header.split(";"):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from hubtesting import HubApi, data_key_of, iso, seal_bid, wait_for_phase
 
 from bidseal.keys import write_key_dir
@@ -20,6 +21,12 @@ ITEMS = [
     {"key": "price", "label_zh": "投标报价（元）", "label_en": "Bid price (CNY)", "type": "amount"},
     {"key": "duration_days", "label_zh": "工期（日历天）", "label_en": "Days", "type": "days"},
 ]
+
+
+@pytest.fixture
+def hub_process(shared_hub: HubProcess) -> HubProcess:
+    """The tests here share a hub: each makes its own tender and bidders (tests/conftest.py)."""
+    return shared_hub
 
 
 async def typed_tender(api: HubApi, *, deadline_in: float, ceiling: str = "8650000.00") -> str:
