@@ -85,7 +85,7 @@ class HubProcess:
                 with urllib.request.urlopen(f"{self.base_url}/api/server-key", timeout=1):
                     return
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.02)  # a start takes about a second: asked often, seen at once
         raise RuntimeError(f"hub did not start in {START_TIMEOUT_S} s")
 
     def stop(self) -> None:
