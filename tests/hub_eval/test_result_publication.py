@@ -20,6 +20,7 @@ from evaluation_kit import (
 )
 from hubtesting import HubApi, parse_iso, verified_log
 
+from bidopen.client.base import HubClient
 from bidopen.store.eventlog import StoredEvent
 from bidseal import verify_document
 
@@ -107,6 +108,12 @@ async def test_published_result_is_signed_logged_and_public(
     _, listing = await api.call("GET", "/api/tenders?limit=200", expect=200)
     [listed] = [entry for entry in listing["tenders"] if entry["id"] == tid]
     assert listed["publicity_ends_at"] == shown["publicity_ends_at"]
+    # The Python client reads it too, and says 公示中 until then, 公示结束 from then on.
+    async with HubClient(hub_process.base_url) as client:
+        described = await client.tender(tid)
+    assert described.publicity_ends_at == parse_iso(shown["publicity_ends_at"])
+    assert described.in_publicity(published_at)
+    assert not described.in_publicity(published_at + timedelta(days=5))
     public_events = await api.events(tid)
     assert public_events[-1]["kind"] == "result_published"
     assert public_events[-1]["data"]["reasons"] == body["reasons"]

@@ -162,10 +162,13 @@ class Tender:
     deadline: datetime
     phase: str
     readout_items: tuple[ReadoutItemSpec, ...]
+    # The latest publicity end of a published result (公示期); None before any result.
+    publicity_ends_at: datetime | None
     raw: Mapping[str, Any] = field(repr=False, compare=False)
 
     @classmethod
     def from_json(cls, value: Any) -> Tender:
+        ends = value.get("publicity_ends_at") if isinstance(value, Mapping) else None
         try:
             return cls(
                 id=str(value["id"]),
@@ -186,6 +189,7 @@ class Tender:
                     )
                     for i in value["readout_items"]
                 ),
+                publicity_ends_at=None if ends is None else parse_iso(ends),
                 raw=value,
             )
         except (KeyError, TypeError, ValueError):
@@ -193,3 +197,8 @@ class Tender:
 
     def seconds_to_deadline(self, now: datetime | None = None) -> float:
         return (self.deadline - (now or datetime.now(UTC))).total_seconds()
+
+    def in_publicity(self, now: datetime | None = None) -> bool:
+        """公示中: a result is published and its publicity has not ended (公示结束 after)."""
+        ends = self.publicity_ends_at
+        return ends is not None and (now or datetime.now(UTC)) < ends
