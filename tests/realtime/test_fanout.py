@@ -20,14 +20,9 @@ from engineio import packet as eio_packet
 from playwright.async_api import async_playwright
 from socketio import packet as sio_packet
 
-from bidopen.realtime.fanout import (
-    FanoutLimits,
-    FanoutManager,
-    FanoutRedisManager,
-    FanoutReport,
-    RoomFanout,
-)
+from bidopen.realtime.fanout import FanoutLimits, FanoutManager, FanoutReport, RoomFanout
 from bidopen.realtime.frames import EventBatch, encode_event_message, encode_text_frame
+from bidopen.realtime.nodes import FanoutRedisManager
 from bidopen.realtime.viewers import unfinished
 
 NAMESPACE = "/public"

@@ -102,6 +102,16 @@ def unfinished(queue: asyncio.Queue[Any]) -> int:
     return count
 
 
+def writer_busy(writer: WebSocketWriter) -> bool:
+    """Whether aiohttp may hold a message of this writer, asked of aiohttp itself."""
+    # engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
+    # may still hold it: compressing a message above 16 KiB in a task of its own (started
+    # later, so the task set tells before the lock does), or waiting for a paused transport
+    # to drain with more packets of the same batch behind it.  A direct write in that moment
+    # would overtake them; such a viewer takes engine.io's queue this time.
+    return bool(writer._background_tasks or writer._send_lock.locked() or writer.protocol._paused)
+
+
 class _Tasks(set[asyncio.Task[None]]):
     """aiohttp's set of a writer's compression tasks, telling the writer when one ends."""
 
