@@ -33,8 +33,9 @@ import aiohttp
 import socketio
 from aiohttp import web
 
-from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
+from bidopen.realtime.fanout import FanoutManager
 from bidopen.realtime.frames import encode_event_message, encode_text_frame
+from bidopen.realtime.nodes import FanoutRedisManager
 from bidopen.simulate.limits import raise_open_files
 from bidopen.simulate.server_process import free_port
 from bidopen.simulate.stats import Spread, percentile
@@ -42,6 +43,8 @@ from bidopen.simulate.usage import process_peak_kib
 from loadgen import Audience, AudienceSpec
 
 ROOM = "bench"
+# The socket.io server of the bench app, for benchmarks that build on it (bench_fanout_pass).
+SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
 MODES = {"fanout": "/public", "emit": "/plain", "aiohttp": "/aiohttp"}
 # The bare aiohttp endpoint's websocket (not python-socketio's /socket.io/).
 AIOHTTP_PATH = "/aiohttp-ws/?EIO=4&transport=websocket"
@@ -143,6 +146,7 @@ def create_bench_app(redis_url: str | None = None, channel: str = "") -> web.App
         manager.initialize()
 
     app = web.Application()
+    app[SOCKETIO] = sio
     app.on_startup.append(subscribe)
     sio.attach(app)
     app.router.add_post("/bench/broadcast", broadcast)

@@ -14,7 +14,7 @@ import socketio
 from aiohttp import web
 
 from bidopen.realtime.deflate import FAST_LEVEL, deflate_message
-from bidopen.realtime.fanout import RoomFanout
+from bidopen.realtime.fanout import FanoutReport, RoomFanout
 from bidopen.realtime.frames import BroadcastFrames, encode_event_message, encode_text_frame
 from bidopen.simulate.viewer import JOINED, CheapViewer, ViewerPlan, ViewerState, packet_digest
 from bidopen.simulate.websocket import (
@@ -264,6 +264,9 @@ async def test_a_broadcast_waits_behind_a_message_aiohttp_is_still_compressing(
     ((_, eio_sid),) = sio.manager.get_participants(NAMESPACE, ROOM)
     response = sio.eio.sockets[eio_sid].queue  # engine.io's queue of this session
     big = readout(400, 1)
+    # A first broadcast, written directly: the session is plainly on its websocket.
+    assert await fanout.broadcast(NAMESPACE, ROOM, "event", readout(3, 0)) == FanoutReport(1, 0, 0)
+    assert json.loads((await viewer.text()).split(",", 1)[1])[1]["seq"] == 0
 
     await sio.emit("event", big, to=ROOM, namespace=NAMESPACE)
     writer = fanout._viewers[eio_sid].writer
@@ -279,6 +282,44 @@ async def test_a_broadcast_waits_behind_a_message_aiohttp_is_still_compressing(
     first, second = json.loads((await viewer.text()).split(",", 1)[1])[1], None
     second = json.loads((await viewer.text()).split(",", 1)[1])[1]
     assert [first["seq"], second["seq"]] == [1, 2]
+    await viewer.close()
+
+
+async def test_a_broadcast_waits_behind_a_compression_whose_send_was_cancelled(
+    served: tuple[socketio.AsyncServer, RoomFanout, str],
+) -> None:
+    """aiohttp's compression task of a large message goes on when the send that started it
+    is cancelled; until it has written its frame, a direct write would overtake it."""
+    sio, fanout, address = served
+    viewer = WireViewer(address, deflate=True)
+    await viewer.connect()
+    ((_, eio_sid),) = sio.manager.get_participants(NAMESPACE, ROOM)
+    writer = fanout._viewers[eio_sid].writer
+    big = encode_event_message(NAMESPACE, "event", readout(400, 1))[1:]
+    # A first broadcast, written directly: the session is plainly on its websocket.
+    assert await fanout.broadcast(NAMESPACE, ROOM, "event", readout(3, 0)) == FanoutReport(1, 0, 0)
+    assert json.loads((await viewer.text()).split(",", 1)[1])[1]["seq"] == 0
+
+    sending = asyncio.create_task(writer.send_frame(big.encode(), aiohttp.WSMsgType.TEXT))
+    for _ in range(1000):
+        if writer._background_tasks:
+            break
+        await asyncio.sleep(0)
+    else:
+        pytest.fail("aiohttp never started a task for the large message")
+    sending.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    assert writer._background_tasks  # still compressing, with nobody awaiting it
+    report = await fanout.broadcast(NAMESPACE, ROOM, "event", readout(3, 2))
+
+    assert report.queued == 1 and report.direct == 0
+    first = json.loads((await viewer.text()).split(",", 1)[1])[1]
+    second = json.loads((await viewer.text()).split(",", 1)[1])[1]
+    assert [first["seq"], second["seq"]] == [1, 2]
+    # Once the task has written its frame, the next broadcast is written directly.
+    assert await fanout.broadcast(NAMESPACE, ROOM, "event", readout(3, 3)) == FanoutReport(1, 0, 0)
+    assert json.loads((await viewer.text()).split(",", 1)[1])[1]["seq"] == 3
     await viewer.close()
 
 

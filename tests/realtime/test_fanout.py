@@ -16,17 +16,14 @@ import pytest
 import redis.asyncio
 import socketio
 from aiohttp import web
+from engineio import packet as eio_packet
 from playwright.async_api import async_playwright
 from socketio import packet as sio_packet
 
-from bidopen.realtime.fanout import (
-    FanoutLimits,
-    FanoutManager,
-    FanoutRedisManager,
-    FanoutReport,
-    RoomFanout,
-)
+from bidopen.realtime.fanout import FanoutLimits, FanoutManager, FanoutReport, RoomFanout
 from bidopen.realtime.frames import EventBatch, encode_event_message, encode_text_frame
+from bidopen.realtime.nodes import FanoutRedisManager
+from bidopen.realtime.viewers import unfinished
 
 NAMESPACE = "/public"
 ROOM = "session-1"
@@ -114,7 +111,8 @@ class Hub:
     disconnected: list[str] = field(default_factory=list)
 
     async def emit(self, event: str, payload: Any, room: str = ROOM) -> None:
-        await self.sio.emit(event, payload, to=room, namespace=NAMESPACE)
+        """python-socketio's own emit, whichever manager the server has."""
+        await socketio.AsyncManager.emit(self.sio.manager, event, payload, NAMESPACE, room=room)
 
 
 async def serve_app(sio: Any, app: web.Application | None = None) -> tuple[str, web.AppRunner]:
@@ -130,9 +128,21 @@ async def serve_app(sio: Any, app: web.Application | None = None) -> tuple[str, 
     return f"http://{host}:{port}", runner
 
 
-async def start_hub(limits: FanoutLimits | None = None) -> tuple[Hub, web.AppRunner]:
-    sio = socketio.AsyncServer(async_mode="aiohttp")
-    fanout = RoomFanout(sio, limits)
+# Where a broadcast finds its recipients: python-socketio's participants of the room, or
+# the rosters FanoutManager keeps in step with the rooms.
+RECIPIENTS = ["participants", "rosters"]
+
+
+async def start_hub(
+    limits: FanoutLimits | None = None, recipients: str = "participants"
+) -> tuple[Hub, web.AppRunner]:
+    if recipients == "rosters":
+        manager = FanoutManager(limits)
+        sio = socketio.AsyncServer(async_mode="aiohttp", client_manager=manager)
+        fanout = manager.fanout
+    else:
+        sio = socketio.AsyncServer(async_mode="aiohttp")
+        fanout = RoomFanout(sio, limits)
     url, runner = await serve_app(sio)
     hub = Hub(sio, fanout, url)
 
@@ -147,9 +157,9 @@ async def start_hub(limits: FanoutLimits | None = None) -> tuple[Hub, web.AppRun
     return hub, runner
 
 
-@pytest.fixture
-async def hub() -> AsyncIterator[Hub]:
-    server, runner = await start_hub()
+@pytest.fixture(params=RECIPIENTS)
+async def hub(request: pytest.FixtureRequest) -> AsyncIterator[Hub]:
+    server, runner = await start_hub(recipients=request.param)
     yield server
     await runner.cleanup()
 
@@ -300,8 +310,9 @@ async def test_packets_already_queued_by_emit_stay_ahead(hub: Hub) -> None:
         await viewer.close(hub)
 
 
-async def test_broadcast_yields_to_the_event_loop_between_batches() -> None:
-    server, runner = await start_hub(FanoutLimits(batch_size=2))
+@pytest.mark.parametrize("recipients", RECIPIENTS)
+async def test_broadcast_yields_to_the_event_loop_between_batches(recipients: str) -> None:
+    server, runner = await start_hub(FanoutLimits(batch_size=2), recipients)
     viewers = [Viewer(["websocket"]) for _ in range(6)]
     for viewer in viewers:
         await viewer.connect(server.url)
@@ -325,8 +336,9 @@ async def test_broadcast_yields_to_the_event_loop_between_batches() -> None:
     await runner.cleanup()
 
 
-async def test_a_viewer_that_stops_reading_is_disconnected_not_buffered() -> None:
-    server, runner = await start_hub(FanoutLimits(max_buffered_bytes=256 * 1024))
+@pytest.mark.parametrize("recipients", RECIPIENTS)
+async def test_a_viewer_that_stops_reading_is_disconnected_not_buffered(recipients: str) -> None:
+    server, runner = await start_hub(FanoutLimits(max_buffered_bytes=256 * 1024), recipients)
     async with aiohttp.ClientSession() as session:
         stalled = RawViewer(session)
         await stalled.connect(server.url)
@@ -360,8 +372,9 @@ async def test_a_viewer_that_stops_reading_is_disconnected_not_buffered() -> Non
     await runner.cleanup()
 
 
-async def test_a_polling_viewer_with_a_long_queue_is_disconnected() -> None:
-    server, runner = await start_hub(FanoutLimits(max_queued_packets=3))
+@pytest.mark.parametrize("recipients", RECIPIENTS)
+async def test_a_polling_viewer_with_a_long_queue_is_disconnected(recipients: str) -> None:
+    server, runner = await start_hub(FanoutLimits(max_queued_packets=3), recipients)
     # A bare engine.io session on long-polling that never polls again: the queue grows.
     async with aiohttp.ClientSession() as session:
         response = await session.get(f"{server.url}/socket.io/?EIO=4&transport=polling")
@@ -397,6 +410,165 @@ async def test_closed_websockets_are_forgotten(hub: Hub) -> None:
 
     assert hub.fanout.websocket_viewers == 0
     assert await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", READOUT) == FanoutReport(0, 0, 0)
+
+
+# --- what keeps a direct write from overtaking engine.io's own packets ----------------
+
+
+async def confirmed(hub: Hub, viewers: list[Viewer]) -> None:
+    """A first broadcast, written directly to every viewer: each is plainly on its websocket."""
+    report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 0})
+    await hub.emit("marker", {})
+    assert report == FanoutReport(direct=len(viewers), queued=0, dropped=0)
+    for viewer in viewers:
+        assert await viewer.until_marker() == [("readout", {"seq": 0})]
+
+
+def event_packet(seq: int) -> eio_packet.Packet:
+    return eio_packet.Packet(
+        eio_packet.MESSAGE, encode_event_message(NAMESPACE, "readout", {"seq": seq})[1:]
+    )
+
+
+@pytest.mark.parametrize("popped", [False, True])
+async def test_a_packet_in_engineios_queue_stays_ahead_until_it_is_written(
+    hub: Hub, popped: bool
+) -> None:
+    """Engine.io's writer pops a packet in a task of its own and marks it done only when
+    it resumes, just before handing it to aiohttp: until then a direct write would overtake
+    it, whether it still sits in the queue or has been popped."""
+    viewer = Viewer(["websocket"])
+    await viewer.connect(hub.url)
+    await confirmed(hub, [viewer])
+    eio_sid = hub.sio.manager.eio_sid_from_sid(viewer.client.get_sid(NAMESPACE), NAMESPACE)
+    queue = hub.sio.eio.sockets[eio_sid].queue
+
+    await hub.sio.eio.send_packet(eio_sid, event_packet(1))
+    if popped:
+        for _ in range(1000):
+            if queue.empty():
+                break
+            await asyncio.sleep(0)
+        else:
+            pytest.fail("engine.io's writer never took the packet")
+    assert unfinished(queue) == 1
+    report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 2})
+    await hub.emit("marker", {})
+
+    assert report == FanoutReport(direct=0, queued=1, dropped=0)
+    assert await viewer.until_marker() == [("readout", {"seq": 1}), ("readout", {"seq": 2})]
+    await viewer.close(hub)
+
+
+@pytest.mark.parametrize("recipients", RECIPIENTS)
+async def test_a_session_being_closed_gets_nothing_more_directly(recipients: str) -> None:
+    """engine.io marks a session closing before python-socketio's disconnect handlers run
+    and before it leaves its rooms: a broadcast in that moment skips it."""
+    hub, runner = await start_hub(recipients=recipients)
+    staying, leaving = Viewer(["websocket"]), Viewer(["websocket"])
+    for viewer in (staying, leaving):
+        await viewer.connect(hub.url)
+    await confirmed(hub, [staying, leaving])
+    reports: list[FanoutReport] = []
+
+    async def disconnect(sid: str, reason: str) -> None:
+        reports.append(await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 1}))
+
+    hub.sio.on("disconnect", disconnect, namespace=NAMESPACE)
+    await leaving.close(hub)
+    await hub.emit("marker", {})
+
+    assert reports == [FanoutReport(direct=1, queued=0, dropped=0)]
+    assert await staying.until_marker() == [("readout", {"seq": 1})]
+    await staying.close(hub)
+    await runner.cleanup()
+
+
+@pytest.mark.parametrize("recipients", RECIPIENTS)
+async def test_a_session_half_way_through_its_upgrade_is_served_by_polling(
+    recipients: str,
+) -> None:
+    """Between opening its websocket and confirming the upgrade a client still reads the
+    long-polling transport; engine.io holds packets back from the websocket until then."""
+    hub, runner = await start_hub(recipients=recipients)
+    base = f"{hub.url}/socket.io/?EIO=4"
+    async with aiohttp.ClientSession() as session:
+        opened = await (await session.get(f"{base}&transport=polling")).text()
+        sid = json.loads(opened[1:])["sid"]
+        polled = f"{base}&transport=polling&sid={sid}"
+        await session.post(polled, data=f"40{NAMESPACE}," + json.dumps({"room": ROOM}))
+        assert (await (await session.get(polled)).text()).startswith(f"40{NAMESPACE},")
+        ws = await session.ws_connect(f"{base}&transport=websocket&sid={sid}")
+        eio_socket = hub.sio.eio.sockets[sid]
+        for _ in range(500):
+            if hub.fanout.websocket_viewers == 1 and eio_socket.upgrading:
+                break
+            await asyncio.sleep(0.01)
+        else:
+            pytest.fail("the websocket never opened")
+
+        report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 1})
+
+        assert report == FanoutReport(direct=0, queued=1, dropped=0)
+        # The upgrade completes, and engine.io's writer sends what it held back, on the
+        # websocket, ahead of everything after it.
+        await ws.send_str("2probe")
+        assert await ws.receive_str() == "3probe"
+        await ws.send_str("5")
+        assert await ws.receive_str() == f'42{NAMESPACE},["readout",{{"seq":1}}]'
+        assert await ws.receive_str() == "6"  # engine.io's end of the long poll
+        report = await hub.fanout.broadcast(NAMESPACE, ROOM, "readout", {"seq": 2})
+        assert report == FanoutReport(direct=1, queued=0, dropped=0)
+        assert await ws.receive_str() == f'42{NAMESPACE},["readout",{{"seq":2}}]'
+        await ws.close()
+    await runner.cleanup()
+
+
+async def test_the_rosters_follow_every_change_of_the_rooms() -> None:
+    hub, runner = await start_hub(recipients="rosters")
+    manager = hub.sio.manager
+    fanout = hub.fanout
+
+    def agree() -> None:
+        rooms = {
+            (namespace, room): set(members.values())
+            for namespace, by_room in manager.rooms.items()
+            for room, members in by_room.items()
+        }
+        assert {key: fanout.audience(*key) for key in fanout._audiences} == rooms
+
+    websocket, upgrading, polling = Viewer(["websocket"]), Viewer(None), Viewer(["polling"])
+    elsewhere = Viewer(["websocket"], room="session-2")
+    viewers = [websocket, upgrading, polling, elsewhere]
+    for viewer in viewers:
+        await viewer.connect(hub.url)
+        agree()
+    for _ in range(500):
+        if fanout.websocket_viewers == 3:
+            break
+        await asyncio.sleep(0.01)
+    agree()
+    # The upgraded session moved to the websocket viewers; the polling one stays queued.
+    eio_sids = {
+        viewer: manager.eio_sid_from_sid(viewer.client.get_sid(NAMESPACE), NAMESPACE)
+        for viewer in viewers
+    }
+    assert set(fanout._audiences[NAMESPACE, ROOM].others) == {eio_sids[polling]}
+
+    sid = websocket.client.get_sid(NAMESPACE)
+    await hub.sio.enter_room(sid, "session-2", namespace=NAMESPACE)
+    agree()
+    await hub.sio.leave_room(sid, ROOM, namespace=NAMESPACE)
+    agree()
+    await hub.sio.close_room("session-2", namespace=NAMESPACE)
+    agree()
+    assert (NAMESPACE, "session-2") not in fanout._audiences
+    for viewer in viewers:
+        await viewer.close(hub)
+        agree()
+    assert fanout._audiences == {}
+    assert fanout._seats == {}
+    await runner.cleanup()
 
 
 def test_refuses_a_server_it_cannot_encode_for() -> None:

@@ -38,6 +38,18 @@ def deflate_message(data: bytes, window_bits: int, level: int = BEST_LEVEL) -> b
     return compressed[: -len(_FLUSH_TAIL)]
 
 
+class TransientDeflateWriter(WebSocketWriter):
+    """aiohttp's writer, with a compressor for each message that is dropped after it.
+
+    aiohttp keeps one deflate state per connection (about 256 KiB with a 15-bit window) and
+    resets it with a full flush after each message when the context is not taken over: with
+    thousands of viewers that held about 500 MiB for messages that come seconds apart.
+    """
+
+    def _get_compressor(self, compress: int | None) -> ZLibCompressor:
+        return super()._get_compressor(compress or self.compress)
+
+
 class IndependentDeflateResponse(web.WebSocketResponse):
     """aiohttp's websocket response, declaring `server_no_context_takeover` whenever it deflates.
 
@@ -48,16 +60,18 @@ class IndependentDeflateResponse(web.WebSocketResponse):
     writer then starts a fresh compressor for each message too.
     """
 
+    # The writer each connection gets (a subclass may report more of what it does).
+    writer_class: type[TransientDeflateWriter] = TransientDeflateWriter
+
     def _pre_start(self, request: Any) -> Any:
         protocol, writer = super()._pre_start(request)
-        if writer.compress:
-            writer = _TransientDeflateWriter(
-                writer.protocol,
-                writer.transport,
-                compress=writer.compress,
-                notakeover=True,
-                limit=writer._limit,
-            )
+        writer = self.writer_class(
+            writer.protocol,
+            writer.transport,
+            compress=writer.compress,
+            notakeover=bool(writer.compress) or writer.notakeover,
+            limit=writer._limit,
+        )
         return protocol, writer
 
     def _handshake(self, request: Any) -> Any:
@@ -73,15 +87,3 @@ class IndependentDeflateResponse(web.WebSocketResponse):
     def deflate_window_bits(self) -> int:
         """The negotiated window (9 to 15) if this connection compresses, else 0."""
         return int(self.compress)
-
-
-class _TransientDeflateWriter(WebSocketWriter):
-    """aiohttp's writer, with a compressor for each message that is dropped after it.
-
-    aiohttp keeps one deflate state per connection (about 256 KiB with a 15-bit window) and
-    resets it with a full flush after each message when the context is not taken over: with
-    thousands of viewers that held about 500 MiB for messages that come seconds apart.
-    """
-
-    def _get_compressor(self, compress: int | None) -> ZLibCompressor:
-        return super()._get_compressor(compress or self.compress)

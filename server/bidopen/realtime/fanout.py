@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import socketio
-from aiohttp import web
-from aiohttp.http_websocket import WebSocketWriter
 from engineio import exceptions as eio_exceptions
 from engineio import json as eio_json
 from engineio import packet as eio_packet
-from engineio.async_drivers import aiohttp as eio_aiohttp
 from socketio import packet as sio_packet
 
 from bidopen.metrics import HubMetrics
-from bidopen.realtime import doorbell
-from bidopen.realtime.deflate import BEST_LEVEL, FAST_LEVEL, IndependentDeflateResponse
-from bidopen.realtime.frames import BatchJson, BroadcastFrames, EventBatch, encode_event_message
+from bidopen.realtime.deflate import BEST_LEVEL, FAST_LEVEL
+from bidopen.realtime.frames import BroadcastFrames, EventBatch, encode_event_message
 from bidopen.realtime.roomheads import RoomHeads
+from bidopen.realtime.viewers import (
+    CLOSING,
+    DETACHED,
+    UNCONFIRMED,
+    DirectViewer,
+    TrackedWebSocket,
+    WatchedQueue,
+    unfinished,
+    writer_busy,
+)
 
 log = logging.getLogger("bidopen.realtime")
 
@@ -74,33 +80,40 @@ class FanoutReport:
         )
 
 
-@runtime_checkable
-class StreamTransport(Protocol):
-    """What a direct write needs of a connection's transport.
+class _Audience:
+    """The members of one room on this node, as the fan-out reaches them.
 
-    asyncio's own transports are `asyncio.WriteTransport`s; uvloop's are not (they are
-    its own classes) but have the same methods, so the fast path checks for these.
+    Viewers on a websocket are grouped by their deflate window, so that a broadcast picks
+    the bytes once per group; the rest (long-polling, or not yet on their websocket)
+    take engine.io's queue.
     """
 
-    def write(self, data: bytes) -> None: ...
-    def is_closing(self) -> bool: ...
-    def get_write_buffer_size(self) -> int: ...
-    def abort(self) -> None: ...
+    __slots__ = ("members", "others", "windows")
 
+    def __init__(self) -> None:
+        self.members: dict[str, DirectViewer | None] = {}
+        self.windows: dict[int, dict[str, DirectViewer]] = {}
+        self.others: dict[str, None] = {}
 
-@dataclass(frozen=True, slots=True)
-class _DirectViewer:
-    """An engine.io socket whose websocket we may write to ourselves.
+    def add(self, eio_sid: str, viewer: DirectViewer | None) -> None:
+        self.remove(eio_sid)
+        self.members[eio_sid] = viewer
+        if viewer is None:
+            self.others[eio_sid] = None
+        else:
+            self.windows.setdefault(viewer.window_bits, {})[eio_sid] = viewer
 
-    What a write consults is kept here, looked up once per connection rather than once
-    per broadcast and viewer.
-    """
-
-    eio_socket: Any
-    transport: StreamTransport
-    writer: WebSocketWriter
-    # The negotiated permessage-deflate window (9 to 15), or 0 without compression.
-    window_bits: int
+    def remove(self, eio_sid: str) -> None:
+        if eio_sid not in self.members:
+            return
+        viewer = self.members.pop(eio_sid)
+        if viewer is None:
+            del self.others[eio_sid]
+        else:
+            group = self.windows[viewer.window_bits]
+            del group[eio_sid]
+            if not group:
+                del self.windows[viewer.window_bits]
 
 
 class RoomFanout:
@@ -114,26 +127,53 @@ class RoomFanout:
     (long-polling, mid-upgrade, or with packets still queued or still held by aiohttp)
     take engine.io's queue exactly as ``emit`` would, which keeps their order.
 
+    With ``follow_rooms`` the client manager tells of every change of its rooms
+    (``seat``/``unseat``, as ``FanoutManager`` does) and a broadcast walks a ready list;
+    without it a broadcast asks the manager for the room's participants.
+
     Delivers to the viewers connected to this process only, like ``emit`` with the
     default manager: in a multi-node deployment every node broadcasts to its own.
     """
 
-    def __init__(self, sio: Any, limits: FanoutLimits | None = None) -> None:
+    def __init__(
+        self, sio: Any, limits: FanoutLimits | None = None, *, follow_rooms: bool = False
+    ) -> None:
         mode = sio.eio.async_mode
         if mode != "aiohttp":
             raise ValueError(f"RoomFanout needs async_mode 'aiohttp', not {mode!r}")
         if sio.packet_class is not sio_packet.Packet or sio_packet.Packet.json is not eio_json:
             raise ValueError("RoomFanout encodes standard JSON packets; the server uses another")
+        disconnect = sio.eio.handlers.get("disconnect")
+        if not inspect.iscoroutinefunction(disconnect):
+            raise ValueError("RoomFanout needs python-socketio's engine.io disconnect handler")
         self._sio = sio
         self._limits = limits or FanoutLimits()
-        self._viewers: dict[str, _DirectViewer] = {}
+        self._viewers: dict[str, DirectViewer] = {}
+        self._audiences: dict[tuple[str, str | None], _Audience] | None = (
+            {} if follow_rooms else None
+        )
+        # The rooms each session sits in, to move it when its websocket opens or closes.
+        self._seats: dict[str, set[tuple[str, str | None]]] = {}
         self._totals = FanoutReport(direct=0, queued=0, dropped=0)
-        # engine.io picks its websocket wrapper from this table and offers no public
-        # hook that tells which websocket belongs to which session; a copy, because the
-        # table is shared by every server in the process.
+        # engine.io picks its websocket wrapper from this table and offers no public hook
+        # that tells which websocket belongs to which session; a copy, because the table
+        # is shared by every server in the process.
         drivers = dict(sio.eio._async)
         drivers["websocket"] = self._tracked_websocket
         sio.eio._async = drivers
+        # Each session's queue comes from here: one that tells its viewer what it holds
+        # (an asyncio.Queue for anyone else who asks the server for one).
+        sio.eio.create_queue = WatchedQueue
+
+        # engine.io marks a session closing and awaits this handler at once, before
+        # anything else can run: a direct write from then on would land after the close.
+        async def closing(eio_sid: str, reason: Any) -> Any:
+            viewer = self._viewers.get(eio_sid)
+            if viewer is not None:
+                viewer.hold(CLOSING, True)
+            return await disconnect(eio_sid, reason)
+
+        sio.eio.handlers["disconnect"] = closing
 
     @property
     def websocket_viewers(self) -> int:
@@ -144,6 +184,36 @@ class RoomFanout:
     def totals(self) -> FanoutReport:
         """Everything this fan-out has done since it was made, for metrics."""
         return self._totals
+
+    def seat(self, namespace: str, room: str | None, eio_sid: str) -> None:
+        """The session ``eio_sid`` entered ``room`` of ``namespace`` (with ``follow_rooms``)."""
+        if self._audiences is None:
+            return
+        audience = self._audiences.get((namespace, room))
+        if audience is None:
+            audience = self._audiences[namespace, room] = _Audience()
+        audience.add(eio_sid, self._viewers.get(eio_sid))
+        self._seats.setdefault(eio_sid, set()).add((namespace, room))
+
+    def unseat(self, namespace: str, room: str | None, eio_sid: str) -> None:
+        """The session ``eio_sid`` left ``room`` of ``namespace`` (with ``follow_rooms``)."""
+        if self._audiences is None:
+            return
+        audience = self._audiences.get((namespace, room))
+        if audience is not None:
+            audience.remove(eio_sid)
+            if not audience.members:
+                del self._audiences[namespace, room]
+        seats = self._seats.get(eio_sid)
+        if seats is not None:
+            seats.discard((namespace, room))
+            if not seats:
+                del self._seats[eio_sid]
+
+    def audience(self, namespace: str, room: str | None) -> set[str]:
+        """The sessions a broadcast to this room reaches on this node."""
+        direct, others = self._recipients(namespace, room)
+        return {viewer.eio_sid for _, group in direct for viewer in group} | set(others)
 
     async def broadcast(
         self, namespace: str, room: str | None, event: str, payload: Any
@@ -157,28 +227,77 @@ class RoomFanout:
         """
         payloads = payload.payloads if isinstance(payload, EventBatch) else (payload,)
         messages = [encode_event_message(namespace, event, each) for each in payloads]
-        recipients = [eio_sid for _, eio_sid in self._sio.manager.get_participants(namespace, room)]
+        direct, others = self._recipients(namespace, room)
+        count = len(others) + sum(len(group) for _, group in direct)
         # The best compression pays off only when many clients share it.
-        level = BEST_LEVEL if len(recipients) >= _BEST_LEVEL_FROM else FAST_LEVEL
+        level = BEST_LEVEL if count >= _BEST_LEVEL_FROM else FAST_LEVEL
         frames = BroadcastFrames(messages, level=level)
         # The engine.io packets for queued viewers: each caches its encoding, as in emit.
         packets = [eio_packet.Packet(eio_packet.MESSAGE, message[1:]) for message in messages]
         batch_size = self._limits.batch_size
+        # Writes left before the next yield to the event loop.
+        budget = batch_size
+        written = 0
         tally = [0, 0, 0, 0]
-        for index, eio_sid in enumerate(recipients):
-            if index and index % batch_size == 0:
+        for window_bits, viewers in direct:
+            data = frames.for_window(window_bits)
+            start = 0
+            while start < len(viewers):
+                if not budget:
+                    await asyncio.sleep(0)
+                    budget = batch_size
+                batch = viewers[start : start + budget]
+                start += len(batch)
+                budget -= len(batch)
+                for viewer in batch:
+                    transport = viewer.transport
+                    # Nothing held and nothing unsent: neither engine.io nor aiohttp
+                    # has a packet this write could overtake, and the viewer keeps up.
+                    if viewer.held or transport.get_write_buffer_size() or transport.is_closing():
+                        outcome = self._write(viewer, frames)
+                        if outcome is None:
+                            outcome = await self._queue(viewer.eio_sid, packets)
+                        tally[outcome] += 1
+                    else:
+                        transport.write(data)
+                        written += 1
+        for eio_sid in others:
+            if not budget:
                 await asyncio.sleep(0)
-            viewer = self._viewers.get(eio_sid)
-            outcome = None if viewer is None else self._write(viewer, frames)
-            if outcome is None:
-                outcome = await self._queue(eio_sid, packets)
-            tally[outcome] += 1
-        report = FanoutReport(direct=tally[_DIRECT], queued=tally[_QUEUED], dropped=tally[_DROPPED])
+                budget = batch_size
+            budget -= 1
+            tally[await self._queue(eio_sid, packets)] += 1
+        report = FanoutReport(
+            direct=written + tally[_DIRECT], queued=tally[_QUEUED], dropped=tally[_DROPPED]
+        )
         self._totals = self._totals + report
         return report
 
-    def _write(self, viewer: _DirectViewer, frames: BroadcastFrames) -> int | None:
-        """Write the frames straight to the viewer's socket; None if they must be queued."""
+    def _recipients(
+        self, namespace: str, room: str | None
+    ) -> tuple[list[tuple[int, list[DirectViewer]]], list[str]]:
+        """The room's websocket viewers by deflate window, and the other sessions."""
+        if self._audiences is not None:
+            audience = self._audiences.get((namespace, room))
+            if audience is None:
+                return [], []
+            groups = [(bits, list(group.values())) for bits, group in audience.windows.items()]
+            return groups, list(audience.others)
+        windows: dict[int, list[DirectViewer]] = {}
+        others: list[str] = []
+        for _, eio_sid in self._sio.manager.get_participants(namespace, room):
+            viewer = self._viewers.get(eio_sid)
+            if viewer is None:
+                others.append(eio_sid)
+            else:
+                windows.setdefault(viewer.window_bits, []).append(viewer)
+        return list(windows.items()), others
+
+    def _write(self, viewer: DirectViewer, frames: BroadcastFrames) -> int | None:
+        """The full check and write for a viewer whose `held` or unsent bytes say to look
+        closer; None if the frames must be queued."""
+        if viewer.held & DETACHED:
+            return None
         eio_socket = viewer.eio_socket
         # During an upgrade engine.io holds packets back until the client has switched;
         # a direct write then could reach a client that is not listening on it yet.
@@ -189,6 +308,8 @@ class RoomFanout:
             or eio_socket.closed
         ):
             return None
+        # Upgraded once and for all; closing from now on is told by CLOSING.
+        viewer.hold(UNCONFIRMED, False)
         transport = viewer.transport
         if transport.is_closing():
             return _GONE
@@ -197,7 +318,7 @@ class RoomFanout:
             # that makes this viewer too slow.
             transport.abort()
             return _DROPPED
-        if not _queue_idle(eio_socket.queue) or _writer_busy(viewer.writer):
+        if unfinished(eio_socket.queue) or writer_busy(viewer.writer):
             return None
         transport.write(frames.for_window(viewer.window_bits))
         return _DIRECT
@@ -221,68 +342,23 @@ class RoomFanout:
             return _GONE
         return _QUEUED
 
-    def _tracked_websocket(self, handler: Any, server: Any) -> _TrackedWebSocket:
-        return _TrackedWebSocket(handler, server, self._viewers)
+    def _tracked_websocket(self, handler: Any, server: Any) -> TrackedWebSocket:
+        return TrackedWebSocket(handler, server, self._opened, self._closed)
 
+    def _opened(self, viewer: DirectViewer) -> None:
+        self._viewers[viewer.eio_sid] = viewer
+        self._move(viewer.eio_sid, viewer)
 
-def _writer_busy(writer: WebSocketWriter) -> bool:
-    # engine.io counts a packet as sent (task_done) just before handing it to aiohttp, which
-    # may still hold it: compressing a message above 16 KiB in a task of its own (started
-    # later, so the task set tells before the lock does), or waiting for a paused transport
-    # to drain with more packets of the same batch behind it.  A direct write in that moment
-    # would overtake them; such a viewer takes engine.io's queue this time.
-    return bool(writer._background_tasks or writer._send_lock.locked() or writer.protocol._paused)
+    def _closed(self, viewer: DirectViewer) -> None:
+        if self._viewers.get(viewer.eio_sid) is viewer:
+            del self._viewers[viewer.eio_sid]
+            self._move(viewer.eio_sid, None)
 
-
-def _queue_idle(queue: asyncio.Queue[Any]) -> bool:
-    # Idle means every packet put on the queue has been taken by engine.io's writer,
-    # which marks it done just before writing it without yielding.  A packet can be
-    # popped yet not written (the writer's get() runs in its own task under wait_for),
-    # so qsize() alone would let a direct write overtake it; the unfinished count,
-    # which queue.join() also relies on, does not.
-    unfinished: int = queue._unfinished_tasks  # type: ignore[attr-defined]
-    return unfinished == 0
-
-
-class _TrackedWebSocket(eio_aiohttp.WebSocket):  # type: ignore[misc]
-    """engine.io's aiohttp websocket wrapper, registering the session while it is open."""
-
-    def __init__(self, handler: Any, server: Any, viewers: dict[str, _DirectViewer]) -> None:
-        # engine.io passes the bound ``_websocket_handler`` of the session's socket; if a
-        # future engine.io does not, the session simply keeps engine.io's own path.
-        eio_socket = getattr(handler, "__self__", None)
-
-        async def tracked(ws: _TrackedWebSocket) -> None:
-            request: web.Request = ws.environ["aiohttp.request"]
-            transport = request.transport
-            if eio_socket is None or not isinstance(transport, StreamTransport):
-                await handler(ws)
-                return
-            response: IndependentDeflateResponse = ws._sock
-            writer = response._writer
-            if writer is None:  # prepare() always sets it; without it keep engine.io's path
-                await handler(ws)
-                return
-            viewers[eio_socket.sid] = _DirectViewer(
-                eio_socket, transport, writer, response.deflate_window_bits
-            )
-            try:
-                await handler(ws)
-            finally:
-                viewers.pop(eio_socket.sid, None)
-
-        wrapped: Callable[[_TrackedWebSocket], Awaitable[None]] = tracked
-        super().__init__(wrapped, server)
-
-    async def __call__(self, environ: dict[str, Any]) -> web.WebSocketResponse:
-        # engine.io's own __call__ (python-engineio 4.15), with the one response class that
-        # lets a frame compressed once be written to every connection.
-        request = environ["aiohttp.request"]
-        self._sock = IndependentDeflateResponse(max_msg_size=self.server.max_http_buffer_size)
-        await self._sock.prepare(request)
-        self.environ = environ
-        await self.handler(self)
-        return self._sock
+    def _move(self, eio_sid: str, viewer: DirectViewer | None) -> None:
+        if self._audiences is None:
+            return
+        for key in self._seats.get(eio_sid, ()):
+            self._audiences[key].add(eio_sid, viewer)
 
 
 class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
@@ -305,13 +381,32 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     def set_server(self, server: Any) -> None:
         super().set_server(server)
         # The server calls this while it is built, before any client can connect.
-        self._fanout = RoomFanout(server, self.fanout_limits)
+        self._fanout = RoomFanout(server, self.fanout_limits, follow_rooms=True)
 
     @property
     def fanout(self) -> RoomFanout:
         if self._fanout is None:
             raise RuntimeError("FanoutManager is not attached to a socket.io server yet")
         return self._fanout
+
+    # Every change of python-socketio's rooms goes through these two (connect, disconnect,
+    # enter, leave, close): the fan-out's rosters follow them.
+    def basic_enter_room(
+        self, sid: str, namespace: str, room: str | None, eio_sid: str | None = None
+    ) -> None:
+        before = self.rooms.get(namespace, {}).get(room, {}).get(sid)
+        super().basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+        after: str = self.rooms[namespace][room][sid]
+        if self._fanout is not None and after != before:
+            if before is not None:
+                self._fanout.unseat(namespace, room, before)
+            self._fanout.seat(namespace, room, after)
+
+    def basic_leave_room(self, sid: str, namespace: str, room: str | None) -> None:
+        eio_sid = self.rooms.get(namespace, {}).get(room, {}).get(sid)
+        super().basic_leave_room(sid, namespace, room)
+        if self._fanout is not None and eio_sid is not None:
+            self._fanout.unseat(namespace, room, eio_sid)
 
     async def emit(
         self,
@@ -355,165 +450,3 @@ class FanoutManager(socketio.AsyncManager):  # type: ignore[misc]
     async def emit_here(self, event: str, data: Any, namespace: str, room: str) -> None:
         """Deliver to this node's sockets only (the catch-up after a Redis outage)."""
         await FanoutManager.emit(self, event, data, namespace, room=room)
-
-
-class FanoutRedisManager(socketio.AsyncRedisManager, FanoutManager):  # type: ignore[misc]
-    """python-socketio's Redis manager whose per-node delivery is ``FanoutManager``'s.
-
-    An emit on any node is published to Redis as usual; each node, the sender included,
-    then delivers it to its own sockets through ``AsyncManager.emit``, which this class
-    places ``FanoutManager`` in front of (method order: Redis, pub/sub, fan-out, base).
-
-    Redis is the doorbell between nodes, not the record: while it is unreachable the node
-    says so once (`degraded`, the log, `/readyz`, `bidopen_fanout_degraded`), keeps
-    serving its own sockets, and retries its subscription every `RESUBSCRIBE_SECONDS`
-    (python-socketio's own retry doubles up to a minute). Once subscribed again it calls
-    `on_resubscribed`, and the hub writes what its rooms missed from the log.
-
-    An emit crosses Redis with its address ahead of its payload (`doorbell`): a node with
-    no client in the room passes it over without decoding it, and a room emit is
-    published before this node writes to its own sockets, so that the other nodes write
-    to theirs at the same time.
-    """
-
-    def __init__(self, url: str, limits: FanoutLimits | None = None, **redis: Any) -> None:
-        # Named explicitly: the type checker cannot see that the next class is Redis's.
-        socketio.AsyncRedisManager.__init__(self, url, **redis)
-        # The pub/sub managers initialise their bases without arguments; set ours after.
-        self.fanout_limits = limits or FanoutLimits()
-        self.degraded = False
-        self.on_resubscribed: Callable[[], Coroutine[Any, Any, None]] | None = None
-        self._catching_up: asyncio.Task[None] | None = None
-        self.on_remote_event: Callable[[str], None] | None = None
-        # Emits of other nodes to rooms without a client here, passed over undecoded.
-        self.passed_over = 0
-
-    def set_server(self, server: Any) -> None:
-        super().set_server(server)
-        # Messages between nodes are JSON, and ours may carry an EventBatch.  Set here:
-        # python-socketio's set_server replaces whatever json the constructor was given.
-        self.json = BatchJson
-
-    def _lost(self, what: str, exc: BaseException) -> None:
-        if self.metrics is not None:
-            self.metrics.redis_errors.inc()
-            self.metrics.fanout_degraded.set(1)
-        if not self.degraded:
-            log.error(
-                "Redis unreachable (%s: %s): fan-out degraded, events reach this node's "
-                "sockets only until it returns",
-                what,
-                type(exc).__name__,
-            )
-        self.degraded = True
-        self.connected = False
-
-    async def emit(
-        self,
-        event: str,
-        data: Any,
-        namespace: str | None = None,
-        room: Any = None,
-        skip_sid: Any = None,
-        callback: Any = None,
-        to: Any = None,
-        **kwargs: Any,
-    ) -> None:
-        room = to or room
-        namespace = namespace or "/"
-        arguments = list(data) if isinstance(data, tuple) else [data]
-        if (
-            kwargs.get("ignore_queue")
-            or callback is not None
-            or namespace not in FANOUT_NAMESPACES
-            or sio_packet.Packet.data_is_binary(arguments)
-        ):
-            await super().emit(
-                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
-            )
-            return
-        # python-socketio's message (AsyncPubSubManager.emit), published before this node
-        # writes to its own sockets: the other nodes then write to theirs meanwhile
-        # instead of waiting for this node's whole pass.
-        message = {
-            "method": "emit",
-            "event": event,
-            "data": arguments,
-            "binary": False,
-            "namespace": namespace,
-            "room": room,
-            "skip_sid": skip_sid,
-            "callback": None,
-            "host_id": self.host_id,
-        }
-        await self._publish(message)
-        await self._handle_emit(message)
-
-    async def _publish(self, data: Any) -> Any:
-        try:
-            if not self.connected:
-                self._redis_connect()
-            return await self.redis.publish(self.channel, doorbell.encode(data, self.json))
-        except Exception as exc:
-            # The event is in the log; other nodes write it to their rooms when Redis is back.
-            self._lost("publish", exc)
-            return None
-
-    async def _redis_listen_with_retries(self) -> AsyncIterator[Any]:
-        while True:
-            try:
-                self._redis_connect()
-                await self.pubsub.subscribe(self.channel)
-                if self.degraded:
-                    self.degraded = False
-                    if self.metrics is not None:
-                        self.metrics.fanout_degraded.set(0)
-                    log.warning("Redis reachable again: catching up this node's rooms")
-                    if self.on_resubscribed is not None:
-                        self._catching_up = asyncio.create_task(self.on_resubscribed())
-                async for message in self.pubsub.listen():
-                    yield message
-            except Exception as exc:
-                self._lost("subscribe", exc)
-                await asyncio.sleep(RESUBSCRIBE_SECONDS)
-
-    async def _listen(self) -> AsyncIterator[Any]:
-        async for raw in super()._listen():
-            admitted = self._admit(raw)
-            if admitted is not None:
-                yield admitted
-
-    def _admit(self, raw: Any) -> Any:
-        """The message to handle, or None when this node has nothing to do with it.
-
-        Only the address of an emit is read first: its payload is decoded only for a
-        room with clients on this node.
-        """
-        try:
-            found = doorbell.address(raw)
-        except ValueError:
-            return raw  # not ours to read: python-socketio's loop ignores what it cannot
-        if found is None:
-            return raw
-        if found.get("host_id") == self.host_id:
-            return None  # this node's own emit, already handled when it was sent
-        namespace, room = found.get("namespace"), found.get("room")
-        if namespace == "/host" and isinstance(room, str) and self.on_remote_event is not None:
-            # Every commit of another node crosses as an emit to its host room: the
-            # doorbell that tells this node's scheduler of a new or changed session at once.
-            self.on_remote_event(room)
-        if (
-            isinstance(namespace, str)
-            and isinstance(room, str)
-            and not self.rooms.get(namespace, {}).get(room)
-        ):
-            # Nobody of this room here: neither decoded nor handled.
-            self.room_heads.forget(namespace, room)
-            self.passed_over += 1
-            return None
-        return doorbell.message(raw, found, self.json)
-
-
-# How often a node retries its Redis subscription while Redis is down: the bound on how
-# long its rooms wait for the catch-up once Redis is back (docs/operations.md).
-RESUBSCRIBE_SECONDS = 1.0

@@ -15,7 +15,7 @@ from bidopen.health import NotReady
 from bidopen.http.clientaddress import TrustedProxies
 from bidopen.metrics import HubMetrics
 from bidopen.realtime.broadcast import broadcast_public
-from bidopen.realtime.fanout import FanoutManager, FanoutRedisManager
+from bidopen.realtime.fanout import FanoutManager
 from bidopen.realtime.frames import EventBatch
 from bidopen.realtime.limits import PublicLimits
 from bidopen.realtime.namespaces import (
@@ -24,6 +24,7 @@ from bidopen.realtime.namespaces import (
     PublicNamespace,
     SocketDeps,
 )
+from bidopen.realtime.nodes import FanoutRedisManager
 from bidopen.realtime.origins import origin_checker
 from bidopen.realtime.transport import TransportLimits
 from bidopen.service.accounts import Accounts
