@@ -27,6 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The project's own modules compiled once: every hub and command the tests start (hundreds)
+# would otherwise compile them again where PYTHONDONTWRITEBYTECODE is set (0.35 s each).
+.venv/bin/python -m compileall -q -j 0 server crypto tests bench >/dev/null
+
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/mypy

@@ -111,12 +111,19 @@ async def check_hall(screens: list[Page], screenshot: Shooter, phase: str) -> No
         await screenshot(page, f"hall-{phase}-{size['width']}x{size['height']}")
 
 
-# The pager's current split as indices into its blocks (empty: everything on one page).
+# The pager's current split as indices into its blocks (empty: everything on one page), and
+# how many blocks it has now.
 _PAGING = """(panel) => {
   const pager = window.bidopenScreen.pagers[panel];
   const blocks = pager.blocks();
-  return pager.pages.map((page) => page.map((block) => blocks.indexOf(block)));
+  return [pager.pages.map((page) => page.map((block) => blocks.indexOf(block))), blocks.length];
 }"""
+
+
+def _covers_every_block(paging: list[Any]) -> bool:
+    """A split made for the blocks the panel has now: each on exactly one page (or no split)."""
+    pages, count = paging
+    return not pages or sorted(i for page in pages for i in page) == list(range(count))
 
 
 async def every_page(page: Page, panel: str) -> list[list[str]]:
@@ -124,13 +131,17 @@ async def every_page(page: Page, panel: str) -> list[list[str]]:
     each fits and return the texts of the rows it shows.
 
     The pager splits again after a late layout change (a resize, a font, a refit in the next
-    frame), so a turn that began under one split and ended under another is turned again
-    (bounded): the pages returned all come from one split."""
+    frame), so a turn is made only under a split of the blocks the panel has now, and one that
+    began under one split and ended under another is turned again (bounded): the pages
+    returned all come from one split (a row no split ever shows still fails the caller)."""
     pages: list[list[str]] = []
     for _ in range(20):
         paging = await page.evaluate(_PAGING, panel)
+        if not _covers_every_block(paging):
+            await page.wait_for_timeout(250)
+            continue
         pages = []
-        for index in range(max(1, len(paging))):
+        for index in range(max(1, len(paging[0]))):
             await page.evaluate(f"window.bidopenScreen.pagers.{panel}.show({index})")
             await assert_fits(page)
             rows: Any = await page.evaluate(
